@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: MIT */
+/* common.c — shared handler steps (see common.h). */
+#include "api/common.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal/core/uuid.h"
+#include "internal/json/json.h"
+
+int api_allow(struct pb_req *req, struct pb_resp *resp, unsigned roles)
+{
+	if (pb_principal_has(&req->principal, roles))
+		return 0;
+	pb_resp_error(resp, PB_EFORBIDDEN, "Your role does not allow this action.");
+	return -1;
+}
+
+void api_scope(const struct pb_req *req, struct pb_scope *scope)
+{
+	scope->la = req->principal.la;
+	scope->family_person_id = pb_principal_is_family_only(&req->principal)
+	    ? req->principal.person_id : NULL;
+}
+
+void api_actor(const struct pb_req *req, struct pb_actor *actor)
+{
+	actor->la = req->principal.la;
+	actor->sub = req->principal.sub;
+	actor->request_id = req->request_id;
+}
+
+int api_db(struct pb_req *req, struct pb_resp *resp, struct pb_db **db)
+{
+	if (pb_req_db(req, db) == PB_OK)
+		return 0;
+	pb_resp_error(resp, PB_EUNAVAILABLE, "The database is unavailable; try again shortly.");
+	pb_resp_header(resp, "Retry-After", "1");
+	return -1;
+}
+
+int api_body(struct pb_req *req, struct pb_resp *resp, int allow_empty, cJSON **out)
+{
+	struct pb_problem p;
+
+	*out = NULL;
+	pb_problem_init(&p);
+	if (req->body_len == 0 && allow_empty) {
+		*out = cJSON_CreateObject();
+		return 0;
+	}
+	if (pb_json_parse_strict(req->body, req->body_len, out, &p) != PB_OK) {
+		pb_resp_problem(resp, &p);
+		return -1;
+	}
+	if (!cJSON_IsObject(*out)) {
+		cJSON_Delete(*out);
+		*out = NULL;
+		pb_problem_field(&p, "body", "invalid_type", "The body must be a JSON object.");
+		pb_resp_problem(resp, &p);
+		return -1;
+	}
+	return 0;
+}
+
+int api_id(struct pb_req *req, struct pb_resp *resp, const char *name, char out[37])
+{
+	const char *v = pb_req_param(req, name);
+
+	if (v != NULL && pb_uuid_parse(v, strlen(v), out) == PB_OK)
+		return 0;
+	pb_resp_error(resp, PB_ENOTFOUND, "No such resource.");
+	return -1;
+}
+
+static int bad_query(struct pb_resp *resp, const char *field, const char *msg)
+{
+	struct pb_problem p;
+
+	pb_problem_init(&p);
+	pb_problem_field(&p, field, "invalid", "%s", msg);
+	pb_resp_problem(resp, &p);
+	return -1;
+}
+
+int api_page(struct pb_req *req, struct pb_resp *resp, int *limit,
+    char cursor_buf[37], const char **cursor)
+{
+	const char *l = pb_req_query(req, "limit");
+	const char *c = pb_req_query(req, "cursor");
+
+	*limit = API_PAGE_DEFAULT;
+	*cursor = NULL;
+	if (l != NULL) {
+		char *end;
+		errno = 0;
+		long v = strtol(l, &end, 10);
+		if (l[0] < '0' || l[0] > '9' || *end != '\0' || errno || v < 1 || v > API_PAGE_MAX)
+			return bad_query(resp, "limit", "limit must be a whole number from 1 to 200.");
+		*limit = (int)v;
+	}
+	if (c != NULL) {
+		if (pb_uuid_parse(c, strlen(c), cursor_buf) != PB_OK)
+			return bad_query(resp, "cursor", "cursor is not one this service issued.");
+		*cursor = cursor_buf;
+	}
+	return 0;
+}
+
+int api_if_match(struct pb_req *req, struct pb_resp *resp, int *version)
+{
+	const char *h = pb_req_header(req, "If-Match");
+
+	*version = -1;
+	if (h == NULL || strcmp(h, "*") == 0)
+		return 0;
+	if (strncmp(h, "W/", 2) == 0)
+		h += 2;
+	size_t n = strlen(h);
+	if (n >= 3 && n <= 12 && h[0] == '"' && h[n - 1] == '"') {
+		int v = 0;
+		size_t i = 1;
+		for (; i < n - 1 && h[i] >= '0' && h[i] <= '9'; i++)
+			v = v * 10 + (h[i] - '0');
+		if (i == n - 1) {
+			*version = v;
+			return 0;
+		}
+	}
+	pb_resp_error(resp, PB_EPRECONDITION, "If-Match does not match the current version.");
+	return -1;
+}
+
+void api_fail(struct pb_resp *resp, enum pb_err err, const struct pb_problem *p)
+{
+	if (p != NULL && p->err != PB_OK) {
+		pb_resp_problem(resp, p);
+		return;
+	}
+	switch (err) {
+	case PB_ENOTFOUND:
+		pb_resp_error(resp, err, "No such resource.");
+		break;
+	case PB_EPRECONDITION:
+		pb_resp_error(resp, err, "If-Match does not match the current version.");
+		break;
+	case PB_ECONFLICT:
+		pb_resp_error(resp, err, "The request conflicts with the current state.");
+		break;
+	case PB_EUNAVAILABLE:
+		pb_resp_error(resp, err, "The database is unavailable; try again shortly.");
+		pb_resp_header(resp, "Retry-After", "1");
+		break;
+	default:
+		pb_resp_error(resp, err == PB_OK ? PB_EINTERNAL : err,
+		    "The request could not be completed.");
+		break;
+	}
+}
+
+void api_json_text(struct pb_resp *resp, int status, char *json, int version,
+    const char *location)
+{
+	char etag[32];
+
+	pb_resp_raw(resp, status, "application/json", json, strlen(json));
+	if (version > 0) {
+		snprintf(etag, sizeof(etag), "\"%d\"", version);
+		pb_resp_header(resp, "ETag", etag);
+	}
+	if (location != NULL)
+		pb_resp_header(resp, "Location", location);
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * common.h — the small steps every handler repeats: role checks, scope and
+ * actor from the principal, strict body parsing, path ids, paging, ETags.
+ *
+ * Each api_* step that can fail has already written the response when it
+ * returns non-zero; the handler then just returns.
+ */
+#ifndef PB_API_COMMON_H
+#define PB_API_COMMON_H
+
+#include <cJSON.h>
+
+#include "internal/audit/audit.h"
+#include "internal/core/scope.h"
+#include "internal/http/http.h"
+
+#define API_PAGE_DEFAULT 50
+#define API_PAGE_MAX 200
+
+/* Who may read a child's records: staff of the la, or its family. */
+#define API_READERS (PB_ROLES_STAFF_READ | PB_ROLE_FAMILY)
+
+/* 403 FORBIDDEN unless the principal holds one of `roles`. */
+int api_allow(struct pb_req *req, struct pb_resp *resp, unsigned roles);
+
+/* Tenant and, for family-only principals, ownership. */
+void api_scope(const struct pb_req *req, struct pb_scope *scope);
+void api_actor(const struct pb_req *req, struct pb_actor *actor);
+
+/* The request's database connection, or 503 UNAVAILABLE. */
+int api_db(struct pb_req *req, struct pb_resp *resp, struct pb_db **db);
+
+/* Parse the body strictly as a JSON object into *out (caller
+ * cJSON_Delete()s).  An empty body gives an empty object when
+ * allow_empty, else a 400. */
+int api_body(struct pb_req *req, struct pb_resp *resp, int allow_empty, cJSON **out);
+
+/* Path parameter `name` as a UUID; anything else is 404 (no such id). */
+int api_id(struct pb_req *req, struct pb_resp *resp, const char *name, char out[37]);
+
+/* ?limit= (1–200, default 50) and ?cursor= (a UUID key); 400 otherwise.
+ * *cursor is NULL when absent, else points at cursor_buf. */
+int api_page(struct pb_req *req, struct pb_resp *resp, int *limit,
+    char cursor_buf[37], const char **cursor);
+
+/* If-Match: -1 when absent; "N" (quoted, optional W/) gives N; "*" gives
+ * -1; anything else → 412. */
+int api_if_match(struct pb_req *req, struct pb_resp *resp, int *version);
+
+/* Render an error: the problem when it holds one, else err alone. */
+void api_fail(struct pb_resp *resp, enum pb_err err, const struct pb_problem *p);
+
+/* Respond with JSON text (takes ownership of json).  version > 0 adds an
+ * ETag; location (may be NULL) adds Location. */
+void api_json_text(struct pb_resp *resp, int status, char *json, int version,
+    const char *location);
+
+#endif

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * handlers.h — every HTTP handler, grouped by resource family (one .c
+ * each), and the route table that maps paths to them (routes.c).
+ */
+#ifndef PB_API_HANDLERS_H
+#define PB_API_HANDLERS_H
+
+#include <stddef.h>
+
+#include "internal/http/http.h"
+
+extern const struct pb_route api_routes[];
+extern const size_t api_routes_count;
+
+/* The embedded openapi.yaml (build/gen/openapi.c). */
+extern const char pb_openapi_yaml[];
+extern const size_t pb_openapi_yaml_len;
+
+/* ops.c */
+pb_handler_fn api_healthz, api_readyz, api_metrics, api_openapi;
+/* records.c */
+pb_handler_fn api_people_create, api_people_get;
+pb_handler_fn api_children_create, api_children_list, api_children_get, api_children_patch;
+pb_handler_fn api_contacts_create, api_contacts_list;
+pb_handler_fn api_plans_create, api_plans_get, api_plans_list, api_plans_patch;
+/* audit.c */
+pb_handler_fn api_audit_list, api_events_list;
+
+#endif

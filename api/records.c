@@ -1,0 +1,401 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * records.c — handlers for core records: people, children, contacts and
+ * EHC plans.  Validate → authorise → call the store → render.
+ */
+#include "api/handlers.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/common.h"
+#include "internal/core/date.h"
+#include "internal/json/json.h"
+#include "internal/records/store.h"
+
+#define NAME_MAX_BYTES 100
+#define WRITERS (PB_ROLE_CASEWORKER | PB_ROLE_ADMIN)
+
+static const char *const server_owned[] = { "id", "status_history", "la",
+    "created_at", "updated_at", "version", "created_by", "child_id", NULL };
+
+/* Simple shape checks; the real proof of an address is elsewhere. */
+static void check_email(const char *email, struct pb_problem *p)
+{
+	const char *at = email ? strchr(email, '@') : NULL;
+	if (email != NULL && (at == NULL || at == email || at[1] == '\0' ||
+	    strchr(at + 1, '@') != NULL || strchr(email, ' ') != NULL))
+		pb_problem_field(p, "email", "invalid", "email must look like name@example.org.");
+}
+
+static void check_phone(const char *phone, struct pb_problem *p)
+{
+	for (const char *c = phone; c && *c; c++)
+		if (!((*c >= '0' && *c <= '9') || *c == '+' || *c == ' ' || *c == '-' ||
+		    *c == '(' || *c == ')')) {
+			pb_problem_field(p, "phone", "invalid",
+			    "phone may hold digits, spaces and + - ( ) only.");
+			return;
+		}
+}
+
+static void location(char *buf, size_t n, const char *prefix, const char *id)
+{
+	snprintf(buf, n, "%s/%s", prefix, id);
+}
+
+/* --- people -------------------------------------------------------------- */
+
+void api_people_create(struct pb_req *req, struct pb_resp *resp)
+{
+	static const char *const allowed[] = { "given_name", "family_name", "email", "phone", NULL };
+	struct pb_problem p;
+	struct pb_person_in in = { 0 };
+	struct pb_actor actor;
+	struct pb_db *db;
+	cJSON *body = NULL;
+	char id[37], loc[96], *json = NULL;
+
+	if (api_allow(req, resp, WRITERS) || api_body(req, resp, 0, &body))
+		return;
+	pb_problem_init(&p);
+	pb_json_check_members(body, "", allowed, server_owned, &p);
+	pb_json_get_string(body, "", "given_name", 1, 1, NAME_MAX_BYTES, &in.given_name, &p);
+	pb_json_get_string(body, "", "family_name", 1, 1, NAME_MAX_BYTES, &in.family_name, &p);
+	pb_json_get_string(body, "", "email", 0, 3, 254, &in.email, &p);
+	pb_json_get_string(body, "", "phone", 0, 3, 32, &in.phone, &p);
+	check_email(in.email, &p);
+	check_phone(in.phone, &p);
+	if (p.err == PB_OK && api_db(req, resp, &db) == 0) {
+		api_actor(req, &actor);
+		enum pb_err err = pb_rec_person_create(db, &actor, &in, id, &json);
+		if (err) {
+			api_fail(resp, err, &p);
+		} else {
+			location(loc, sizeof(loc), "/v1/people", id);
+			api_json_text(resp, 201, json, 1, loc);
+		}
+	} else if (p.err) {
+		pb_resp_problem(resp, &p);
+	}
+	cJSON_Delete(body);
+}
+
+void api_people_get(struct pb_req *req, struct pb_resp *resp)
+{
+	struct pb_scope scope;
+	struct pb_db *db;
+	char id[37], *json = NULL;
+	int version;
+
+	if (api_allow(req, resp, API_READERS) || api_id(req, resp, "id", id) ||
+	    api_db(req, resp, &db))
+		return;
+	api_scope(req, &scope);
+	enum pb_err err = pb_rec_person_get(db, &scope, id, &json, &version);
+	if (err)
+		api_fail(resp, err, NULL);
+	else
+		api_json_text(resp, 200, json, version, NULL);
+}
+
+/* --- children ------------------------------------------------------------ */
+
+/* Fields of a child body; `required` for create, optional for PATCH. */
+static void read_child(const cJSON *body, int required, struct pb_child_in *in,
+    struct pb_problem *p)
+{
+	static const char *const allowed[] = { "given_name", "family_name", "date_of_birth", NULL };
+	int present = 0;
+
+	pb_json_check_members(body, "", allowed, server_owned, p);
+	pb_json_get_string(body, "", "given_name", required, 1, NAME_MAX_BYTES, &in->given_name, p);
+	pb_json_get_string(body, "", "family_name", required, 1, NAME_MAX_BYTES, &in->family_name, p);
+	if (pb_json_get_date(body, "", "date_of_birth", required, 0, &in->date_of_birth,
+	    &present, p) == PB_OK && present) {
+		in->has_dob = 1;
+		if (in->date_of_birth > pb_date_today())
+			pb_problem_field(p, "date_of_birth", "invalid",
+			    "date_of_birth cannot be in the future.");
+	}
+}
+
+void api_children_create(struct pb_req *req, struct pb_resp *resp)
+{
+	struct pb_problem p;
+	struct pb_child_in in = { 0 };
+	struct pb_actor actor;
+	struct pb_db *db;
+	cJSON *body = NULL;
+	char id[37], loc[96], *json = NULL;
+	int version = 0;
+
+	if (api_allow(req, resp, WRITERS) || api_body(req, resp, 0, &body))
+		return;
+	pb_problem_init(&p);
+	read_child(body, 1, &in, &p);
+	if (p.err) {
+		pb_resp_problem(resp, &p);
+	} else if (api_db(req, resp, &db) == 0) {
+		api_actor(req, &actor);
+		enum pb_err err = pb_rec_child_create(db, &actor, &in, id, &json, &version);
+		if (err) {
+			api_fail(resp, err, &p);
+		} else {
+			location(loc, sizeof(loc), "/v1/children", id);
+			api_json_text(resp, 201, json, version, loc);
+		}
+	}
+	cJSON_Delete(body);
+}
+
+void api_children_list(struct pb_req *req, struct pb_resp *resp)
+{
+	struct pb_scope scope;
+	struct pb_db *db;
+	char cbuf[37], *json = NULL;
+	const char *cursor;
+	int limit = API_PAGE_DEFAULT;
+
+	if (api_allow(req, resp, API_READERS) ||
+	    api_page(req, resp, &limit, cbuf, &cursor) || api_db(req, resp, &db))
+		return;
+	api_scope(req, &scope);
+	enum pb_err err = pb_rec_child_list(db, &scope, cursor, limit, &json);
+	if (err)
+		api_fail(resp, err, NULL);
+	else
+		api_json_text(resp, 200, json, 0, NULL);
+}
+
+void api_children_get(struct pb_req *req, struct pb_resp *resp)
+{
+	struct pb_scope scope;
+	struct pb_db *db;
+	char id[37], *json = NULL;
+	int version;
+
+	if (api_allow(req, resp, API_READERS) || api_id(req, resp, "id", id) ||
+	    api_db(req, resp, &db))
+		return;
+	api_scope(req, &scope);
+	enum pb_err err = pb_rec_child_get(db, &scope, id, &json, &version);
+	if (err)
+		api_fail(resp, err, NULL);
+	else
+		api_json_text(resp, 200, json, version, NULL);
+}
+
+void api_children_patch(struct pb_req *req, struct pb_resp *resp)
+{
+	struct pb_problem p;
+	struct pb_child_in in = { 0 };
+	struct pb_actor actor;
+	struct pb_db *db;
+	cJSON *body = NULL;
+	char id[37], *json = NULL;
+	int if_match, version = 0;
+
+	if (api_allow(req, resp, WRITERS) || api_id(req, resp, "id", id) ||
+	    api_if_match(req, resp, &if_match) || api_body(req, resp, 0, &body))
+		return;
+	pb_problem_init(&p);
+	read_child(body, 0, &in, &p);
+	if (p.err) {
+		pb_resp_problem(resp, &p);
+	} else if (api_db(req, resp, &db) == 0) {
+		api_actor(req, &actor);
+		enum pb_err err = pb_rec_child_patch(db, &actor, id, &in, if_match, &json, &version);
+		if (err)
+			api_fail(resp, err, &p);
+		else
+			api_json_text(resp, 200, json, version, NULL);
+	}
+	cJSON_Delete(body);
+}
+
+/* --- contacts ------------------------------------------------------------ */
+
+void api_contacts_create(struct pb_req *req, struct pb_resp *resp)
+{
+	static const char *const allowed[] = { "person_id", "relationship",
+	    "has_parental_responsibility", "lives_with_child", NULL };
+	struct pb_problem p;
+	struct pb_contact_in in = { 0 };
+	struct pb_actor actor;
+	struct pb_db *db;
+	cJSON *body = NULL;
+	char child[37], person[37], loc[128], *json = NULL, id[37];
+	int rel = -1, present;
+
+	if (api_allow(req, resp, WRITERS) || api_id(req, resp, "id", child) ||
+	    api_body(req, resp, 0, &body))
+		return;
+	pb_problem_init(&p);
+	pb_json_check_members(body, "", allowed, server_owned, &p);
+	pb_json_get_uuid(body, "", "person_id", 1, person, &present, &p);
+	pb_json_get_enum(body, "", "relationship", 1, pb_relationship_names, &rel, &p);
+	pb_json_get_bool(body, "", "has_parental_responsibility", 1,
+	    &in.has_parental_responsibility, &present, &p);
+	pb_json_get_bool(body, "", "lives_with_child", 1, &in.lives_with_child, &present, &p);
+	if (p.err) {
+		pb_resp_problem(resp, &p);
+	} else if (api_db(req, resp, &db) == 0) {
+		in.person_id = person;
+		in.relationship = pb_relationship_names[rel];
+		api_actor(req, &actor);
+		enum pb_err err = pb_rec_contact_create(db, &actor, child, &in, &p, id, &json);
+		if (err) {
+			api_fail(resp, err, &p);
+		} else {
+			snprintf(loc, sizeof(loc), "/v1/children/%s/contacts/%s", child, id);
+			api_json_text(resp, 201, json, 0, loc);
+		}
+	}
+	cJSON_Delete(body);
+}
+
+void api_contacts_list(struct pb_req *req, struct pb_resp *resp)
+{
+	struct pb_scope scope;
+	struct pb_db *db;
+	char child[37], cbuf[37], *json = NULL;
+	const char *cursor;
+	int limit = API_PAGE_DEFAULT;
+
+	if (api_allow(req, resp, API_READERS) || api_id(req, resp, "id", child) ||
+	    api_page(req, resp, &limit, cbuf, &cursor) || api_db(req, resp, &db))
+		return;
+	api_scope(req, &scope);
+	enum pb_err err = pb_rec_contact_list(db, &scope, child, cursor, limit, &json);
+	if (err)
+		api_fail(resp, err, NULL);
+	else
+		api_json_text(resp, 200, json, 0, NULL);
+}
+
+/* --- plans --------------------------------------------------------------- */
+
+static void read_plan_date(const cJSON *body, const char *name, int *has,
+    int32_t *out, struct pb_problem *p)
+{
+	int present = 0;
+	if (pb_json_get_date(body, "", name, 0, 0, out, &present, p) == PB_OK)
+		*has = present;
+}
+
+static void read_plan(const cJSON *body, int status_required, struct pb_plan_in *in,
+    struct pb_problem *p)
+{
+	static const char *const allowed[] = { "status", "assessment_agreed_on",
+	    "issued_on", "next_review_due", "ceased_on", NULL };
+
+	in->status = -1;
+	pb_json_check_members(body, "", allowed, server_owned, p);
+	pb_json_get_enum(body, "", "status", status_required, pb_plan_status_names,
+	    &in->status, p);
+	read_plan_date(body, "assessment_agreed_on", &in->has_assessment_agreed_on,
+	    &in->assessment_agreed_on, p);
+	read_plan_date(body, "issued_on", &in->has_issued_on, &in->issued_on, p);
+	read_plan_date(body, "next_review_due", &in->has_next_review_due,
+	    &in->next_review_due, p);
+	read_plan_date(body, "ceased_on", &in->has_ceased_on, &in->ceased_on, p);
+}
+
+void api_plans_create(struct pb_req *req, struct pb_resp *resp)
+{
+	struct pb_problem p;
+	struct pb_plan_in in;
+	struct pb_actor actor;
+	struct pb_db *db;
+	cJSON *body = NULL;
+	char child[37], id[37], loc[96], *json = NULL;
+	int version = 0;
+
+	if (api_allow(req, resp, WRITERS) || api_id(req, resp, "id", child) ||
+	    api_body(req, resp, 0, &body))
+		return;
+	pb_problem_init(&p);
+	read_plan(body, 1, &in, &p);
+	if (p.err) {
+		pb_resp_problem(resp, &p);
+	} else if (api_db(req, resp, &db) == 0) {
+		api_actor(req, &actor);
+		enum pb_err err = pb_rec_plan_create(db, &actor, child, &in, pb_date_today(),
+		    &p, id, &json, &version);
+		if (err) {
+			api_fail(resp, err, &p);
+		} else {
+			location(loc, sizeof(loc), "/v1/plans", id);
+			api_json_text(resp, 201, json, version, loc);
+		}
+	}
+	cJSON_Delete(body);
+}
+
+void api_plans_get(struct pb_req *req, struct pb_resp *resp)
+{
+	struct pb_scope scope;
+	struct pb_db *db;
+	char id[37], *json = NULL;
+	int version;
+
+	if (api_allow(req, resp, API_READERS) || api_id(req, resp, "id", id) ||
+	    api_db(req, resp, &db))
+		return;
+	api_scope(req, &scope);
+	enum pb_err err = pb_rec_plan_get(db, &scope, id, &json, &version);
+	if (err)
+		api_fail(resp, err, NULL);
+	else
+		api_json_text(resp, 200, json, version, NULL);
+}
+
+void api_plans_list(struct pb_req *req, struct pb_resp *resp)
+{
+	struct pb_scope scope;
+	struct pb_db *db;
+	char child[37], cbuf[37], *json = NULL;
+	const char *cursor;
+	int limit = API_PAGE_DEFAULT;
+
+	if (api_allow(req, resp, API_READERS) || api_id(req, resp, "id", child) ||
+	    api_page(req, resp, &limit, cbuf, &cursor) || api_db(req, resp, &db))
+		return;
+	api_scope(req, &scope);
+	enum pb_err err = pb_rec_plan_list(db, &scope, child, cursor, limit, &json);
+	if (err)
+		api_fail(resp, err, NULL);
+	else
+		api_json_text(resp, 200, json, 0, NULL);
+}
+
+void api_plans_patch(struct pb_req *req, struct pb_resp *resp)
+{
+	struct pb_problem p;
+	struct pb_plan_in in;
+	struct pb_actor actor;
+	struct pb_db *db;
+	cJSON *body = NULL;
+	char id[37], *json = NULL;
+	int if_match, version = 0;
+
+	if (api_allow(req, resp, WRITERS) || api_id(req, resp, "id", id) ||
+	    api_if_match(req, resp, &if_match) || api_body(req, resp, 0, &body))
+		return;
+	pb_problem_init(&p);
+	read_plan(body, 0, &in, &p);
+	if (p.err) {
+		pb_resp_problem(resp, &p);
+	} else if (api_db(req, resp, &db) == 0) {
+		api_actor(req, &actor);
+		enum pb_err err = pb_rec_plan_patch(db, &actor, id, &in, if_match,
+		    pb_date_today(), &p, &json, &version);
+		if (err)
+			api_fail(resp, err, &p);
+		else
+			api_json_text(resp, 200, json, version, NULL);
+	}
+	cJSON_Delete(body);
+}

@@ -1,0 +1,22 @@
+#!/bin/sh
+# Install the Debian packages the build (and, with "test", the tests) need,
+# only when one is missing.  Runs as root on Debian 12; prints nothing when
+# everything is present.
+set -eu
+pkgs="build-essential pkg-config libevent-dev libpq-dev libcjson-dev libjwt-dev libssl-dev postgresql-15 postgresql-client-15 curl python3"
+if [ "${1:-}" = test ]; then
+	pkgs="$pkgs libcmocka-dev"
+fi
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "installing:$missing" >&2
+if [ "$(id -u)" != 0 ]; then
+	echo "install-deps: need root to apt-get install$missing" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

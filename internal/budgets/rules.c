@@ -1,0 +1,628 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * budgets/rules.c — pure budget rules (see rules.h and README.md).
+ *
+ * No I/O, no clock, no allocation: facts in, verdict out.  Rule ids from
+ * domain.md sit next to the code that enforces them.
+ */
+#include "internal/budgets/rules.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#include "internal/core/date.h"
+
+/* ---- string tables ---------------------------------------------------- */
+
+/* Index i holds the spelling of enum value i; [0] is unused (no value 0). */
+static const char *const status_names[] = {
+	NULL, "draft", "approved", "suspended", "closed"
+};
+static const char *const action_names[] = {
+	NULL, "approve", "suspend", "resume", "close"
+};
+static const char *const arrangement_names[] = {
+	NULL, "direct_payment", "third_party", "notional", "mixed"
+};
+static const char *const stream_names[] = {
+	NULL, "education", "social_care", "health"
+};
+static const char *const payee_kind_names[] = {
+	NULL, "individual", "organisation"
+};
+static const char *const relationship_names[] = {
+	NULL, "parent", "carer", "young_person", "nominated_person"
+};
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *name_of(const char *const *names, size_t n, int v)
+{
+	if (v <= 0 || (size_t)v >= n)
+		return NULL;
+	return names[v];
+}
+
+/* Index of the name equal to s[0..len), or 0 when none matches. */
+static int index_of(const char *const *names, size_t n, const char *s,
+    size_t len)
+{
+	if (s == NULL)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if (strlen(names[i]) == len && memcmp(names[i], s, len) == 0)
+			return (int)i;
+	}
+	return 0;
+}
+
+const char *pb_budget_status_str(enum pb_budget_status v)
+{
+	return name_of(status_names, NELEM(status_names), (int)v);
+}
+
+enum pb_err pb_budget_status_parse(const char *s, size_t len,
+    enum pb_budget_status *out)
+{
+	int i = index_of(status_names, NELEM(status_names), s, len);
+	if (i == 0)
+		return PB_EINVAL;
+	*out = (enum pb_budget_status)i;
+	return PB_OK;
+}
+
+const char *pb_budget_action_str(enum pb_budget_action v)
+{
+	return name_of(action_names, NELEM(action_names), (int)v);
+}
+
+enum pb_err pb_budget_action_parse(const char *s, size_t len,
+    enum pb_budget_action *out)
+{
+	int i = index_of(action_names, NELEM(action_names), s, len);
+	if (i == 0)
+		return PB_EINVAL;
+	*out = (enum pb_budget_action)i;
+	return PB_OK;
+}
+
+const char *pb_budget_arrangement_str(enum pb_budget_arrangement v)
+{
+	return name_of(arrangement_names, NELEM(arrangement_names), (int)v);
+}
+
+enum pb_err pb_budget_arrangement_parse(const char *s, size_t len,
+    enum pb_budget_arrangement *out)
+{
+	int i = index_of(arrangement_names, NELEM(arrangement_names), s, len);
+	if (i == 0)
+		return PB_EINVAL;
+	*out = (enum pb_budget_arrangement)i;
+	return PB_OK;
+}
+
+const char *pb_budget_stream_str(enum pb_budget_stream v)
+{
+	return name_of(stream_names, NELEM(stream_names), (int)v);
+}
+
+enum pb_err pb_budget_stream_parse(const char *s, size_t len,
+    enum pb_budget_stream *out)
+{
+	int i = index_of(stream_names, NELEM(stream_names), s, len);
+	if (i == 0)
+		return PB_EINVAL;
+	*out = (enum pb_budget_stream)i;
+	return PB_OK;
+}
+
+const char *pb_budget_payee_kind_str(enum pb_budget_payee_kind v)
+{
+	return name_of(payee_kind_names, NELEM(payee_kind_names), (int)v);
+}
+
+enum pb_err pb_budget_payee_kind_parse(const char *s, size_t len,
+    enum pb_budget_payee_kind *out)
+{
+	int i = index_of(payee_kind_names, NELEM(payee_kind_names), s, len);
+	if (i == 0)
+		return PB_EINVAL;
+	*out = (enum pb_budget_payee_kind)i;
+	return PB_OK;
+}
+
+const char *pb_budget_relationship_str(enum pb_budget_relationship v)
+{
+	return name_of(relationship_names, NELEM(relationship_names), (int)v);
+}
+
+enum pb_err pb_budget_relationship_parse(const char *s, size_t len,
+    enum pb_budget_relationship *out)
+{
+	int i = index_of(relationship_names, NELEM(relationship_names), s,
+	    len);
+	if (i == 0)
+		return PB_EINVAL;
+	*out = (enum pb_budget_relationship)i;
+	return PB_OK;
+}
+
+/* ---- problem helpers (p may be NULL) ------------------------------------ */
+
+#define SET(p, err, rule, ...) \
+	((p) ? pb_problem_set((p), (err), (rule), __VA_ARGS__) : (err))
+
+#define FIELD(p, field, code, ...) \
+	((p) ? pb_problem_field((p), (field), (code), __VA_ARGS__) : PB_EINVAL)
+
+static int present(const char *s)
+{
+	return s != NULL && s[0] != '\0';
+}
+
+/* ---- lifecycle (domain.md §4) ------------------------------------------- */
+
+enum pb_err pb_budget_transition_allowed(enum pb_budget_status from,
+    enum pb_budget_action action, enum pb_budget_status *to,
+    struct pb_problem *p)
+{
+	int next = 0; /* 0: refused */
+
+	switch (action) {
+	case PB_BUDGET_ACTION_APPROVE:
+		if (from == PB_BUDGET_STATUS_DRAFT)
+			next = PB_BUDGET_STATUS_APPROVED;
+		break;
+	case PB_BUDGET_ACTION_SUSPEND:
+		if (from == PB_BUDGET_STATUS_APPROVED)
+			next = PB_BUDGET_STATUS_SUSPENDED;
+		break;
+	case PB_BUDGET_ACTION_RESUME:
+		if (from == PB_BUDGET_STATUS_SUSPENDED)
+			next = PB_BUDGET_STATUS_APPROVED;
+		break;
+	case PB_BUDGET_ACTION_CLOSE:
+		/* closed is terminal; a draft is discarded, not closed */
+		if (from == PB_BUDGET_STATUS_APPROVED ||
+		    from == PB_BUDGET_STATUS_SUSPENDED)
+			next = PB_BUDGET_STATUS_CLOSED;
+		break;
+	}
+	if (next == 0) {
+		const char *a = pb_budget_action_str(action);
+		const char *f = pb_budget_status_str(from);
+		return SET(p, PB_ETRANSITION, NULL,
+		    "cannot %s a budget that is %s", a ? a : "change",
+		    f ? f : "in an unknown state");
+	}
+	if (to)
+		*to = (enum pb_budget_status)next;
+	return PB_OK;
+}
+
+enum pb_err pb_budget_check_approver(const char *creator_sub,
+    const char *approver_sub, struct pb_problem *p)
+{
+	if (!present(creator_sub) || !present(approver_sub))
+		return SET(p, PB_ESOD, NULL,
+		    "the budget's creator is unknown, so a separate approver "
+		    "cannot be shown");
+	if (strcmp(creator_sub, approver_sub) == 0)
+		return SET(p, PB_ESOD, NULL,
+		    "a budget must be approved by someone other than the "
+		    "person who created it");
+	return PB_OK;
+}
+
+enum pb_err pb_budget_derive_arrangement(
+    const enum pb_budget_arrangement *arr, size_t n,
+    enum pb_budget_arrangement *out)
+{
+	if (arr == NULL || n == 0)
+		return PB_EINVAL;
+	enum pb_budget_arrangement first = arr[0];
+	int same = 1;
+	for (size_t i = 0; i < n; i++) {
+		if (arr[i] != PB_BUDGET_ARR_DIRECT_PAYMENT &&
+		    arr[i] != PB_BUDGET_ARR_THIRD_PARTY &&
+		    arr[i] != PB_BUDGET_ARR_NOTIONAL)
+			return PB_EINVAL;
+		if (arr[i] != first)
+			same = 0;
+	}
+	*out = same ? first : PB_BUDGET_ARR_MIXED;
+	return PB_OK;
+}
+
+/* ---- elements ----------------------------------------------------------- */
+
+/* "elements[<i>].<name>" into buf (96 bytes, as struct pb_field_error). */
+static const char *elem_field(char buf[96], size_t index, const char *name)
+{
+	/* hand-rolled to stay free of stdio */
+	char digits[24];
+	size_t nd = 0, k = 0;
+
+	do {
+		digits[nd++] = (char)('0' + (int)(index % 10));
+		index /= 10;
+	} while (index != 0 && nd < sizeof(digits));
+
+	static const char pre[] = "elements[";
+	for (size_t j = 0; pre[j] && k < 95; j++)
+		buf[k++] = pre[j];
+	while (nd > 0 && k < 95)
+		buf[k++] = digits[--nd];
+	if (k < 95)
+		buf[k++] = ']';
+	if (k < 95)
+		buf[k++] = '.';
+	for (size_t j = 0; name[j] && k < 95; j++)
+		buf[k++] = name[j];
+	buf[k] = '\0';
+	return buf;
+}
+
+static int recipient_qualifies(const struct pb_budget_element_facts *f)
+{
+	if (!f->recipient_is_contact)
+		return 0;
+	switch (f->recipient_relationship) {
+	case PB_BUDGET_REL_PARENT:
+	case PB_BUDGET_REL_YOUNG_PERSON:
+		return 1;
+	case PB_BUDGET_REL_CARER:
+		/* a carer with parental responsibility is a parent in law;
+		 * any other carer must be nominated in writing */
+		return f->recipient_has_parental_responsibility;
+	case PB_BUDGET_REL_NOMINATED_PERSON:
+		return f->recipient_nominated_in_writing;
+	}
+	return 0;
+}
+
+enum pb_err pb_budget_check_element(const struct pb_budget_element_facts *f,
+    size_t index, struct pb_problem *p)
+{
+	char fld[96];
+	int bad = 0;
+	int has_recipient = present(f->recipient_person_id);
+	int has_payee = present(f->payee_id);
+
+	/* 1. element arrangement (BUD-2): never mixed at element level */
+	if (f->arrangement != PB_BUDGET_ARR_DIRECT_PAYMENT &&
+	    f->arrangement != PB_BUDGET_ARR_THIRD_PARTY &&
+	    f->arrangement != PB_BUDGET_ARR_NOTIONAL)
+		return FIELD(p, elem_field(fld, index, "arrangement"),
+		    "invalid", "arrangement must be direct_payment, "
+		    "third_party or notional");
+
+	/* 2. required and forbidden fields, all reported together */
+	switch (f->arrangement) {
+	case PB_BUDGET_ARR_DIRECT_PAYMENT:
+		if (!has_recipient) {
+			FIELD(p, elem_field(fld, index, "recipient_person_id"),
+			    "required", "a direct payment names its recipient");
+			bad = 1;
+		}
+		if (!has_payee) {
+			FIELD(p, elem_field(fld, index, "payee_id"),
+			    "required", "a direct payment names the payee "
+			    "record that receives the money");
+			bad = 1;
+		}
+		break;
+	case PB_BUDGET_ARR_THIRD_PARTY:
+		if (has_recipient) {
+			FIELD(p, elem_field(fld, index, "recipient_person_id"),
+			    "not_allowed", "only a direct payment has a "
+			    "recipient");
+			bad = 1;
+		}
+		if (!has_payee) {
+			FIELD(p, elem_field(fld, index, "payee_id"),
+			    "required", "a third-party arrangement names the "
+			    "organisation that holds the money");
+			bad = 1;
+		}
+		break;
+	default: /* notional: the LA, school or ICB holds the money */
+		if (has_recipient) {
+			FIELD(p, elem_field(fld, index, "recipient_person_id"),
+			    "not_allowed", "a notional arrangement has no "
+			    "recipient");
+			bad = 1;
+		}
+		if (has_payee) {
+			FIELD(p, elem_field(fld, index, "payee_id"),
+			    "not_allowed", "a notional arrangement has no "
+			    "payee");
+			bad = 1;
+		}
+		break;
+	}
+	if (f->has_agreement &&
+	    f->arrangement != PB_BUDGET_ARR_DIRECT_PAYMENT) {
+		FIELD(p, elem_field(fld, index, "agreement"), "not_allowed",
+		    "only a direct payment has an agreement");
+		bad = 1;
+	}
+	if (bad)
+		return PB_EINVAL;
+	if (f->arrangement == PB_BUDGET_ARR_NOTIONAL)
+		return PB_OK;
+
+	/* 3. PAY-10: money handed out never goes back to the council */
+	if (f->payee_is_local_authority)
+		return SET(p, PB_ERULE, "PAY-10",
+		    "the payee is the council itself; council services are "
+		    "arranged as a notional budget, not a %s",
+		    f->arrangement == PB_BUDGET_ARR_DIRECT_PAYMENT ?
+		    "direct payment" : "third-party arrangement");
+
+	/* 4. BUD-2: a third party is an organisation holding the money */
+	if (f->arrangement == PB_BUDGET_ARR_THIRD_PARTY) {
+		if (f->payee_kind != PB_BUDGET_PAYEE_ORGANISATION)
+			return SET(p, PB_ERULE, "BUD-2",
+			    "a third-party arrangement is paid to an "
+			    "organisation payee");
+		return PB_OK;
+	}
+
+	/* 5. direct payment: paid to the recipient themself (PAY-1) */
+	if (f->payee_kind != PB_BUDGET_PAYEE_INDIVIDUAL ||
+	    !present(f->payee_person_id) ||
+	    strcmp(f->payee_person_id, f->recipient_person_id) != 0)
+		return SET(p, PB_ERULE, "PAY-1",
+		    "a direct payment is paid to its recipient: the payee "
+		    "must be an individual linked to the recipient");
+	if (!recipient_qualifies(f))
+		return SET(p, PB_ERULE, "PAY-1",
+		    "a direct payment can only go to a parent, the young "
+		    "person, or someone they nominated in writing");
+	if (!f->recipient_able_to_manage)
+		return SET(p, PB_ERULE, "PAY-2",
+		    "the recipient has not been found able to manage a "
+		    "direct payment");
+	if (f->recipient_excluded)
+		return SET(p, PB_ERULE, "PAY-4",
+		    "the recipient is excluded from receiving direct "
+		    "payments");
+	return PB_OK;
+}
+
+enum pb_err pb_budget_check_agreement(const struct pb_budget_agreement *a,
+    size_t index, struct pb_problem *p)
+{
+	char fld[96];
+	int bad = 0;
+	int any_outcome = 0;
+
+	if (!present(a->agreed_provision)) {
+		FIELD(p, elem_field(fld, index, "agreement.agreed_provision"),
+		    "required", "say what provision the direct payment "
+		    "secures");
+		bad = 1;
+	}
+	for (size_t i = 0; a->outcomes != NULL && i < a->noutcomes; i++) {
+		if (present(a->outcomes[i]))
+			any_outcome = 1;
+	}
+	if (!any_outcome) {
+		/* BUD-3: Section J states the outcomes the DP is to meet */
+		FIELD(p, elem_field(fld, index, "agreement.outcomes"),
+		    "required", "list at least one outcome the direct "
+		    "payment is to meet");
+		bad = 1;
+	}
+	if (!a->school_premises &&
+	    a->head_teacher_agreed_on != PB_BUDGET_NO_DATE) {
+		FIELD(p, elem_field(fld, index,
+		    "agreement.head_teacher_agreed_on"), "not_allowed",
+		    "a head teacher's agreement is only recorded for "
+		    "provision on school premises");
+		bad = 1;
+	}
+	return bad ? PB_EINVAL : PB_OK;
+}
+
+/* ---- periods (BUD-10) --------------------------------------------------- */
+
+enum pb_err pb_budget_check_period(int32_t period_start, int32_t period_end,
+    int32_t plan_start, int32_t plan_ceased_on, struct pb_problem *p)
+{
+	if (period_start > period_end)
+		return FIELD(p, "period_end", "invalid",
+		    "period_end must not be before period_start");
+	if (plan_start != PB_BUDGET_NO_DATE && period_start < plan_start)
+		return SET(p, PB_ERULE, "BUD-10",
+		    "the budget period starts before the EHC plan does");
+	if (plan_ceased_on != PB_BUDGET_NO_DATE && period_end > plan_ceased_on)
+		return SET(p, PB_ERULE, "BUD-10",
+		    "the budget period runs past the date the EHC plan "
+		    "ceased");
+	return PB_OK;
+}
+
+int pb_budget_periods_overlap(int32_t a_start, int32_t a_end,
+    int32_t b_start, int32_t b_end)
+{
+	if (a_start > a_end || b_start > b_end)
+		return 0;
+	return a_start <= b_end && b_start <= a_end;
+}
+
+/* ---- totals (BUD-9) ----------------------------------------------------- */
+
+static int in_range(int64_t v)
+{
+	return v >= 0 && v <= PB_BUDGET_MAX_TOTAL_PENCE;
+}
+
+/* Remaining for valid inputs; cannot overflow given in_range(). */
+static enum pb_err remaining_of(const struct pb_budget_totals *t,
+    int64_t *rem, struct pb_problem *p)
+{
+	if (!in_range(t->allocated_pence) || !in_range(t->committed_pence) ||
+	    !in_range(t->spent_pence))
+		return SET(p, PB_ERULE, "BUD-9",
+		    "allocated, committed and spent must each be between 0 "
+		    "and %lld pence", (long long)PB_BUDGET_MAX_TOTAL_PENCE);
+	int64_t r = t->allocated_pence - t->committed_pence - t->spent_pence;
+	if (r < 0)
+		return SET(p, PB_ERULE, "BUD-9",
+		    "committed and spent (%lld pence) exceed the %lld pence "
+		    "allocated", (long long)(t->committed_pence +
+		    t->spent_pence), (long long)t->allocated_pence);
+	*rem = r;
+	return PB_OK;
+}
+
+enum pb_err pb_budget_totals_compute(struct pb_budget_totals *t,
+    struct pb_problem *p)
+{
+	int64_t r = 0;
+	enum pb_err err = remaining_of(t, &r, p);
+	if (err)
+		return err;
+	t->remaining_pence = r;
+	return PB_OK;
+}
+
+enum pb_err pb_budget_totals_sum(const struct pb_budget_totals *elems,
+    size_t n, struct pb_budget_totals *out, struct pb_problem *p)
+{
+	struct pb_budget_totals s = {0, 0, 0, 0};
+
+	if (n > 0 && elems == NULL)
+		return SET(p, PB_ERULE, "BUD-9", "no element totals given");
+	for (size_t i = 0; i < n; i++) {
+		int64_t r = 0;
+		enum pb_err err = remaining_of(&elems[i], &r, p);
+		if (err)
+			return err;
+		if (r != elems[i].remaining_pence)
+			return SET(p, PB_ERULE, "BUD-9",
+			    "element %zu: remaining %lld pence should be "
+			    "%lld", i, (long long)elems[i].remaining_pence,
+			    (long long)r);
+		/* each addend <= MAX_TOTAL = INT64_MAX/4: no overflow before
+		 * the range check below trips */
+		s.allocated_pence += elems[i].allocated_pence;
+		s.committed_pence += elems[i].committed_pence;
+		s.spent_pence += elems[i].spent_pence;
+		if (!in_range(s.allocated_pence) ||
+		    !in_range(s.committed_pence) || !in_range(s.spent_pence))
+			return SET(p, PB_ERULE, "BUD-9",
+			    "the budget's totals are too large");
+	}
+	s.remaining_pence = s.allocated_pence - s.committed_pence -
+	    s.spent_pence;
+	*out = s;
+	return PB_OK;
+}
+
+enum pb_err pb_budget_totals_check(const struct pb_budget_totals *budget,
+    const struct pb_budget_totals *elems, size_t n, struct pb_problem *p)
+{
+	struct pb_budget_totals s;
+	enum pb_err err = pb_budget_totals_sum(elems, n, &s, p);
+	if (err)
+		return err;
+	if (budget->allocated_pence != s.allocated_pence ||
+	    budget->committed_pence != s.committed_pence ||
+	    budget->spent_pence != s.spent_pence ||
+	    budget->remaining_pence != s.remaining_pence)
+		return SET(p, PB_ERULE, "BUD-9",
+		    "the budget's totals are not the sum of its elements");
+	return PB_OK;
+}
+
+/* ---- PAY-14 reviews ----------------------------------------------------- */
+
+int32_t pb_budget_next_review_due(int32_t first_payment,
+    int32_t plan_next_review_due, int32_t today)
+{
+	int32_t best = plan_next_review_due;
+
+	if (first_payment != PB_BUDGET_NO_DATE) {
+		int32_t first_review = pb_date_add_months(first_payment, 3);
+		/* once its date has passed the first review is the plan
+		 * review cycle's business (recorded reviews live in the
+		 * store, not here) */
+		if (today <= first_review &&
+		    (best == PB_BUDGET_NO_DATE || first_review < best))
+			best = first_review;
+	}
+	return best;
+}
+
+/* ---- rule exceptions ---------------------------------------------------- */
+
+/* Is s[0..len) a rule id that exists in domain.md ("PAY-11")? */
+static int is_rule_id(const char *s, size_t len)
+{
+	static const struct {
+		const char *prefix;
+		int max;
+	} families[] = {
+		{"ELIG-", 12}, {"BUD-", 12}, {"PAY-", 24}, {"PLAN-", 5},
+		{"REP-", 1},
+	};
+
+	if (s == NULL)
+		return 0;
+	for (size_t i = 0; i < NELEM(families); i++) {
+		size_t pl = strlen(families[i].prefix);
+		if (len <= pl || len > pl + 2 ||
+		    memcmp(s, families[i].prefix, pl) != 0)
+			continue;
+		int v = 0;
+		for (size_t k = pl; k < len; k++) {
+			if (s[k] < '0' || s[k] > '9')
+				return 0;
+			v = v * 10 + (s[k] - '0');
+		}
+		if (s[pl] == '0')
+			return 0;
+		return v >= 1 && v <= families[i].max;
+	}
+	return 0;
+}
+
+int pb_budget_rule_accepts_exception(const char *rule, size_t len)
+{
+	/* PAY-11: a household relative may be paid when the LA/ICB records
+	 * it as necessary.  No other rule in domain.md has such a route. */
+	return rule != NULL && len == 6 && memcmp(rule, "PAY-11", 6) == 0;
+}
+
+static int blank(const char *s)
+{
+	if (s == NULL)
+		return 1;
+	for (; *s; s++) {
+		if (*s != ' ' && *s != '\t' && *s != '\r' && *s != '\n')
+			return 0;
+	}
+	return 1;
+}
+
+enum pb_err pb_budget_check_exception(const char *rule, size_t len,
+    const char *reason, struct pb_problem *p)
+{
+	if (!is_rule_id(rule, len))
+		return FIELD(p, "rule", "invalid",
+		    "rule must be a rule id such as PAY-11");
+	if (!pb_budget_rule_accepts_exception(rule, len)) {
+		char id[16];
+		memcpy(id, rule, len); /* len <= 7, checked by is_rule_id */
+		id[len] = '\0';
+		return SET(p, PB_ERULE, id,
+		    "rule %s has no exception route; only PAY-11 does", id);
+	}
+	if (blank(reason))
+		return FIELD(p, "reason", "required",
+		    "say why the exception is necessary");
+	return PB_OK;
+}

@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * budgets/rules.h — the pure rules of a personal budget (domain.md BUD-*,
+ * the budget-side PAY-* checks, §4 budget lifecycle).
+ *
+ * Inputs are plain facts that service.c has already loaded; outputs are an
+ * enum pb_err plus, on refusal, a filled struct pb_problem naming the rule
+ * id.  This module must not do I/O, read the clock, allocate, or include
+ * anything outside the C standard library and internal/core.  Money is
+ * int64_t pence; dates are int32_t day numbers (internal/core/date.h).
+ *
+ * Every function is reentrant and thread-safe (no state).  Wherever a
+ * `struct pb_problem *p` parameter appears it may be NULL (the caller only
+ * wants the verdict); when non-NULL it is written only on refusal.
+ */
+#ifndef PB_BUDGETS_RULES_H
+#define PB_BUDGETS_RULES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "internal/core/err.h"
+#include "internal/core/problem.h"
+
+/* An optional date that is absent ("no ceased_on", "no first payment"). */
+#define PB_BUDGET_NO_DATE INT32_MIN
+
+/* Largest money value the API accepts for one amount (api-contract.md). */
+#define PB_BUDGET_MAX_PENCE INT64_C(100000000000)
+
+/* Largest total the arithmetic accepts; far above any real budget and low
+ * enough that allocated - committed - spent cannot overflow. */
+#define PB_BUDGET_MAX_TOTAL_PENCE (INT64_MAX / 4)
+
+/* Enumerations.  Zero is never a valid value, so a zeroed facts struct is
+ * refused rather than read as "draft" or "direct_payment" (fail closed). */
+enum pb_budget_status {
+	PB_BUDGET_STATUS_DRAFT = 1,
+	PB_BUDGET_STATUS_APPROVED,
+	PB_BUDGET_STATUS_SUSPENDED,
+	PB_BUDGET_STATUS_CLOSED
+};
+
+enum pb_budget_action {
+	PB_BUDGET_ACTION_APPROVE = 1,  /* draft -> approved */
+	PB_BUDGET_ACTION_SUSPEND,      /* approved -> suspended */
+	PB_BUDGET_ACTION_RESUME,       /* suspended -> approved */
+	PB_BUDGET_ACTION_CLOSE         /* approved | suspended -> closed */
+};
+
+/* mixed is a budget-level value only: an element is never mixed. */
+enum pb_budget_arrangement {
+	PB_BUDGET_ARR_DIRECT_PAYMENT = 1,
+	PB_BUDGET_ARR_THIRD_PARTY,
+	PB_BUDGET_ARR_NOTIONAL,
+	PB_BUDGET_ARR_MIXED
+};
+
+enum pb_budget_stream {
+	PB_BUDGET_STREAM_EDUCATION = 1,
+	PB_BUDGET_STREAM_SOCIAL_CARE,
+	PB_BUDGET_STREAM_HEALTH
+};
+
+enum pb_budget_payee_kind {
+	PB_BUDGET_PAYEE_INDIVIDUAL = 1,
+	PB_BUDGET_PAYEE_ORGANISATION
+};
+
+/* The contact's relationship to the child (POST /v1/children/{id}/contacts). */
+enum pb_budget_relationship {
+	PB_BUDGET_REL_PARENT = 1,
+	PB_BUDGET_REL_CARER,
+	PB_BUDGET_REL_YOUNG_PERSON,
+	PB_BUDGET_REL_NOMINATED_PERSON
+};
+
+/*
+ * String conversions.  *_str returns the wire spelling ("draft",
+ * "direct_payment", "social_care", ...) as a static string, or NULL for a
+ * value outside the enum.  *_parse matches exactly len bytes of s (no NUL
+ * needed, case-sensitive) and stores the value in *out; PB_EINVAL (and *out
+ * untouched) for anything else, including s == NULL.
+ */
+const char *pb_budget_status_str(enum pb_budget_status v);
+enum pb_err pb_budget_status_parse(const char *s, size_t len,
+    enum pb_budget_status *out);
+const char *pb_budget_action_str(enum pb_budget_action v);
+enum pb_err pb_budget_action_parse(const char *s, size_t len,
+    enum pb_budget_action *out);
+const char *pb_budget_arrangement_str(enum pb_budget_arrangement v);
+enum pb_err pb_budget_arrangement_parse(const char *s, size_t len,
+    enum pb_budget_arrangement *out);
+const char *pb_budget_stream_str(enum pb_budget_stream v);
+enum pb_err pb_budget_stream_parse(const char *s, size_t len,
+    enum pb_budget_stream *out);
+const char *pb_budget_payee_kind_str(enum pb_budget_payee_kind v);
+enum pb_err pb_budget_payee_kind_parse(const char *s, size_t len,
+    enum pb_budget_payee_kind *out);
+const char *pb_budget_relationship_str(enum pb_budget_relationship v);
+enum pb_err pb_budget_relationship_parse(const char *s, size_t len,
+    enum pb_budget_relationship *out);
+
+/*
+ * pb_budget_transition_allowed — may `action` be applied to a budget in
+ * status `from` (domain.md §4: draft -> approved <-> suspended -> closed)?
+ * On PB_OK stores the resulting status in *to (to may be NULL).
+ * Returns PB_ETRANSITION with a detail such as "cannot suspend a draft
+ * budget" for an illegal move, including unknown status/action values.
+ */
+enum pb_err pb_budget_transition_allowed(enum pb_budget_status from,
+    enum pb_budget_action action, enum pb_budget_status *to,
+    struct pb_problem *p);
+
+/*
+ * pb_budget_check_approver — separation of duties: the approver's JWT `sub`
+ * must differ from the creator's.  NUL-terminated strings.  PB_OK, or
+ * PB_ESOD when they are equal or either is NULL/empty (separation cannot
+ * be shown, so fail closed).
+ */
+enum pb_err pb_budget_check_approver(const char *creator_sub,
+    const char *approver_sub, struct pb_problem *p);
+
+/*
+ * pb_budget_derive_arrangement — the budget's overall arrangement: the
+ * common arrangement when all n elements share one, else mixed.
+ * Returns PB_EINVAL when n == 0, arr is NULL, or an element holds mixed or
+ * an out-of-range value (elements are direct_payment, third_party or
+ * notional); *out is written only on PB_OK.
+ */
+enum pb_err pb_budget_derive_arrangement(
+    const enum pb_budget_arrangement *arr, size_t n,
+    enum pb_budget_arrangement *out);
+
+/*
+ * Facts about one element being created or updated.  Pointers are
+ * borrowed NUL-terminated strings (NULL or "" means absent).  The payee
+ * facts are read only when payee_id is present and the recipient facts
+ * only when recipient_person_id is present; service.c resolves the ids
+ * (an unknown id is its PB_ENOTFOUND / PB_EINVAL, not ours).
+ */
+struct pb_budget_element_facts {
+	enum pb_budget_arrangement arrangement;
+	const char *recipient_person_id;
+	const char *payee_id;
+	int has_agreement;              /* an agreement object was sent */
+
+	/* the payee record named by payee_id */
+	enum pb_budget_payee_kind payee_kind;
+	const char *payee_person_id;    /* individual payee's person, or NULL */
+	int payee_is_local_authority;
+
+	/* the recipient's contact record for this child */
+	int recipient_is_contact;       /* 0: not a contact of the child */
+	enum pb_budget_relationship recipient_relationship;
+	int recipient_has_parental_responsibility;
+	int recipient_nominated_in_writing; /* written nomination held */
+	int recipient_able_to_manage;   /* PAY-2 finding recorded */
+	int recipient_excluded;         /* PAY-4 exclusion applies */
+};
+
+/*
+ * pb_budget_check_element — validate element number `index` (used in field
+ * paths "elements[<index>].payee_id") against BUD-2 and the recipient/payee
+ * rules.  Checks, stopping at the first kind that fails:
+ *   1. arrangement is direct_payment, third_party or notional, else
+ *      PB_EINVAL (field "elements[i].arrangement");
+ *   2. required/forbidden fields, all collected as PB_EINVAL field errors:
+ *      direct_payment needs recipient_person_id and payee_id; third_party
+ *      needs payee_id and no recipient; notional takes neither; only a
+ *      direct payment carries an agreement;
+ *   3. PAY-10: a direct_payment or third_party payee is not the council;
+ *   4. third_party: the payee is an organisation (BUD-2);
+ *   5. direct_payment: the payee is an individual whose person is the
+ *      recipient (PAY-1); the recipient is a contact who is a parent, the
+ *      young person, a carer with parental responsibility, or a nominated
+ *      person nominated in writing (PAY-1); able to manage (PAY-2); not
+ *      excluded (PAY-4).
+ * Rule failures return PB_ERULE with the rule id and a plain-English detail.
+ */
+enum pb_err pb_budget_check_element(const struct pb_budget_element_facts *f,
+    size_t index, struct pb_problem *p);
+
+/*
+ * Direct-payment agreement (PAY-8, PAY-6, BUD-3).  Strings are borrowed;
+ * optional dates are PB_BUDGET_NO_DATE when absent.
+ */
+struct pb_budget_agreement {
+	const char *agreed_provision;
+	const char *const *outcomes;    /* noutcomes NUL-terminated strings */
+	size_t noutcomes;
+	int32_t signed_on;              /* or PB_BUDGET_NO_DATE */
+	int school_premises;
+	int32_t head_teacher_agreed_on; /* or PB_BUDGET_NO_DATE */
+};
+
+/*
+ * pb_budget_check_agreement — validate the agreement of element `index`.
+ * agreed_provision must be non-empty (PB_EINVAL "required") and at least
+ * one non-empty outcome is needed (BUD-3: the outcomes the DP is to meet),
+ * all collected as field errors under "elements[i].agreement.*".  A
+ * head_teacher_agreed_on without school_premises is refused (PB_EINVAL) as
+ * contradictory.  Missing signed_on / head-teacher dates are NOT errors
+ * here: they may be recorded later and are enforced before paying
+ * (PAY-8, PAY-6 in pb_pay_check_create).
+ */
+enum pb_err pb_budget_check_agreement(const struct pb_budget_agreement *a,
+    size_t index, struct pb_problem *p);
+
+/*
+ * pb_budget_check_period — BUD-10.  PB_EINVAL (field "period_end") when
+ * period_start > period_end; PB_ERULE "BUD-10" when the period starts
+ * before plan_start or ends after plan_ceased_on.  Either plan bound may be
+ * PB_BUDGET_NO_DATE (no bound).  ceased_on is the plan's last day: a
+ * period ending on it is inside the plan's life.
+ */
+enum pb_err pb_budget_check_period(int32_t period_start, int32_t period_end,
+    int32_t plan_start, int32_t plan_ceased_on, struct pb_problem *p);
+
+/* 1 if the inclusive ranges [a_start, a_end] and [b_start, b_end] share at
+ * least one day, else 0.  Ranges with start > end are empty (0). */
+int pb_budget_periods_overlap(int32_t a_start, int32_t a_end,
+    int32_t b_start, int32_t b_end);
+
+/* BUD-9 money of one element or of a whole budget. */
+struct pb_budget_totals {
+	int64_t allocated_pence;
+	int64_t committed_pence;  /* payments created, not yet paid */
+	int64_t spent_pence;      /* paid minus recovered */
+	int64_t remaining_pence;  /* allocated - committed - spent */
+};
+
+/*
+ * pb_budget_totals_compute — set t->remaining_pence from the other three.
+ * PB_ERULE "BUD-9" (t unchanged) when any input is negative or above
+ * PB_BUDGET_MAX_TOTAL_PENCE, or when the remainder would be negative.
+ */
+enum pb_err pb_budget_totals_compute(struct pb_budget_totals *t,
+    struct pb_problem *p);
+
+/*
+ * pb_budget_totals_sum — *out = field-wise sum of n element totals, with
+ * remaining recomputed.  Each element must itself satisfy BUD-9 and be
+ * consistent (remaining == allocated - committed - spent); PB_ERULE
+ * "BUD-9" otherwise or when a sum exceeds PB_BUDGET_MAX_TOTAL_PENCE.
+ * n == 0 gives all zeros.  *out is written only on PB_OK.
+ */
+enum pb_err pb_budget_totals_sum(const struct pb_budget_totals *elems,
+    size_t n, struct pb_budget_totals *out, struct pb_problem *p);
+
+/*
+ * pb_budget_totals_check — the full BUD-9 invariant: every element valid
+ * and consistent, and *budget equal field by field to their sum.
+ * PB_OK or PB_ERULE "BUD-9".
+ */
+enum pb_err pb_budget_totals_check(const struct pb_budget_totals *budget,
+    const struct pb_budget_totals *elems, size_t n, struct pb_problem *p);
+
+/*
+ * pb_budget_next_review_due — PAY-14: a direct payment is reviewed within
+ * 3 months of the first payment and at each plan review.  Candidates are
+ * first_payment + 3 months (pb_date_add_months; only while today is on or
+ * before it) and plan_next_review_due; the earliest candidate is returned,
+ * which may be in the past (overdue plan review).  Either input may be
+ * PB_BUDGET_NO_DATE; returns PB_BUDGET_NO_DATE when there is no candidate.
+ */
+int32_t pb_budget_next_review_due(int32_t first_payment,
+    int32_t plan_next_review_due, int32_t today);
+
+/*
+ * pb_budget_check_exception — may an approver record an exception to rule
+ * `rule` (len bytes, e.g. "PAY-11") with `reason` (NUL-terminated)?
+ * PB_OK only for PAY-11 (a household relative judged necessary) with a
+ * non-blank reason.  PB_EINVAL (field "rule") for a string that is not a
+ * rule id of domain.md, PB_EINVAL (field "reason") for a blank reason,
+ * PB_ERULE with that rule id for a real rule that has no exception route.
+ */
+enum pb_err pb_budget_check_exception(const char *rule, size_t len,
+    const char *reason, struct pb_problem *p);
+
+/* 1 if `rule` (len bytes) names a rule that accepts a recorded exception
+ * (today only "PAY-11"), else 0. */
+int pb_budget_rule_accepts_exception(const char *rule, size_t len);
+
+#endif

@@ -1,0 +1,272 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * config.c — environment → struct pb_config, validated (see config.h).
+ * Every rejection is a single line naming the variable and what is wrong.
+ */
+#include "internal/config/config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+static int fail(char *errbuf, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail(char *errbuf, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(errbuf, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* Strict decimal integer in [min, max]; -1 on anything else. */
+static int parse_int(const char *s, long min, long max, long *out)
+{
+	char *end;
+
+	if (s == NULL || *s == '\0' || *s == '+' || *s == ' ')
+		return -1;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int env_int(const char *name, long def, long min, long max, int *out,
+    char *errbuf, size_t errlen)
+{
+	const char *s = getenv(name);
+	long v = def;
+
+	if (s != NULL && parse_int(s, min, max, &v) != 0)
+		return fail(errbuf, errlen, "%s must be an integer from %ld to %ld",
+		    name, min, max);
+	*out = (int)v;
+	return 0;
+}
+
+static int env_copy(const char *name, const char *def, char *dst, size_t n,
+    char *errbuf, size_t errlen)
+{
+	const char *s = getenv(name);
+
+	if (s == NULL || *s == '\0')
+		s = def;
+	if (strlen(s) >= n)
+		return fail(errbuf, errlen, "%s is too long", name);
+	memcpy(dst, s, strlen(s) + 1);
+	return 0;
+}
+
+static int parse_listen(struct pb_config *cfg, char *errbuf, size_t errlen)
+{
+	const char *s = getenv("PB_LISTEN");
+	long port;
+
+	if (s == NULL || *s == '\0')
+		s = "127.0.0.1:8080";
+	const char *colon = strrchr(s, ':');
+	if (colon == NULL || colon == s ||
+	    (size_t)(colon - s) >= sizeof(cfg->listen_host) ||
+	    parse_int(colon + 1, 1, 65535, &port) != 0)
+		return fail(errbuf, errlen,
+		    "PB_LISTEN must be host:port with a port from 1 to 65535 (got \"%.64s\")", s);
+	size_t hl = (size_t)(colon - s);
+	if (s[0] == '[' && hl >= 2 && s[hl - 1] == ']') { /* [::1]:8080 */
+		memcpy(cfg->listen_host, s + 1, hl - 2);
+		cfg->listen_host[hl - 2] = '\0';
+	} else {
+		memcpy(cfg->listen_host, s, hl);
+		cfg->listen_host[hl] = '\0';
+	}
+	cfg->listen_port = (int)port;
+	return 0;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9') return c - '0';
+	if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+	return -1;
+}
+
+static int parse_bank_key(struct pb_config *cfg, char *errbuf, size_t errlen)
+{
+	const char *s = getenv("PB_BANK_KEY");
+
+	if (s == NULL || *s == '\0')
+		return 0;
+	if (strlen(s) != 64)
+		return fail(errbuf, errlen, "PB_BANK_KEY must be 64 hex digits (32 bytes)");
+	for (int i = 0; i < 32; i++) {
+		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return fail(errbuf, errlen, "PB_BANK_KEY must be 64 hex digits (32 bytes)");
+		cfg->bank_key[i] = (unsigned char)(hi * 16 + lo);
+	}
+	cfg->has_bank_key = 1;
+	return 0;
+}
+
+static int read_file(const char *path, unsigned char **out, size_t *outlen)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL)
+		return -1;
+	unsigned char *buf = malloc(65537);
+	size_t n = buf ? fread(buf, 1, 65536, f) : 0;
+	fclose(f);
+	if (buf == NULL || n == 0 || n == 65536) {
+		free(buf);
+		return -1;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*outlen = n;
+	return 0;
+}
+
+static int parse_jwt(struct pb_config *cfg, unsigned needs, char *errbuf,
+    size_t errlen)
+{
+	const char *alg = getenv("PB_JWT_ALG");
+
+	if (alg == NULL || *alg == '\0' || strcmp(alg, "HS256") == 0)
+		cfg->jwt_alg = PB_JWT_HS256;
+	else if (strcmp(alg, "RS256") == 0)
+		cfg->jwt_alg = PB_JWT_RS256;
+	else if (strcmp(alg, "ES256") == 0)
+		cfg->jwt_alg = PB_JWT_ES256;
+	else
+		return fail(errbuf, errlen, "PB_JWT_ALG must be HS256, RS256 or ES256");
+	if (env_copy("PB_JWT_ISSUER", "pb-dev", cfg->jwt_issuer,
+	    sizeof(cfg->jwt_issuer), errbuf, errlen) ||
+	    env_copy("PB_JWT_AUDIENCE", "personal-budgets", cfg->jwt_audience,
+	    sizeof(cfg->jwt_audience), errbuf, errlen))
+		return -1;
+	if (!(needs & PB_NEED_JWT))
+		return 0;
+	if (cfg->jwt_alg == PB_JWT_HS256) {
+		const char *sec = getenv("PB_JWT_SECRET");
+		if (sec == NULL || *sec == '\0')
+			return fail(errbuf, errlen, "PB_JWT_SECRET is required (at least 32 bytes) when PB_JWT_ALG is HS256");
+		if (strlen(sec) < 32)
+			return fail(errbuf, errlen, "PB_JWT_SECRET is too short: it must be at least 32 bytes");
+		cfg->jwt_key_len = strlen(sec);
+		cfg->jwt_key = (unsigned char *)strdup(sec);
+		if (cfg->jwt_key == NULL)
+			return fail(errbuf, errlen, "out of memory");
+		return 0;
+	}
+	const char *path = getenv("PB_JWT_PUBLIC_KEY_FILE");
+	if (path == NULL || *path == '\0')
+		return fail(errbuf, errlen, "PB_JWT_PUBLIC_KEY_FILE is required when PB_JWT_ALG is %s", alg);
+	if (read_file(path, &cfg->jwt_key, &cfg->jwt_key_len) != 0)
+		return fail(errbuf, errlen, "PB_JWT_PUBLIC_KEY_FILE: cannot read a PEM key from %.200s", path);
+	if (strstr((char *)cfg->jwt_key, "-----BEGIN PUBLIC KEY-----") == NULL)
+		return fail(errbuf, errlen, "PB_JWT_PUBLIC_KEY_FILE must hold a PEM public key (BEGIN PUBLIC KEY)");
+	return 0;
+}
+
+static int parse_services(struct pb_config *cfg, char *errbuf, size_t errlen)
+{
+	const char *s = getenv("PB_SERVICES");
+	char buf[256];
+
+	cfg->services = PB_SVC_ALL;
+	if (s == NULL || *s == '\0')
+		return 0;
+	if (strlen(s) >= sizeof(buf))
+		return fail(errbuf, errlen, "PB_SERVICES is too long");
+	memcpy(buf, s, strlen(s) + 1);
+	cfg->services = 0;
+	char *save = NULL;
+	for (char *tok = strtok_r(buf, ", ", &save); tok != NULL;
+	    tok = strtok_r(NULL, ", ", &save)) {
+		if (strcmp(tok, "eligibility") == 0)
+			cfg->services |= PB_SVC_ELIGIBILITY;
+		else if (strcmp(tok, "budgets") == 0)
+			cfg->services |= PB_SVC_BUDGETS;
+		else if (strcmp(tok, "payments") == 0)
+			cfg->services |= PB_SVC_PAYMENTS;
+		else
+			return fail(errbuf, errlen,
+			    "PB_SERVICES: unknown service \"%.32s\" (use eligibility, budgets, payments)", tok);
+	}
+	return 0;
+}
+
+static int parse_log_level(struct pb_config *cfg, char *errbuf, size_t errlen)
+{
+	static const char *const names[] = { "debug", "info", "warn", "error" };
+	const char *s = getenv("PB_LOG_LEVEL");
+
+	cfg->log_level = PB_LOG_INFO;
+	if (s == NULL || *s == '\0')
+		return 0;
+	for (int i = 0; i < 4; i++)
+		if (strcmp(s, names[i]) == 0) {
+			cfg->log_level = (enum pb_log_level)i;
+			return 0;
+		}
+	return fail(errbuf, errlen, "PB_LOG_LEVEL must be debug, info, warn or error");
+}
+
+int pb_config_load(struct pb_config *cfg, unsigned needs, char *errbuf,
+    size_t errlen)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (cores < 1)
+		cores = 1;
+	if (cores > 64)
+		cores = 64;
+	if (env_copy("DATABASE_URL", "postgresql:///personal_budgets",
+	    cfg->database_url, sizeof(cfg->database_url), errbuf, errlen) ||
+	    parse_listen(cfg, errbuf, errlen) ||
+	    env_int("PB_THREADS", cores, 1, 256, &cfg->threads, errbuf, errlen) ||
+	    env_int("PB_DB_POOL", 2 * cores, 1, 1024, &cfg->db_pool, errbuf, errlen) ||
+	    env_int("PB_MAX_CONNECTIONS", 4096, 1, 1000000, &cfg->max_connections, errbuf, errlen) ||
+	    env_int("PB_HTTP_TIMEOUT", 30, 1, 3600, &cfg->http_timeout_s, errbuf, errlen) ||
+	    env_int("PB_DB_TIMEOUT_MS", 5000, 100, 600000, &cfg->db_timeout_ms, errbuf, errlen) ||
+	    parse_jwt(cfg, needs, errbuf, errlen) ||
+	    parse_bank_key(cfg, errbuf, errlen) ||
+	    parse_services(cfg, errbuf, errlen) ||
+	    parse_log_level(cfg, errbuf, errlen)) {
+		pb_config_free(cfg);
+		return -1;
+	}
+	return 0;
+}
+
+void pb_config_free(struct pb_config *cfg)
+{
+	if (cfg->jwt_key != NULL) {
+		memset(cfg->jwt_key, 0, cfg->jwt_key_len);
+		free(cfg->jwt_key);
+	}
+	cfg->jwt_key = NULL;
+	cfg->jwt_key_len = 0;
+	memset(cfg->bank_key, 0, sizeof(cfg->bank_key));
+}
+
+const char *pb_config_alg_name(enum pb_jwt_alg alg)
+{
+	switch (alg) {
+	case PB_JWT_HS256: return "HS256";
+	case PB_JWT_RS256: return "RS256";
+	case PB_JWT_ES256: return "ES256";
+	}
+	return "HS256";
+}

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * uuid.c — v4 UUIDs from getrandom(2) and strict canonical-form parsing
+ * (see uuid.h).  No globals, no locks: getrandom is thread-safe.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1
+#endif
+#include "internal/core/uuid.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/random.h>
+
+static const char hex[] = "0123456789abcdef";
+
+/* Fill buf from the kernel CSPRNG.  Failure (ENOSYS on a pre-3.17 kernel)
+ * would mean ids collide, so it is fatal rather than silently weak. */
+static void random_bytes(unsigned char *buf, size_t n)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t r = getrandom(buf + got, n - got, 0);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			abort();
+		}
+		got += (size_t)r;
+	}
+}
+
+void pb_uuid_new(char out[37])
+{
+	unsigned char b[16];
+	size_t o = 0;
+
+	random_bytes(b, sizeof(b));
+	b[6] = (unsigned char)((b[6] & 0x0F) | 0x40);  /* version 4 */
+	b[8] = (unsigned char)((b[8] & 0x3F) | 0x80);  /* RFC 4122 variant */
+	for (size_t k = 0; k < 16; k++) {
+		if (k == 4 || k == 6 || k == 8 || k == 10)
+			out[o++] = '-';
+		out[o++] = hex[b[k] >> 4];
+		out[o++] = hex[b[k] & 0x0F];
+	}
+	out[o] = '\0';
+}
+
+enum pb_err pb_uuid_parse(const char *s, size_t len, char out[37])
+{
+	out[0] = '\0';
+	if (s == NULL || len != 36)
+		return PB_EINVAL;
+	for (size_t k = 0; k < 36; k++) {
+		char c = s[k];
+		if (k == 8 || k == 13 || k == 18 || k == 23) {
+			if (c != '-')
+				return PB_EINVAL;
+			continue;
+		}
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+		    (c >= 'A' && c <= 'F')))
+			return PB_EINVAL;
+	}
+	for (size_t k = 0; k < 36; k++) {
+		char c = s[k];
+		out[k] = (c >= 'A' && c <= 'F') ? (char)(c - 'A' + 'a') : c;
+	}
+	out[36] = '\0';
+	return PB_OK;
+}

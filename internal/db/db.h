@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * db.h — PostgreSQL connection pool, parameterised queries, transactions.
+ *
+ * A pool holds up to `size` libpq connections, opened lazily with
+ * connect_timeout and a statement_timeout.  pb_db_acquire() waits at most
+ * the pool's timeout for a free connection, then answers PB_EUNAVAILABLE;
+ * a connection that broke (or was left inside a transaction) is closed on
+ * release and reopened by a later acquire, so the pool heals by itself
+ * after the database restarts.
+ *
+ * All SQL goes through pb_db_query() with $n parameters (text format);
+ * nothing here concatenates input into SQL.  Thread-safety: the pool is
+ * thread-safe; one struct pb_db is used by one thread at a time.
+ */
+#ifndef PB_DB_DB_H
+#define PB_DB_DB_H
+
+#include <libpq-fe.h>
+
+#include "internal/core/err.h"
+
+struct pb_db_pool;
+struct pb_db;
+
+/* Create a pool; no connection is opened yet.  Never NULL (aborts on OOM).
+ * `url` is copied. */
+struct pb_db_pool *pb_db_pool_new(const char *url, int size, int timeout_ms);
+
+/* Close every connection and free the pool.  No connection may be out. */
+void pb_db_pool_free(struct pb_db_pool *pool);
+
+/* Take a connection (opening it if needed).  PB_EUNAVAILABLE when none
+ * frees up within the timeout or the database cannot be reached. */
+enum pb_err pb_db_acquire(struct pb_db_pool *pool, struct pb_db **out);
+
+/* Give a connection back.  Rolls back an open transaction; closes a broken
+ * connection.  NULL is ignored. */
+void pb_db_release(struct pb_db_pool *pool, struct pb_db *db);
+
+struct pb_db_stats {
+	int size, open, in_use, waiting;
+};
+void pb_db_pool_stats(struct pb_db_pool *pool, struct pb_db_stats *out);
+
+/* Run one statement with text parameters (NULL = SQL NULL).  On PB_OK *res
+ * (when res != NULL) is a result the caller PQclear()s; otherwise nothing
+ * is returned.  Errors: PB_EUNAVAILABLE for a lost connection or a
+ * statement timeout; PB_ECONFLICT for a unique violation; PB_EDB for any
+ * other failure (the SQLSTATE is in pb_db_sqlstate()). */
+enum pb_err pb_db_query(struct pb_db *db, const char *sql, int nparams,
+    const char *const *params, PGresult **res);
+
+/* SQLSTATE of the last failed pb_db_query ("" if none). */
+const char *pb_db_sqlstate(const struct pb_db *db);
+
+/* Message of the last failure, for logs only (never sent to clients). */
+const char *pb_db_error(const struct pb_db *db);
+
+enum pb_err pb_db_begin(struct pb_db *db);
+enum pb_err pb_db_commit(struct pb_db *db);
+/* Roll back if a transaction is open; safe to call at any time. */
+void pb_db_rollback(struct pb_db *db);
+
+/* The libpq connection, for the migration runner and tests. */
+PGconn *pb_db_conn(struct pb_db *db);
+
+/* Open one standalone connection (used by CLI subcommands). */
+enum pb_err pb_db_connect(const char *url, int timeout_ms, struct pb_db **out,
+    char *errbuf, size_t errlen);
+void pb_db_close(struct pb_db *db);
+
+#endif

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/* rows.c — JSON-text results (see rows.h). */
+#include "internal/db/rows.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal/db/db.h"
+
+enum pb_err pb_db_one_json(struct pb_db *db, const char *sql, int nparams,
+    const char *const *params, char **json, int *version)
+{
+	PGresult *res = NULL;
+
+	*json = NULL;
+	enum pb_err err = pb_db_query(db, sql, nparams, params, &res);
+	if (err)
+		return err;
+	if (PQntuples(res) == 0 || PQgetisnull(res, 0, 0)) {
+		PQclear(res);
+		return PB_ENOTFOUND;
+	}
+	*json = strdup(PQgetvalue(res, 0, 0));
+	if (version != NULL)
+		*version = PQnfields(res) > 1 ? atoi(PQgetvalue(res, 0, 1)) : 0;
+	PQclear(res);
+	if (*json == NULL)
+		abort();
+	return PB_OK;
+}
+
+/* Append s as a JSON string (cursor keys are plain ASCII, but escape). */
+static void add_json_string(struct pb_buf *b, const char *s)
+{
+	pb_buf_add(b, "\"", 1);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			pb_buf_add(b, "\\", 1);
+		if ((unsigned char)*s >= 0x20)
+			pb_buf_add(b, s, 1);
+	}
+	pb_buf_add(b, "\"", 1);
+}
+
+enum pb_err pb_db_list_json(struct pb_db *db, const char *sql, int nparams,
+    const char *const *params, int limit, char **json)
+{
+	PGresult *res = NULL;
+	struct pb_buf b;
+
+	*json = NULL;
+	enum pb_err err = pb_db_query(db, sql, nparams, params, &res);
+	if (err)
+		return err;
+	int n = PQntuples(res);
+	int shown = n > limit ? limit : n;
+	pb_buf_init(&b, PB_LIST_MAX_BYTES);
+	pb_buf_add(&b, "{\"items\":[", 10);
+	for (int i = 0; i < shown; i++) {
+		if (i > 0)
+			pb_buf_add(&b, ",", 1);
+		if (pb_buf_add(&b, PQgetvalue(res, i, 0), (size_t)PQgetlength(res, i, 0)) != PB_OK) {
+			PQclear(res);
+			pb_buf_free(&b);
+			return PB_EINTERNAL;
+		}
+	}
+	pb_buf_add(&b, "],\"next_cursor\":", 16);
+	if (n > limit && shown > 0 && PQnfields(res) > 1)
+		add_json_string(&b, PQgetvalue(res, shown - 1, 1));
+	else
+		pb_buf_add(&b, "null", 4);
+	pb_buf_add(&b, "}", 1);
+	PQclear(res);
+	*json = pb_buf_take(&b, NULL);
+	return PB_OK;
+}

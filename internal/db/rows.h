@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rows.h — reading resources that PostgreSQL renders as JSON text.
+ *
+ * Each resource has a pb_json(row) SQL function (migrations), so a read is
+ * one query whose first column is the finished JSON document.  These helpers
+ * hand that text to the caller without re-encoding it in C.
+ */
+#ifndef PB_DB_ROWS_H
+#define PB_DB_ROWS_H
+
+#include "internal/core/buf.h"
+#include "internal/core/err.h"
+
+struct pb_db;
+
+#define PB_LIST_MAX_BYTES (8 * 1024 * 1024)
+
+/* Run sql; column 0 of the first row is JSON text, optional column 1 an
+ * integer version.  *json is malloc'd (caller frees); *version (if not
+ * NULL) gets column 1 or 0.  PB_ENOTFOUND when there is no row. */
+enum pb_err pb_db_one_json(struct pb_db *db, const char *sql, int nparams,
+    const char *const *params, char **json, int *version);
+
+/* Run a list query that returns at most limit+1 rows of (json, cursor key)
+ * and write {"items":[…],"next_cursor":…} into *json (malloc'd): when a
+ * (limit+1)th row exists, next_cursor is the key of the limit-th row. */
+enum pb_err pb_db_list_json(struct pb_db *db, const char *sql, int nparams,
+    const char *const *params, int limit, char **json);
+
+#endif

@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rules.h — pure eligibility rules for personal-budget requests.
+ *
+ * Given what the service loaded (child's date of birth, EHC plan status
+ * history, the requester's standing, the requested elements and the local
+ * offer) pb_elig_evaluate() decides, per element, eligible | ineligible |
+ * panel_referral with reasons that cite rule ids from docs/domain.md, and
+ * an overall outcome.  Also here: the default offer (ELIG-7), the rule
+ * catalogue served by GET /v1/rules, and string <-> enum helpers.
+ *
+ * Must not: include cJSON, libpq, libevent; read the clock; allocate; do
+ * I/O.  Everything is on the caller's stack or static and const, so every
+ * function is thread-safe.  All strings handed back (reason codes, rule
+ * ids, messages, names) are static: never free them, they never change.
+ * See internal/eligibility/README.md for the rule-by-rule decisions.
+ */
+#ifndef PB_ELIGIBILITY_RULES_H
+#define PB_ELIGIBILITY_RULES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "internal/core/err.h"
+
+#define PB_ELIG_MAX_ELEMENTS 8      /* elements in one request           */
+#define PB_ELIG_MAX_REASONS 8       /* reasons on one element (see .c)    */
+#define PB_ELIG_MAX_PLAN_HISTORY 32 /* status changes of one EHC plan    */
+#define PB_ELIG_SERVICE_TYPE_MAX 64 /* bytes in a service_type, no NUL    */
+#define PB_ELIG_DEFAULT_OFFER_LEN 3
+
+enum pb_elig_stream {
+	PB_ELIG_STREAM_EDUCATION = 0,
+	PB_ELIG_STREAM_SOCIAL_CARE,
+	PB_ELIG_STREAM_HEALTH
+};
+
+/* MIXED exists only at budget level (BUD-2); an element is never mixed and
+ * pb_elig_evaluate() refuses it. */
+enum pb_elig_arrangement {
+	PB_ELIG_ARR_DIRECT_PAYMENT = 0,
+	PB_ELIG_ARR_THIRD_PARTY,
+	PB_ELIG_ARR_NOTIONAL,
+	PB_ELIG_ARR_MIXED
+};
+
+/* The requester's relationship to the child.  NONE (zero) is anyone else. */
+enum pb_elig_relationship {
+	PB_ELIG_REL_NONE = 0,
+	PB_ELIG_REL_PARENT,
+	PB_ELIG_REL_CARER,
+	PB_ELIG_REL_YOUNG_PERSON,
+	PB_ELIG_REL_NOMINATED_PERSON,
+	PB_ELIG_REL_REPRESENTATIVE
+};
+
+/* EHC plan status (domain.md §4).  NONE (zero) means "no plan at that
+ * date"; it never appears in a history entry and has no API spelling
+ * other than the diagnostic "none". */
+enum pb_elig_plan_status {
+	PB_ELIG_PLAN_NONE = 0,
+	PB_ELIG_PLAN_ASSESSMENT_AGREED,
+	PB_ELIG_PLAN_ISSUED,
+	PB_ELIG_PLAN_UNDER_REVIEW,
+	PB_ELIG_PLAN_CEASED
+};
+
+enum pb_elig_outcome {
+	PB_ELIG_ELIGIBLE = 0,
+	PB_ELIG_INELIGIBLE,
+	PB_ELIG_PANEL_REFERRAL
+};
+
+enum pb_elig_rule_kind {
+	PB_ELIG_KIND_LAW = 0,
+	PB_ELIG_KIND_GUIDANCE,
+	PB_ELIG_KIND_LOCAL
+};
+
+/* One status change of the child's EHC plan, in force from effective_from
+ * (a pb_date day number) until the next change. */
+struct pb_elig_plan_event {
+	enum pb_elig_plan_status status;
+	int32_t effective_from;
+};
+
+/* Who is asking.  The request check treats the requester as the would-be
+ * direct-payment recipient for PAY-1/2/4/12 (the API has no other person
+ * in a check).  Flags are 0/1. */
+struct pb_elig_requester {
+	enum pb_elig_relationship relationship;
+	int has_parental_responsibility; /* PR for the child (any relationship) */
+	int named_in_writing;   /* nominated in writing by the parent or, after
+	                         * CSA, the young person (PBR reg 5(1)(c)) */
+	int excluded;           /* PAY-4: subject to an order in the PBR Schedule */
+	int has_capacity;       /* can make this decision and consent (ELIG-3,
+	                         * PAY-2); presumed, MCA 2005 s1(2) */
+	int able_to_manage;     /* PAY-2: can manage a DP, alone or helped */
+};
+
+/* One requested element.  service_type is caller-owned, NUL-terminated,
+ * 1..PB_ELIG_SERVICE_TYPE_MAX bytes, and need only live during the call. */
+struct pb_elig_element {
+	enum pb_elig_stream stream;
+	const char *service_type;
+	enum pb_elig_arrangement arrangement;
+};
+
+/* One row of the local offer (GET /v1/offer).  Flags are 0/1. */
+struct pb_elig_offer_item {
+	const char *service_type;
+	enum pb_elig_stream stream;
+	int offered;
+	int direct_payment_allowed;
+};
+
+struct pb_elig_input {
+	int32_t as_of;          /* the date the check is made for            */
+	int32_t date_of_birth;  /* the child's; must not be after as_of      */
+	size_t nplan_history;   /* 0 = the child has no EHC plan at all       */
+	struct pb_elig_plan_event plan_history[PB_ELIG_MAX_PLAN_HISTORY];
+	int plan_continued_past_25; /* ELIG-11: LA decided to keep the plan to
+	                             * the end of the academic year in which
+	                             * the young person turns 25 */
+	struct pb_elig_requester requester;
+	size_t nelements;       /* 1..PB_ELIG_MAX_ELEMENTS */
+	struct pb_elig_element elements[PB_ELIG_MAX_ELEMENTS];
+	/* The offer catalogue, caller-owned, read during the call only.  The
+	 * caller may pass just the rows whose service_type was requested.  On
+	 * duplicate service_types the first row with the matching stream wins. */
+	const struct pb_elig_offer_item *offer;
+	size_t noffer;
+};
+
+/* A reason: code UPPER_SNAKE ("NO_EHC_PLAN"), rule id ("ELIG-1") and a
+ * plain-English sentence for a parent.  All three are static strings. */
+struct pb_elig_reason {
+	const char *code;
+	const char *rule;
+	const char *message;
+};
+
+struct pb_elig_element_result {
+	enum pb_elig_outcome outcome;
+	size_t nreasons;        /* always >= 1 after a successful evaluate */
+	struct pb_elig_reason reasons[PB_ELIG_MAX_REASONS];
+};
+
+struct pb_elig_result {
+	enum pb_elig_outcome outcome;   /* overall */
+	size_t nelements;               /* == input nelements */
+	struct pb_elig_element_result elements[PB_ELIG_MAX_ELEMENTS];
+	/* Facts the decision used, for the service, logs and budgets: */
+	enum pb_elig_plan_status plan_status; /* in force at as_of */
+	int age;                        /* whole years at as_of */
+	int32_t end_of_csa;             /* last day of compulsory school age */
+	int is_young_person;            /* as_of > end_of_csa (ELIG-3) */
+	int32_t last_eligible_day;      /* ELIG-11: last day any PB is possible */
+	/* Set only when pb_elig_evaluate() returns PB_EINVAL: the offending
+	 * input field ("as_of", "elements", "elements.service_type", …) and a
+	 * sentence; static strings. */
+	const char *invalid_field;
+	const char *invalid_message;
+};
+
+/* Zero *in and set the defaults a service should start from: requester
+ * relationship NONE, has_capacity = 1 (presumed, MCA 2005 s1(2)) and
+ * able_to_manage = 1 (no contrary information recorded), excluded = 0,
+ * offer = the default offer (ELIG-7).  Never fails. */
+void pb_elig_input_init(struct pb_elig_input *in);
+
+/* Decide every element of *in and the overall outcome into *out (fully
+ * overwritten).  Overall: ineligible when every element is ineligible,
+ * else panel_referral when any element is, else eligible.  Every element
+ * gets at least one reason; an ineligible element lists only its
+ * ineligibility reasons, a referred one only its referral reasons.
+ * Returns PB_OK, or PB_EINVAL for input the API should have refused
+ * (counts out of range, enum out of range, element arrangement MIXED,
+ * service_type empty or too long, date_of_birth after as_of, history
+ * status NONE) with out->invalid_field/invalid_message set.  Pure. */
+enum pb_err pb_elig_evaluate(const struct pb_elig_input *in,
+    struct pb_elig_result *out);
+
+/* The plan status in force on `day`: the status of the history entry with
+ * the latest effective_from <= day (on a tie, the later array entry);
+ * PB_ELIG_PLAN_NONE when there is none.  Pure. */
+enum pb_elig_plan_status pb_elig_plan_status_at(
+    const struct pb_elig_plan_event *history, size_t n, int32_t day);
+
+/* The offer row for (service_type, stream): an exact match first, else
+ * the first row with that service_type under another stream (so callers
+ * can tell "offered elsewhere" from "not offered"); NULL if none.  Returns
+ * a pointer into `offer`. */
+const struct pb_elig_offer_item *pb_elig_offer_find(
+    const struct pb_elig_offer_item *offer, size_t n,
+    const char *service_type, enum pb_elig_stream stream);
+
+/* 1 if service_type buys a school, college or institution place (ELIG-9):
+ * one of pb_elig_place_service_types or ending in "_placement". */
+int pb_elig_is_place_service(const char *service_type);
+
+/* ELIG-9's named service types, NULL-terminated. */
+extern const char *const pb_elig_place_service_types[];
+
+/* ELIG-7: transport/education, short_breaks/social_care,
+ * continuing_care/health — all offered, direct payments allowed.  Used to
+ * seed every LA's catalogue. */
+extern const struct pb_elig_offer_item
+    pb_elig_default_offer[PB_ELIG_DEFAULT_OFFER_LEN];
+
+/* ---- rule catalogue (GET /v1/rules) ------------------------------------ */
+
+struct pb_elig_rule {
+	const char *id;         /* "ELIG-1" … "REP-1" */
+	const char *statement;  /* plain English */
+	const char *source;     /* citation, as in domain.md */
+	enum pb_elig_rule_kind kind; /* the primary kind where domain.md has two */
+	int unconfirmed;        /* 1 if domain.md marks part of it unconfirmed */
+};
+
+/* Every rule of docs/domain.md in document order (ELIG, BUD, PAY, PLAN,
+ * REP); includes every id pb_elig_evaluate() can emit. */
+extern const struct pb_elig_rule pb_elig_rule_catalogue[];
+extern const size_t pb_elig_rule_catalogue_len;
+
+/* Look a rule up by exact id ("PAY-4"); NULL if unknown or id is NULL. */
+const struct pb_elig_rule *pb_elig_rule_find(const char *id);
+
+/* ---- names ---------------------------------------------------------------
+ * *_str() return the API spelling ("social_care", "direct_payment",
+ * "panel_referral", …) or NULL for a value outside the enum.  *_from_str()
+ * accept exactly those spellings (case-sensitive, NUL-terminated) and
+ * return PB_OK, else PB_EINVAL leaving *out untouched.
+ * pb_elig_plan_status_from_str() does not accept "none"; the relationship
+ * parser does ("none" is a valid requester standing). */
+const char *pb_elig_stream_str(enum pb_elig_stream v);
+enum pb_err pb_elig_stream_from_str(const char *s, enum pb_elig_stream *out);
+const char *pb_elig_arrangement_str(enum pb_elig_arrangement v);
+enum pb_err pb_elig_arrangement_from_str(const char *s,
+    enum pb_elig_arrangement *out);
+const char *pb_elig_relationship_str(enum pb_elig_relationship v);
+enum pb_err pb_elig_relationship_from_str(const char *s,
+    enum pb_elig_relationship *out);
+const char *pb_elig_plan_status_str(enum pb_elig_plan_status v);
+enum pb_err pb_elig_plan_status_from_str(const char *s,
+    enum pb_elig_plan_status *out);
+const char *pb_elig_outcome_str(enum pb_elig_outcome v);
+enum pb_err pb_elig_outcome_from_str(const char *s, enum pb_elig_outcome *out);
+const char *pb_elig_rule_kind_str(enum pb_elig_rule_kind v);
+
+#endif

@@ -1,0 +1,577 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * server.c — per-thread evhttp loops, limits, routing, authentication and
+ * the one place where a response is sent.
+ *
+ * Each of cfg->threads threads owns an event_base, an evhttp and a
+ * listener on the shared port (SO_REUSEPORT): nothing of libevent crosses
+ * threads.  Handlers run synchronously on their loop thread with a pooled
+ * blocking libpq connection (statement_timeout bounds every wait).
+ *
+ * Every request is answered exactly once, by finish(): evhttp's own
+ * limits answer with HTML only above PB_HTTP_HARD_MAX_BODY and for
+ * malformed HTTP; every limit of the contract is enforced here and answered
+ * with problem+json.
+ */
+#include "internal/http/http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+#include <event2/thread.h>
+#include <netdb.h>
+
+#include "internal/core/uuid.h"
+#include "internal/db/db.h"
+#include "internal/log/log.h"
+#include "internal/metrics/metrics.h"
+
+struct server;
+
+struct worker {
+	pthread_t thread;
+	struct server *srv;
+	struct event_base *base;
+	struct evhttp *http;
+	struct evconnlistener *listener;
+	struct event *stop_ev;
+	int paused;                 /* listener disabled at the connection cap */
+	int stopping;
+	size_t conn_cap;            /* slots in conns */
+	size_t nconns;
+	struct evhttp_connection **conns; /* open addressing set of seen connections */
+};
+
+struct server {
+	const struct pb_config *cfg;
+	struct pb_db_pool *pool;
+	const struct pb_route *routes;
+	size_t nroutes;
+	int nworkers;
+	struct worker *workers;
+	atomic_int live;            /* connections that sent a request, all loops */
+};
+
+/* Server-private part of a request (pb_req.native). */
+struct native {
+	struct evhttp_request *ev;
+	struct evkeyvalq query;
+	int query_ok;
+};
+
+#define TOMBSTONE ((struct evhttp_connection *)1)
+
+/* --- connection tracking (for the connection cap) ---------------------- */
+
+static size_t slot_of(struct worker *w, struct evhttp_connection *c)
+{
+	return ((uintptr_t)c >> 4) % w->conn_cap;
+}
+
+static int conn_seen(struct worker *w, struct evhttp_connection *c)
+{
+	for (size_t i = 0, s = slot_of(w, c); i < w->conn_cap; i++, s = (s + 1) % w->conn_cap) {
+		if (w->conns[s] == c)
+			return 1;
+		if (w->conns[s] == NULL)
+			return 0;
+	}
+	return 0;
+}
+
+static int conn_add(struct worker *w, struct evhttp_connection *c)
+{
+	for (size_t i = 0, s = slot_of(w, c); i < w->conn_cap; i++, s = (s + 1) % w->conn_cap)
+		if (w->conns[s] == NULL || w->conns[s] == TOMBSTONE) {
+			w->conns[s] = c;
+			w->nconns++;
+			return 0;
+		}
+	return -1;
+}
+
+static void conn_del(struct worker *w, struct evhttp_connection *c)
+{
+	for (size_t i = 0, s = slot_of(w, c); i < w->conn_cap; i++, s = (s + 1) % w->conn_cap) {
+		if (w->conns[s] == c) {
+			w->conns[s] = TOMBSTONE;
+			w->nconns--;
+			return;
+		}
+		if (w->conns[s] == NULL)
+			return;
+	}
+}
+
+static void on_conn_close(struct evhttp_connection *c, void *arg)
+{
+	struct worker *w = arg;
+
+	conn_del(w, c);
+	atomic_fetch_sub(&w->srv->live, 1);
+	if (w->paused && !w->stopping && atomic_load(&w->srv->live) < w->srv->cfg->max_connections) {
+		evconnlistener_enable(w->listener);
+		w->paused = 0;
+	}
+}
+
+static void track_connection(struct worker *w, struct evhttp_request *ev)
+{
+	struct evhttp_connection *c = evhttp_request_get_connection(ev);
+
+	if (c == NULL || conn_seen(w, c) || conn_add(w, c) != 0)
+		return;
+	evhttp_connection_set_closecb(c, on_conn_close, w);
+	if (atomic_fetch_add(&w->srv->live, 1) + 1 >= w->srv->cfg->max_connections &&
+	    !w->paused) {
+		evconnlistener_disable(w->listener);
+		w->paused = 1;
+	}
+}
+
+/* --- request accessors --------------------------------------------------- */
+
+const char *pb_req_header(const struct pb_req *req, const char *name)
+{
+	const struct native *n = req->native;
+	return evhttp_find_header(evhttp_request_get_input_headers(n->ev), name);
+}
+
+const char *pb_req_query(const struct pb_req *req, const char *name)
+{
+	struct native *n = req->native;
+	return n->query_ok ? evhttp_find_header(&n->query, name) : NULL;
+}
+
+enum pb_err pb_req_db(struct pb_req *req, struct pb_db **out)
+{
+	if (req->db == NULL) {
+		enum pb_err err = pb_db_acquire(req->pool, &req->db);
+		if (err)
+			return err;
+	}
+	*out = req->db;
+	return PB_OK;
+}
+
+/* --- helpers ------------------------------------------------------------ */
+
+static enum pb_method map_method(enum evhttp_cmd_type t, int *index)
+{
+	switch (t) {
+	case EVHTTP_REQ_GET: *index = 0; return PB_GET;
+	case EVHTTP_REQ_POST: *index = 1; return PB_POST;
+	case EVHTTP_REQ_PUT: *index = 2; return PB_PUT;
+	case EVHTTP_REQ_PATCH: *index = 3; return PB_PATCH;
+	case EVHTTP_REQ_DELETE: *index = 4; return PB_DELETE;
+	case EVHTTP_REQ_HEAD: *index = 5; return PB_HEAD;
+	case EVHTTP_REQ_OPTIONS: *index = 6; return PB_OPTIONS;
+	default: *index = 0; return 0;
+	}
+}
+
+static const char *method_name(int index)
+{
+	static const char *const n[] = { "GET", "POST", "PUT", "PATCH", "DELETE",
+	    "HEAD", "OPTIONS" };
+	return index >= 0 && index < 7 ? n[index] : "OTHER";
+}
+
+/* A client-given request id is echoed only when it is 1–128 characters of
+ * a safe set (it goes into logs and headers). */
+static int valid_request_id(const char *s)
+{
+	size_t n = 0;
+	for (; s[n]; n++) {
+		char c = s[n];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
+		    c == ':'))
+			return 0;
+		if (n >= 128)
+			return 0;
+	}
+	return n > 0;
+}
+
+static int is_json_content_type(const char *ct)
+{
+	if (ct == NULL)
+		return 0;
+	size_t n = strlen("application/json");
+	if (strncasecmp(ct, "application/json", n) != 0)
+		return 0;
+	const char *rest = ct + n;
+	while (*rest == ' ')
+		rest++;
+	return *rest == '\0' || *rest == ';';
+}
+
+static void free_cjson_text(const void *data, size_t len, void *arg)
+{
+	(void)len;
+	(void)arg;
+	cJSON_free((void *)data);
+}
+
+static void free_raw(const void *data, size_t len, void *arg)
+{
+	(void)len;
+	(void)arg;
+	free((void *)data);
+}
+
+/* Send resp on ev, exactly once; frees the body. */
+static void send_response(struct pb_req *req, struct pb_resp *resp)
+{
+	struct native *n = req->native;
+	struct evkeyvalq *h = evhttp_request_get_output_headers(n->ev);
+	struct evbuffer *out = evhttp_request_get_output_buffer(n->ev);
+
+	evhttp_add_header(h, "X-Request-Id", req->request_id);
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	evhttp_add_header(h, "X-Frame-Options", "DENY");
+	evhttp_add_header(h, "Referrer-Policy", "no-referrer");
+	for (int i = 0; i < resp->nheaders; i++)
+		evhttp_add_header(h, resp->headers[i].name, resp->headers[i].value);
+	if (resp->json != NULL) {
+		char *text = cJSON_PrintUnformatted(resp->json);
+		cJSON_Delete(resp->json);
+		resp->json = NULL;
+		if (text == NULL) {
+			resp->status = 500;
+			evbuffer_add_printf(out, "{\"code\":\"INTERNAL\",\"status\":500}");
+		} else {
+			evbuffer_add_reference(out, text, strlen(text), free_cjson_text, NULL);
+		}
+	} else if (resp->raw != NULL) {
+		evbuffer_add_reference(out, resp->raw, resp->raw_len, free_raw, NULL);
+		resp->raw = NULL;
+	}
+	if (resp->status != 304 && resp->status != 204)
+		evhttp_add_header(h, "Content-Type",
+		    resp->content_type ? resp->content_type : "application/json");
+	evhttp_send_reply(n->ev, resp->status, NULL, NULL);
+}
+
+static void problem(struct pb_resp *resp, enum pb_err err, const char *detail)
+{
+	pb_resp_error(resp, err, detail);
+}
+
+/* Authenticate a /v1 request: 0 when req->principal is set. */
+static int authenticate(struct server *srv, struct pb_req *req, struct pb_resp *resp)
+{
+	const char *h = pb_req_header(req, "Authorization");
+	const char *why = "no bearer token";
+
+	if (h != NULL && strncasecmp(h, "Bearer ", 7) == 0) {
+		const char *tok = h + 7;
+		while (*tok == ' ')
+			tok++;
+		if (pb_auth_verify(srv->cfg, tok, strlen(tok), (int64_t)time(NULL),
+		    &req->principal, &why) == PB_OK) {
+			req->authenticated = 1;
+			return 0;
+		}
+	}
+	problem(resp, PB_EUNAUTH, "A valid bearer token is required.");
+	pb_resp_header(resp, "WWW-Authenticate", h == NULL ? "Bearer"
+	    : "Bearer error=\"invalid_token\"");
+	pb_log(PB_LOG_DEBUG, "authentication failed: %s", why);
+	return -1;
+}
+
+/* Copy the body into a NUL-terminated buffer; 0 on success. */
+static int read_body(struct evhttp_request *ev, struct pb_req *req,
+    struct pb_resp *resp, char **owned)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(ev);
+	size_t n = evbuffer_get_length(in);
+
+	*owned = NULL;
+	if (n > PB_HTTP_MAX_BODY) {
+		problem(resp, PB_ETOOLARGE, "The request body is larger than 65536 bytes.");
+		return -1;
+	}
+	char *b = malloc(n + 1);
+	if (b == NULL) {
+		problem(resp, PB_EUNAVAILABLE, "Out of memory.");
+		return -1;
+	}
+	if (n > 0)
+		evbuffer_copyout(in, b, n);
+	b[n] = '\0';
+	req->body = b;
+	req->body_len = n;
+	*owned = b;
+	return 0;
+}
+
+static double elapsed_s(const struct timespec *t0)
+{
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* --- the request callback ------------------------------------------------ */
+
+static void on_request(struct evhttp_request *ev, void *arg)
+{
+	struct worker *w = arg;
+	struct server *srv = w->srv;
+	struct timespec t0;
+	struct native nat = { .ev = ev };
+	struct pb_req req;
+	struct pb_resp resp;
+	char *body = NULL;
+	int route = -1, midx = 0;
+	const char *route_name = "unmatched";
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	memset(&req, 0, sizeof(req));
+	memset(&resp, 0, sizeof(resp));
+	req.native = &nat;
+	req.cfg = srv->cfg;
+	req.pool = srv->pool;
+	track_connection(w, ev);
+
+	const char *rid = pb_req_header(&req, "X-Request-Id");
+	if (rid != NULL && valid_request_id(rid))
+		memcpy(req.request_id, rid, strlen(rid) + 1);
+	else
+		pb_uuid_new(req.request_id);
+
+	req.method = map_method(evhttp_request_get_command(ev), &midx);
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(ev);
+	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+	if (path == NULL || path[0] != '/') {
+		problem(&resp, PB_EINVAL, "The request target must be an absolute path.");
+		goto done;
+	}
+	req.path = path;
+	const char *q = evhttp_uri_get_query(uri);
+	if (q != NULL) {
+		if (evhttp_parse_query_str(q, &nat.query) != 0) {
+			problem(&resp, PB_EINVAL, "The query string is malformed.");
+			goto done;
+		}
+	} else {
+		TAILQ_INIT(&nat.query);
+	}
+	nat.query_ok = 1;
+
+	unsigned allow = 0;
+	route = pb_router_match(srv->routes, srv->nroutes, req.method, path, &req, &allow);
+	if (route >= 0 && srv->routes[route].service != 0 &&
+	    !(srv->routes[route].service & srv->cfg->services))
+		route = -1;   /* a switched-off service group does not exist here */
+	if (route == -2) {
+		char methods[96];
+		pb_http_methods_string(allow, methods, sizeof(methods));
+		problem(&resp, PB_EMETHOD, "This method is not allowed on this resource.");
+		pb_resp_header(&resp, "Allow", methods);
+		route = -1;
+		goto done;
+	}
+	if (route < 0) {
+		problem(&resp, PB_ENOTFOUND, "No such resource.");
+		goto done;
+	}
+	const struct pb_route *r = &srv->routes[route];
+	route_name = r->pattern;
+	req.route = r->pattern;
+
+	if (read_body(ev, &req, &resp, &body) != 0)
+		goto done;
+	if ((req.method & (PB_POST | PB_PUT | PB_PATCH)) && req.body_len > 0 &&
+	    !is_json_content_type(pb_req_header(&req, "Content-Type"))) {
+		problem(&resp, PB_EMEDIA, "Request bodies must be sent as application/json.");
+		goto done;
+	}
+	if (!(r->flags & PB_ROUTE_PUBLIC) && authenticate(srv, &req, &resp) != 0)
+		goto done;
+
+	r->handler(&req, &resp);
+	if (resp.status == 0)
+		problem(&resp, PB_EINTERNAL, "The handler produced no response.");
+done:
+	if (req.db != NULL) {
+		pb_db_release(srv->pool, req.db);
+		req.db = NULL;
+	}
+	if (nat.query_ok)
+		evhttp_clear_headers(&nat.query);
+	free(body);
+	int status = resp.status;
+	send_response(&req, &resp);
+	double secs = elapsed_s(&t0);
+	pb_metrics_observe(route, midx, status, secs);
+	struct pb_access_entry e = {
+		.request_id = req.request_id, .method = method_name(midx),
+		.route = route_name, .status = status, .duration_ms = secs * 1000.0,
+		.sub = req.authenticated ? req.principal.sub : "",
+	};
+	pb_log_access(&e);
+}
+
+/* --- threads, start-up and shutdown -------------------------------------- */
+
+static void on_stop(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+	struct timeval grace = { 0, 200 * 1000 };
+
+	(void)fd;
+	(void)what;
+	w->stopping = 1;
+	evconnlistener_disable(w->listener);
+	event_base_loopexit(w->base, &grace);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	event_base_dispatch(w->base);
+	return NULL;
+}
+
+static struct evconnlistener *bind_listener(struct event_base *base,
+    const struct pb_config *cfg)
+{
+	struct addrinfo hints, *ai = NULL;
+	char port[16];
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	snprintf(port, sizeof(port), "%d", cfg->listen_port);
+	if (getaddrinfo(cfg->listen_host, port, &hints, &ai) != 0 || ai == NULL)
+		return NULL;
+	struct evconnlistener *l = evconnlistener_new_bind(base, NULL, NULL,
+	    LEV_OPT_REUSEABLE | LEV_OPT_REUSEABLE_PORT | LEV_OPT_CLOSE_ON_FREE |
+	    LEV_OPT_CLOSE_ON_EXEC, 1024, ai->ai_addr, (int)ai->ai_addrlen);
+	freeaddrinfo(ai);
+	return l;
+}
+
+static int worker_init(struct worker *w, struct server *srv)
+{
+	const struct pb_config *cfg = srv->cfg;
+	struct timeval tv = { cfg->http_timeout_s, 0 };
+
+	w->srv = srv;
+	w->base = event_base_new();
+	if (w->base == NULL)
+		return -1;
+	w->http = evhttp_new(w->base);
+	w->listener = bind_listener(w->base, cfg);
+	if (w->http == NULL || w->listener == NULL)
+		return -1;
+	evhttp_bind_listener(w->http, w->listener);
+	evhttp_set_allowed_methods(w->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
+	    EVHTTP_REQ_PUT | EVHTTP_REQ_PATCH | EVHTTP_REQ_DELETE |
+	    EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS);
+	evhttp_set_max_body_size(w->http, PB_HTTP_HARD_MAX_BODY);
+	evhttp_set_max_headers_size(w->http, PB_HTTP_MAX_HEADERS);
+	evhttp_set_timeout_tv(w->http, &tv);
+	evhttp_set_default_content_type(w->http, "application/json");
+	evhttp_set_gencb(w->http, on_request, w);
+	w->conn_cap = (size_t)cfg->max_connections * 2 + 16;
+	w->conns = calloc(w->conn_cap, sizeof(*w->conns));
+	w->stop_ev = event_new(w->base, -1, 0, on_stop, w);
+	return w->conns && w->stop_ev ? 0 : -1;
+}
+
+static void worker_free(struct worker *w)
+{
+	if (w->stop_ev)
+		event_free(w->stop_ev);
+	if (w->http)
+		evhttp_free(w->http);   /* frees the bound listener too */
+	else if (w->listener)
+		evconnlistener_free(w->listener);
+	if (w->base)
+		event_base_free(w->base);
+	free(w->conns);
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct server *srv = arg;
+
+	(void)what;
+	pb_log(PB_LOG_INFO, "signal %d: shutting down", (int)sig);
+	for (int i = 0; i < srv->nworkers; i++)
+		event_active(srv->workers[i].stop_ev, EV_TIMEOUT, 0);
+}
+
+int pb_http_serve(const struct pb_config *cfg, struct pb_db_pool *pool,
+    const struct pb_route *routes, size_t nroutes)
+{
+	struct server srv = { .cfg = cfg, .pool = pool, .routes = routes,
+	    .nroutes = nroutes, .nworkers = cfg->threads };
+	int rc = -1, started = 0;
+
+	signal(SIGPIPE, SIG_IGN);
+	evthread_use_pthreads();
+	srv.workers = calloc((size_t)srv.nworkers, sizeof(*srv.workers));
+	struct event_base *main_base = event_base_new();
+	if (srv.workers == NULL || main_base == NULL)
+		goto out;
+	for (int i = 0; i < srv.nworkers; i++)
+		if (worker_init(&srv.workers[i], &srv) != 0) {
+			pb_log(PB_LOG_ERROR, "cannot listen on %s:%d: %s", cfg->listen_host,
+			    cfg->listen_port, strerror(errno));
+			goto out;
+		}
+	struct event *sigint = evsignal_new(main_base, SIGINT, on_signal, &srv);
+	struct event *sigterm = evsignal_new(main_base, SIGTERM, on_signal, &srv);
+	evsignal_add(sigint, NULL);
+	evsignal_add(sigterm, NULL);
+	for (int i = 0; i < srv.nworkers; i++) {
+		if (pthread_create(&srv.workers[i].thread, NULL, worker_main, &srv.workers[i]) != 0)
+			break;
+		started++;
+	}
+	pb_log(PB_LOG_INFO, "listening on %s:%d with %d threads", cfg->listen_host,
+	    cfg->listen_port, started);
+	if (started == srv.nworkers) {
+		/* Returns when a signal has been handled: each worker was told. */
+		event_base_loop(main_base, EVLOOP_ONCE);
+		rc = 0;
+	} else {
+		on_signal(SIGTERM, 0, &srv);
+	}
+	for (int i = 0; i < started; i++)
+		pthread_join(srv.workers[i].thread, NULL);
+	event_free(sigint);
+	event_free(sigterm);
+	pb_log(PB_LOG_INFO, "stopped");
+out:
+	for (int i = 0; srv.workers && i < srv.nworkers; i++)
+		worker_free(&srv.workers[i]);
+	free(srv.workers);
+	if (main_base)
+		event_base_free(main_base);
+	return rc;
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * log.h — one JSON object per line on stderr.
+ *
+ * Each line is built in a stack buffer and written with one write(2), so
+ * lines from different threads never interleave.  Callers pass only values
+ * that may be logged: never tokens, bank details or request bodies.
+ * pb_log_init() is called once before threads start; the rest is
+ * thread-safe.
+ */
+#ifndef PB_LOG_LOG_H
+#define PB_LOG_LOG_H
+
+#include "internal/config/config.h"
+
+void pb_log_init(enum pb_log_level min_level);
+
+/* {"time","level","msg", then key/value string pairs}.  `kv` is a
+ * NULL-terminated list of alternating key and value strings (a NULL value
+ * ends the list too). */
+void pb_log_kv(enum pb_log_level level, const char *msg, const char *const *kv);
+
+/* printf-style message with no extra fields. */
+void pb_log(enum pb_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+struct pb_access_entry {
+	const char *request_id;
+	const char *method;
+	const char *route;     /* the route pattern, not the raw path */
+	int status;
+	double duration_ms;
+	const char *sub;       /* "" when unauthenticated */
+};
+
+/* The access-log line of one request. */
+void pb_log_access(const struct pb_access_entry *e);
+
+#endif

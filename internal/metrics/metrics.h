@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * metrics.h — request counters and latency histograms, Prometheus text.
+ *
+ * Counters are C11 atomics in fixed tables indexed by route, method and
+ * status, so recording is lock-free and allocation-free on every thread.
+ * pb_metrics_init() runs once before threads start.
+ */
+#ifndef PB_METRICS_METRICS_H
+#define PB_METRICS_METRICS_H
+
+#include <stddef.h>
+
+#include "internal/core/buf.h"
+
+#define PB_METRICS_MAX_ROUTES 128
+
+/* `route_names` must outlive the process (the static route table). */
+void pb_metrics_init(const char *const *route_names, size_t nroutes);
+
+/* route: index into route_names, or -1 for requests that matched none.
+ * method_index: 0..6 as in enum pb_method's bit positions. */
+void pb_metrics_observe(int route, int method_index, int status,
+    double seconds);
+
+struct pb_metrics_pool {
+	int size, open, in_use, waiting;
+};
+
+/* Append the exposition text to out. */
+void pb_metrics_render(struct pb_buf *out, const struct pb_metrics_pool *pool,
+    const char *version);
+
+#endif

@@ -1,0 +1,539 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * payments/rules.c — pure payment rules (see rules.h and README.md).
+ *
+ * No I/O, no clock, no allocation, no floating point: facts in, verdict
+ * out.  Rule ids from domain.md sit next to the code that enforces them.
+ */
+#include "internal/payments/rules.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#include "internal/core/date.h"
+
+/* ---- string tables ---------------------------------------------------- */
+
+/* Index i holds the spelling of enum value i; [0] is unused (no value 0). */
+static const char *const status_names[] = {
+	NULL, "pending_approval", "approved", "exported", "paid", "failed",
+	"cancelled"
+};
+static const char *const action_names[] = {
+	NULL, "approve", "cancel", "export", "paid", "failed"
+};
+static const char *const purpose_names[] = {
+	NULL, "direct_payment", "services", "employment", "transport",
+	"equipment", "other"
+};
+static const char *const frequency_names[] = {
+	NULL, "weekly", "four_weekly", "monthly", "quarterly"
+};
+static const char *const payee_kind_names[] = {
+	NULL, "individual", "organisation"
+};
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *name_of(const char *const *names, size_t n, int v)
+{
+	if (v <= 0 || (size_t)v >= n)
+		return NULL;
+	return names[v];
+}
+
+/* Index of the name equal to s[0..len), or 0 when none matches. */
+static int index_of(const char *const *names, size_t n, const char *s,
+    size_t len)
+{
+	if (s == NULL)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if (strlen(names[i]) == len && memcmp(names[i], s, len) == 0)
+			return (int)i;
+	}
+	return 0;
+}
+
+const char *pb_pay_status_str(enum pb_pay_status v)
+{
+	return name_of(status_names, NELEM(status_names), (int)v);
+}
+
+enum pb_err pb_pay_status_parse(const char *s, size_t len,
+    enum pb_pay_status *out)
+{
+	int i = index_of(status_names, NELEM(status_names), s, len);
+	if (i == 0)
+		return PB_EINVAL;
+	*out = (enum pb_pay_status)i;
+	return PB_OK;
+}
+
+const char *pb_pay_action_str(enum pb_pay_action v)
+{
+	return name_of(action_names, NELEM(action_names), (int)v);
+}
+
+enum pb_err pb_pay_action_parse(const char *s, size_t len,
+    enum pb_pay_action *out)
+{
+	int i = index_of(action_names, NELEM(action_names), s, len);
+	if (i == 0)
+		return PB_EINVAL;
+	*out = (enum pb_pay_action)i;
+	return PB_OK;
+}
+
+const char *pb_pay_purpose_str(enum pb_pay_purpose v)
+{
+	return name_of(purpose_names, NELEM(purpose_names), (int)v);
+}
+
+enum pb_err pb_pay_purpose_parse(const char *s, size_t len,
+    enum pb_pay_purpose *out)
+{
+	int i = index_of(purpose_names, NELEM(purpose_names), s, len);
+	if (i == 0)
+		return PB_EINVAL;
+	*out = (enum pb_pay_purpose)i;
+	return PB_OK;
+}
+
+const char *pb_pay_frequency_str(enum pb_pay_frequency v)
+{
+	return name_of(frequency_names, NELEM(frequency_names), (int)v);
+}
+
+enum pb_err pb_pay_frequency_parse(const char *s, size_t len,
+    enum pb_pay_frequency *out)
+{
+	int i = index_of(frequency_names, NELEM(frequency_names), s, len);
+	if (i == 0)
+		return PB_EINVAL;
+	*out = (enum pb_pay_frequency)i;
+	return PB_OK;
+}
+
+const char *pb_pay_payee_kind_str(enum pb_pay_payee_kind v)
+{
+	return name_of(payee_kind_names, NELEM(payee_kind_names), (int)v);
+}
+
+enum pb_err pb_pay_payee_kind_parse(const char *s, size_t len,
+    enum pb_pay_payee_kind *out)
+{
+	int i = index_of(payee_kind_names, NELEM(payee_kind_names), s, len);
+	if (i == 0)
+		return PB_EINVAL;
+	*out = (enum pb_pay_payee_kind)i;
+	return PB_OK;
+}
+
+/* ---- problem helpers (p may be NULL) ------------------------------------ */
+
+#define SET(p, err, rule, ...) \
+	((p) ? pb_problem_set((p), (err), (rule), __VA_ARGS__) : (err))
+
+#define FIELD(p, field, code, ...) \
+	((p) ? pb_problem_field((p), (field), (code), __VA_ARGS__) : PB_EINVAL)
+
+static int present(const char *s)
+{
+	return s != NULL && s[0] != '\0';
+}
+
+/* ---- lifecycle (domain.md §4) ------------------------------------------- */
+
+enum pb_err pb_pay_transition(enum pb_pay_status from,
+    enum pb_pay_action action, enum pb_pay_status *to, struct pb_problem *p)
+{
+	int next = 0; /* 0: refused */
+
+	switch (action) {
+	case PB_PAY_ACTION_APPROVE:
+		if (from == PB_PAY_STATUS_PENDING_APPROVAL)
+			next = PB_PAY_STATUS_APPROVED;
+		break;
+	case PB_PAY_ACTION_CANCEL:
+		/* once exported the money is with the bank: only a result
+		 * (paid/failed) or a recovery can follow */
+		if (from == PB_PAY_STATUS_PENDING_APPROVAL ||
+		    from == PB_PAY_STATUS_APPROVED)
+			next = PB_PAY_STATUS_CANCELLED;
+		break;
+	case PB_PAY_ACTION_EXPORT:
+		if (from == PB_PAY_STATUS_APPROVED)
+			next = PB_PAY_STATUS_EXPORTED;
+		break;
+	case PB_PAY_ACTION_PAID:
+		if (from == PB_PAY_STATUS_EXPORTED)
+			next = PB_PAY_STATUS_PAID;
+		break;
+	case PB_PAY_ACTION_FAILED:
+		if (from == PB_PAY_STATUS_EXPORTED)
+			next = PB_PAY_STATUS_FAILED;
+		break;
+	}
+	if (next == 0) {
+		const char *a = pb_pay_action_str(action);
+		const char *f = pb_pay_status_str(from);
+		return SET(p, PB_ETRANSITION, NULL,
+		    "a payment that is %s cannot be %s",
+		    f ? f : "in an unknown state",
+		    action == PB_PAY_ACTION_APPROVE ? "approved" :
+		    action == PB_PAY_ACTION_CANCEL ? "cancelled" :
+		    action == PB_PAY_ACTION_EXPORT ? "exported" :
+		    action == PB_PAY_ACTION_PAID ? "marked paid" :
+		    action == PB_PAY_ACTION_FAILED ? "marked failed" :
+		    a ? a : "changed");
+	}
+	if (to)
+		*to = (enum pb_pay_status)next;
+	return PB_OK;
+}
+
+int pb_pay_status_holds_commitment(enum pb_pay_status s)
+{
+	return s == PB_PAY_STATUS_PENDING_APPROVAL ||
+	    s == PB_PAY_STATUS_APPROVED || s == PB_PAY_STATUS_EXPORTED;
+}
+
+int pb_pay_status_is_spent(enum pb_pay_status s)
+{
+	return s == PB_PAY_STATUS_PAID;
+}
+
+int pb_pay_status_releases(enum pb_pay_status s)
+{
+	return s == PB_PAY_STATUS_FAILED || s == PB_PAY_STATUS_CANCELLED;
+}
+
+/* ---- schedules ---------------------------------------------------------- */
+
+static int32_t min_day(void)
+{
+	return pb_date_from_ymd(PB_DATE_MIN_YEAR, 1, 1);
+}
+
+static int32_t max_day(void)
+{
+	return pb_date_from_ymd(PB_DATE_MAX_YEAR, 12, 31);
+}
+
+enum pb_err pb_pay_schedule_nth(int32_t start, enum pb_pay_frequency freq,
+    int n, int32_t *out)
+{
+	const int64_t span_months =
+	    12 * (int64_t)(PB_DATE_MAX_YEAR - PB_DATE_MIN_YEAR + 1);
+	int64_t d;
+
+	if (n < 0 || start < min_day() || start > max_day())
+		return PB_EINVAL;
+	switch (freq) {
+	case PB_PAY_FREQ_WEEKLY:
+		d = (int64_t)start + 7 * (int64_t)n;
+		break;
+	case PB_PAY_FREQ_FOUR_WEEKLY:
+		d = (int64_t)start + 28 * (int64_t)n;
+		break;
+	case PB_PAY_FREQ_MONTHLY:
+	case PB_PAY_FREQ_QUARTERLY: {
+		/* from start each time: 31 Jan, 28/29 Feb, 31 Mar, ... */
+		int64_t months = (int64_t)n *
+		    (freq == PB_PAY_FREQ_QUARTERLY ? 3 : 1);
+		if (months > span_months)
+			return PB_EINVAL;
+		d = pb_date_add_months(start, (int)months);
+		break;
+	}
+	default:
+		return PB_EINVAL;
+	}
+	if (d > max_day())
+		return PB_EINVAL;
+	*out = (int32_t)d;
+	return PB_OK;
+}
+
+enum pb_err pb_pay_schedule_dates(int32_t start, int32_t end, int32_t until,
+    enum pb_pay_frequency freq, int32_t *out, size_t cap, size_t *count)
+{
+	int32_t limit = until;
+	size_t k = 0;
+
+	if (count == NULL || (out == NULL && cap > 0))
+		return PB_EINVAL;
+	*count = 0;
+	if (pb_pay_frequency_str(freq) == NULL)
+		return PB_EINVAL;
+	if (end != PB_PAY_NO_DATE && end < limit)
+		limit = end;
+	for (int n = 0; n < INT32_MAX; n++) {
+		int32_t d;
+		if (pb_pay_schedule_nth(start, freq, n, &d) != PB_OK)
+			break;  /* past the calendar's end: nothing more due */
+		if (d > limit)
+			break;
+		if (k == cap) {
+			*count = k;
+			return PB_EINVAL;
+		}
+		out[k++] = d;
+	}
+	*count = k;
+	return PB_OK;
+}
+
+/* ---- creating a payment ------------------------------------------------- */
+
+static const char *budget_status_word(enum pb_pay_budget_status s)
+{
+	switch (s) {
+	case PB_PAY_BUDGET_DRAFT:
+		return "still a draft";
+	case PB_PAY_BUDGET_APPROVED:
+		return "approved";
+	case PB_PAY_BUDGET_SUSPENDED:
+		return "suspended";
+	case PB_PAY_BUDGET_CLOSED:
+		return "closed";
+	}
+	return "in an unknown state";
+}
+
+static int valid_amount(int64_t a)
+{
+	return a > 0 && a <= PB_PAY_MAX_PENCE;
+}
+
+enum pb_err pb_pay_check_create(const struct pb_pay_facts *f,
+    struct pb_problem *p)
+{
+	int dp = f->arrangement == PB_PAY_ARR_DIRECT_PAYMENT;
+	int tp = f->arrangement == PB_PAY_ARR_THIRD_PARTY;
+
+	/* 1. only an approved budget pays out: a state conflict (409), the
+	 *    same request succeeds once the budget is resumed */
+	if (f->budget_status != PB_PAY_BUDGET_APPROVED)
+		return SET(p, PB_ETRANSITION, NULL,
+		    "payments can only be made from an approved budget; "
+		    "this one is %s", budget_status_word(f->budget_status));
+
+	/* 2. the element must be one of this budget's */
+	if (!f->element_in_budget)
+		return FIELD(p, "element_id", "not_found",
+		    "the element is not part of this budget");
+	if (!dp && !tp && f->arrangement != PB_PAY_ARR_NOTIONAL)
+		return SET(p, PB_EINTERNAL, NULL,
+		    "the element has no known arrangement");
+
+	/* 3. PAY-24: amount > 0 (and within the API's money range) */
+	if (!valid_amount(f->amount_pence))
+		return FIELD(p, "amount_pence", "invalid",
+		    "amount_pence must be between 1 and %lld",
+		    (long long)PB_PAY_MAX_PENCE);
+
+	/* 4. PAY-24: due in the budget period; BUD-10: nothing payable
+	 *    outside the plan's life (after cessation in particular) */
+	if (f->due_date < f->period_start || f->due_date > f->period_end)
+		return SET(p, PB_ERULE, "PAY-24",
+		    "the due date is outside the budget period");
+	if ((f->plan_start != PB_PAY_NO_DATE && f->due_date < f->plan_start) ||
+	    (f->plan_ceased_on != PB_PAY_NO_DATE &&
+	    f->due_date > f->plan_ceased_on))
+		return SET(p, PB_ERULE, "BUD-10",
+		    "the due date is outside the life of the EHC plan");
+
+	/* 5. PAY-1: a direct payment goes only to its recipient's payee */
+	if (dp && (!present(f->element_payee_id) || !present(f->payee_id) ||
+	    strcmp(f->element_payee_id, f->payee_id) != 0))
+		return SET(p, PB_ERULE, "PAY-1",
+		    "a direct-payment element pays only its own recipient's "
+		    "payee");
+
+	/* 6. PAY-10: never the council itself (use notional instead) */
+	if ((dp || tp) && f->payee_is_local_authority)
+		return SET(p, PB_ERULE, "PAY-10",
+		    "a direct payment or third-party arrangement cannot pay "
+		    "the council; use a notional arrangement for council "
+		    "services");
+
+	/* 7. BUD-2: a third party is an organisation holding the money */
+	if (tp && f->payee_kind != PB_PAY_PAYEE_ORGANISATION)
+		return SET(p, PB_ERULE, "BUD-2",
+		    "a third-party arrangement pays an organisation payee");
+
+	if (dp) {
+		/* 8a. PAY-8: signed agreement before any payment */
+		if (!f->agreement_signed)
+			return SET(p, PB_ERULE, "PAY-8",
+			    "the direct-payment agreement has not been "
+			    "signed");
+		/* 8b. PAY-6: provision on school premises needs the head
+		 *     teacher's written agreement before paying */
+		if (f->school_premises && !f->head_teacher_agreed)
+			return SET(p, PB_ERULE, "PAY-6",
+			    "the provision is on school premises and the head "
+			    "teacher's agreement is not recorded");
+	}
+
+	/* 9. PAY-11: no employing a household relative unless recorded as
+	 *    necessary by an approver */
+	if (f->purpose == PB_PAY_PURPOSE_EMPLOYMENT &&
+	    f->payee_kind == PB_PAY_PAYEE_INDIVIDUAL &&
+	    f->payee_lives_with_child && !f->pay11_exception)
+		return SET(p, PB_ERULE, "PAY-11",
+		    "the payee lives with the child and cannot be paid for "
+		    "employment unless an approver records that it is "
+		    "necessary");
+
+	/* 10. PAY-24 / BUD-9: never beyond what remains */
+	if (f->amount_pence > f->element_remaining_pence)
+		return SET(p, PB_EFUNDS, "PAY-24",
+		    "the payment of %lld pence exceeds the %lld pence "
+		    "remaining on the element", (long long)f->amount_pence,
+		    (long long)(f->element_remaining_pence < 0 ? 0 :
+		    f->element_remaining_pence));
+	return PB_OK;
+}
+
+enum pb_err pb_pay_check_approver(const char *creator_sub,
+    const char *approver_sub, struct pb_problem *p)
+{
+	if (!present(creator_sub) || !present(approver_sub))
+		return SET(p, PB_ESOD, NULL,
+		    "the payment's creator is unknown, so a separate approver "
+		    "cannot be shown");
+	if (strcmp(creator_sub, approver_sub) == 0)
+		return SET(p, PB_ESOD, NULL,
+		    "a payment must be approved by someone other than the "
+		    "person who created it");
+	return PB_OK;
+}
+
+enum pb_err pb_pay_check_recovery(int64_t amount_pence,
+    int64_t element_spent_pence, struct pb_problem *p)
+{
+	if (!valid_amount(amount_pence))
+		return FIELD(p, "amount_pence", "invalid",
+		    "amount_pence must be between 1 and %lld",
+		    (long long)PB_PAY_MAX_PENCE);
+	/* PAY-18 / PAY-24: recover at most what was spent */
+	if (amount_pence > element_spent_pence)
+		return SET(p, PB_ERULE, "PAY-24",
+		    "cannot recover %lld pence: only %lld pence has been "
+		    "spent from this element", (long long)amount_pence,
+		    (long long)(element_spent_pence < 0 ? 0 :
+		    element_spent_pence));
+	return PB_OK;
+}
+
+/* ---- PAY-19 surplus ----------------------------------------------------- */
+
+static int money_ok(int64_t v)
+{
+	return v >= 0 && v <= PB_PAY_MAX_PENCE;
+}
+
+enum pb_err pb_pay_surplus(const struct pb_pay_surplus_in *in,
+    struct pb_pay_surplus_out *out)
+{
+	struct pb_pay_surplus_out r;
+
+	if (in->period_end < in->period_start ||
+	    in->threshold_weeks < 1 || in->threshold_weeks > 52 ||
+	    !money_ok(in->allocated_pence) || !money_ok(in->net_paid_pence) ||
+	    !money_ok(in->evidenced_spend_pence))
+		return PB_EINVAL;
+
+	/* days >= 1; allocated * 7 * 52 <= 3.7e13: no overflow */
+	int64_t days = (int64_t)in->period_end - in->period_start + 1;
+	r.weekly_rate_pence = in->allocated_pence * 7 / days;
+	r.threshold_pence = in->allocated_pence * 7 * in->threshold_weeks /
+	    days;
+	r.held_pence = in->net_paid_pence - in->evidenced_spend_pence;
+	if (r.held_pence < 0)
+		r.held_pence = 0;
+	r.over_threshold = r.held_pence > r.threshold_pence;
+	r.surplus_pence = r.over_threshold ?
+	    r.held_pence - r.threshold_pence : 0;
+	*out = r;
+	return PB_OK;
+}
+
+/* ---- finance CSV -------------------------------------------------------- */
+
+size_t pb_pay_format_pounds(int64_t pence, char out[32])
+{
+	char rev[32];
+	size_t n = 0, k = 0;
+	/* magnitude in unsigned arithmetic so INT64_MIN is safe */
+	uint64_t mag = pence < 0 ? (uint64_t)0 - (uint64_t)pence :
+	    (uint64_t)pence;
+	uint64_t pounds = mag / 100;
+	unsigned frac = (unsigned)(mag % 100);
+
+	rev[n++] = (char)('0' + frac % 10);
+	rev[n++] = (char)('0' + frac / 10);
+	rev[n++] = '.';
+	do {
+		rev[n++] = (char)('0' + (int)(pounds % 10));
+		pounds /= 10;
+	} while (pounds != 0);
+	if (pence < 0)
+		rev[n++] = '-';
+	while (n > 0)
+		out[k++] = rev[--n];
+	out[k] = '\0';
+	return k;
+}
+
+enum pb_err pb_pay_csv_cell(const char *in, size_t len, char *out,
+    size_t cap, size_t *outlen)
+{
+	int quote = 0, prefix = 0;
+	size_t nquotes = 0, need, k = 0;
+
+	if (outlen)
+		*outlen = 0;
+	if (cap > 0 && out != NULL)
+		out[0] = '\0';
+	if (out == NULL || (in == NULL && len > 0) || len > SIZE_MAX / 4)
+		return PB_EINVAL;
+	for (size_t i = 0; i < len; i++) {
+		char c = in[i];
+		if (c == '\0')
+			return PB_EINVAL;
+		if (c == ',' || c == '\r' || c == '\n')
+			quote = 1;
+		if (c == '"') {
+			quote = 1;
+			nquotes++;
+		}
+	}
+	/* spreadsheets evaluate these as formulas (CSV injection) */
+	if (len > 0 && (in[0] == '=' || in[0] == '+' || in[0] == '-' ||
+	    in[0] == '@' || in[0] == '\t' || in[0] == '\r'))
+		prefix = 1;
+
+	need = len + nquotes + (quote ? 2u : 0u) + (prefix ? 1u : 0u);
+	if (need >= cap)
+		return PB_EINVAL;
+
+	if (quote)
+		out[k++] = '"';
+	if (prefix)
+		out[k++] = '\'';
+	for (size_t i = 0; i < len; i++) {
+		if (in[i] == '"')
+			out[k++] = '"';
+		out[k++] = in[i];
+	}
+	if (quote)
+		out[k++] = '"';
+	out[k] = '\0';
+	if (outlen)
+		*outlen = k;
+	return PB_OK;
+}

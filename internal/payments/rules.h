@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * payments/rules.h — the pure rules of payment disbursement (domain.md
+ * PAY-*, §4 payment lifecycle), schedule date arithmetic and the cell
+ * formatting of the finance CSV export.
+ *
+ * Inputs are plain facts that service.c has already loaded (under the
+ * element's row lock); outputs are an enum pb_err plus, on refusal, a
+ * filled struct pb_problem naming the rule id.  This module must not do
+ * I/O, read the clock, allocate, or include anything outside the C
+ * standard library and internal/core — so it cannot include
+ * budgets/rules.h, and the few budget enums it needs are restated here
+ * with the same numeric values as their pb_budget_* twins.
+ *
+ * Money is int64_t pence, never floating point; dates are int32_t day
+ * numbers (internal/core/date.h).  Every function is reentrant and
+ * thread-safe.  A `struct pb_problem *p` parameter may be NULL; when
+ * non-NULL it is written only on refusal.
+ */
+#ifndef PB_PAYMENTS_RULES_H
+#define PB_PAYMENTS_RULES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "internal/core/err.h"
+#include "internal/core/problem.h"
+
+/* An optional date that is absent (same value as PB_BUDGET_NO_DATE). */
+#define PB_PAY_NO_DATE INT32_MIN
+
+/* Largest amount the API accepts (api-contract.md: above 100,000,000,000
+ * pence is a 400). */
+#define PB_PAY_MAX_PENCE INT64_C(100000000000)
+
+/* Zero is never a valid value of these enums (fail closed on zeroed facts). */
+enum pb_pay_status {
+	PB_PAY_STATUS_PENDING_APPROVAL = 1,
+	PB_PAY_STATUS_APPROVED,
+	PB_PAY_STATUS_EXPORTED,
+	PB_PAY_STATUS_PAID,
+	PB_PAY_STATUS_FAILED,
+	PB_PAY_STATUS_CANCELLED
+};
+
+enum pb_pay_action {
+	PB_PAY_ACTION_APPROVE = 1, /* pending_approval -> approved */
+	PB_PAY_ACTION_CANCEL,      /* pending_approval|approved -> cancelled */
+	PB_PAY_ACTION_EXPORT,      /* approved -> exported (payment run) */
+	PB_PAY_ACTION_PAID,        /* exported -> paid (run result) */
+	PB_PAY_ACTION_FAILED       /* exported -> failed (run result) */
+};
+
+enum pb_pay_purpose {
+	PB_PAY_PURPOSE_DIRECT_PAYMENT = 1,
+	PB_PAY_PURPOSE_SERVICES,
+	PB_PAY_PURPOSE_EMPLOYMENT,
+	PB_PAY_PURPOSE_TRANSPORT,
+	PB_PAY_PURPOSE_EQUIPMENT,
+	PB_PAY_PURPOSE_OTHER
+};
+
+enum pb_pay_frequency {
+	PB_PAY_FREQ_WEEKLY = 1,
+	PB_PAY_FREQ_FOUR_WEEKLY,
+	PB_PAY_FREQ_MONTHLY,
+	PB_PAY_FREQ_QUARTERLY
+};
+
+enum pb_pay_payee_kind {            /* == enum pb_budget_payee_kind */
+	PB_PAY_PAYEE_INDIVIDUAL = 1,
+	PB_PAY_PAYEE_ORGANISATION
+};
+
+enum pb_pay_budget_status {         /* == enum pb_budget_status */
+	PB_PAY_BUDGET_DRAFT = 1,
+	PB_PAY_BUDGET_APPROVED,
+	PB_PAY_BUDGET_SUSPENDED,
+	PB_PAY_BUDGET_CLOSED
+};
+
+enum pb_pay_arrangement {           /* == enum pb_budget_arrangement */
+	PB_PAY_ARR_DIRECT_PAYMENT = 1,
+	PB_PAY_ARR_THIRD_PARTY,
+	PB_PAY_ARR_NOTIONAL
+};
+
+/*
+ * String conversions.  *_str returns the wire spelling
+ * ("pending_approval", "four_weekly", "organisation", ...) as a static
+ * string, or NULL for a value outside the enum.  *_parse matches exactly
+ * len bytes of s (no NUL needed, case-sensitive); PB_EINVAL (and *out
+ * untouched) for anything else, including s == NULL.
+ */
+const char *pb_pay_status_str(enum pb_pay_status v);
+enum pb_err pb_pay_status_parse(const char *s, size_t len,
+    enum pb_pay_status *out);
+const char *pb_pay_action_str(enum pb_pay_action v);
+enum pb_err pb_pay_action_parse(const char *s, size_t len,
+    enum pb_pay_action *out);
+const char *pb_pay_purpose_str(enum pb_pay_purpose v);
+enum pb_err pb_pay_purpose_parse(const char *s, size_t len,
+    enum pb_pay_purpose *out);
+const char *pb_pay_frequency_str(enum pb_pay_frequency v);
+enum pb_err pb_pay_frequency_parse(const char *s, size_t len,
+    enum pb_pay_frequency *out);
+const char *pb_pay_payee_kind_str(enum pb_pay_payee_kind v);
+enum pb_err pb_pay_payee_kind_parse(const char *s, size_t len,
+    enum pb_pay_payee_kind *out);
+
+/*
+ * pb_pay_transition — may `action` move a payment in status `from`
+ * (pending_approval -> approved -> exported -> paid | failed; cancelled
+ * from the first two)?  On PB_OK stores the new status in *to (to may be
+ * NULL).  PB_ETRANSITION for anything else, unknown values included.
+ * Note: recording the same result twice (paid on paid) is a refusal here;
+ * the service makes POST .../results idempotent before asking.
+ */
+enum pb_err pb_pay_transition(enum pb_pay_status from,
+    enum pb_pay_action action, enum pb_pay_status *to, struct pb_problem *p);
+
+/*
+ * Money effect of a status on its element (BUD-9): exactly one of these is
+ * 1 for a valid status, all are 0 for an invalid one.
+ *   holds_commitment: pending_approval, approved, exported -> committed_pence
+ *   is_spent:         paid                                 -> spent_pence
+ *   releases:         failed, cancelled                    -> neither
+ */
+int pb_pay_status_holds_commitment(enum pb_pay_status s);
+int pb_pay_status_is_spent(enum pb_pay_status s);
+int pb_pay_status_releases(enum pb_pay_status s);
+
+/*
+ * pb_pay_schedule_nth — the n-th due date (n >= 0; n = 0 is start) of a
+ * schedule.  Each date is computed from start, not from the previous one,
+ * so a monthly schedule from 31 Jan runs 31 Jan, 28/29 Feb, 31 Mar:
+ *   weekly start+7n, four_weekly start+28n,
+ *   monthly pb_date_add_months(start, n), quarterly add_months(start, 3n).
+ * PB_EINVAL for n < 0, an unknown frequency, or a result beyond
+ * PB_DATE_MAX_YEAR; *out is written only on PB_OK.
+ */
+enum pb_err pb_pay_schedule_nth(int32_t start, enum pb_pay_frequency freq,
+    int n, int32_t *out);
+
+/*
+ * pb_pay_schedule_dates — every due date d of the schedule with
+ * start <= d <= min(end, until), in order, into out[0..cap).  end may be
+ * PB_PAY_NO_DATE (open-ended).  *count gets the number written.
+ * PB_OK when all fit (possibly zero dates); PB_EINVAL when more than cap
+ * are due (the first cap are written, *count == cap) or on bad arguments.
+ */
+enum pb_err pb_pay_schedule_dates(int32_t start, int32_t end, int32_t until,
+    enum pb_pay_frequency freq, int32_t *out, size_t cap, size_t *count);
+
+/*
+ * Facts for creating one payment (POST /v1/budgets/{id}/payments).
+ * Strings are borrowed NUL-terminated ids (NULL or "" = absent).
+ */
+struct pb_pay_facts {
+	/* the budget */
+	enum pb_pay_budget_status budget_status;
+	int32_t period_start, period_end;
+	/* the EHC plan's life (BUD-10); PB_PAY_NO_DATE = no bound */
+	int32_t plan_start;
+	int32_t plan_ceased_on;         /* last day of the plan's life */
+
+	/* the element */
+	int element_in_budget;          /* element_id belongs to this budget */
+	enum pb_pay_arrangement arrangement;
+	int64_t element_remaining_pence;
+	const char *element_payee_id;   /* the element's own payee, if any */
+	int agreement_signed;           /* agreement.signed_on present */
+	int school_premises;            /* agreement.school_premises */
+	int head_teacher_agreed;        /* agreement.head_teacher_agreed_on */
+	int pay11_exception;            /* PAY-11 exception recorded */
+
+	/* the payee requested */
+	const char *payee_id;
+	enum pb_pay_payee_kind payee_kind;
+	int payee_is_local_authority;
+	const char *payee_person_id;    /* individual's person, or NULL */
+	int payee_lives_with_child;     /* that person is a contact of the
+	                                   child with lives_with_child */
+
+	/* the request */
+	int64_t amount_pence;
+	int32_t due_date;
+	enum pb_pay_purpose purpose;
+};
+
+/*
+ * pb_pay_check_create — may this payment be created?  Stops at the first
+ * refusal, in this order:
+ *   1. budget approved, else PB_ETRANSITION (draft, suspended, closed:
+ *      the budget's state, not a domain rule, blocks it; see README);
+ *   2. element belongs to the budget, else PB_EINVAL field "element_id"
+ *      (an element arrangement outside the enum is PB_EINTERNAL);
+ *   3. 0 < amount <= PB_PAY_MAX_PENCE, else PB_EINVAL field "amount_pence";
+ *   4. due date inside the budget period (PAY-24) and the plan's life
+ *      (BUD-10), else PB_ERULE;
+ *   5. a direct-payment element pays only its own payee (PAY-1);
+ *   6. direct_payment/third_party never pay a council payee (PAY-10);
+ *   7. third_party pays an organisation payee (BUD-2);
+ *   8. direct payment: signed agreement (PAY-8), then head-teacher
+ *      agreement for provision on school premises (PAY-6);
+ *   9. an individual who is a contact living with the child is not paid
+ *      for employment without a recorded exception (PAY-11);
+ *  10. amount <= element remaining, else PB_EFUNDS with rule "PAY-24".
+ * Step 10 is advisory: the store re-checks it under the row lock and the
+ * database constraint is the last word (architecture.md decision 4).
+ */
+enum pb_err pb_pay_check_create(const struct pb_pay_facts *f,
+    struct pb_problem *p);
+
+/*
+ * pb_pay_check_approver — PAY-24 separation of duties: the approver's
+ * `sub` differs from the payment creator's.  PB_ESOD when equal or either
+ * is NULL/empty (fail closed).
+ */
+enum pb_err pb_pay_check_approver(const char *creator_sub,
+    const char *approver_sub, struct pb_problem *p);
+
+/*
+ * pb_pay_check_recovery — money clawed back from an element (PAY-18).
+ * PB_EINVAL field "amount_pence" unless 0 < amount <= PB_PAY_MAX_PENCE;
+ * PB_ERULE "PAY-24" when amount > element_spent_pence (spent = paid minus
+ * already recovered): never recover more than was spent.
+ */
+enum pb_err pb_pay_check_recovery(int64_t amount_pence,
+    int64_t element_spent_pence, struct pb_problem *p);
+
+/* PAY-19 surplus check on one direct-payment element. */
+struct pb_pay_surplus_in {
+	int64_t allocated_pence;        /* element allocation for the period */
+	int32_t period_start, period_end; /* inclusive budget period */
+	int64_t net_paid_pence;         /* paid minus recovered (spent_pence) */
+	int64_t evidenced_spend_pence;  /* spend the family has evidenced on
+	                                   the provision; 0 if none returned */
+	int threshold_weeks;            /* local policy, e.g. 8; 1..52 */
+};
+
+struct pb_pay_surplus_out {
+	int64_t weekly_rate_pence;      /* floor(allocated * 7 / days) */
+	int64_t held_pence;             /* max(0, net_paid - evidenced) */
+	int64_t threshold_pence;        /* floor(allocated*7*weeks / days) */
+	int64_t surplus_pence;          /* held - threshold when over, else 0 */
+	int over_threshold;             /* held > threshold */
+};
+
+/*
+ * pb_pay_surplus — PAY-19: does the family hold more than threshold_weeks
+ * of funding?  days = period_end - period_start + 1; the threshold is
+ * computed in one integer step (allocated * 7 * weeks / days, rounded
+ * down) so it does not inherit the weekly rate's rounding.  surplus_pence
+ * is the amount above the threshold; what is actually recovered is
+ * decided after unpaid bills and a contingency (not modelled here).
+ * PB_EINVAL for a bad period, weeks outside 1..52, or money outside
+ * 0..PB_PAY_MAX_PENCE; *out is written only on PB_OK.
+ */
+enum pb_err pb_pay_surplus(const struct pb_pay_surplus_in *in,
+    struct pb_pay_surplus_out *out);
+
+/*
+ * pb_pay_format_pounds — "123.45" for 12345 pence, "-0.05" for -5, "0.00"
+ * for 0; every int64_t value (INT64_MIN included) fits.  Integer
+ * arithmetic only.  Writes a NUL-terminated string into out and returns
+ * its length (excluding the NUL).
+ */
+size_t pb_pay_format_pounds(int64_t pence, char out[32]);
+
+/*
+ * pb_pay_csv_cell — one RFC 4180 cell for the finance export.
+ * in[0..len) is copied to out with:
+ *   - formula-injection defence: a cell starting with = + - @ (or TAB or
+ *     CR, as OWASP advises) gets a leading ' so spreadsheets read text;
+ *   - quoting: the cell is wrapped in double quotes when it contains a
+ *     comma, a double quote, CR or LF, and inner quotes are doubled.
+ * The ' goes inside the quotes ("'=1,2").  Use this for text cells
+ * (names, references), not for amounts from pb_pay_format_pounds.
+ * out gets a NUL terminator; *outlen (may be NULL) gets the length
+ * without it.  PB_EINVAL when out cannot hold the result plus NUL
+ * (out is then "" if cap > 0) or when in holds a NUL byte.
+ */
+enum pb_err pb_pay_csv_cell(const char *in, size_t len, char *out,
+    size_t cap, size_t *outlen);
+
+#endif

@@ -1,0 +1,849 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_budget_rules.c — unit tests for internal/budgets/rules.c.
+ *
+ * Table-driven: each test walks a table of cases (pass and fail) for one
+ * rule; rule ids from domain.md are in the test names.  Pure code, so no
+ * database and no fixtures.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "internal/budgets/rules.h"
+#include "internal/core/date.h"
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+#define NO PB_BUDGET_NO_DATE
+
+/* Fail with the row's name so a table failure points at its case. */
+#define ROW(cond, name) do { \
+	if (!(cond)) \
+		fail_msg("case \"%s\": %s", (name), #cond); \
+} while (0)
+
+static int32_t D(int y, int m, int d)
+{
+	return pb_date_from_ymd(y, m, d);
+}
+
+/* YYYYMMDD as a day number; 0 is PB_BUDGET_NO_DATE. */
+static int32_t Dn(int ymd)
+{
+	return ymd == 0 ? NO : D(ymd / 10000, ymd / 100 % 100, ymd % 100);
+}
+
+static int has_field(const struct pb_problem *p, const char *field,
+    const char *code)
+{
+	for (int i = 0; i < p->nerrors; i++) {
+		if (strcmp(p->errors[i].field, field) == 0 &&
+		    strcmp(p->errors[i].code, code) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* ---- strings ------------------------------------------------------------ */
+
+static void test_budget_enum_strings_round_trip(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *s;
+		int v;
+	} st[] = {
+		{"draft", PB_BUDGET_STATUS_DRAFT},
+		{"approved", PB_BUDGET_STATUS_APPROVED},
+		{"suspended", PB_BUDGET_STATUS_SUSPENDED},
+		{"closed", PB_BUDGET_STATUS_CLOSED},
+	}, ar[] = {
+		{"direct_payment", PB_BUDGET_ARR_DIRECT_PAYMENT},
+		{"third_party", PB_BUDGET_ARR_THIRD_PARTY},
+		{"notional", PB_BUDGET_ARR_NOTIONAL},
+		{"mixed", PB_BUDGET_ARR_MIXED},
+	}, sr[] = {
+		{"education", PB_BUDGET_STREAM_EDUCATION},
+		{"social_care", PB_BUDGET_STREAM_SOCIAL_CARE},
+		{"health", PB_BUDGET_STREAM_HEALTH},
+	}, ac[] = {
+		{"approve", PB_BUDGET_ACTION_APPROVE},
+		{"suspend", PB_BUDGET_ACTION_SUSPEND},
+		{"resume", PB_BUDGET_ACTION_RESUME},
+		{"close", PB_BUDGET_ACTION_CLOSE},
+	}, pk[] = {
+		{"individual", PB_BUDGET_PAYEE_INDIVIDUAL},
+		{"organisation", PB_BUDGET_PAYEE_ORGANISATION},
+	}, rl[] = {
+		{"parent", PB_BUDGET_REL_PARENT},
+		{"carer", PB_BUDGET_REL_CARER},
+		{"young_person", PB_BUDGET_REL_YOUNG_PERSON},
+		{"nominated_person", PB_BUDGET_REL_NOMINATED_PERSON},
+	};
+
+	for (size_t i = 0; i < NELEM(st); i++) {
+		enum pb_budget_status v = 0;
+		ROW(pb_budget_status_parse(st[i].s, strlen(st[i].s), &v) ==
+		    PB_OK && (int)v == st[i].v, st[i].s);
+		ROW(strcmp(pb_budget_status_str(v), st[i].s) == 0, st[i].s);
+	}
+	for (size_t i = 0; i < NELEM(ar); i++) {
+		enum pb_budget_arrangement v = 0;
+		ROW(pb_budget_arrangement_parse(ar[i].s, strlen(ar[i].s), &v) ==
+		    PB_OK && (int)v == ar[i].v, ar[i].s);
+		ROW(strcmp(pb_budget_arrangement_str(v), ar[i].s) == 0, ar[i].s);
+	}
+	for (size_t i = 0; i < NELEM(sr); i++) {
+		enum pb_budget_stream v = 0;
+		ROW(pb_budget_stream_parse(sr[i].s, strlen(sr[i].s), &v) ==
+		    PB_OK && (int)v == sr[i].v, sr[i].s);
+		ROW(strcmp(pb_budget_stream_str(v), sr[i].s) == 0, sr[i].s);
+	}
+	for (size_t i = 0; i < NELEM(ac); i++) {
+		enum pb_budget_action v = 0;
+		ROW(pb_budget_action_parse(ac[i].s, strlen(ac[i].s), &v) ==
+		    PB_OK && (int)v == ac[i].v, ac[i].s);
+		ROW(strcmp(pb_budget_action_str(v), ac[i].s) == 0, ac[i].s);
+	}
+	for (size_t i = 0; i < NELEM(pk); i++) {
+		enum pb_budget_payee_kind v = 0;
+		ROW(pb_budget_payee_kind_parse(pk[i].s, strlen(pk[i].s), &v) ==
+		    PB_OK && (int)v == pk[i].v, pk[i].s);
+		ROW(strcmp(pb_budget_payee_kind_str(v), pk[i].s) == 0, pk[i].s);
+	}
+	for (size_t i = 0; i < NELEM(rl); i++) {
+		enum pb_budget_relationship v = 0;
+		ROW(pb_budget_relationship_parse(rl[i].s, strlen(rl[i].s), &v) ==
+		    PB_OK && (int)v == rl[i].v, rl[i].s);
+		ROW(strcmp(pb_budget_relationship_str(v), rl[i].s) == 0,
+		    rl[i].s);
+	}
+}
+
+static void test_budget_enum_strings_refuse_unknown(void **state)
+{
+	(void)state;
+	static const char *const bad[] = {
+		"", "Draft", "DRAFT", "draf", "drafts", "draft ", " draft",
+		"mixed_", "unknown",
+	};
+	for (size_t i = 0; i < NELEM(bad); i++) {
+		enum pb_budget_status v = PB_BUDGET_STATUS_CLOSED;
+		ROW(pb_budget_status_parse(bad[i], strlen(bad[i]), &v) ==
+		    PB_EINVAL, bad[i]);
+		ROW(v == PB_BUDGET_STATUS_CLOSED, bad[i]);
+	}
+	enum pb_budget_stream s = 0;
+	/* length-delimited: "healthy" with len 6 is "health" */
+	assert_int_equal(pb_budget_stream_parse("healthy", 6, &s), PB_OK);
+	assert_int_equal(s, PB_BUDGET_STREAM_HEALTH);
+	assert_int_equal(pb_budget_stream_parse(NULL, 0, &s), PB_EINVAL);
+	assert_int_equal(pb_budget_stream_parse("social-care", 11, &s),
+	    PB_EINVAL);
+	assert_null(pb_budget_status_str(0));
+	assert_null(pb_budget_status_str((enum pb_budget_status)99));
+	assert_null(pb_budget_arrangement_str(0));
+	assert_null(pb_budget_stream_str((enum pb_budget_stream)4));
+	assert_null(pb_budget_relationship_str((enum pb_budget_relationship)-1));
+}
+
+/* ---- lifecycle ---------------------------------------------------------- */
+
+static void test_BUD_lifecycle_transition_table(void **state)
+{
+	(void)state;
+	enum { DR = PB_BUDGET_STATUS_DRAFT, AP = PB_BUDGET_STATUS_APPROVED,
+	    SU = PB_BUDGET_STATUS_SUSPENDED, CL = PB_BUDGET_STATUS_CLOSED };
+	static const struct {
+		const char *name;
+		int from, action, to; /* to 0: refused */
+	} t[] = {
+		{"approve draft", DR, PB_BUDGET_ACTION_APPROVE, AP},
+		{"approve approved", AP, PB_BUDGET_ACTION_APPROVE, 0},
+		{"approve suspended", SU, PB_BUDGET_ACTION_APPROVE, 0},
+		{"approve closed", CL, PB_BUDGET_ACTION_APPROVE, 0},
+		{"suspend draft", DR, PB_BUDGET_ACTION_SUSPEND, 0},
+		{"suspend approved", AP, PB_BUDGET_ACTION_SUSPEND, SU},
+		{"suspend suspended", SU, PB_BUDGET_ACTION_SUSPEND, 0},
+		{"suspend closed", CL, PB_BUDGET_ACTION_SUSPEND, 0},
+		{"resume draft", DR, PB_BUDGET_ACTION_RESUME, 0},
+		{"resume approved", AP, PB_BUDGET_ACTION_RESUME, 0},
+		{"resume suspended", SU, PB_BUDGET_ACTION_RESUME, AP},
+		{"resume closed", CL, PB_BUDGET_ACTION_RESUME, 0},
+		{"close draft", DR, PB_BUDGET_ACTION_CLOSE, 0},
+		{"close approved", AP, PB_BUDGET_ACTION_CLOSE, CL},
+		{"close suspended", SU, PB_BUDGET_ACTION_CLOSE, CL},
+		{"close closed", CL, PB_BUDGET_ACTION_CLOSE, 0},
+		{"unknown status", 0, PB_BUDGET_ACTION_APPROVE, 0},
+		{"unknown status 9", 9, PB_BUDGET_ACTION_CLOSE, 0},
+		{"unknown action", AP, 0, 0},
+		{"unknown action 7", SU, 7, 0},
+	};
+
+	for (size_t i = 0; i < NELEM(t); i++) {
+		struct pb_problem p;
+		enum pb_budget_status to = 0;
+		pb_problem_init(&p);
+		enum pb_err err = pb_budget_transition_allowed(
+		    (enum pb_budget_status)t[i].from,
+		    (enum pb_budget_action)t[i].action, &to, &p);
+		if (t[i].to) {
+			ROW(err == PB_OK, t[i].name);
+			ROW((int)to == t[i].to, t[i].name);
+			ROW(p.err == PB_OK, t[i].name);
+		} else {
+			ROW(err == PB_ETRANSITION, t[i].name);
+			ROW(to == 0, t[i].name);
+			ROW(p.err == PB_ETRANSITION, t[i].name);
+			ROW(p.detail[0] != '\0', t[i].name);
+		}
+	}
+}
+
+static void test_BUD_lifecycle_refusal_says_what_and_why(void **state)
+{
+	(void)state;
+	struct pb_problem p;
+	pb_problem_init(&p);
+	assert_int_equal(pb_budget_transition_allowed(PB_BUDGET_STATUS_DRAFT,
+	    PB_BUDGET_ACTION_SUSPEND, NULL, &p), PB_ETRANSITION);
+	assert_string_equal(p.detail, "cannot suspend a budget that is draft");
+	/* to and p may both be NULL */
+	assert_int_equal(pb_budget_transition_allowed(PB_BUDGET_STATUS_CLOSED,
+	    PB_BUDGET_ACTION_RESUME, NULL, NULL), PB_ETRANSITION);
+	assert_int_equal(pb_budget_transition_allowed(PB_BUDGET_STATUS_DRAFT,
+	    PB_BUDGET_ACTION_APPROVE, NULL, NULL), PB_OK);
+}
+
+static void test_SOD_budget_approver_must_not_be_creator(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *name, *creator, *approver;
+		enum pb_err want;
+	} t[] = {
+		{"different", "caseworker-1", "approver-7", PB_OK},
+		{"same", "user-1", "user-1", PB_ESOD},
+		{"prefix differs", "user-1", "user-10", PB_OK},
+		{"case differs", "User-1", "user-1", PB_OK},
+		{"creator NULL", NULL, "a", PB_ESOD},
+		{"approver NULL", "a", NULL, PB_ESOD},
+		{"creator empty", "", "a", PB_ESOD},
+		{"approver empty", "a", "", PB_ESOD},
+	};
+
+	for (size_t i = 0; i < NELEM(t); i++) {
+		struct pb_problem p;
+		pb_problem_init(&p);
+		ROW(pb_budget_check_approver(t[i].creator, t[i].approver, &p) ==
+		    t[i].want, t[i].name);
+		ROW(p.err == t[i].want, t[i].name);
+	}
+}
+
+/* ---- arrangement ---------------------------------------------------------- */
+
+static void test_BUD_2_derive_arrangement(void **state)
+{
+	(void)state;
+#define DP PB_BUDGET_ARR_DIRECT_PAYMENT
+#define TP PB_BUDGET_ARR_THIRD_PARTY
+#define NO_ PB_BUDGET_ARR_NOTIONAL
+#define MX PB_BUDGET_ARR_MIXED
+	static const struct {
+		const char *name;
+		size_t n;
+		enum pb_budget_arrangement a[3];
+		enum pb_err want;
+		int out;
+	} t[] = {
+		{"one dp", 1, {DP}, PB_OK, DP},
+		{"one notional", 1, {NO_}, PB_OK, NO_},
+		{"all third party", 3, {TP, TP, TP}, PB_OK, TP},
+		{"dp + notional", 2, {DP, NO_}, PB_OK, MX},
+		{"three differ", 3, {DP, TP, NO_}, PB_OK, MX},
+		{"last differs", 3, {NO_, NO_, TP}, PB_OK, MX},
+		{"empty", 0, {DP}, PB_EINVAL, 0},
+		{"element mixed", 2, {DP, MX}, PB_EINVAL, 0},
+		{"element zero", 1, {(enum pb_budget_arrangement)0}, PB_EINVAL,
+		    0},
+	};
+
+	for (size_t i = 0; i < NELEM(t); i++) {
+		enum pb_budget_arrangement out = 0;
+		ROW(pb_budget_derive_arrangement(t[i].a, t[i].n, &out) ==
+		    t[i].want, t[i].name);
+		ROW((int)out == t[i].out, t[i].name);
+	}
+	enum pb_budget_arrangement out = 0;
+	assert_int_equal(pb_budget_derive_arrangement(NULL, 1, &out), PB_EINVAL);
+#undef DP
+#undef TP
+#undef NO_
+#undef MX
+}
+
+/* ---- elements ----------------------------------------------------------- */
+
+static struct pb_budget_element_facts dp_ok(void)
+{
+	struct pb_budget_element_facts f;
+	memset(&f, 0, sizeof(f));
+	f.arrangement = PB_BUDGET_ARR_DIRECT_PAYMENT;
+	f.recipient_person_id = "person-mum";
+	f.payee_id = "payee-mum";
+	f.has_agreement = 1;
+	f.payee_kind = PB_BUDGET_PAYEE_INDIVIDUAL;
+	f.payee_person_id = "person-mum";
+	f.recipient_is_contact = 1;
+	f.recipient_relationship = PB_BUDGET_REL_PARENT;
+	f.recipient_has_parental_responsibility = 1;
+	f.recipient_able_to_manage = 1;
+	return f;
+}
+
+static struct pb_budget_element_facts tp_ok(void)
+{
+	struct pb_budget_element_facts f;
+	memset(&f, 0, sizeof(f));
+	f.arrangement = PB_BUDGET_ARR_THIRD_PARTY;
+	f.payee_id = "payee-trust";
+	f.payee_kind = PB_BUDGET_PAYEE_ORGANISATION;
+	return f;
+}
+
+static struct pb_budget_element_facts notional_ok(void)
+{
+	struct pb_budget_element_facts f;
+	memset(&f, 0, sizeof(f));
+	f.arrangement = PB_BUDGET_ARR_NOTIONAL;
+	return f;
+}
+
+static void test_BUD_2_valid_elements_pass(void **state)
+{
+	(void)state;
+	struct pb_budget_element_facts f[3] = {dp_ok(), tp_ok(), notional_ok()};
+	for (size_t i = 0; i < NELEM(f); i++) {
+		struct pb_problem p;
+		pb_problem_init(&p);
+		assert_int_equal(pb_budget_check_element(&f[i], i, &p), PB_OK);
+		assert_int_equal(p.err, PB_OK);
+		assert_int_equal(p.nerrors, 0);
+	}
+}
+
+static void test_BUD_2_element_fields_required_or_forbidden(void **state)
+{
+	(void)state;
+	struct pb_problem p;
+	struct pb_budget_element_facts f;
+
+	/* direct payment without recipient and payee: both reported */
+	f = dp_ok();
+	f.recipient_person_id = NULL;
+	f.payee_id = "";
+	pb_problem_init(&p);
+	assert_int_equal(pb_budget_check_element(&f, 2, &p), PB_EINVAL);
+	assert_int_equal(p.nerrors, 2);
+	assert_true(has_field(&p, "elements[2].recipient_person_id", "required"));
+	assert_true(has_field(&p, "elements[2].payee_id", "required"));
+
+	/* third party: needs payee, must not name a recipient, no agreement */
+	f = tp_ok();
+	f.payee_id = NULL;
+	f.recipient_person_id = "person-mum";
+	f.has_agreement = 1;
+	pb_problem_init(&p);
+	assert_int_equal(pb_budget_check_element(&f, 0, &p), PB_EINVAL);
+	assert_int_equal(p.nerrors, 3);
+	assert_true(has_field(&p, "elements[0].payee_id", "required"));
+	assert_true(has_field(&p, "elements[0].recipient_person_id",
+	    "not_allowed"));
+	assert_true(has_field(&p, "elements[0].agreement", "not_allowed"));
+
+	/* notional: neither payee nor recipient */
+	f = notional_ok();
+	f.payee_id = "payee-x";
+	f.recipient_person_id = "person-x";
+	pb_problem_init(&p);
+	assert_int_equal(pb_budget_check_element(&f, 11, &p), PB_EINVAL);
+	assert_true(has_field(&p, "elements[11].payee_id", "not_allowed"));
+	assert_true(has_field(&p, "elements[11].recipient_person_id",
+	    "not_allowed"));
+
+	/* mixed or unknown is never an element arrangement */
+	static const int bad[] = {PB_BUDGET_ARR_MIXED, 0, 42};
+	for (size_t i = 0; i < NELEM(bad); i++) {
+		f = notional_ok();
+		f.arrangement = (enum pb_budget_arrangement)bad[i];
+		pb_problem_init(&p);
+		assert_int_equal(pb_budget_check_element(&f, 1, &p), PB_EINVAL);
+		assert_true(has_field(&p, "elements[1].arrangement", "invalid"));
+	}
+}
+
+static void test_PAY_10_refuses_council_payee(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *name;
+		int arrangement, is_la;
+		enum pb_err want;
+	} t[] = {
+		{"dp council", PB_BUDGET_ARR_DIRECT_PAYMENT, 1, PB_ERULE},
+		{"dp private", PB_BUDGET_ARR_DIRECT_PAYMENT, 0, PB_OK},
+		{"tp council", PB_BUDGET_ARR_THIRD_PARTY, 1, PB_ERULE},
+		{"tp private", PB_BUDGET_ARR_THIRD_PARTY, 0, PB_OK},
+	};
+
+	for (size_t i = 0; i < NELEM(t); i++) {
+		struct pb_budget_element_facts f =
+		    t[i].arrangement == PB_BUDGET_ARR_DIRECT_PAYMENT ?
+		    dp_ok() : tp_ok();
+		f.payee_is_local_authority = t[i].is_la;
+		struct pb_problem p;
+		pb_problem_init(&p);
+		ROW(pb_budget_check_element(&f, 0, &p) == t[i].want, t[i].name);
+		if (t[i].want == PB_ERULE)
+			ROW(strcmp(p.rule, "PAY-10") == 0, t[i].name);
+	}
+}
+
+static void test_BUD_2_third_party_pays_organisation(void **state)
+{
+	(void)state;
+	struct pb_budget_element_facts f = tp_ok();
+	struct pb_problem p;
+
+	f.payee_kind = PB_BUDGET_PAYEE_INDIVIDUAL;
+	pb_problem_init(&p);
+	assert_int_equal(pb_budget_check_element(&f, 0, &p), PB_ERULE);
+	assert_string_equal(p.rule, "BUD-2");
+	f.payee_kind = 0;
+	assert_int_equal(pb_budget_check_element(&f, 0, NULL), PB_ERULE);
+	f.payee_kind = PB_BUDGET_PAYEE_ORGANISATION;
+	assert_int_equal(pb_budget_check_element(&f, 0, NULL), PB_OK);
+}
+
+static void test_PAY_1_direct_payment_payee_is_recipient(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *name;
+		int kind;
+		const char *payee_person;
+		enum pb_err want;
+	} t[] = {
+		{"own individual payee", PB_BUDGET_PAYEE_INDIVIDUAL,
+		    "person-mum", PB_OK},
+		{"someone else", PB_BUDGET_PAYEE_INDIVIDUAL, "person-aunt",
+		    PB_ERULE},
+		{"payee without person", PB_BUDGET_PAYEE_INDIVIDUAL, NULL,
+		    PB_ERULE},
+		{"organisation payee", PB_BUDGET_PAYEE_ORGANISATION,
+		    "person-mum", PB_ERULE},
+	};
+
+	for (size_t i = 0; i < NELEM(t); i++) {
+		struct pb_budget_element_facts f = dp_ok();
+		f.payee_kind = (enum pb_budget_payee_kind)t[i].kind;
+		f.payee_person_id = t[i].payee_person;
+		struct pb_problem p;
+		pb_problem_init(&p);
+		ROW(pb_budget_check_element(&f, 0, &p) == t[i].want, t[i].name);
+		if (t[i].want == PB_ERULE)
+			ROW(strcmp(p.rule, "PAY-1") == 0, t[i].name);
+	}
+}
+
+static void test_PAY_1_recipient_is_parent_yp_or_written_nominee(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *name;
+		int contact, rel, pr, in_writing;
+		enum pb_err want;
+	} t[] = {
+		{"parent", 1, PB_BUDGET_REL_PARENT, 1, 0, PB_OK},
+		{"parent without PR", 1, PB_BUDGET_REL_PARENT, 0, 0, PB_OK},
+		{"young person", 1, PB_BUDGET_REL_YOUNG_PERSON, 0, 0, PB_OK},
+		{"nominee in writing", 1, PB_BUDGET_REL_NOMINATED_PERSON, 0, 1,
+		    PB_OK},
+		{"nominee not in writing", 1, PB_BUDGET_REL_NOMINATED_PERSON,
+		    0, 0, PB_ERULE},
+		{"carer with PR", 1, PB_BUDGET_REL_CARER, 1, 0, PB_OK},
+		{"carer without PR", 1, PB_BUDGET_REL_CARER, 0, 0, PB_ERULE},
+		{"not a contact", 0, PB_BUDGET_REL_PARENT, 1, 0, PB_ERULE},
+		{"unknown relationship", 1, 0, 1, 1, PB_ERULE},
+	};
+
+	for (size_t i = 0; i < NELEM(t); i++) {
+		struct pb_budget_element_facts f = dp_ok();
+		f.recipient_is_contact = t[i].contact;
+		f.recipient_relationship = (enum pb_budget_relationship)t[i].rel;
+		f.recipient_has_parental_responsibility = t[i].pr;
+		f.recipient_nominated_in_writing = t[i].in_writing;
+		struct pb_problem p;
+		pb_problem_init(&p);
+		ROW(pb_budget_check_element(&f, 0, &p) == t[i].want, t[i].name);
+		if (t[i].want == PB_ERULE)
+			ROW(strcmp(p.rule, "PAY-1") == 0, t[i].name);
+	}
+}
+
+static void test_PAY_2_recipient_able_to_manage(void **state)
+{
+	(void)state;
+	struct pb_budget_element_facts f = dp_ok();
+	struct pb_problem p;
+
+	assert_int_equal(pb_budget_check_element(&f, 0, NULL), PB_OK);
+	f.recipient_able_to_manage = 0;
+	pb_problem_init(&p);
+	assert_int_equal(pb_budget_check_element(&f, 0, &p), PB_ERULE);
+	assert_string_equal(p.rule, "PAY-2");
+	assert_int_equal(p.err, PB_ERULE);
+}
+
+static void test_PAY_4_recipient_not_excluded(void **state)
+{
+	(void)state;
+	struct pb_budget_element_facts f = dp_ok();
+	struct pb_problem p;
+
+	f.recipient_excluded = 1;
+	pb_problem_init(&p);
+	assert_int_equal(pb_budget_check_element(&f, 0, &p), PB_ERULE);
+	assert_string_equal(p.rule, "PAY-4");
+	/* exclusion only matters for direct payments */
+	struct pb_budget_element_facts t = tp_ok();
+	t.recipient_excluded = 1;
+	assert_int_equal(pb_budget_check_element(&t, 0, NULL), PB_OK);
+}
+
+static void test_BUD_3_agreement_fields(void **state)
+{
+	(void)state;
+	static const char *const one[] = {"attends school daily"};
+	static const char *const blanks[] = {"", ""};
+	static const char *const mixed[] = {"", "walks to school"};
+	static const struct {
+		const char *name;
+		const char *provision;
+		const char *const *outcomes;
+		size_t n;
+		int school;
+		int32_t ht;
+		enum pb_err want;
+		const char *field;
+	} t[] = {
+		{"complete", "taxi to school", one, 1, 0, NO, PB_OK, NULL},
+		{"school with head teacher", "TA hours", one, 1, 1, 20000,
+		    PB_OK, NULL},
+		{"school, head teacher later", "TA hours", one, 1, 1, NO,
+		    PB_OK, NULL},
+		{"one non-blank outcome", "taxi", mixed, 2, 0, NO, PB_OK, NULL},
+		{"no provision", "", one, 1, 0, NO, PB_EINVAL,
+		    "elements[0].agreement.agreed_provision"},
+		{"NULL provision", NULL, one, 1, 0, NO, PB_EINVAL,
+		    "elements[0].agreement.agreed_provision"},
+		{"no outcomes", "taxi", NULL, 0, 0, NO, PB_EINVAL,
+		    "elements[0].agreement.outcomes"},
+		{"blank outcomes", "taxi", blanks, 2, 0, NO, PB_EINVAL,
+		    "elements[0].agreement.outcomes"},
+		{"head teacher without school", "taxi", one, 1, 0, 20000,
+		    PB_EINVAL, "elements[0].agreement.head_teacher_agreed_on"},
+	};
+
+	for (size_t i = 0; i < NELEM(t); i++) {
+		struct pb_budget_agreement a = {
+			.agreed_provision = t[i].provision,
+			.outcomes = t[i].outcomes, .noutcomes = t[i].n,
+			.signed_on = NO, .school_premises = t[i].school,
+			.head_teacher_agreed_on = t[i].ht,
+		};
+		struct pb_problem p;
+		pb_problem_init(&p);
+		ROW(pb_budget_check_agreement(&a, 0, &p) == t[i].want,
+		    t[i].name);
+		if (t[i].field)
+			ROW(p.nerrors >= 1 &&
+			    strcmp(p.errors[0].field, t[i].field) == 0,
+			    t[i].name);
+		else
+			ROW(p.nerrors == 0, t[i].name);
+	}
+}
+
+/* ---- periods ------------------------------------------------------------ */
+
+static void test_BUD_10_period_within_plan_life(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *name;
+		int32_t s, e, plan_start, ceased;
+		enum pb_err want;
+		const char *rule;
+	} t[] = {
+		{"inside open plan", 20000, 20364, 19000, NO, PB_OK, ""},
+		{"one day", 20000, 20000, 20000, 20000, PB_OK, ""},
+		{"starts on plan start", 19000, 19100, 19000, NO, PB_OK, ""},
+		{"ends on ceased_on", 19000, 19100, 18000, 19100, PB_OK, ""},
+		{"end before start", 20001, 20000, NO, NO, PB_EINVAL, ""},
+		{"before plan", 18999, 19100, 19000, NO, PB_ERULE, "BUD-10"},
+		{"after cessation", 19000, 19101, 18000, 19100, PB_ERULE,
+		    "BUD-10"},
+		{"no bounds", -5000, 60000, NO, NO, PB_OK, ""},
+	};
+
+	for (size_t i = 0; i < NELEM(t); i++) {
+		struct pb_problem p;
+		pb_problem_init(&p);
+		ROW(pb_budget_check_period(t[i].s, t[i].e, t[i].plan_start,
+		    t[i].ceased, &p) == t[i].want, t[i].name);
+		ROW(strcmp(p.rule, t[i].rule) == 0, t[i].name);
+		if (t[i].want == PB_EINVAL)
+			ROW(has_field(&p, "period_end", "invalid"), t[i].name);
+	}
+}
+
+static void test_BUD_10_period_overlap(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *name;
+		int32_t as, ae, bs, be;
+		int want;
+	} t[] = {
+		{"identical", 10, 20, 10, 20, 1},
+		{"touch at end", 10, 20, 20, 30, 1},
+		{"touch at start", 20, 30, 10, 20, 1},
+		{"adjacent", 10, 19, 20, 30, 0},
+		{"inside", 10, 40, 20, 30, 1},
+		{"disjoint", 10, 15, 20, 30, 0},
+		{"empty a", 20, 10, 0, 100, 0},
+		{"empty b", 0, 100, 20, 10, 0},
+		{"single days equal", 5, 5, 5, 5, 1},
+	};
+
+	for (size_t i = 0; i < NELEM(t); i++) {
+		ROW(pb_budget_periods_overlap(t[i].as, t[i].ae, t[i].bs,
+		    t[i].be) == t[i].want, t[i].name);
+		ROW(pb_budget_periods_overlap(t[i].bs, t[i].be, t[i].as,
+		    t[i].ae) == t[i].want, t[i].name); /* symmetric */
+	}
+}
+
+/* ---- totals ------------------------------------------------------------- */
+
+static void test_BUD_9_remaining_arithmetic(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *name;
+		int64_t a, c, s;
+		enum pb_err want;
+		int64_t rem;
+	} t[] = {
+		{"all zero", 0, 0, 0, PB_OK, 0},
+		{"untouched", 100000, 0, 0, PB_OK, 100000},
+		{"part used", 100000, 2500, 7500, PB_OK, 90000},
+		{"exactly used", 100000, 40000, 60000, PB_OK, 0},
+		{"one over", 100000, 40000, 60001, PB_ERULE, -1},
+		{"commit over", 10, 11, 0, PB_ERULE, -1},
+		{"negative allocated", -1, 0, 0, PB_ERULE, -1},
+		{"negative committed", 10, -1, 0, PB_ERULE, -1},
+		{"negative spent", 10, 0, -1, PB_ERULE, -1},
+		{"api max", PB_BUDGET_MAX_PENCE, 1, PB_BUDGET_MAX_PENCE - 1,
+		    PB_OK, 0},
+		{"total max", INT64_MAX / 4, 0, 0, PB_OK, INT64_MAX / 4},
+		{"above total max", INT64_MAX / 4 + 1, 0, 0, PB_ERULE, -1},
+		{"int64 max", INT64_MAX, INT64_MAX, INT64_MAX, PB_ERULE, -1},
+		{"int64 min", INT64_MIN, 0, 0, PB_ERULE, -1},
+	};
+
+	for (size_t i = 0; i < NELEM(t); i++) {
+		struct pb_budget_totals x = {t[i].a, t[i].c, t[i].s, -1};
+		struct pb_problem p;
+		pb_problem_init(&p);
+		ROW(pb_budget_totals_compute(&x, &p) == t[i].want, t[i].name);
+		ROW(x.remaining_pence == t[i].rem, t[i].name);
+		if (t[i].want == PB_ERULE)
+			ROW(strcmp(p.rule, "BUD-9") == 0, t[i].name);
+	}
+}
+
+static void test_BUD_9_budget_is_sum_of_elements(void **state)
+{
+	(void)state;
+	struct pb_budget_totals e[3] = {
+		{100000, 10000, 20000, 70000},
+		{50000, 0, 50000, 0},
+		{0, 0, 0, 0},
+	};
+	struct pb_budget_totals sum, b = {150000, 10000, 70000, 70000};
+	struct pb_problem p;
+
+	assert_int_equal(pb_budget_totals_sum(e, 3, &sum, NULL), PB_OK);
+	assert_true(sum.allocated_pence == 150000);
+	assert_true(sum.committed_pence == 10000);
+	assert_true(sum.spent_pence == 70000);
+	assert_true(sum.remaining_pence == 70000);
+	assert_int_equal(pb_budget_totals_check(&b, e, 3, NULL), PB_OK);
+
+	/* empty budget sums to zero */
+	assert_int_equal(pb_budget_totals_sum(NULL, 0, &sum, NULL), PB_OK);
+	assert_true(sum.allocated_pence == 0 && sum.remaining_pence == 0);
+
+	/* budget figures that disagree with the elements */
+	b.spent_pence = 70001;
+	pb_problem_init(&p);
+	assert_int_equal(pb_budget_totals_check(&b, e, 3, &p), PB_ERULE);
+	assert_string_equal(p.rule, "BUD-9");
+
+	/* an element whose remaining is stale */
+	b.spent_pence = 70000;
+	e[1].remaining_pence = 1;
+	assert_int_equal(pb_budget_totals_check(&b, e, 3, NULL), PB_ERULE);
+	e[1].remaining_pence = 0;
+
+	/* an overspent element */
+	e[2].spent_pence = 1;
+	e[2].remaining_pence = -1;
+	pb_problem_init(&p);
+	assert_int_equal(pb_budget_totals_sum(e, 3, &sum, &p), PB_ERULE);
+	assert_string_equal(p.rule, "BUD-9");
+
+	/* a sum that would pass the arithmetic limit */
+	struct pb_budget_totals big[2] = {
+		{INT64_MAX / 4, 0, 0, INT64_MAX / 4},
+		{1, 0, 0, 1},
+	};
+	assert_int_equal(pb_budget_totals_sum(big, 2, &sum, NULL), PB_ERULE);
+}
+
+/* ---- PAY-14 reviews ----------------------------------------------------- */
+
+static void test_PAY_14_next_review_due(void **state)
+{
+	(void)state;
+	/* dates as YYYYMMDD, 0 = absent */
+	static const struct {
+		const char *name;
+		int first, plan, today, want;
+	} t[] = {
+		{"no payment, no plan review", 0, 0, 20240101, 0},
+		{"no payment: plan review", 0, 20240601, 20240101, 20240601},
+		{"no payment: overdue plan review", 0, 20231201, 20240101,
+		    20231201},
+		{"3 months after first payment", 20240115, 0, 20240201,
+		    20240415},
+		{"earlier plan review wins", 20240115, 20240301, 20240201,
+		    20240301},
+		{"3-month review before plan review", 20240115, 20241201,
+		    20240201, 20240415},
+		{"due on the 3-month day itself", 20240115, 20241201, 20240415,
+		    20240415},
+		{"after it, plan review", 20240115, 20241201, 20240416,
+		    20241201},
+		{"after it, nothing scheduled", 20240115, 0, 20240416, 0},
+		{"first payment in future", 20240301, 0, 20240201, 20240601},
+		{"30 Nov + 3 months, leap", 20231130, 0, 20231201, 20240229},
+		{"30 Nov + 3 months, common", 20241130, 0, 20241201, 20250228},
+		{"31 Dec + 3 months", 20241231, 0, 20250101, 20250331},
+		{"31 Oct + 3 months crosses year", 20241031, 0, 20241101,
+		    20250131},
+	};
+
+	for (size_t i = 0; i < NELEM(t); i++)
+		ROW(pb_budget_next_review_due(Dn(t[i].first), Dn(t[i].plan),
+		    Dn(t[i].today)) == Dn(t[i].want), t[i].name);
+}
+
+/* ---- exceptions --------------------------------------------------------- */
+
+static void test_PAY_11_only_rule_with_exception_route(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *name, *rule, *reason;
+		enum pb_err want;
+		const char *prob_rule, *field;
+	} t[] = {
+		{"PAY-11 with reason", "PAY-11", "no other carer available",
+		    PB_OK, "", NULL},
+		{"PAY-11 blank reason", "PAY-11", " \t", PB_EINVAL, "",
+		    "reason"},
+		{"PAY-11 NULL reason", "PAY-11", NULL, PB_EINVAL, "", "reason"},
+		{"PAY-10 has no route", "PAY-10", "because", PB_ERULE, "PAY-10",
+		    NULL},
+		{"PAY-1 has no route", "PAY-1", "because", PB_ERULE, "PAY-1",
+		    NULL},
+		{"ELIG-12 has no route", "ELIG-12", "because", PB_ERULE,
+		    "ELIG-12", NULL},
+		{"BUD-9 has no route", "BUD-9", "because", PB_ERULE, "BUD-9",
+		    NULL},
+		{"REP-1 has no route", "REP-1", "because", PB_ERULE, "REP-1",
+		    NULL},
+		{"PAY-25 does not exist", "PAY-25", "x", PB_EINVAL, "", "rule"},
+		{"PAY-0", "PAY-0", "x", PB_EINVAL, "", "rule"},
+		{"PAY-011 leading zero", "PAY-011", "x", PB_EINVAL, "", "rule"},
+		{"lower case", "pay-11", "x", PB_EINVAL, "", "rule"},
+		{"no number", "PAY-", "x", PB_EINVAL, "", "rule"},
+		{"garbage", "DROP TABLE", "x", PB_EINVAL, "", "rule"},
+		{"empty", "", "x", PB_EINVAL, "", "rule"},
+		{"trailing space", "PAY-11 ", "x", PB_EINVAL, "", "rule"},
+	};
+
+	for (size_t i = 0; i < NELEM(t); i++) {
+		struct pb_problem p;
+		pb_problem_init(&p);
+		ROW(pb_budget_check_exception(t[i].rule, strlen(t[i].rule),
+		    t[i].reason, &p) == t[i].want, t[i].name);
+		ROW(strcmp(p.rule, t[i].prob_rule) == 0, t[i].name);
+		if (t[i].field)
+			ROW(has_field(&p, t[i].field, t[i].field[0] == 'r' &&
+			    t[i].field[1] == 'e' ? "required" : "invalid"),
+			    t[i].name);
+	}
+	assert_true(pb_budget_rule_accepts_exception("PAY-11", 6));
+	assert_false(pb_budget_rule_accepts_exception("PAY-11x", 7));
+	assert_false(pb_budget_rule_accepts_exception("PAY-1", 5));
+	assert_false(pb_budget_rule_accepts_exception(NULL, 0));
+	assert_int_equal(pb_budget_check_exception(NULL, 0, "x", NULL),
+	    PB_EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_budget_enum_strings_round_trip),
+		cmocka_unit_test(test_budget_enum_strings_refuse_unknown),
+		cmocka_unit_test(test_BUD_lifecycle_transition_table),
+		cmocka_unit_test(test_BUD_lifecycle_refusal_says_what_and_why),
+		cmocka_unit_test(test_SOD_budget_approver_must_not_be_creator),
+		cmocka_unit_test(test_BUD_2_derive_arrangement),
+		cmocka_unit_test(test_BUD_2_valid_elements_pass),
+		cmocka_unit_test(test_BUD_2_element_fields_required_or_forbidden),
+		cmocka_unit_test(test_PAY_10_refuses_council_payee),
+		cmocka_unit_test(test_BUD_2_third_party_pays_organisation),
+		cmocka_unit_test(test_PAY_1_direct_payment_payee_is_recipient),
+		cmocka_unit_test(test_PAY_1_recipient_is_parent_yp_or_written_nominee),
+		cmocka_unit_test(test_PAY_2_recipient_able_to_manage),
+		cmocka_unit_test(test_PAY_4_recipient_not_excluded),
+		cmocka_unit_test(test_BUD_3_agreement_fields),
+		cmocka_unit_test(test_BUD_10_period_within_plan_life),
+		cmocka_unit_test(test_BUD_10_period_overlap),
+		cmocka_unit_test(test_BUD_9_remaining_arithmetic),
+		cmocka_unit_test(test_BUD_9_budget_is_sum_of_elements),
+		cmocka_unit_test(test_PAY_14_next_review_due),
+		cmocka_unit_test(test_PAY_11_only_rule_with_exception_route),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
