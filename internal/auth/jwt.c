@@ -226,11 +226,11 @@ enum pb_err pb_auth_mint(const struct pb_config *cfg,
 			cJSON_AddItemToArray(roles, cJSON_CreateString(pb_role_name(bit)));
 	roles_json = cJSON_PrintUnformatted(roles);
 	char wrapped[512];
-	if (roles_json == NULL || strlen(roles_json) + 16 > sizeof(wrapped))
+	if (roles_json == NULL)
 		goto out;
-	strcpy(wrapped, "{\"roles\":");
-	strcat(wrapped, roles_json);
-	strcat(wrapped, "}");
+	int wn = snprintf(wrapped, sizeof(wrapped), "{\"roles\":%s}", roles_json);
+	if (wn < 0 || (size_t)wn >= sizeof(wrapped))
+		goto out;
 	if (jwt_add_grant(jwt, "iss", cfg->jwt_issuer) ||
 	    jwt_add_grant(jwt, "aud", cfg->jwt_audience) ||
 	    jwt_add_grant(jwt, "sub", rq->sub) ||

@@ -23,7 +23,7 @@ int pb_migrate_current(struct pb_db *db)
 	if (pb_db_query(db, "SELECT coalesce(max(version), 0) FROM schema_migrations",
 	    0, NULL, &res) != PB_OK)
 		return -1;
-	int v = atoi(PQgetvalue(res, 0, 0));
+	int v = (int)strtol(PQgetvalue(res, 0, 0), NULL, 10);
 	PQclear(res);
 	return v;
 }

@@ -22,7 +22,7 @@ enum pb_err pb_db_one_json(struct pb_db *db, const char *sql, int nparams,
 	}
 	*json = strdup(PQgetvalue(res, 0, 0));
 	if (version != NULL)
-		*version = PQnfields(res) > 1 ? atoi(PQgetvalue(res, 0, 1)) : 0;
+		*version = PQnfields(res) > 1 ? (int)strtol(PQgetvalue(res, 0, 1), NULL, 10) : 0;
 	PQclear(res);
 	if (*json == NULL)
 		abort();

@@ -540,8 +540,8 @@ int pb_http_serve(const struct pb_config *cfg, struct pb_db_pool *pool,
 		goto out;
 	for (int i = 0; i < srv.nworkers; i++)
 		if (worker_init(&srv.workers[i], &srv) != 0) {
-			pb_log(PB_LOG_ERROR, "cannot listen on %s:%d: %s", cfg->listen_host,
-			    cfg->listen_port, strerror(errno));
+			pb_log(PB_LOG_ERROR, "cannot listen on %s:%d: %m", cfg->listen_host,
+			    cfg->listen_port);
 			goto out;
 		}
 	struct event *sigint = evsignal_new(main_base, SIGINT, on_signal, &srv);

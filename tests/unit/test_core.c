@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: MIT */
+/* test_core.c — bounded buffer and configuration parsing from the environment. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "internal/config/config.h"
+#include "internal/core/buf.h"
+
+static void test_buf_bounded(void **state)
+{
+	struct pb_buf b;
+	size_t len;
+
+	(void)state;
+	pb_buf_init(&b, 10);
+	assert_string_equal(pb_buf_str(&b), "");
+	assert_int_equal(pb_buf_add(&b, "hello", 5), PB_OK);
+	assert_int_equal(pb_buf_addf(&b, "%d", 12345), PB_OK);
+	assert_int_equal(pb_buf_len(&b), 10);
+	assert_int_equal(pb_buf_add(&b, "x", 1), PB_EINVAL);     /* over max */
+	assert_string_equal(pb_buf_str(&b), "hello12345");       /* unchanged */
+	char *s = pb_buf_take(&b, &len);
+	assert_int_equal(len, 10);
+	assert_string_equal(s, "hello12345");
+	assert_int_equal(pb_buf_len(&b), 0);
+	free(s);
+	pb_buf_init(&b, 100000);
+	for (int i = 0; i < 1000; i++)
+		assert_int_equal(pb_buf_addf(&b, "%04d,", i), PB_OK);
+	assert_int_equal(pb_buf_len(&b), 5000);
+	pb_buf_free(&b);
+}
+
+static void clear_env(void)
+{
+	static const char *const vars[] = { "DATABASE_URL", "PB_LISTEN", "PB_THREADS",
+	    "PB_DB_POOL", "PB_JWT_ALG", "PB_JWT_SECRET", "PB_JWT_PUBLIC_KEY_FILE",
+	    "PB_JWT_ISSUER", "PB_JWT_AUDIENCE", "PB_BANK_KEY", "PB_LOG_LEVEL",
+	    "PB_SERVICES", NULL };
+	for (int i = 0; vars[i]; i++)
+		unsetenv(vars[i]);
+}
+
+static int load(unsigned needs, char *err)
+{
+	struct pb_config c;
+	int rc = pb_config_load(&c, needs, err, 256);
+	if (rc == 0)
+		pb_config_free(&c);
+	return rc;
+}
+
+static void test_config_defaults(void **state)
+{
+	struct pb_config c;
+	char err[256];
+
+	(void)state;
+	clear_env();
+	setenv("PB_JWT_SECRET", "0123456789abcdef0123456789abcdef", 1);
+	assert_int_equal(pb_config_load(&c, PB_NEED_JWT | PB_NEED_DB, err, sizeof(err)), 0);
+	assert_string_equal(c.listen_host, "127.0.0.1");
+	assert_int_equal(c.listen_port, 8080);
+	assert_int_equal(c.jwt_alg, PB_JWT_HS256);
+	assert_string_equal(c.jwt_issuer, "pb-dev");
+	assert_string_equal(c.jwt_audience, "personal-budgets");
+	assert_int_equal(c.services, PB_SVC_ALL);
+	assert_false(c.has_bank_key);
+	assert_true(c.threads >= 1);
+	pb_config_free(&c);
+}
+
+static void test_config_rejections(void **state)
+{
+	static const struct { const char *var, *val, *needle; } bad[] = {
+		{ "PB_JWT_SECRET", "short", "PB_JWT_SECRET" },
+		{ "PB_LISTEN", "nonsense", "PB_LISTEN" },
+		{ "PB_LISTEN", "127.0.0.1:70000", "PB_LISTEN" },
+		{ "PB_LISTEN", "127.0.0.1:", "PB_LISTEN" },
+		{ "PB_THREADS", "0", "PB_THREADS" },
+		{ "PB_THREADS", "2x", "PB_THREADS" },
+		{ "PB_DB_POOL", "-1", "PB_DB_POOL" },
+		{ "PB_JWT_ALG", "none", "PB_JWT_ALG" },
+		{ "PB_JWT_ALG", "RS256", "PB_JWT_PUBLIC_KEY_FILE" },
+		{ "PB_BANK_KEY", "abcd", "PB_BANK_KEY" },
+		{ "PB_BANK_KEY", "zz23456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "PB_BANK_KEY" },
+		{ "PB_LOG_LEVEL", "loud", "PB_LOG_LEVEL" },
+		{ "PB_SERVICES", "budgets,bogus", "PB_SERVICES" },
+	};
+	char err[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		clear_env();
+		setenv("PB_JWT_SECRET", "0123456789abcdef0123456789abcdef", 1);
+		setenv(bad[i].var, bad[i].val, 1);
+		err[0] = '\0';
+		assert_int_equal(load(PB_NEED_JWT | PB_NEED_DB, err), -1);
+		if (strstr(err, bad[i].needle) == NULL)
+			fail_msg("%s=%s: message \"%s\" lacks %s", bad[i].var, bad[i].val, err, bad[i].needle);
+	}
+	clear_env();
+	assert_int_equal(load(PB_NEED_JWT, err), -1);            /* no secret */
+	assert_non_null(strstr(err, "PB_JWT_SECRET"));
+	assert_int_equal(load(PB_NEED_DB, err), 0);              /* migrate needs no secret */
+}
+
+static void test_config_values(void **state)
+{
+	struct pb_config c;
+	char err[256];
+
+	(void)state;
+	clear_env();
+	setenv("PB_JWT_SECRET", "0123456789abcdef0123456789abcdef", 1);
+	setenv("PB_LISTEN", "[::1]:9090", 1);
+	setenv("PB_SERVICES", "payments", 1);
+	setenv("PB_BANK_KEY", "000102030405060708090a0b0c0d0e0f101112131415161718191A1B1C1D1E1F", 1);
+	assert_int_equal(pb_config_load(&c, PB_NEED_JWT, err, sizeof(err)), 0);
+	assert_string_equal(c.listen_host, "::1");
+	assert_int_equal(c.listen_port, 9090);
+	assert_int_equal(c.services, PB_SVC_PAYMENTS);
+	assert_true(c.has_bank_key);
+	assert_int_equal(c.bank_key[0], 0);
+	assert_int_equal(c.bank_key[31], 0x1f);
+	pb_config_free(&c);
+	clear_env();
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_buf_bounded),
+		cmocka_unit_test(test_config_defaults),
+		cmocka_unit_test(test_config_rejections),
+		cmocka_unit_test(test_config_values),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
