@@ -119,7 +119,8 @@ int api_if_match(struct pb_req *req, struct pb_resp *resp, int *version)
 	if (strncmp(h, "W/", 2) == 0)
 		h += 2;
 	size_t n = strlen(h);
-	if (n >= 3 && n <= 12 && h[0] == '"' && h[n - 1] == '"') {
+	/* at most 9 digits: versions are int and must not wrap */
+	if (n >= 3 && n <= 11 && h[0] == '"' && h[n - 1] == '"') {
 		int v = 0;
 		size_t i = 1;
 		for (; i < n - 1 && h[i] >= '0' && h[i] <= '9'; i++)

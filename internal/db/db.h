@@ -43,10 +43,12 @@ struct pb_db_stats {
 };
 void pb_db_pool_stats(struct pb_db_pool *pool, struct pb_db_stats *out);
 
-/* Run one statement with text parameters (NULL = SQL NULL).  On PB_OK *res
+/* Run one statement with text parameters (NULL = SQL NULL).  `sql` must
+ * have static storage (a string literal): each connection prepares it once
+ * and finds it again by address.  On PB_OK *res
  * (when res != NULL) is a result the caller PQclear()s; otherwise nothing
  * is returned.  Errors: PB_EUNAVAILABLE for a lost connection or a
- * statement timeout; PB_ECONFLICT for a unique violation; PB_EDB for any
+ * statement timeout; PB_ECONFLICT for a unique or exclusion violation; PB_EDB for any
  * other failure (the SQLSTATE is in pb_db_sqlstate()). */
 enum pb_err pb_db_query(struct pb_db *db, const char *sql, int nparams,
     const char *const *params, PGresult **res);

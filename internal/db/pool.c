@@ -18,11 +18,15 @@
 
 #include "internal/log/log.h"
 
+#define STMT_CACHE 256   /* prepared statements per connection */
+
 struct pb_db {
 	PGconn *conn;
 	int in_tx;
 	char sqlstate[6];
 	char error[256];
+	int nstmts;
+	const char *stmts[STMT_CACHE];   /* SQL text pointer → statement "s<i>" */
 };
 
 struct pb_db_pool {
@@ -223,19 +227,51 @@ static enum pb_err classify(struct pb_db *db, PGresult *res)
 	    strcmp(state, "57P02") == 0 || strcmp(state, "57P03") == 0 ||
 	    strcmp(state, "57014") == 0 || strcmp(state, "55P03") == 0)
 		return PB_EUNAVAILABLE;
-	if (strcmp(state, "23505") == 0)
+	/* unique violation; exclusion violation (e.g. overlapping budgets) */
+	if (strcmp(state, "23505") == 0 || strcmp(state, "23P01") == 0)
 		return PB_ECONFLICT;
 	return PB_EDB;
+}
+
+/* Index of sql's prepared statement on this connection, preparing it on
+ * first use; -1 when the cache is full or preparing failed (then the
+ * caller runs it unprepared).  SQL texts are string literals, so their
+ * address identifies them. */
+static int prepared(struct pb_db *db, const char *sql, int nparams)
+{
+	char name[16];
+
+	for (int i = 0; i < db->nstmts; i++)
+		if (db->stmts[i] == sql)
+			return i;
+	if (db->nstmts >= STMT_CACHE)
+		return -1;
+	snprintf(name, sizeof(name), "s%d", db->nstmts);
+	PGresult *res = PQprepare(db->conn, name, sql, nparams, NULL);
+	int ok = res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK;
+	PQclear(res);
+	if (!ok)
+		return -1;
+	db->stmts[db->nstmts] = sql;
+	return db->nstmts++;
 }
 
 enum pb_err pb_db_query(struct pb_db *db, const char *sql, int nparams,
     const char *const *params, PGresult **out)
 {
+	PGresult *res;
+	char name[16];
+
 	if (out != NULL)
 		*out = NULL;
 	db->sqlstate[0] = '\0';
-	PGresult *res = PQexecParams(db->conn, sql, nparams, NULL, params, NULL,
-	    NULL, 0);
+	int idx = prepared(db, sql, nparams);
+	if (idx >= 0) {
+		snprintf(name, sizeof(name), "s%d", idx);
+		res = PQexecPrepared(db->conn, name, nparams, params, NULL, NULL, 0);
+	} else {
+		res = PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	}
 	ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
 		enum pb_err err = classify(db, res);

@@ -268,6 +268,14 @@ static void send_response(struct pb_req *req, struct pb_resp *resp)
 	if (resp->status != 304 && resp->status != 204)
 		evhttp_add_header(h, "Content-Type",
 		    resp->content_type ? resp->content_type : "application/json");
+	if (req->method == PB_HEAD) {
+		/* evhttp 2.1 would send the body of a HEAD reply: keep only its
+		 * length, as GET would have said it. */
+		char len[32];
+		snprintf(len, sizeof(len), "%zu", evbuffer_get_length(out));
+		evbuffer_drain(out, evbuffer_get_length(out));
+		evhttp_add_header(h, "Content-Length", len);
+	}
 	evhttp_send_reply(n->ev, resp->status, NULL, NULL);
 }
 
@@ -370,7 +378,8 @@ static void on_request(struct evhttp_request *ev, void *arg)
 	req.path = path;
 	const char *q = evhttp_uri_get_query(uri);
 	if (q != NULL) {
-		if (evhttp_parse_query_str(q, &nat.query) != 0) {
+		/* %00 would decode to a NUL that silently cuts the value short. */
+		if (strcasestr(q, "%00") != NULL || evhttp_parse_query_str(q, &nat.query) != 0) {
 			problem(&resp, PB_EINVAL, "The query string is malformed.");
 			goto done;
 		}
