@@ -96,7 +96,15 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@sh tests/bench/run.sh
 
+# Container image with podman (root; not part of `make test`): see deploy/README.md.
+.PHONY: image test-image
+image:
+	@sh deploy/image.sh
+
+test-image:
+	@sh deploy/test-image.sh
+
 clean:
 	rm -rf build bin
 
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)

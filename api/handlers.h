@@ -22,8 +22,21 @@ pb_handler_fn api_healthz, api_readyz, api_metrics, api_openapi;
 /* records.c */
 pb_handler_fn api_people_create, api_people_get;
 pb_handler_fn api_children_create, api_children_list, api_children_get, api_children_patch;
-pb_handler_fn api_contacts_create, api_contacts_list;
+pb_handler_fn api_contacts_create, api_contacts_list, api_contacts_get;
 pb_handler_fn api_plans_create, api_plans_get, api_plans_list, api_plans_patch;
+/* eligibility.c */
+pb_handler_fn api_offer_list, api_offer_put, api_rules_list, api_rules_get;
+pb_handler_fn api_checks_create, api_checks_get;
+pb_handler_fn api_requests_create, api_requests_get, api_requests_decision;
+pb_handler_fn api_requests_review, api_requests_withdraw;
+/* budgets.c */
+pb_handler_fn api_budgets_create, api_budgets_get, api_budgets_patch;
+pb_handler_fn api_budgets_approve, api_budgets_suspend, api_budgets_resume, api_budgets_close;
+pb_handler_fn api_budgets_agreement_patch, api_budgets_exception_create;
+pb_handler_fn api_budgets_statement, api_budgets_section_j, api_children_budgets;
+pb_handler_fn api_me_budgets, api_reviews_due;
+/* payees.c */
+pb_handler_fn api_payees_create, api_payees_get;
 /* audit.c */
 pb_handler_fn api_audit_list, api_events_list;
 

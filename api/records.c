@@ -220,7 +220,8 @@ void api_children_patch(struct pb_req *req, struct pb_resp *resp)
 void api_contacts_create(struct pb_req *req, struct pb_resp *resp)
 {
 	static const char *const allowed[] = { "person_id", "relationship",
-	    "has_parental_responsibility", "lives_with_child", NULL };
+	    "has_parental_responsibility", "lives_with_child", "nominated_in_writing",
+	    "dp_excluded", "lacks_capacity", NULL };
 	struct pb_problem p;
 	struct pb_contact_in in = { 0 };
 	struct pb_actor actor;
@@ -239,6 +240,10 @@ void api_contacts_create(struct pb_req *req, struct pb_resp *resp)
 	pb_json_get_bool(body, "", "has_parental_responsibility", 1,
 	    &in.has_parental_responsibility, &present, &p);
 	pb_json_get_bool(body, "", "lives_with_child", 1, &in.lives_with_child, &present, &p);
+	pb_json_get_bool(body, "", "nominated_in_writing", 0, &in.nominated_in_writing,
+	    &present, &p);
+	pb_json_get_bool(body, "", "dp_excluded", 0, &in.dp_excluded, &present, &p);
+	pb_json_get_bool(body, "", "lacks_capacity", 0, &in.lacks_capacity, &present, &p);
 	if (p.err) {
 		pb_resp_problem(resp, &p);
 	} else if (api_db(req, resp, &db) == 0) {
@@ -254,6 +259,23 @@ void api_contacts_create(struct pb_req *req, struct pb_resp *resp)
 		}
 	}
 	cJSON_Delete(body);
+}
+
+void api_contacts_get(struct pb_req *req, struct pb_resp *resp)
+{
+	struct pb_scope scope;
+	struct pb_db *db;
+	char child[37], id[37], *json = NULL;
+
+	if (api_allow(req, resp, API_READERS) || api_id(req, resp, "id", child) ||
+	    api_id(req, resp, "contact_id", id) || api_db(req, resp, &db))
+		return;
+	api_scope(req, &scope);
+	enum pb_err err = pb_rec_contact_get(db, &scope, child, id, &json);
+	if (err)
+		api_fail(resp, err, NULL);
+	else
+		api_json_text(resp, 200, json, 0, NULL);
 }
 
 void api_contacts_list(struct pb_req *req, struct pb_resp *resp)

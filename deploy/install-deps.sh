@@ -5,7 +5,8 @@
 set -eu
 pkgs="build-essential pkg-config libevent-dev libpq-dev libcjson-dev libjwt-dev libssl-dev postgresql-15 postgresql-client-15 curl python3"
 if [ "${1:-}" = test ]; then
-	pkgs="$pkgs libcmocka-dev"
+	# python3-yaml and docker-compose: tests/api/test_deploy_manifests.py
+	pkgs="$pkgs libcmocka-dev python3-yaml docker-compose"
 fi
 missing=""
 for p in $pkgs; do

@@ -36,16 +36,16 @@ for t in "$build"/tests/test_*; do
 done
 
 echo "== database"
-pgdir="$build/test-pg"
+# one cluster per run, so two runs at once (two developers, a helper) never collide
+pgdir="$build/test-pg-$$"
 port=$((50000 + $$ % 10000))
-sh "$here/deploy/local-pg.sh" stop "$pgdir" 2>/dev/null
 rm -rf "$pgdir"
 if ! url=$(PB_PG_FSYNC=off sh "$here/deploy/local-pg.sh" start "$pgdir" "$port" pb_test); then
 	echo "  could not start PostgreSQL"
 	echo "$passed passed, $((failed + 1)) failed"
 	exit 1
 fi
-trap 'sh "$here/deploy/local-pg.sh" stop "$pgdir"' EXIT
+trap 'sh "$here/deploy/local-pg.sh" stop "$pgdir"; rm -rf "$pgdir"' EXIT
 
 for suite in "$here"/tests/integration/test_*.py "$here"/tests/api/test_*.py; do
 	[ -f "$suite" ] || continue

@@ -282,4 +282,14 @@ enum pb_err pb_budget_check_exception(const char *rule, size_t len,
  * (today only "PAY-11"), else 0. */
 int pb_budget_rule_accepts_exception(const char *rule, size_t len);
 
+/*
+ * pb_budget_format_pounds — money for people to read (Section J): "£1,234.50"
+ * for 123450 pence, "£0.05" for 5, "-£12.00" for -1200; thousands separated
+ * by commas; every int64_t value (INT64_MIN included) fits in 40 bytes.
+ * Integer arithmetic only ("£" is the UTF-8 bytes C2 A3).  Writes a
+ * NUL-terminated string into out and returns its length in bytes.
+ */
+#define PB_BUDGET_POUNDS_MAX 40
+size_t pb_budget_format_pounds(int64_t pence, char out[PB_BUDGET_POUNDS_MAX]);
+
 #endif

@@ -80,15 +80,18 @@ enum pb_err pb_migrate_apply(struct pb_db *db, int *applied, char *errbuf,
     size_t errlen)
 {
 	*applied = 0;
-	enum pb_err err = pb_db_query(db,
-	    "CREATE TABLE IF NOT EXISTS schema_migrations ("
-	    " version integer PRIMARY KEY, name text NOT NULL,"
-	    " applied_at timestamptz NOT NULL DEFAULT now())", 0, NULL, NULL);
+	/* Lock first: CREATE TABLE IF NOT EXISTS is not safe against a
+	 * concurrent create (duplicate key in pg_type). */
+	enum pb_err err = pb_db_query(db, "SELECT pg_advisory_lock(" MIGRATE_LOCK_KEY ")",
+	    0, NULL, NULL);
 	if (err == PB_OK)
-		err = pb_db_query(db, "SELECT pg_advisory_lock(" MIGRATE_LOCK_KEY ")",
-		    0, NULL, NULL);
+		err = pb_db_query(db,
+		    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+		    " version integer PRIMARY KEY, name text NOT NULL,"
+		    " applied_at timestamptz NOT NULL DEFAULT now())", 0, NULL, NULL);
 	if (err) {
 		snprintf(errbuf, errlen, "cannot prepare migrations: %s", pb_db_error(db));
+		pb_db_query(db, "SELECT pg_advisory_unlock(" MIGRATE_LOCK_KEY ")", 0, NULL, NULL);
 		return err;
 	}
 	for (int i = 0; i < pb_migrations_count && err == PB_OK; i++)

@@ -31,3 +31,50 @@ INSERT INTO plan_status_history (la, plan_id, seq, status, effective_from, chang
   ('E09000007', md5('demo-plan-2')::uuid, 2, 'issued', '2021-07-15', 'seed-demo'),
   ('E09000007', md5('demo-plan-3')::uuid, 1, 'assessment_agreed', '2026-10-01', 'seed-demo')
 ON CONFLICT DO NOTHING;
+
+-- ---- budgets service demo (003_budgets): payees and an approved mixed budget
+-- for Jordan (demo-child-1) -- a direct payment to Sam Taylor, a third-party
+-- short-breaks provider and notional continuing care -- with two payments.
+-- No bank details: they need PB_BANK_KEY, which seeding does not have.
+INSERT INTO payees (la, id, kind, name, person_id, is_local_authority, created_by) VALUES
+  ('E09000007', md5('demo-payee-1')::uuid, 'individual', 'Sam Taylor', md5('demo-person-1')::uuid, false, 'seed-demo'),
+  ('E09000007', md5('demo-payee-2')::uuid, 'organisation', 'Bright Futures Short Breaks Ltd', NULL, false, 'seed-demo')
+ON CONFLICT DO NOTHING;
+
+INSERT INTO budgets (la, id, child_id, plan_id, status, arrangement, period_start, period_end,
+                     created_by, approved_by, approved_at) VALUES
+  ('E09000007', md5('demo-budget-1')::uuid, md5('demo-child-1')::uuid, md5('demo-plan-1')::uuid,
+   'approved', 'mixed', '2026-09-01', '2027-08-31', 'seed-demo', 'seed-demo-approver', '2026-08-20T10:00:00Z')
+ON CONFLICT DO NOTHING;
+
+INSERT INTO budget_status_history (la, budget_id, seq, status, reason, changed_by, changed_at) VALUES
+  ('E09000007', md5('demo-budget-1')::uuid, 1, 'draft', NULL, 'seed-demo', '2026-08-15T09:00:00Z'),
+  ('E09000007', md5('demo-budget-1')::uuid, 2, 'approved', 'Agreed at panel', 'seed-demo-approver', '2026-08-20T10:00:00Z')
+ON CONFLICT DO NOTHING;
+
+INSERT INTO budget_elements (la, id, budget_id, position, child_id, period_start, period_end, budget_status,
+                             stream, service_type, arrangement, allocated_pence, recipient_person_id, payee_id,
+                             agreed_provision, outcomes, signed_on, school_premises) VALUES
+  ('E09000007', md5('demo-element-1')::uuid, md5('demo-budget-1')::uuid, 0, md5('demo-child-1')::uuid,
+   '2026-09-01', '2027-08-31', 'approved', 'education', 'transport', 'direct_payment', 180000,
+   md5('demo-person-1')::uuid, md5('demo-payee-1')::uuid,
+   'Personal transport budget: daily journeys to and from school by family car',
+   ARRAY['Attends school every day', 'Arrives calm and ready to learn'], '2026-08-25', false),
+  ('E09000007', md5('demo-element-2')::uuid, md5('demo-budget-1')::uuid, 1, md5('demo-child-1')::uuid,
+   '2026-09-01', '2027-08-31', 'approved', 'social_care', 'short_breaks', 'third_party', 240000,
+   NULL, md5('demo-payee-2')::uuid, NULL, NULL, NULL, NULL),
+  ('E09000007', md5('demo-element-3')::uuid, md5('demo-budget-1')::uuid, 2, md5('demo-child-1')::uuid,
+   '2026-09-01', '2027-08-31', 'approved', 'health', 'continuing_care', 'notional', 120000,
+   NULL, NULL, NULL, NULL, NULL, NULL)
+ON CONFLICT DO NOTHING;
+
+-- the ledger triggers keep the elements' committed/spent totals
+INSERT INTO payments (la, id, budget_id, element_id, payee_id, amount_pence, purpose, description,
+                      due_date, status, created_by, approved_by) VALUES
+  ('E09000007', md5('demo-payment-1')::uuid, md5('demo-budget-1')::uuid, md5('demo-element-1')::uuid,
+   md5('demo-payee-1')::uuid, 15000, 'direct_payment', 'September transport', '2026-09-30', 'paid',
+   'seed-demo', 'seed-demo-finance'),
+  ('E09000007', md5('demo-payment-2')::uuid, md5('demo-budget-1')::uuid, md5('demo-element-1')::uuid,
+   md5('demo-payee-1')::uuid, 15000, 'direct_payment', 'December transport', '2026-12-31', 'approved',
+   'seed-demo', 'seed-demo-finance')
+ON CONFLICT DO NOTHING;

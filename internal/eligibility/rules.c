@@ -551,6 +551,90 @@ const char *pb_elig_rule_kind_str(enum pb_elig_rule_kind v)
 	return name_of(kind_names, NNAMES(kind_names), (unsigned)v);
 }
 
+/* ---- budget request lifecycle (domain.md §4) ---------------------------- */
+
+static const char *const request_status_names[] = {
+	"submitted", "eligible", "ineligible", "panel_referral", "approved",
+	"declined", "review_requested", "upheld", "overturned", "withdrawn"
+};
+static const char *const request_action_names[] = {
+	"approve", "decline", "request_review", "uphold", "overturn", "withdraw",
+	"budget_linked"
+};
+
+/* The one table of legal moves: {from, action, to}. */
+static const struct {
+	enum pb_elig_request_status from;
+	enum pb_elig_request_action action;
+	enum pb_elig_request_status to;
+} request_moves[] = {
+	{ PB_ELIG_REQ_PANEL_REFERRAL, PB_ELIG_ACT_APPROVE, PB_ELIG_REQ_APPROVED },
+	{ PB_ELIG_REQ_PANEL_REFERRAL, PB_ELIG_ACT_DECLINE, PB_ELIG_REQ_DECLINED },
+	/* one review, on request: declined is the only way in, and its
+	 * outcomes are terminal, so it cannot happen twice */
+	{ PB_ELIG_REQ_DECLINED, PB_ELIG_ACT_REQUEST_REVIEW, PB_ELIG_REQ_REVIEW_REQUESTED },
+	{ PB_ELIG_REQ_REVIEW_REQUESTED, PB_ELIG_ACT_UPHOLD, PB_ELIG_REQ_UPHELD },
+	{ PB_ELIG_REQ_REVIEW_REQUESTED, PB_ELIG_ACT_OVERTURN, PB_ELIG_REQ_OVERTURNED },
+	/* withdrawn before a decision */
+	{ PB_ELIG_REQ_ELIGIBLE, PB_ELIG_ACT_WITHDRAW, PB_ELIG_REQ_WITHDRAWN },
+	{ PB_ELIG_REQ_PANEL_REFERRAL, PB_ELIG_ACT_WITHDRAW, PB_ELIG_REQ_WITHDRAWN },
+	/* eligible → approved happens when a budget is created for it */
+	{ PB_ELIG_REQ_ELIGIBLE, PB_ELIG_ACT_BUDGET_LINKED, PB_ELIG_REQ_APPROVED },
+};
+
+enum pb_elig_request_status pb_elig_request_initial(enum pb_elig_outcome o)
+{
+	switch (o) {
+	case PB_ELIG_ELIGIBLE:
+		return PB_ELIG_REQ_ELIGIBLE;
+	case PB_ELIG_PANEL_REFERRAL:
+		return PB_ELIG_REQ_PANEL_REFERRAL;
+	case PB_ELIG_INELIGIBLE:
+	default:
+		return PB_ELIG_REQ_INELIGIBLE; /* fail closed */
+	}
+}
+
+enum pb_err pb_elig_request_next(enum pb_elig_request_status from,
+    enum pb_elig_request_action action, enum pb_elig_request_status *to)
+{
+	size_t i;
+
+	for (i = 0; i < NNAMES(request_moves); i++)
+		if (request_moves[i].from == from && request_moves[i].action == action) {
+			*to = request_moves[i].to;
+			return PB_OK;
+		}
+	return PB_ETRANSITION;
+}
+
+int pb_elig_request_fundable(enum pb_elig_request_status s)
+{
+	return s == PB_ELIG_REQ_ELIGIBLE || s == PB_ELIG_REQ_APPROVED ||
+	    s == PB_ELIG_REQ_OVERTURNED;
+}
+
+const char *pb_elig_request_status_str(enum pb_elig_request_status v)
+{
+	return name_of(request_status_names, NNAMES(request_status_names), (unsigned)v);
+}
+
+enum pb_err pb_elig_request_status_from_str(const char *s,
+    enum pb_elig_request_status *out)
+{
+	int i = index_of(request_status_names, NNAMES(request_status_names), 0, s);
+
+	if (i < 0)
+		return PB_EINVAL;
+	*out = (enum pb_elig_request_status)i;
+	return PB_OK;
+}
+
+const char *pb_elig_request_action_str(enum pb_elig_request_action v)
+{
+	return name_of(request_action_names, NNAMES(request_action_names), (unsigned)v);
+}
+
 /* ---- rule catalogue ------------------------------------------------------
  * Statements paraphrase docs/domain.md §3 for the public; sources are its
  * citations verbatim.  kind is the first kind domain.md gives. */

@@ -248,4 +248,60 @@ const char *pb_elig_outcome_str(enum pb_elig_outcome v);
 enum pb_err pb_elig_outcome_from_str(const char *s, enum pb_elig_outcome *out);
 const char *pb_elig_rule_kind_str(enum pb_elig_rule_kind v);
 
+/* ---- budget request lifecycle (domain.md §4) ------------------------------
+ * submitted → eligible | ineligible | panel_referral (from the check);
+ * eligible → approved when a budget references it (BUDGET_LINKED);
+ * panel_referral → approved | declined (panel); declined → review_requested
+ * (once, on request); review_requested → upheld | overturned (panel);
+ * eligible | panel_referral → withdrawn.  SUBMITTED is transient: it never
+ * leaves the creating transaction.  Every other status not named as a
+ * source above is terminal. */
+enum pb_elig_request_status {
+	PB_ELIG_REQ_SUBMITTED = 0,
+	PB_ELIG_REQ_ELIGIBLE,
+	PB_ELIG_REQ_INELIGIBLE,
+	PB_ELIG_REQ_PANEL_REFERRAL,
+	PB_ELIG_REQ_APPROVED,
+	PB_ELIG_REQ_DECLINED,
+	PB_ELIG_REQ_REVIEW_REQUESTED,
+	PB_ELIG_REQ_UPHELD,
+	PB_ELIG_REQ_OVERTURNED,
+	PB_ELIG_REQ_WITHDRAWN
+};
+
+enum pb_elig_request_action {
+	PB_ELIG_ACT_APPROVE = 0,     /* panel decision on a referral       */
+	PB_ELIG_ACT_DECLINE,         /* panel decision on a referral       */
+	PB_ELIG_ACT_REQUEST_REVIEW,  /* requester side, after a decline    */
+	PB_ELIG_ACT_UPHOLD,          /* panel decision on a review         */
+	PB_ELIG_ACT_OVERTURN,        /* panel decision on a review         */
+	PB_ELIG_ACT_WITHDRAW,        /* requester side, before a decision  */
+	PB_ELIG_ACT_BUDGET_LINKED    /* a budget now funds the request     */
+};
+
+/* The status a submitted request takes from its check's overall outcome
+ * (eligible → eligible, ineligible → ineligible, panel_referral →
+ * panel_referral).  Pure. */
+enum pb_elig_request_status pb_elig_request_initial(enum pb_elig_outcome o);
+
+/* The status after `action` from `from`: PB_OK with *to set, or
+ * PB_ETRANSITION (*to untouched) for an illegal move, including any value
+ * outside the enums.  Pure. */
+enum pb_err pb_elig_request_next(enum pb_elig_request_status from,
+    enum pb_elig_request_action action, enum pb_elig_request_status *to);
+
+/* 1 when a budget may be created for a request in this status: eligible
+ * (which BUDGET_LINKED then moves to approved), approved or overturned.
+ * Pure. */
+int pb_elig_request_fundable(enum pb_elig_request_status s);
+
+/* API spellings: "eligible", "review_requested", … / "approve",
+ * "request_review", "budget_linked", …; NULL outside the enum.
+ * pb_elig_request_status_from_str() accepts every status spelling
+ * (including "submitted"); PB_EINVAL leaves *out untouched. */
+const char *pb_elig_request_status_str(enum pb_elig_request_status v);
+enum pb_err pb_elig_request_status_from_str(const char *s,
+    enum pb_elig_request_status *out);
+const char *pb_elig_request_action_str(enum pb_elig_request_action v);
+
 #endif

@@ -41,7 +41,7 @@ struct pb_req {
 	const char *route;                 /* matched pattern, e.g. /v1/children/{id} */
 	int nparams;
 	const char *param_names[PB_HTTP_MAX_PARAMS];
-	char param_values[PB_HTTP_MAX_PARAMS][64];
+	char param_values[PB_HTTP_MAX_PARAMS][65]; /* a segment of up to 64 bytes (a service_type) */
 	const char *body;                  /* NUL-terminated copy, body_len bytes */
 	size_t body_len;
 	char request_id[129];
@@ -110,7 +110,7 @@ int pb_http_status_for(enum pb_err err);
 /* Router: match method+path against routes.  Returns the index of the
  * matching route and fills req->params; -1 when no pattern matches the
  * path; -2 when patterns match but not the method (then *allow holds the
- * methods that would).  Segments longer than 63 bytes never match. */
+ * methods that would).  Segments longer than 64 bytes never match. */
 int pb_router_match(const struct pb_route *routes, size_t nroutes,
     enum pb_method method, const char *path, struct pb_req *req,
     unsigned *allow);

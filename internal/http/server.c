@@ -333,6 +333,30 @@ static int read_body(struct evhttp_request *ev, struct pb_req *req,
 	return 0;
 }
 
+/* %00 would decode to a NUL that silently cuts a value short: refuse it,
+ * naming the parameter.  Returns 1 when it answered. */
+static int refuse_encoded_nul(const char *q, struct pb_resp *resp)
+{
+	const char *hit = strcasestr(q, "%00");
+	struct pb_problem p;
+	char field[64];
+
+	if (hit == NULL)
+		return 0;
+	const char *start = hit;
+	while (start > q && start[-1] != '&')
+		start--;
+	size_t n = strcspn(start, "=&");
+	if (n >= sizeof(field))
+		n = sizeof(field) - 1;
+	memcpy(field, start, n);
+	field[n] = '\0';
+	pb_problem_init(&p);
+	pb_problem_field(&p, field, "invalid", "An encoded NUL (%%00) is not allowed in a query parameter.");
+	pb_resp_problem(resp, &p);
+	return 1;
+}
+
 static double elapsed_s(const struct timespec *t0)
 {
 	struct timespec t1;
@@ -378,8 +402,9 @@ static void on_request(struct evhttp_request *ev, void *arg)
 	req.path = path;
 	const char *q = evhttp_uri_get_query(uri);
 	if (q != NULL) {
-		/* %00 would decode to a NUL that silently cuts the value short. */
-		if (strcasestr(q, "%00") != NULL || evhttp_parse_query_str(q, &nat.query) != 0) {
+		if (refuse_encoded_nul(q, &resp))
+			goto done;
+		if (evhttp_parse_query_str(q, &nat.query) != 0) {
 			problem(&resp, PB_EINVAL, "The query string is malformed.");
 			goto done;
 		}

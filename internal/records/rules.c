@@ -8,7 +8,7 @@ const char *const pb_plan_status_names[] = { "assessment_agreed", "issued",
     "under_review", "ceased", NULL };
 
 const char *const pb_relationship_names[] = { "parent", "carer",
-    "young_person", "nominated_person", NULL };
+    "young_person", "nominated_person", "representative", NULL };
 
 int pb_plan_status_from_name(const char *name)
 {

@@ -20,7 +20,8 @@ enum pb_plan_status {
 /* NULL-terminated names, indexed by enum pb_plan_status. */
 extern const char *const pb_plan_status_names[];
 
-/* NULL-terminated: parent, carer, young_person, nominated_person. */
+/* NULL-terminated: parent, carer, young_person, nominated_person,
+ * representative (ELIG-3: acts for a young person lacking capacity). */
 extern const char *const pb_relationship_names[];
 
 /* -1 when unknown. */

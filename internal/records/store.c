@@ -225,15 +225,31 @@ enum pb_err pb_rec_contact_create(struct pb_db *db, const struct pb_actor *actor
 	pb_uuid_new(id);
 	const char *pp[] = { actor->la, id, child_id, in->person_id, in->relationship,
 	    in->has_parental_responsibility ? "true" : "false",
-	    in->lives_with_child ? "true" : "false", actor->sub };
+	    in->lives_with_child ? "true" : "false", actor->sub,
+	    in->nominated_in_writing ? "true" : "false",
+	    in->dp_excluded ? "true" : "false",
+	    in->lacks_capacity ? "true" : "false" };
 	err = insert_audited(db, actor,
 	    "INSERT INTO contacts AS k (la, id, child_id, person_id, relationship,"
-	    " has_parental_responsibility, lives_with_child, created_by)"
-	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING pb_json(k)::text",
-	    8, pp, "contact.created", "contact", id, json, NULL);
+	    " has_parental_responsibility, lives_with_child, created_by,"
+	    " nominated_in_writing, dp_excluded, lacks_capacity)"
+	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+	    " RETURNING pb_json(k)::text",
+	    11, pp, "contact.created", "contact", id, json, NULL);
 	if (err == PB_ECONFLICT)
 		pb_problem_set(p, PB_ECONFLICT, NULL, "This person is already a contact of the child.");
 	return err;
+}
+
+enum pb_err pb_rec_contact_get(struct pb_db *db, const struct pb_scope *scope,
+    const char *child_id, const char *contact_id, char **json)
+{
+	const char *pp[] = { scope->la, child_id, scope->family_person_id, contact_id };
+	return pb_db_one_json(db,
+	    "SELECT pb_json(k)::text FROM contacts k JOIN children c"
+	    " ON c.la = k.la AND c.id = k.child_id"
+	    " WHERE k.la = $1 AND k.child_id = $2 AND k.id = $4 AND " CHILD_VISIBLE,
+	    4, pp, json, NULL);
 }
 
 enum pb_err pb_rec_contact_list(struct pb_db *db, const struct pb_scope *scope,

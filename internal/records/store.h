@@ -37,6 +37,10 @@ struct pb_contact_in {
 	const char *relationship;
 	int has_parental_responsibility;
 	int lives_with_child;
+	/* Optional facts for the eligibility rules (0 when not given): */
+	int nominated_in_writing;   /* PBR reg 5(1)(c), ELIG-3, PAY-1 */
+	int dp_excluded;            /* PAY-4 */
+	int lacks_capacity;         /* ELIG-3, PAY-2 */
 };
 
 /* Plan fields; a has_* flag of 0 means "not given". */
@@ -68,6 +72,9 @@ enum pb_err pb_rec_child_patch(struct pb_db *db, const struct pb_actor *actor,
 enum pb_err pb_rec_contact_create(struct pb_db *db, const struct pb_actor *actor,
     const char *child_id, const struct pb_contact_in *in, struct pb_problem *p,
     char id[37], char **json);
+/* One contact of a visible child. */
+enum pb_err pb_rec_contact_get(struct pb_db *db, const struct pb_scope *scope,
+    const char *child_id, const char *contact_id, char **json);
 enum pb_err pb_rec_contact_list(struct pb_db *db, const struct pb_scope *scope,
     const char *child_id, const char *cursor, int limit, char **json);
 

@@ -820,6 +820,31 @@ static void test_PAY_11_only_rule_with_exception_route(void **state)
 	    PB_EINVAL);
 }
 
+/* ---- Section J money (BUD-4) ---------------------------------------------- */
+
+static void test_BUD_4_format_pounds(void **state)
+{
+	(void)state;
+	static const struct {
+		int64_t pence;
+		const char *want;
+	} t[] = {
+		{0, "\xc2\xa3" "0.00"}, {5, "\xc2\xa3" "0.05"}, {99, "\xc2\xa3" "0.99"},
+		{100, "\xc2\xa3" "1.00"}, {123450, "\xc2\xa3" "1,234.50"},
+		{99999, "\xc2\xa3" "999.99"}, {100000, "\xc2\xa3" "1,000.00"},
+		{100000000000, "\xc2\xa3" "1,000,000,000.00"}, {-1200, "-\xc2\xa3" "12.00"},
+		{INT64_MAX, "\xc2\xa3" "92,233,720,368,547,758.07"},
+		{INT64_MIN, "-\xc2\xa3" "92,233,720,368,547,758.08"},
+	};
+	char out[PB_BUDGET_POUNDS_MAX];
+
+	for (size_t i = 0; i < NELEM(t); i++) {
+		size_t n = pb_budget_format_pounds(t[i].pence, out);
+		ROW(strcmp(out, t[i].want) == 0, t[i].want);
+		ROW(n == strlen(t[i].want), t[i].want);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -844,6 +869,7 @@ int main(void)
 		cmocka_unit_test(test_BUD_9_budget_is_sum_of_elements),
 		cmocka_unit_test(test_PAY_14_next_review_due),
 		cmocka_unit_test(test_PAY_11_only_rule_with_exception_route),
+		cmocka_unit_test(test_BUD_4_format_pounds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

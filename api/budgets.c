@@ -1,0 +1,603 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * budgets.c — handlers for personal budgets: drafting, the lifecycle,
+ * direct-payment agreements, rule exceptions, statements, Section J, the
+ * family view and PAY-14 review dates.  Validate → authorise → call
+ * internal/budgets/service.c or store.c → render.
+ */
+#include "api/handlers.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/common.h"
+#include "internal/budgets/section_j.h"
+#include "internal/budgets/service.h"
+#include "internal/core/date.h"
+#include "internal/json/json.h"
+
+#define DRAFTERS PB_ROLE_CASEWORKER
+#define APPROVERS PB_ROLE_APPROVER
+#define AGREEMENT_WRITERS (PB_ROLE_CASEWORKER | PB_ROLE_APPROVER)
+#define REVIEW_READERS (PB_ROLE_CASEWORKER | PB_ROLE_APPROVER | PB_ROLE_ADMIN | PB_ROLE_AUDITOR)
+#define REASON_MAX 1000
+#define OUTCOME_MAX 500
+#define REVIEW_DEFAULT_DAYS 30
+
+static const char *const stream_names[] = { "education", "social_care", "health", NULL };
+static const char *const element_arrangements[] = { "direct_payment", "third_party",
+    "notional", NULL };
+
+/* Fields a client never sends: the server owns them. */
+static const char *const budget_server_owned[] = { "id", "la", "status", "arrangement",
+    "allocated_pence", "committed_pence", "spent_pence", "remaining_pence", "status_history",
+    "created_by", "approved_by", "approved_at", "created_at", "updated_at", "version", NULL };
+static const char *const patch_server_owned[] = { "id", "la", "status", "arrangement",
+    "allocated_pence", "committed_pence", "spent_pence", "remaining_pence", "status_history",
+    "created_by", "approved_by", "approved_at", "created_at", "updated_at", "version",
+    "child_id", "plan_id", "request_id", NULL };
+static const char *const element_server_owned[] = { "id", "committed_pence", "spent_pence",
+    "remaining_pence", "payee_name", "exceptions", NULL };
+
+/* Per-request storage for the UUIDs an element list refers to. */
+struct element_ids {
+	char recipient[PB_BUDGET_MAX_ELEMENTS][37];
+	char payee[PB_BUDGET_MAX_ELEMENTS][37];
+};
+
+static void date_not_future(int present, int32_t d, const char *prefix, const char *name,
+    struct pb_problem *p)
+{
+	char fld[96];
+
+	snprintf(fld, sizeof(fld), "%s%s", prefix, name);
+	if (present && d > pb_date_today())
+		pb_problem_field(p, fld, "invalid", "%s cannot be in the future.", name);
+}
+
+/* The agreement object at obj (create: agreed_provision and outcomes are
+ * required; patch: every field optional). */
+static void read_agreement(const cJSON *obj, const char *prefix, int create,
+    struct pb_budget_agreement_in *a, struct pb_problem *p)
+{
+	static const char *const allowed[] = { "agreed_provision", "outcomes", "signed_on",
+	    "school_premises", "head_teacher_agreed_on", NULL };
+	char fld[96];
+
+	a->present = 1;
+	pb_json_check_members(obj, prefix, allowed, NULL, p);
+	pb_json_get_string(obj, prefix, "agreed_provision", create, 1, 2000,
+	    &a->agreed_provision, p);
+	const cJSON *outs = cJSON_GetObjectItemCaseSensitive(obj, "outcomes");
+	snprintf(fld, sizeof(fld), "%soutcomes", prefix);
+	if (outs == NULL) {
+		if (create)
+			pb_problem_field(p, fld, "required", "outcomes is required.");
+	} else if (!cJSON_IsArray(outs) || cJSON_GetArraySize(outs) < 1 ||
+	    cJSON_GetArraySize(outs) > PB_BUDGET_MAX_OUTCOMES) {
+		pb_problem_field(p, fld, "invalid",
+		    "outcomes must be an array of 1 to 20 strings.");
+	} else {
+		const cJSON *o;
+		a->has_outcomes = 1;
+		cJSON_ArrayForEach(o, outs) {
+			size_t n = cJSON_IsString(o) ? strlen(o->valuestring) : 0;
+			int ctrl = 0;
+			for (size_t k = 0; k < n; k++)
+				ctrl |= (unsigned char)o->valuestring[k] < 0x20;
+			if (n < 1 || n > OUTCOME_MAX || ctrl) {
+				pb_problem_field(p, fld, "invalid", "each outcome must be a "
+				    "string of 1 to 500 bytes without control characters.");
+				break;
+			}
+			a->outcomes[a->noutcomes++] = o->valuestring;
+		}
+	}
+	pb_json_get_date(obj, prefix, "signed_on", 0, 0, &a->signed_on, &a->has_signed_on, p);
+	pb_json_get_bool(obj, prefix, "school_premises", 0, &a->school_premises,
+	    &a->has_school_premises, p);
+	pb_json_get_date(obj, prefix, "head_teacher_agreed_on", 0, 0,
+	    &a->head_teacher_agreed_on, &a->has_head_teacher_agreed_on, p);
+	date_not_future(a->has_signed_on, a->signed_on, prefix, "signed_on", p);
+	date_not_future(a->has_head_teacher_agreed_on, a->head_teacher_agreed_on, prefix,
+	    "head_teacher_agreed_on", p);
+}
+
+static int valid_service_type(const char *s)
+{
+	if (s == NULL || s[0] < 'a' || s[0] > 'z')
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
+			return 0;
+	return 1;
+}
+
+static void read_element(const cJSON *obj, size_t i, struct pb_budget_element_in *e,
+    struct element_ids *ids, struct pb_problem *p)
+{
+	static const char *const allowed[] = { "stream", "service_type", "arrangement",
+	    "allocated_pence", "recipient_person_id", "payee_id", "agreement", NULL };
+	char prefix[32], fld[64];
+	int idx = -1, present = 0;
+
+	snprintf(prefix, sizeof(prefix), "elements[%zu].", i);
+	if (!cJSON_IsObject(obj)) {
+		snprintf(fld, sizeof(fld), "elements[%zu]", i);
+		pb_problem_field(p, fld, "invalid_type", "Each element must be an object.");
+		return;
+	}
+	pb_json_check_members(obj, prefix, allowed, element_server_owned, p);
+	if (pb_json_get_enum(obj, prefix, "stream", 1, stream_names, &idx, p) == PB_OK)
+		e->stream = (enum pb_budget_stream)(idx + 1);
+	if (pb_json_get_string(obj, prefix, "service_type", 1, 1, 64, &e->service_type, p)
+	    == PB_OK && !valid_service_type(e->service_type)) {
+		snprintf(fld, sizeof(fld), "%sservice_type", prefix);
+		pb_problem_field(p, fld, "invalid",
+		    "service_type is lower-case letters, digits and _ (e.g. short_breaks).");
+	}
+	idx = -1;
+	if (pb_json_get_enum(obj, prefix, "arrangement", 1, element_arrangements, &idx, p)
+	    == PB_OK)
+		e->arrangement = (enum pb_budget_arrangement)(idx + 1);
+	pb_json_get_pence(obj, prefix, "allocated_pence", 1, 1, &e->allocated_pence,
+	    &present, p);
+	if (pb_json_get_uuid(obj, prefix, "recipient_person_id", 0, ids->recipient[i],
+	    &present, p) == PB_OK && present)
+		e->recipient_person_id = ids->recipient[i];
+	if (pb_json_get_uuid(obj, prefix, "payee_id", 0, ids->payee[i], &present, p) == PB_OK &&
+	    present)
+		e->payee_id = ids->payee[i];
+	const cJSON *ag = cJSON_GetObjectItemCaseSensitive(obj, "agreement");
+	if (ag != NULL) {
+		snprintf(fld, sizeof(fld), "%sagreement", prefix);
+		if (!cJSON_IsObject(ag)) {
+			pb_problem_field(p, fld, "invalid_type", "agreement must be an object.");
+		} else {
+			snprintf(fld, sizeof(fld), "%sagreement.", prefix);
+			read_agreement(ag, fld, 1, &e->agreement, p);
+		}
+	}
+}
+
+/* elements: 1..PB_BUDGET_MAX_ELEMENTS objects; one arrangement per
+ * (stream, service type). */
+static void read_elements(const cJSON *body, int required, struct pb_budget_in *in,
+    struct element_ids *ids, struct pb_problem *p)
+{
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(body, "elements");
+	const cJSON *o;
+	char fld[32];
+
+	if (arr == NULL) {
+		if (required)
+			pb_problem_field(p, "elements", "required", "elements is required.");
+		return;
+	}
+	if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) < 1 ||
+	    cJSON_GetArraySize(arr) > PB_BUDGET_MAX_ELEMENTS) {
+		pb_problem_field(p, "elements", "invalid",
+		    "elements must be an array of 1 to %d elements.", PB_BUDGET_MAX_ELEMENTS);
+		return;
+	}
+	in->has_elements = 1;
+	cJSON_ArrayForEach(o, arr) {
+		read_element(o, in->nelements, &in->elements[in->nelements], ids, p);
+		in->nelements++;
+	}
+	for (size_t i = 0; i < in->nelements && p->err == PB_OK; i++)
+		for (size_t j = 0; j < i; j++) {
+			const struct pb_budget_element_in *a = &in->elements[i], *b = &in->elements[j];
+			if (a->stream == b->stream && a->arrangement == b->arrangement &&
+			    strcmp(a->service_type, b->service_type) == 0) {
+				snprintf(fld, sizeof(fld), "elements[%zu]", i);
+				pb_problem_field(p, fld, "duplicate", "Each stream and service "
+				    "type appears once per arrangement in a budget.");
+				break;
+			}
+		}
+}
+
+static void read_period(const cJSON *body, int required, struct pb_budget_in *in,
+    struct pb_problem *p)
+{
+	pb_json_get_date(body, "", "period_start", required, 0, &in->period_start,
+	    &in->has_period_start, p);
+	pb_json_get_date(body, "", "period_end", required, 0, &in->period_end,
+	    &in->has_period_end, p);
+}
+
+static void budget_location(char *buf, size_t n, const char *id)
+{
+	snprintf(buf, n, "/v1/budgets/%s", id);
+}
+
+void api_budgets_create(struct pb_req *req, struct pb_resp *resp)
+{
+	static const char *const allowed[] = { "child_id", "plan_id", "request_id",
+	    "period_start", "period_end", "elements", NULL };
+	struct pb_problem p;
+	struct pb_budget_in *in = calloc(1, sizeof(*in));
+	struct element_ids *ids = calloc(1, sizeof(*ids));
+	struct pb_actor actor;
+	struct pb_db *db;
+	cJSON *body = NULL;
+	char child[37], plan[37], request[37], id[37], loc[96], *json = NULL;
+	int present = 0, version = 0;
+
+	if (in == NULL || ids == NULL)
+		abort();
+	if (api_allow(req, resp, DRAFTERS) || api_body(req, resp, 0, &body))
+		goto done;
+	pb_problem_init(&p);
+	pb_json_check_members(body, "", allowed, budget_server_owned, &p);
+	if (pb_json_get_uuid(body, "", "child_id", 1, child, &present, &p) == PB_OK)
+		in->child_id = child;
+	if (pb_json_get_uuid(body, "", "plan_id", 1, plan, &present, &p) == PB_OK)
+		in->plan_id = plan;
+	if (pb_json_get_uuid(body, "", "request_id", 0, request, &present, &p) == PB_OK &&
+	    present)
+		in->request_id = request;
+	read_period(body, 1, in, &p);
+	read_elements(body, 1, in, ids, &p);
+	if (p.err) {
+		pb_resp_problem(resp, &p);
+	} else if (api_db(req, resp, &db) == 0) {
+		api_actor(req, &actor);
+		enum pb_err err = pb_budget_create(db, &actor, in, pb_date_today(), &p, id,
+		    &json, &version);
+		if (err) {
+			api_fail(resp, err, &p);
+		} else {
+			budget_location(loc, sizeof(loc), id);
+			api_json_text(resp, 201, json, version, loc);
+		}
+	}
+done:
+	cJSON_Delete(body);
+	free(in);
+	free(ids);
+}
+
+void api_budgets_get(struct pb_req *req, struct pb_resp *resp)
+{
+	struct pb_scope scope;
+	struct pb_db *db;
+	char id[37], *json = NULL;
+	int version;
+
+	if (api_allow(req, resp, API_READERS) || api_id(req, resp, "id", id) ||
+	    api_db(req, resp, &db))
+		return;
+	api_scope(req, &scope);
+	enum pb_err err = pb_budget_store_get(db, &scope, id, &json, &version);
+	if (err)
+		api_fail(resp, err, NULL);
+	else
+		api_json_text(resp, 200, json, version, NULL);
+}
+
+void api_budgets_patch(struct pb_req *req, struct pb_resp *resp)
+{
+	static const char *const allowed[] = { "period_start", "period_end", "elements", NULL };
+	struct pb_problem p;
+	struct pb_budget_in *in = calloc(1, sizeof(*in));
+	struct element_ids *ids = calloc(1, sizeof(*ids));
+	struct pb_actor actor;
+	struct pb_db *db;
+	cJSON *body = NULL;
+	char id[37], *json = NULL;
+	int if_match, version = 0;
+
+	if (in == NULL || ids == NULL)
+		abort();
+	if (api_allow(req, resp, DRAFTERS) || api_id(req, resp, "id", id) ||
+	    api_if_match(req, resp, &if_match) || api_body(req, resp, 0, &body))
+		goto done;
+	pb_problem_init(&p);
+	pb_json_check_members(body, "", allowed, patch_server_owned, &p);
+	read_period(body, 0, in, &p);
+	read_elements(body, 0, in, ids, &p);
+	if (p.err) {
+		pb_resp_problem(resp, &p);
+	} else if (api_db(req, resp, &db) == 0) {
+		api_actor(req, &actor);
+		enum pb_err err = pb_budget_patch(db, &actor, id, in, if_match, pb_date_today(),
+		    &p, &json, &version);
+		if (err)
+			api_fail(resp, err, &p);
+		else
+			api_json_text(resp, 200, json, version, NULL);
+	}
+done:
+	cJSON_Delete(body);
+	free(in);
+	free(ids);
+}
+
+/* approve | suspend | resume | close: {reason} (required for suspend and
+ * close, optional otherwise). */
+static void act(struct pb_req *req, struct pb_resp *resp, enum pb_budget_action action,
+    int reason_required)
+{
+	static const char *const allowed[] = { "reason", NULL };
+	struct pb_problem p;
+	struct pb_actor actor;
+	struct pb_db *db;
+	cJSON *body = NULL;
+	const char *reason = NULL;
+	char id[37], *json = NULL;
+	int version = 0;
+
+	if (api_allow(req, resp, APPROVERS) || api_id(req, resp, "id", id) ||
+	    api_body(req, resp, 1, &body))
+		return;
+	pb_problem_init(&p);
+	pb_json_check_members(body, "", allowed, NULL, &p);
+	pb_json_get_string(body, "", "reason", reason_required, 1, REASON_MAX, &reason, &p);
+	if (p.err) {
+		pb_resp_problem(resp, &p);
+	} else if (api_db(req, resp, &db) == 0) {
+		api_actor(req, &actor);
+		enum pb_err err = pb_budget_act(db, &actor, id, action, reason, &p, &json, &version);
+		if (err)
+			api_fail(resp, err, &p);
+		else
+			api_json_text(resp, 200, json, version, NULL);
+	}
+	cJSON_Delete(body);
+}
+
+void api_budgets_approve(struct pb_req *req, struct pb_resp *resp)
+{
+	act(req, resp, PB_BUDGET_ACTION_APPROVE, 0);
+}
+
+void api_budgets_suspend(struct pb_req *req, struct pb_resp *resp)
+{
+	act(req, resp, PB_BUDGET_ACTION_SUSPEND, 1);
+}
+
+void api_budgets_resume(struct pb_req *req, struct pb_resp *resp)
+{
+	act(req, resp, PB_BUDGET_ACTION_RESUME, 0);
+}
+
+void api_budgets_close(struct pb_req *req, struct pb_resp *resp)
+{
+	act(req, resp, PB_BUDGET_ACTION_CLOSE, 1);
+}
+
+void api_budgets_agreement_patch(struct pb_req *req, struct pb_resp *resp)
+{
+	struct pb_problem p;
+	struct pb_budget_agreement_in a;
+	struct pb_actor actor;
+	struct pb_db *db;
+	cJSON *body = NULL;
+	char id[37], element[37], *json = NULL;
+	int version = 0;
+
+	memset(&a, 0, sizeof(a));
+	if (api_allow(req, resp, AGREEMENT_WRITERS) || api_id(req, resp, "id", id) ||
+	    api_id(req, resp, "element_id", element) || api_body(req, resp, 0, &body))
+		return;
+	pb_problem_init(&p);
+	read_agreement(body, "", 0, &a, &p);
+	if (p.err == PB_OK && a.agreed_provision == NULL && !a.has_outcomes &&
+	    !a.has_signed_on && !a.has_school_premises && !a.has_head_teacher_agreed_on)
+		pb_problem_field(&p, "body", "required", "Send at least one agreement field.");
+	if (p.err) {
+		pb_resp_problem(resp, &p);
+	} else if (api_db(req, resp, &db) == 0) {
+		api_actor(req, &actor);
+		enum pb_err err = pb_budget_agreement_patch(db, &actor, id, element, &a, &p,
+		    &json, &version);
+		if (err)
+			api_fail(resp, err, &p);
+		else
+			api_json_text(resp, 200, json, version, NULL);
+	}
+	cJSON_Delete(body);
+}
+
+void api_budgets_exception_create(struct pb_req *req, struct pb_resp *resp)
+{
+	static const char *const allowed[] = { "rule", "reason", NULL };
+	static const char *const owned[] = { "id", "budget_id", "element_id", "recorded_by",
+	    "recorded_at", NULL };
+	struct pb_problem p;
+	struct pb_actor actor;
+	struct pb_db *db;
+	cJSON *body = NULL;
+	const char *rule = NULL, *reason = NULL;
+	char id[37], element[37], xid[37], loc[160], *json = NULL;
+
+	if (api_allow(req, resp, APPROVERS) || api_id(req, resp, "id", id) ||
+	    api_id(req, resp, "element_id", element) || api_body(req, resp, 0, &body))
+		return;
+	pb_problem_init(&p);
+	pb_json_check_members(body, "", allowed, owned, &p);
+	pb_json_get_string(body, "", "rule", 1, 1, 16, &rule, &p);
+	pb_json_get_string(body, "", "reason", 1, 1, REASON_MAX, &reason, &p);
+	if (p.err) {
+		pb_resp_problem(resp, &p);
+	} else if (api_db(req, resp, &db) == 0) {
+		api_actor(req, &actor);
+		enum pb_err err = pb_budget_exception_add(db, &actor, id, element, rule, reason,
+		    &p, xid, &json);
+		if (err) {
+			api_fail(resp, err, &p);
+		} else {
+			snprintf(loc, sizeof(loc), "/v1/budgets/%s/elements/%s/exceptions/%s",
+			    id, element, xid);
+			api_json_text(resp, 201, json, 0, loc);
+		}
+	}
+	cJSON_Delete(body);
+}
+
+void api_budgets_statement(struct pb_req *req, struct pb_resp *resp)
+{
+	struct pb_scope scope;
+	struct pb_db *db;
+	char id[37], cbuf[37], *json = NULL;
+	const char *cursor;
+	int limit;
+
+	if (api_allow(req, resp, API_READERS) || api_id(req, resp, "id", id) ||
+	    api_page(req, resp, &limit, cbuf, &cursor) || api_db(req, resp, &db))
+		return;
+	api_scope(req, &scope);
+	enum pb_err err = pb_budget_store_statement(db, &scope, id, cursor, limit, &json);
+	if (err)
+		api_fail(resp, err, NULL);
+	else
+		api_json_text(resp, 200, json, 0, NULL);
+}
+
+void api_children_budgets(struct pb_req *req, struct pb_resp *resp)
+{
+	struct pb_scope scope;
+	struct pb_db *db;
+	char child[37], cbuf[37], *json = NULL;
+	const char *cursor;
+	int limit;
+
+	if (api_allow(req, resp, API_READERS) || api_id(req, resp, "id", child) ||
+	    api_page(req, resp, &limit, cbuf, &cursor) || api_db(req, resp, &db))
+		return;
+	api_scope(req, &scope);
+	enum pb_err err = pb_budget_store_list_for_child(db, &scope, child, cursor, limit, &json);
+	if (err)
+		api_fail(resp, err, NULL);
+	else
+		api_json_text(resp, 200, json, 0, NULL);
+}
+
+/* 1 when Accept asks for text/plain (and not JSON first). */
+static int wants_text(const struct pb_req *req)
+{
+	const char *a = pb_req_header(req, "Accept");
+	const char *t = a ? strstr(a, "text/plain") : NULL;
+	const char *j = a ? strstr(a, "application/json") : NULL;
+
+	return t != NULL && (j == NULL || t < j);
+}
+
+void api_budgets_section_j(struct pb_req *req, struct pb_resp *resp)
+{
+	struct pb_scope scope;
+	struct pb_db *db;
+	char id[37], *data = NULL, *text = NULL;
+	cJSON *out = NULL;
+
+	if (api_allow(req, resp, API_READERS) || api_id(req, resp, "id", id) ||
+	    api_db(req, resp, &db))
+		return;
+	api_scope(req, &scope);
+	enum pb_err err = pb_budget_store_section_j_data(db, &scope, id, &data);
+	if (err) {
+		api_fail(resp, err, NULL);
+		return;
+	}
+	cJSON *tree = cJSON_Parse(data);
+	free(data);
+	int text_form = wants_text(req);
+	err = tree ? pb_budget_section_j(tree, text_form ? NULL : &out,
+	    text_form ? &text : NULL) : PB_EINTERNAL;
+	cJSON_Delete(tree);
+	if (err)
+		api_fail(resp, err, NULL);
+	else if (text_form)
+		pb_resp_raw(resp, 200, "text/plain; charset=utf-8", text, strlen(text));
+	else
+		pb_resp_json(resp, 200, out);
+	pb_resp_header(resp, "Vary", "Accept");
+}
+
+/* 1 when If-None-Match lists etag (quoted, optionally W/) or is "*". */
+static int etag_matches(const struct pb_req *req, const char *etag)
+{
+	const char *h = pb_req_header(req, "If-None-Match");
+	size_t n = strlen(etag);
+
+	if (h == NULL)
+		return 0;
+	for (const char *s = h; *s; ) {
+		while (*s == ' ' || *s == ',')
+			s++;
+		if (*s == '*')
+			return 1;
+		if (strncmp(s, "W/", 2) == 0)
+			s += 2;
+		if (*s == '"' && strncmp(s + 1, etag, n) == 0 && s[n + 1] == '"')
+			return 1;
+		while (*s && *s != ',')
+			s++;
+	}
+	return 0;
+}
+
+void api_me_budgets(struct pb_req *req, struct pb_resp *resp)
+{
+	struct pb_db *db;
+	char etag[33], quoted[40], *json = NULL;
+
+	if (!pb_principal_has(&req->principal, PB_ROLE_FAMILY) ||
+	    req->principal.person_id[0] == '\0') {
+		pb_resp_error(resp, PB_EFORBIDDEN, "Only a family token has its own budgets.");
+		return;
+	}
+	if (api_db(req, resp, &db))
+		return;
+	enum pb_err err = pb_budget_store_family_view(db, req->principal.la,
+	    req->principal.person_id, pb_date_today(), &json, etag);
+	if (err) {
+		api_fail(resp, err, NULL);
+		return;
+	}
+	snprintf(quoted, sizeof(quoted), "\"%s\"", etag);
+	if (etag_matches(req, etag)) {
+		free(json);
+		pb_resp_raw(resp, 304, NULL, NULL, 0);
+	} else {
+		api_json_text(resp, 200, json, 0, NULL);
+	}
+	pb_resp_header(resp, "ETag", quoted);
+	pb_resp_header(resp, "Vary", "Authorization");
+}
+
+void api_reviews_due(struct pb_req *req, struct pb_resp *resp)
+{
+	struct pb_problem p;
+	struct pb_db *db;
+	char cbuf[37], *json = NULL;
+	const char *cursor, *b = pb_req_query(req, "before");
+	int limit;
+	int32_t today = pb_date_today(), before = today + REVIEW_DEFAULT_DAYS;
+
+	if (api_allow(req, resp, REVIEW_READERS) ||
+	    api_page(req, resp, &limit, cbuf, &cursor))
+		return;
+	if (b != NULL && pb_date_parse(b, strlen(b), &before) != PB_OK) {
+		pb_problem_init(&p);
+		pb_problem_field(&p, "before", "invalid_date", "before must be a date YYYY-MM-DD.");
+		pb_resp_problem(resp, &p);
+		return;
+	}
+	if (api_db(req, resp, &db))
+		return;
+	enum pb_err err = pb_budget_reviews_due(db, req->principal.la, today, before, cursor,
+	    limit, &json);
+	if (err == PB_EINVAL) {
+		pb_problem_init(&p);
+		pb_problem_field(&p, "cursor", "invalid", "cursor is not one this service issued.");
+		pb_resp_problem(resp, &p);
+	} else if (err) {
+		api_fail(resp, err, NULL);
+	} else {
+		api_json_text(resp, 200, json, 0, NULL);
+	}
+}

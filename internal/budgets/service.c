@@ -1,0 +1,600 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * service.c — the budgets service's transactions (see service.h):
+ * begin → lock → load facts → rules → store → audit + event → commit.
+ */
+#include "internal/budgets/service.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cJSON.h>
+
+#include "internal/core/date.h"
+#include "internal/core/uuid.h"
+#include "internal/db/db.h"
+
+static enum pb_err finish_tx(struct pb_db *db, enum pb_err err)
+{
+	if (err == PB_OK)
+		return pb_db_commit(db);
+	pb_db_rollback(db);
+	return err;
+}
+
+/* The overlap exclusion and the one-arrangement-per-service key both
+ * surface as PB_ECONFLICT; say which in plain words. */
+static enum pb_err explain_conflict(enum pb_err err, struct pb_problem *p)
+{
+	if (err == PB_ECONFLICT && p->err == PB_OK)
+		pb_problem_set(p, PB_ECONFLICT, NULL, "The child already has an active budget "
+		    "(draft, approved or suspended) for the same stream and service type "
+		    "in an overlapping period.");
+	return err;
+}
+
+/* Check elements[0..n) of a budget for child_id against BUD-2, PAY-1/2/4/10
+ * (facts from the database) and, when agreements != 0, the content of each
+ * agreement sent (BUD-3).  Field errors are collected across elements; a
+ * rule refusal stops at once. */
+static enum pb_err check_elements(struct pb_db *db, const char *la,
+    const char *child_id, const struct pb_budget_element_in *el, size_t n,
+    int agreements, struct pb_problem *p)
+{
+	char person[37], fld[64];
+
+	for (size_t i = 0; i < n; i++) {
+		const struct pb_budget_element_in *e = &el[i];
+		struct pb_budget_element_facts f;
+		enum pb_err err = PB_OK;
+
+		memset(&f, 0, sizeof(f));
+		f.arrangement = e->arrangement;
+		f.recipient_person_id = e->recipient_person_id;
+		f.payee_id = e->payee_id;
+		f.has_agreement = e->agreement.present;
+		if (e->payee_id != NULL) {
+			err = pb_budget_store_payee_facts(db, la, e->payee_id, &f, person);
+			if (err == PB_ENOTFOUND) {
+				snprintf(fld, sizeof(fld), "elements[%zu].payee_id", i);
+				pb_problem_field(p, fld, "not_found", "No such payee in this council.");
+				continue;
+			}
+		}
+		if (err == PB_OK && e->recipient_person_id != NULL)
+			err = pb_budget_store_recipient_facts(db, la, child_id,
+			    e->recipient_person_id, &f);
+		if (err)
+			return err;
+		err = pb_budget_check_element(&f, i, p);
+		if (err == PB_EINVAL)
+			continue;
+		if (err)
+			return err;
+		if (agreements && e->agreement.present) {
+			const struct pb_budget_agreement_in *a = &e->agreement;
+			struct pb_budget_agreement ag = {
+				a->agreed_provision, a->outcomes, a->noutcomes,
+				a->has_signed_on ? a->signed_on : PB_BUDGET_NO_DATE,
+				a->has_school_premises && a->school_premises,
+				a->has_head_teacher_agreed_on ? a->head_teacher_agreed_on
+				    : PB_BUDGET_NO_DATE };
+			pb_budget_check_agreement(&ag, i, p);
+		}
+	}
+	return p->err;
+}
+
+/* BUD-10 against the plan: a ceased plan takes no new budget. */
+static enum pb_err check_plan_period(struct pb_db *db, const char *la,
+    const char *child_id, const char *plan_id, int32_t start, int32_t end,
+    struct pb_problem *p)
+{
+	struct pb_budget_plan_facts plan;
+	enum pb_err err = pb_budget_store_plan(db, la, child_id, plan_id, &plan);
+
+	if (err == PB_ENOTFOUND)
+		return pb_problem_field(p, "plan_id", "not_found",
+		    "No such EHC plan for this child.");
+	if (err)
+		return err;
+	if (plan.ceased)
+		return pb_problem_set(p, PB_ERULE, "BUD-10",
+		    "The EHC plan has ceased; nothing is payable after cessation.");
+	return pb_budget_check_period(start, end, plan.start, plan.ceased_on, p);
+}
+
+static enum pb_err derive(const struct pb_budget_element_in *el, size_t n,
+    enum pb_budget_arrangement *out)
+{
+	enum pb_budget_arrangement arr[PB_BUDGET_MAX_ELEMENTS];
+
+	for (size_t i = 0; i < n && i < PB_BUDGET_MAX_ELEMENTS; i++)
+		arr[i] = el[i].arrangement;
+	return pb_budget_derive_arrangement(arr, n, out) == PB_OK ? PB_OK : PB_EINTERNAL;
+}
+
+static enum pb_err insert_elements(struct pb_db *db, const char *la,
+    const char *budget_id, const struct pb_budget_element_in *el, size_t n)
+{
+	char eid[37];
+	enum pb_err err = PB_OK;
+
+	for (size_t i = 0; i < n && err == PB_OK; i++)
+		err = pb_budget_store_insert_element(db, la, budget_id, (int)i, &el[i], eid);
+	return err;
+}
+
+/* Fund a budget request (if given): it must be this child's; an eligible
+ * one moves to approved here, with its own audit row and event. */
+static enum pb_err fund_request(struct pb_db *db, const struct pb_actor *actor,
+    const char *request_id, const char *child_id, const char *budget_id,
+    struct pb_problem *p)
+{
+	char req_child[37], status[32], *json = NULL;
+
+	if (request_id == NULL)
+		return PB_OK;
+	enum pb_err err = pb_budget_store_request_lock(db, actor->la, request_id,
+	    req_child, status);
+	if (err == PB_ENOTFOUND || (err == PB_OK && strcmp(req_child, child_id) != 0))
+		return pb_problem_field(p, "request_id", "not_found",
+		    "No such budget request for this child.");
+	if (err)
+		return err;
+	if (strcmp(status, "approved") == 0 || strcmp(status, "overturned") == 0)
+		return PB_OK;
+	if (strcmp(status, "eligible") != 0)
+		return pb_problem_set(p, PB_ECONFLICT, NULL,
+		    "The budget request is %s; only an eligible or approved request can be funded.",
+		    status);
+	err = pb_budget_store_request_approve(db, actor->la, request_id, budget_id, &json);
+	if (err == PB_OK)
+		err = pb_audit_record(db, actor, "budget_request.approved", "budget_request",
+		    request_id, json, "budget_request.approved", json);
+	free(json);
+	return err;
+}
+
+/* Load the budget after a change; write its audit row and event, with
+ * changes = {"before": before|null, "after": budget, "reason": reason}. */
+static enum pb_err record(struct pb_db *db, const struct pb_actor *actor,
+    const char *id, const char *action, const char *before, const char *reason,
+    char **json, int *version)
+{
+	enum pb_err err = pb_budget_store_json(db, actor->la, id, json, version);
+	if (err)
+		return err;
+	cJSON *c = cJSON_CreateObject();
+	cJSON_AddItemToObject(c, "before", before ? cJSON_Parse(before) : cJSON_CreateNull());
+	cJSON_AddItemToObject(c, "after", cJSON_Parse(*json));
+	if (reason != NULL)
+		cJSON_AddStringToObject(c, "reason", reason);
+	char *changes = cJSON_PrintUnformatted(c);
+	cJSON_Delete(c);
+	if (changes == NULL)
+		abort();
+	err = pb_audit_record(db, actor, action, "budget", id, changes, action, *json);
+	cJSON_free(changes);
+	return err;
+}
+
+static void drop_json(enum pb_err err, char **json)
+{
+	if (err) {
+		free(*json);
+		*json = NULL;
+	}
+}
+
+enum pb_err pb_budget_create(struct pb_db *db, const struct pb_actor *actor,
+    const struct pb_budget_in *in, int32_t today, struct pb_problem *p,
+    char id[37], char **json, int *version)
+{
+	enum pb_budget_arrangement arr;
+
+	(void)today;
+	*json = NULL;
+	enum pb_err err = pb_db_begin(db);
+	if (err)
+		return err;
+	err = pb_budget_store_child_exists(db, actor->la, in->child_id);
+	if (err == PB_ENOTFOUND) {
+		err = pb_problem_field(p, "child_id", "not_found", "No such child in this council.");
+		goto out;
+	}
+	if (err == PB_OK)
+		err = check_plan_period(db, actor->la, in->child_id, in->plan_id,
+		    in->period_start, in->period_end, p);
+	if (err == PB_OK)
+		err = check_elements(db, actor->la, in->child_id, in->elements,
+		    in->nelements, 1, p);
+	if (err == PB_OK)
+		err = derive(in->elements, in->nelements, &arr);
+	if (err)
+		goto out;
+	pb_uuid_new(id);
+	err = pb_budget_store_insert(db, actor, id, in->child_id, in->plan_id,
+	    in->request_id, in->period_start, in->period_end, arr);
+	if (err == PB_OK)
+		err = explain_conflict(insert_elements(db, actor->la, id, in->elements,
+		    in->nelements), p);
+	if (err == PB_OK)
+		err = pb_budget_store_history(db, actor, id, PB_BUDGET_STATUS_DRAFT, NULL);
+	if (err == PB_OK)
+		err = fund_request(db, actor, in->request_id, in->child_id, id, p);
+	if (err == PB_OK)
+		err = record(db, actor, id, "budget.created", NULL, NULL, json, version);
+out:
+	err = finish_tx(db, err);
+	drop_json(err, json);
+	return err;
+}
+
+/* The stored elements as element inputs (for re-checking at approval). */
+static void rows_to_inputs(const struct pb_budget_element_row *rows, size_t n,
+    struct pb_budget_element_in *el)
+{
+	for (size_t i = 0; i < n; i++) {
+		memset(&el[i], 0, sizeof(el[i]));
+		el[i].arrangement = rows[i].arrangement;
+		el[i].recipient_person_id = rows[i].recipient_person_id[0] ?
+		    rows[i].recipient_person_id : NULL;
+		el[i].payee_id = rows[i].payee_id[0] ? rows[i].payee_id : NULL;
+		/* the stored agreement was checked when written */
+	}
+}
+
+enum pb_err pb_budget_patch(struct pb_db *db, const struct pb_actor *actor,
+    const char *id, const struct pb_budget_in *in, int if_match, int32_t today,
+    struct pb_problem *p, char **json, int *version)
+{
+	struct pb_budget_row b;
+	struct pb_budget_element_row rows[PB_BUDGET_MAX_ELEMENTS];
+	struct pb_budget_element_in old[PB_BUDGET_MAX_ELEMENTS];
+	enum pb_budget_arrangement arr;
+	size_t n = 0;
+	char *before = NULL;
+	int v;
+
+	(void)today;
+	*json = NULL;
+	enum pb_err err = pb_db_begin(db);
+	if (err)
+		return err;
+	err = pb_budget_store_lock(db, actor->la, id, &b);
+	if (err == PB_OK && if_match >= 0 && if_match != b.version)
+		err = PB_EPRECONDITION;
+	if (err == PB_OK && b.status != PB_BUDGET_STATUS_DRAFT)
+		err = pb_problem_set(p, PB_ETRANSITION, NULL,
+		    "Only a draft budget can be changed; this one is %s.",
+		    pb_budget_status_str(b.status));
+	if (err)
+		goto out;
+	int32_t start = in->has_period_start ? in->period_start : b.period_start;
+	int32_t end = in->has_period_end ? in->period_end : b.period_end;
+	err = check_plan_period(db, actor->la, b.child_id, b.plan_id, start, end, p);
+	if (err)
+		goto out;
+	if (in->has_elements) {
+		err = check_elements(db, actor->la, b.child_id, in->elements, in->nelements, 1, p);
+		if (err == PB_OK)
+			err = derive(in->elements, in->nelements, &arr);
+	} else {
+		err = pb_budget_store_elements(db, actor->la, id, rows, PB_BUDGET_MAX_ELEMENTS, &n);
+		rows_to_inputs(rows, n, old);
+		if (err == PB_OK)
+			err = derive(old, n, &arr);
+	}
+	if (err == PB_OK)
+		err = pb_budget_store_json(db, actor->la, id, &before, &v);
+	if (err == PB_OK && in->has_elements)
+		err = pb_budget_store_delete_elements(db, actor->la, id);
+	if (err == PB_OK)
+		err = explain_conflict(pb_budget_store_update(db, actor->la, id, start, end, arr), p);
+	if (err == PB_OK && in->has_elements)
+		err = explain_conflict(insert_elements(db, actor->la, id, in->elements,
+		    in->nelements), p);
+	if (err == PB_OK)
+		err = record(db, actor, id, "budget.updated", before, NULL, json, version);
+out:
+	free(before);
+	err = finish_tx(db, err);
+	drop_json(err, json);
+	return err;
+}
+
+/* Approval re-checks: the plan (BUD-10), every element's rules with
+ * today's facts, and a DP agreement on each direct payment (BUD-3). */
+static enum pb_err approval_checks(struct pb_db *db, const char *la,
+    const struct pb_budget_row *b, struct pb_problem *p)
+{
+	struct pb_budget_element_row rows[PB_BUDGET_MAX_ELEMENTS];
+	struct pb_budget_element_in el[PB_BUDGET_MAX_ELEMENTS];
+	size_t n = 0;
+
+	enum pb_err err = check_plan_period(db, la, b->child_id, b->plan_id,
+	    b->period_start, b->period_end, p);
+	if (err == PB_OK)
+		err = pb_budget_store_elements(db, la, b->id, rows, PB_BUDGET_MAX_ELEMENTS, &n);
+	if (err)
+		return err;
+	rows_to_inputs(rows, n, el);
+	for (size_t i = 0; i < n; i++)
+		el[i].agreement.present = rows[i].has_agreement;
+	err = check_elements(db, la, b->child_id, el, n, 0, p);
+	if (err)
+		return err;
+	for (size_t i = 0; i < n; i++)
+		if (rows[i].arrangement == PB_BUDGET_ARR_DIRECT_PAYMENT && !rows[i].has_agreement)
+			return pb_problem_set(p, PB_ERULE, "BUD-3",
+			    "Direct-payment element %zu has no agreement: Section J must state "
+			    "the provision and the outcomes it is to meet.", i);
+	return PB_OK;
+}
+
+enum pb_err pb_budget_act(struct pb_db *db, const struct pb_actor *actor,
+    const char *id, enum pb_budget_action action, const char *reason,
+    struct pb_problem *p, char **json, int *version)
+{
+	static const char *const actions[] = { NULL, "budget.approved", "budget.suspended",
+	    "budget.resumed", "budget.closed" };
+	struct pb_budget_row b;
+	enum pb_budget_status to;
+	char *before = NULL;
+	int v, cancelled = 0;
+
+	*json = NULL;
+	enum pb_err err = pb_db_begin(db);
+	if (err)
+		return err;
+	err = pb_budget_store_lock(db, actor->la, id, &b);
+	if (err == PB_OK)
+		err = pb_budget_transition_allowed(b.status, action, &to, p);
+	if (err == PB_OK && action == PB_BUDGET_ACTION_APPROVE) {
+		err = pb_budget_check_approver(b.created_by, actor->sub, p);
+		if (err == PB_OK)
+			err = approval_checks(db, actor->la, &b, p);
+	}
+	if (err == PB_OK)
+		err = pb_budget_store_json(db, actor->la, id, &before, &v);
+	if (err == PB_OK)
+		err = pb_budget_store_set_status(db, actor, id, to);
+	if (err == PB_OK)
+		err = pb_budget_store_history(db, actor, id, to, reason);
+	/* payments hook: a closed budget pays nothing more */
+	if (err == PB_OK && to == PB_BUDGET_STATUS_CLOSED)
+		err = pb_budget_store_cancel_unexported(db, actor->la, id,
+		    reason ? reason : "budget closed", &cancelled);
+	if (err == PB_OK)
+		err = record(db, actor, id, actions[action], before, reason, json, version);
+	free(before);
+	err = finish_tx(db, err);
+	drop_json(err, json);
+	return err;
+}
+
+static const struct pb_budget_element_row *find_element(
+    const struct pb_budget_element_row *rows, size_t n, const char *element_id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(rows[i].id, element_id) == 0)
+			return &rows[i];
+	return NULL;
+}
+
+/* Lock a budget that is not closed and find one of its elements. */
+static enum pb_err lock_element(struct pb_db *db, const char *la,
+    const char *budget_id, const char *element_id, struct pb_budget_row *b,
+    struct pb_budget_element_row *rows, const struct pb_budget_element_row **e,
+    struct pb_problem *p)
+{
+	size_t n = 0;
+	enum pb_err err = pb_budget_store_lock(db, la, budget_id, b);
+
+	if (err == PB_OK && b->status == PB_BUDGET_STATUS_CLOSED)
+		return pb_problem_set(p, PB_ETRANSITION, NULL, "The budget is closed.");
+	if (err == PB_OK)
+		err = pb_budget_store_elements(db, la, budget_id, rows, PB_BUDGET_MAX_ELEMENTS, &n);
+	if (err == PB_OK && (*e = find_element(rows, n, element_id)) == NULL)
+		err = PB_ENOTFOUND;
+	return err;
+}
+
+enum pb_err pb_budget_agreement_patch(struct pb_db *db,
+    const struct pb_actor *actor, const char *budget_id, const char *element_id,
+    const struct pb_budget_agreement_in *in, struct pb_problem *p, char **json,
+    int *version)
+{
+	static const char *const kept[] = { "(kept)" };
+	struct pb_budget_row b;
+	struct pb_budget_element_row rows[PB_BUDGET_MAX_ELEMENTS];
+	const struct pb_budget_element_row *e = NULL;
+	char *before = NULL;
+	int v;
+
+	*json = NULL;
+	enum pb_err err = pb_db_begin(db);
+	if (err)
+		return err;
+	err = lock_element(db, actor->la, budget_id, element_id, &b, rows, &e, p);
+	if (err)
+		goto out;
+	if (e->arrangement != PB_BUDGET_ARR_DIRECT_PAYMENT) {
+		err = pb_problem_set(p, PB_ECONFLICT, NULL,
+		    "Only a direct-payment element has an agreement.");
+		goto out;
+	}
+	if (b.status != PB_BUDGET_STATUS_DRAFT && (in->agreed_provision != NULL ||
+	    in->has_outcomes || in->has_school_premises)) {
+		err = pb_problem_set(p, PB_ETRANSITION, NULL,
+		    "The agreed provision of an approved budget is fixed; only signed_on and "
+		    "head_teacher_agreed_on can be recorded now.");
+		goto out;
+	}
+	/* merge the patch onto the stored agreement */
+	struct pb_budget_agreement a = {
+		in->agreed_provision ? in->agreed_provision
+		    : (e->has_agreement ? e->agreed_provision : NULL),
+		in->has_outcomes ? in->outcomes : (e->has_agreement ? kept : NULL),
+		in->has_outcomes ? in->noutcomes : (e->has_agreement ? 1 : 0),
+		in->has_signed_on ? in->signed_on : e->signed_on,
+		in->has_school_premises ? in->school_premises : e->school_premises,
+		in->has_head_teacher_agreed_on ? in->head_teacher_agreed_on
+		    : e->head_teacher_agreed_on };
+	err = pb_budget_check_agreement(&a, (size_t)e->position, p);
+	if (err)
+		goto out;
+	if (!in->has_outcomes)
+		a.outcomes = NULL;   /* keep the stored ones */
+	err = pb_budget_store_json(db, actor->la, budget_id, &before, &v);
+	if (err == PB_OK)
+		err = pb_budget_store_set_agreement(db, actor->la, element_id, &a);
+	if (err == PB_OK)
+		err = pb_budget_store_touch(db, actor->la, budget_id);
+	if (err == PB_OK)
+		err = record(db, actor, budget_id, "budget.agreement_updated", before, NULL,
+		    json, version);
+out:
+	free(before);
+	err = finish_tx(db, err);
+	drop_json(err, json);
+	return err;
+}
+
+enum pb_err pb_budget_exception_add(struct pb_db *db, const struct pb_actor *actor,
+    const char *budget_id, const char *element_id, const char *rule,
+    const char *reason, struct pb_problem *p, char id[37], char **json)
+{
+	struct pb_budget_row b;
+	struct pb_budget_element_row rows[PB_BUDGET_MAX_ELEMENTS];
+	const struct pb_budget_element_row *e = NULL;
+
+	*json = NULL;
+	enum pb_err err = pb_budget_check_exception(rule, strlen(rule), reason, p);
+	if (err)
+		return err;
+	err = pb_db_begin(db);
+	if (err)
+		return err;
+	err = lock_element(db, actor->la, budget_id, element_id, &b, rows, &e, p);
+	if (err == PB_OK) {
+		err = pb_budget_store_insert_exception(db, actor, budget_id, element_id,
+		    rule, reason, id, json);
+		if (err == PB_ECONFLICT)
+			pb_problem_set(p, PB_ECONFLICT, NULL,
+			    "An exception to %s is already recorded on this element.", rule);
+	}
+	if (err == PB_OK)
+		err = pb_budget_store_touch(db, actor->la, budget_id);
+	if (err == PB_OK)
+		err = pb_audit_record(db, actor, "budget.exception_recorded", "budget",
+		    budget_id, *json, "budget.exception_recorded", *json);
+	err = finish_tx(db, err);
+	drop_json(err, json);
+	return err;
+}
+
+/* --- reviews (PAY-14) ------------------------------------------------------ */
+
+struct review {
+	struct pb_budget_review_row row;
+	int32_t due;
+	const char *basis;
+};
+
+struct review_acc {
+	int32_t today, before;
+	struct review *items;
+	size_t n, cap;
+};
+
+static int collect_review(const struct pb_budget_review_row *row, void *arg)
+{
+	struct review_acc *acc = arg;
+	int32_t due = pb_budget_next_review_due(row->first_payment,
+	    row->plan_next_review_due, acc->today);
+
+	if (due == PB_BUDGET_NO_DATE || due > acc->before)
+		return 0;
+	if (acc->n == acc->cap) {
+		acc->cap = acc->cap ? acc->cap * 2 : 32;
+		acc->items = realloc(acc->items, acc->cap * sizeof(*acc->items));
+		if (acc->items == NULL)
+			abort();
+	}
+	struct review *r = &acc->items[acc->n++];
+	r->row = *row;
+	r->due = due;
+	r->basis = row->first_payment != PB_BUDGET_NO_DATE &&
+	    due == pb_date_add_months(row->first_payment, 3) ? "first_payment" : "plan_review";
+	return 0;
+}
+
+static int cmp_review(const void *a, const void *b)
+{
+	const struct review *x = a, *y = b;
+
+	if (x->due != y->due)
+		return x->due < y->due ? -1 : 1;
+	return strcmp(x->row.element_id, y->row.element_id);
+}
+
+enum pb_err pb_budget_reviews_due(struct pb_db *db, const char *la,
+    int32_t today, int32_t before, const char *cursor, int limit, char **json)
+{
+	struct review_acc acc = { today, before, NULL, 0, 0 };
+	size_t start = 0;
+	char d[11];
+
+	*json = NULL;
+	enum pb_err err = pb_budget_store_review_rows(db, la, collect_review, &acc);
+	if (err) {
+		free(acc.items);
+		return err;
+	}
+	if (acc.n > 0)
+		qsort(acc.items, acc.n, sizeof(*acc.items), cmp_review);
+	if (cursor != NULL) {
+		while (start < acc.n && strcmp(acc.items[start].row.element_id, cursor) != 0)
+			start++;
+		if (start == acc.n) {
+			free(acc.items);
+			return PB_EINVAL;
+		}
+		start++;
+	}
+	cJSON *o = cJSON_CreateObject(), *items = cJSON_AddArrayToObject(o, "items");
+	size_t end = start + (size_t)limit < acc.n ? start + (size_t)limit : acc.n;
+	for (size_t i = start; i < end; i++) {
+		const struct review *r = &acc.items[i];
+		cJSON *it = cJSON_CreateObject();
+		cJSON_AddStringToObject(it, "element_id", r->row.element_id);
+		cJSON_AddStringToObject(it, "budget_id", r->row.budget_id);
+		cJSON *c = cJSON_AddObjectToObject(it, "child");
+		cJSON_AddStringToObject(c, "id", r->row.child_id);
+		cJSON_AddStringToObject(c, "name", r->row.child_name);
+		cJSON_AddStringToObject(it, "stream", r->row.stream);
+		cJSON_AddStringToObject(it, "service_type", r->row.service_type);
+		pb_date_format(r->due, d);
+		cJSON_AddStringToObject(it, "due_date", d);
+		cJSON_AddStringToObject(it, "basis", r->basis);
+		cJSON_AddBoolToObject(it, "overdue", r->due < today);
+		cJSON_AddItemToArray(items, it);
+	}
+	if (end < acc.n)
+		cJSON_AddStringToObject(o, "next_cursor", acc.items[end - 1].row.element_id);
+	else
+		cJSON_AddNullToObject(o, "next_cursor");
+	char *text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	free(acc.items);
+	if (text == NULL)
+		abort();
+	*json = strdup(text);
+	cJSON_free(text);
+	if (*json == NULL)
+		abort();
+	return PB_OK;
+}

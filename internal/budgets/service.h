@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * budgets/service.h — the budgets service: each write is one transaction
+ * that loads the facts (under the budget's row lock), asks rules.c, writes
+ * through store.c and records the audit row and event (internal/audit).
+ *
+ * Inputs are already shape-checked by api/ (types, enums, lengths); this
+ * layer checks everything that needs the database and every domain rule.
+ * On refusal the problem names the field or the rule; the return value is
+ * the enum pb_err api/ maps to HTTP.  On PB_OK, *json is malloc'd JSON text
+ * (the caller frees) and *version the budget's ETag counter.  `today` is
+ * passed in (UTC day number) so the rules stay clock-free.
+ * Thread-safety: one struct pb_db per thread.
+ */
+#ifndef PB_BUDGETS_SERVICE_H
+#define PB_BUDGETS_SERVICE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "internal/budgets/store.h"
+#include "internal/core/problem.h"
+
+/* A budget as sent: create needs child_id, plan_id, both period dates
+ * and elements; PATCH leaves child/plan/request NULL and may give any of
+ * the period dates or a new element list (which replaces the old one). */
+struct pb_budget_in {
+	const char *child_id, *plan_id, *request_id;
+	int has_period_start, has_period_end;
+	int32_t period_start, period_end;
+	int has_elements;
+	size_t nelements;
+	struct pb_budget_element_in elements[PB_BUDGET_MAX_ELEMENTS];
+};
+
+/* POST /v1/budgets → draft.  Errors: PB_EINVAL (unknown child, plan,
+ * payee or request: field errors), PB_ERULE (BUD-10, PAY-1/2/4/10, BUD-2),
+ * PB_ECONFLICT (overlaps an active budget, or the request cannot be
+ * funded). */
+enum pb_err pb_budget_create(struct pb_db *db, const struct pb_actor *actor,
+    const struct pb_budget_in *in, int32_t today, struct pb_problem *p,
+    char id[37], char **json, int *version);
+
+/* PATCH a draft (PB_ETRANSITION otherwise); if_match -1 for none. */
+enum pb_err pb_budget_patch(struct pb_db *db, const struct pb_actor *actor,
+    const char *id, const struct pb_budget_in *in, int if_match, int32_t today,
+    struct pb_problem *p, char **json, int *version);
+
+/* approve | suspend | resume | close, with an optional reason (api/
+ * requires it for suspend and close).  Approval re-checks BUD-10, every
+ * element's rules and BUD-3 (each direct payment has its agreement), and
+ * separation of duties (PB_ESOD).  Close cancels the budget's unexported
+ * payments (the payments hook). */
+enum pb_err pb_budget_act(struct pb_db *db, const struct pb_actor *actor,
+    const char *id, enum pb_budget_action action, const char *reason,
+    struct pb_problem *p, char **json, int *version);
+
+/* PATCH an element's agreement.  A draft may change every field; later
+ * (approved, suspended) only signed_on and head_teacher_agreed_on. */
+enum pb_err pb_budget_agreement_patch(struct pb_db *db,
+    const struct pb_actor *actor, const char *budget_id, const char *element_id,
+    const struct pb_budget_agreement_in *in, struct pb_problem *p, char **json,
+    int *version);
+
+/* Record a rule exception (pb_budget_check_exception); *json is it. */
+enum pb_err pb_budget_exception_add(struct pb_db *db, const struct pb_actor *actor,
+    const char *budget_id, const char *element_id, const char *rule,
+    const char *reason, struct pb_problem *p, char id[37], char **json);
+
+/* GET /v1/reviews/due: PAY-14 reviews due on or before `before`, ordered
+ * by due date then element id; the page after element `cursor` (NULL:
+ * first page; an id not in the list → PB_EINVAL). */
+enum pb_err pb_budget_reviews_due(struct pb_db *db, const char *la,
+    int32_t today, int32_t before, const char *cursor, int limit, char **json);
+
+#endif

@@ -1,0 +1,609 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * store.c — SQL of the budgets service (see store.h).  Every statement
+ * names la; reads in a family scope add the contacts ownership test.
+ */
+#include "internal/budgets/store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal/core/date.h"
+#include "internal/core/uuid.h"
+#include "internal/db/db.h"
+#include "internal/db/rows.h"
+
+/* Ownership of the child row aliased c; $3 is the family person or NULL. */
+#define CHILD_VISIBLE \
+	"($3::uuid IS NULL OR EXISTS (SELECT 1 FROM contacts k" \
+	" WHERE k.la = c.la AND k.child_id = c.id AND k.person_id = $3))"
+
+static void copy(char *dst, size_t n, const char *src)
+{
+	snprintf(dst, n, "%s", src ? src : "");
+}
+
+/* A date column (may be NULL) as a day number. */
+static int32_t col_date(const PGresult *res, int row, int col)
+{
+	int32_t d;
+
+	if (PQgetisnull(res, row, col) ||
+	    pb_date_parse(PQgetvalue(res, row, col), (size_t)PQgetlength(res, row, col), &d))
+		return PB_BUDGET_NO_DATE;
+	return d;
+}
+
+/* An integer column (never NULL here); 0 when it does not parse. */
+static int col_int(const PGresult *res, int row, int col)
+{
+	char *end;
+	long v = strtol(PQgetvalue(res, row, col), &end, 10);
+
+	return *end == '\0' && v >= INT32_MIN && v <= INT32_MAX ? (int)v : 0;
+}
+
+static int col_bool(const PGresult *res, int row, int col)
+{
+	return !PQgetisnull(res, row, col) && PQgetvalue(res, row, col)[0] == 't';
+}
+
+static const char *opt_date(int32_t d, char buf[11])
+{
+	if (d == PB_BUDGET_NO_DATE)
+		return NULL;
+	pb_date_format(d, buf);
+	return buf;
+}
+
+/* Run sql and require one row: PB_ENOTFOUND otherwise.  *res on PB_OK. */
+static enum pb_err one_row(struct pb_db *db, const char *sql, int n,
+    const char *const *pp, PGresult **res)
+{
+	enum pb_err err = pb_db_query(db, sql, n, pp, res);
+	if (err)
+		return err;
+	if (PQntuples(*res) != 1) {
+		PQclear(*res);
+		*res = NULL;
+		return PB_ENOTFOUND;
+	}
+	return PB_OK;
+}
+
+enum pb_err pb_budget_store_child_exists(struct pb_db *db, const char *la,
+    const char *child_id)
+{
+	PGresult *res = NULL;
+	const char *pp[] = { la, child_id };
+	enum pb_err err = one_row(db, "SELECT 1 FROM children WHERE la = $1 AND id = $2",
+	    2, pp, &res);
+	PQclear(res);
+	return err;
+}
+
+enum pb_err pb_budget_store_plan(struct pb_db *db, const char *la,
+    const char *child_id, const char *plan_id, struct pb_budget_plan_facts *out)
+{
+	PGresult *res = NULL;
+	const char *pp[] = { la, child_id, plan_id };
+	enum pb_err err = one_row(db,
+	    "SELECT status = 'ceased', coalesce(issued_on, assessment_agreed_on), ceased_on"
+	    " FROM plans WHERE la = $1 AND child_id = $2 AND id = $3", 3, pp, &res);
+	if (err)
+		return err;
+	out->ceased = col_bool(res, 0, 0);
+	out->start = col_date(res, 0, 1);
+	out->ceased_on = col_date(res, 0, 2);
+	PQclear(res);
+	return PB_OK;
+}
+
+enum pb_err pb_budget_store_payee_facts(struct pb_db *db, const char *la,
+    const char *payee_id, struct pb_budget_element_facts *f, char person_buf[37])
+{
+	PGresult *res = NULL;
+	const char *pp[] = { la, payee_id };
+	enum pb_err err = one_row(db,
+	    "SELECT kind, person_id, is_local_authority FROM payees WHERE la = $1 AND id = $2",
+	    2, pp, &res);
+	if (err)
+		return err;
+	const char *kind = PQgetvalue(res, 0, 0);
+	if (pb_budget_payee_kind_parse(kind, strlen(kind), &f->payee_kind) != PB_OK)
+		f->payee_kind = (enum pb_budget_payee_kind)0;
+	copy(person_buf, 37, PQgetvalue(res, 0, 1));
+	f->payee_person_id = person_buf;
+	f->payee_is_local_authority = col_bool(res, 0, 2);
+	PQclear(res);
+	return PB_OK;
+}
+
+enum pb_err pb_budget_store_recipient_facts(struct pb_db *db, const char *la,
+    const char *child_id, const char *person_id, struct pb_budget_element_facts *f)
+{
+	PGresult *res = NULL;
+	const char *pp[] = { la, child_id, person_id };
+	enum pb_err err = pb_db_query(db,
+	    "SELECT relationship, has_parental_responsibility, nominated_in_writing,"
+	    " lacks_capacity, dp_excluded FROM contacts"
+	    " WHERE la = $1 AND child_id = $2 AND person_id = $3", 3, pp, &res);
+	if (err)
+		return err;
+	f->recipient_is_contact = PQntuples(res) == 1;
+	if (f->recipient_is_contact) {
+		const char *rel = PQgetvalue(res, 0, 0);
+		int nominated = col_bool(res, 0, 2);
+		if (strcmp(rel, "representative") == 0) {
+			/* A representative is the young person's lawful
+			 * decision-maker (ELIG-3), appointed by a written
+			 * instrument: treated as a written nomination (PAY-1). */
+			f->recipient_relationship = PB_BUDGET_REL_NOMINATED_PERSON;
+			nominated = 1;
+		} else if (pb_budget_relationship_parse(rel, strlen(rel),
+		    &f->recipient_relationship) != PB_OK) {
+			f->recipient_is_contact = 0;
+		}
+		f->recipient_has_parental_responsibility = col_bool(res, 0, 1);
+		f->recipient_nominated_in_writing = nominated;
+		f->recipient_able_to_manage = !col_bool(res, 0, 3);   /* PAY-2 */
+		f->recipient_excluded = col_bool(res, 0, 4);          /* PAY-4 */
+	}
+	PQclear(res);
+	return PB_OK;
+}
+
+enum pb_err pb_budget_store_request_lock(struct pb_db *db, const char *la,
+    const char *request_id, char child_id[37], char status[32])
+{
+	PGresult *res = NULL;
+	const char *pp[] = { la, request_id };
+	enum pb_err err = one_row(db,
+	    "SELECT child_id, status FROM budget_requests WHERE la = $1 AND id = $2 FOR UPDATE",
+	    2, pp, &res);
+	if (err)
+		return err;
+	copy(child_id, 37, PQgetvalue(res, 0, 0));
+	copy(status, 32, PQgetvalue(res, 0, 1));
+	PQclear(res);
+	return PB_OK;
+}
+
+enum pb_err pb_budget_store_request_approve(struct pb_db *db, const char *la,
+    const char *request_id, const char *budget_id, char **json)
+{
+	const char *pp[] = { la, request_id, budget_id };
+	return pb_db_one_json(db,
+	    "UPDATE budget_requests AS r SET status = 'approved', budget_id = $3,"
+	    " version = version + 1, updated_at = now()"
+	    " WHERE la = $1 AND id = $2 AND status = 'eligible' RETURNING pb_json(r)::text",
+	    3, pp, json, NULL);
+}
+
+enum pb_err pb_budget_store_insert(struct pb_db *db, const struct pb_actor *actor,
+    const char *id, const char *child_id, const char *plan_id,
+    const char *request_id, int32_t period_start, int32_t period_end,
+    enum pb_budget_arrangement arrangement)
+{
+	char ps[11], pe[11];
+
+	pb_date_format(period_start, ps);
+	pb_date_format(period_end, pe);
+	const char *pp[] = { actor->la, id, child_id, plan_id, request_id,
+	    pb_budget_arrangement_str(arrangement), ps, pe, actor->sub };
+	return pb_db_query(db,
+	    "INSERT INTO budgets (la, id, child_id, plan_id, request_id, status, arrangement,"
+	    " period_start, period_end, created_by)"
+	    " VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7, $8, $9)", 9, pp, NULL);
+}
+
+/* The outcomes as a PostgreSQL text[] literal (quoted, escaped); NULL when
+ * there is no agreement.  Caller frees. */
+static char *outcomes_literal(const struct pb_budget_agreement_in *a)
+{
+	struct pb_buf b;
+
+	if (!a->present)
+		return NULL;
+	pb_buf_init(&b, 64 * 1024);
+	pb_buf_add(&b, "{", 1);
+	for (size_t i = 0; i < a->noutcomes; i++) {
+		if (i > 0)
+			pb_buf_add(&b, ",", 1);
+		pb_buf_add(&b, "\"", 1);
+		for (const char *s = a->outcomes[i]; *s; s++) {
+			if (*s == '"' || *s == '\\')
+				pb_buf_add(&b, "\\", 1);
+			pb_buf_add(&b, s, 1);
+		}
+		pb_buf_add(&b, "\"", 1);
+	}
+	pb_buf_add(&b, "}", 1);
+	return pb_buf_take(&b, NULL);
+}
+
+enum pb_err pb_budget_store_insert_element(struct pb_db *db, const char *la,
+    const char *budget_id, int position, const struct pb_budget_element_in *e,
+    char id[37])
+{
+	char pos[16], alloc[24], so[11], ht[11];
+	const struct pb_budget_agreement_in *a = &e->agreement;
+
+	pb_uuid_new(id);
+	snprintf(pos, sizeof(pos), "%d", position);
+	snprintf(alloc, sizeof(alloc), "%lld", (long long)e->allocated_pence);
+	char *outcomes = outcomes_literal(a);
+	const char *pp[] = { la, id, budget_id, pos, pb_budget_stream_str(e->stream),
+	    e->service_type, pb_budget_arrangement_str(e->arrangement), alloc,
+	    e->recipient_person_id, e->payee_id, a->present ? a->agreed_provision : NULL,
+	    outcomes, a->present && a->has_signed_on ? opt_date(a->signed_on, so) : NULL,
+	    a->present ? (a->has_school_premises && a->school_premises ? "true" : "false") : NULL,
+	    a->present && a->has_head_teacher_agreed_on ?
+	    opt_date(a->head_teacher_agreed_on, ht) : NULL };
+	enum pb_err err = pb_db_query(db,
+	    "INSERT INTO budget_elements (la, id, budget_id, position, child_id, period_start,"
+	    " period_end, budget_status, stream, service_type, arrangement, allocated_pence,"
+	    " recipient_person_id, payee_id, agreed_provision, outcomes, signed_on,"
+	    " school_premises, head_teacher_agreed_on)"
+	    " SELECT $1, $2, b.id, $4, b.child_id, b.period_start, b.period_end, b.status,"
+	    " $5, $6, $7, $8, $9, $10, $11, $12::text[], $13, $14, $15"
+	    " FROM budgets b WHERE b.la = $1 AND b.id = $3", 15, pp, NULL);
+	free(outcomes);
+	return err;
+}
+
+enum pb_err pb_budget_store_delete_elements(struct pb_db *db, const char *la,
+    const char *budget_id)
+{
+	const char *pp[] = { la, budget_id };
+	enum pb_err err = pb_db_query(db,
+	    "DELETE FROM budget_element_exceptions WHERE la = $1 AND budget_id = $2",
+	    2, pp, NULL);
+	if (err == PB_OK)
+		err = pb_db_query(db,
+		    "DELETE FROM budget_elements WHERE la = $1 AND budget_id = $2", 2, pp, NULL);
+	return err;
+}
+
+enum pb_err pb_budget_store_update(struct pb_db *db, const char *la,
+    const char *id, int32_t period_start, int32_t period_end,
+    enum pb_budget_arrangement arrangement)
+{
+	char ps[11], pe[11];
+
+	pb_date_format(period_start, ps);
+	pb_date_format(period_end, pe);
+	const char *pp[] = { la, id, ps, pe, pb_budget_arrangement_str(arrangement) };
+	return pb_db_query(db,
+	    "UPDATE budgets SET period_start = $3, period_end = $4, arrangement = $5,"
+	    " version = version + 1, updated_at = now() WHERE la = $1 AND id = $2",
+	    5, pp, NULL);
+}
+
+enum pb_err pb_budget_store_set_status(struct pb_db *db, const struct pb_actor *actor,
+    const char *id, enum pb_budget_status status)
+{
+	const char *pp[] = { actor->la, id, pb_budget_status_str(status), actor->sub };
+	return pb_db_query(db,
+	    "UPDATE budgets SET status = $3,"
+	    " approved_by = CASE WHEN status = 'draft' AND $3 = 'approved' THEN $4 ELSE approved_by END,"
+	    " approved_at = CASE WHEN status = 'draft' AND $3 = 'approved' THEN now() ELSE approved_at END,"
+	    " version = version + 1, updated_at = now() WHERE la = $1 AND id = $2",
+	    4, pp, NULL);
+}
+
+enum pb_err pb_budget_store_touch(struct pb_db *db, const char *la, const char *id)
+{
+	const char *pp[] = { la, id };
+	return pb_db_query(db,
+	    "UPDATE budgets SET version = version + 1, updated_at = now()"
+	    " WHERE la = $1 AND id = $2", 2, pp, NULL);
+}
+
+enum pb_err pb_budget_store_history(struct pb_db *db, const struct pb_actor *actor,
+    const char *id, enum pb_budget_status status, const char *reason)
+{
+	const char *pp[] = { actor->la, id, pb_budget_status_str(status), reason, actor->sub };
+	return pb_db_query(db,
+	    "INSERT INTO budget_status_history (la, budget_id, seq, status, reason, changed_by)"
+	    " SELECT $1, $2, coalesce(max(seq), 0) + 1, $3, $4, $5"
+	    " FROM budget_status_history WHERE la = $1 AND budget_id = $2", 5, pp, NULL);
+}
+
+enum pb_err pb_budget_store_lock(struct pb_db *db, const char *la,
+    const char *id, struct pb_budget_row *out)
+{
+	PGresult *res = NULL;
+	const char *pp[] = { la, id };
+	enum pb_err err = one_row(db,
+	    "SELECT id, child_id, plan_id, status, period_start, period_end, created_by, version"
+	    " FROM budgets WHERE la = $1 AND id = $2 FOR UPDATE", 2, pp, &res);
+	if (err)
+		return err;
+	copy(out->id, sizeof(out->id), PQgetvalue(res, 0, 0));
+	copy(out->child_id, sizeof(out->child_id), PQgetvalue(res, 0, 1));
+	copy(out->plan_id, sizeof(out->plan_id), PQgetvalue(res, 0, 2));
+	const char *st = PQgetvalue(res, 0, 3);
+	if (pb_budget_status_parse(st, strlen(st), &out->status) != PB_OK)
+		err = PB_EINTERNAL;
+	out->period_start = col_date(res, 0, 4);
+	out->period_end = col_date(res, 0, 5);
+	copy(out->created_by, sizeof(out->created_by), PQgetvalue(res, 0, 6));
+	out->version = col_int(res, 0, 7);
+	PQclear(res);
+	return err;
+}
+
+enum pb_err pb_budget_store_elements(struct pb_db *db, const char *la,
+    const char *budget_id, struct pb_budget_element_row *rows, size_t cap,
+    size_t *n)
+{
+	PGresult *res = NULL;
+	const char *pp[] = { la, budget_id };
+	enum pb_err err = pb_db_query(db,
+	    "SELECT id, position, arrangement, recipient_person_id, payee_id,"
+	    " agreed_provision IS NOT NULL, agreed_provision, school_premises, signed_on,"
+	    " head_teacher_agreed_on FROM budget_elements"
+	    " WHERE la = $1 AND budget_id = $2 ORDER BY position", 2, pp, &res);
+	if (err)
+		return err;
+	*n = 0;
+	for (int i = 0; i < PQntuples(res) && *n < cap; i++) {
+		struct pb_budget_element_row *r = &rows[(*n)++];
+		memset(r, 0, sizeof(*r));
+		copy(r->id, sizeof(r->id), PQgetvalue(res, i, 0));
+		r->position = col_int(res, i, 1);
+		const char *arr = PQgetvalue(res, i, 2);
+		if (pb_budget_arrangement_parse(arr, strlen(arr), &r->arrangement) != PB_OK)
+			err = PB_EINTERNAL;
+		copy(r->recipient_person_id, sizeof(r->recipient_person_id), PQgetvalue(res, i, 3));
+		copy(r->payee_id, sizeof(r->payee_id), PQgetvalue(res, i, 4));
+		r->has_agreement = col_bool(res, i, 5);
+		copy(r->agreed_provision, sizeof(r->agreed_provision), PQgetvalue(res, i, 6));
+		r->school_premises = col_bool(res, i, 7);
+		r->signed_on = col_date(res, i, 8);
+		r->head_teacher_agreed_on = col_date(res, i, 9);
+	}
+	PQclear(res);
+	return err;
+}
+
+enum pb_err pb_budget_store_set_agreement(struct pb_db *db, const char *la,
+    const char *element_id, const struct pb_budget_agreement *a)
+{
+	struct pb_budget_agreement_in in = { 0 };
+	char so[11], ht[11];
+
+	in.present = 1;
+	for (size_t i = 0; a->outcomes != NULL && i < a->noutcomes &&
+	    i < PB_BUDGET_MAX_OUTCOMES; i++)
+		in.outcomes[in.noutcomes++] = a->outcomes[i];
+	char *outcomes = a->outcomes != NULL ? outcomes_literal(&in) : NULL;
+	const char *pp[] = { la, element_id, a->agreed_provision, outcomes,
+	    opt_date(a->signed_on, so), a->school_premises ? "true" : "false",
+	    opt_date(a->head_teacher_agreed_on, ht) };
+	enum pb_err err = pb_db_query(db,
+	    "UPDATE budget_elements SET agreed_provision = $3,"
+	    " outcomes = coalesce($4::text[], outcomes),"
+	    " signed_on = $5, school_premises = $6, head_teacher_agreed_on = $7,"
+	    " updated_at = now() WHERE la = $1 AND id = $2", 7, pp, NULL);
+	free(outcomes);
+	return err;
+}
+
+enum pb_err pb_budget_store_insert_exception(struct pb_db *db,
+    const struct pb_actor *actor, const char *budget_id, const char *element_id,
+    const char *rule, const char *reason, char id[37], char **json)
+{
+	pb_uuid_new(id);
+	const char *pp[] = { actor->la, id, budget_id, element_id, rule, reason, actor->sub };
+	return pb_db_one_json(db,
+	    "INSERT INTO budget_element_exceptions AS x (la, id, budget_id, element_id, rule,"
+	    " reason, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+	    " RETURNING json_build_object('id', x.id, 'budget_id', x.budget_id,"
+	    " 'element_id', x.element_id, 'rule', x.rule, 'reason', x.reason,"
+	    " 'recorded_by', x.recorded_by, 'recorded_at', pb_ts(x.recorded_at))::text",
+	    7, pp, json, NULL);
+}
+
+enum pb_err pb_budget_store_cancel_unexported(struct pb_db *db, const char *la,
+    const char *budget_id, const char *reason, int *count)
+{
+	PGresult *res = NULL;
+	const char *pp[] = { la, budget_id, reason };
+	enum pb_err err = one_row(db,
+	    "SELECT pb_budget_cancel_unexported_payments($1, $2, $3)", 3, pp, &res);
+	if (err)
+		return err;
+	*count = col_int(res, 0, 0);
+	PQclear(res);
+	return PB_OK;
+}
+
+enum pb_err pb_budget_store_json(struct pb_db *db, const char *la,
+    const char *id, char **json, int *version)
+{
+	const char *pp[] = { la, id };
+	return pb_db_one_json(db, "SELECT pb_json(b)::text, b.version FROM budgets b"
+	    " WHERE b.la = $1 AND b.id = $2", 2, pp, json, version);
+}
+
+enum pb_err pb_budget_store_get(struct pb_db *db, const struct pb_scope *scope,
+    const char *id, char **json, int *version)
+{
+	const char *pp[] = { scope->la, id, scope->family_person_id };
+	return pb_db_one_json(db,
+	    "SELECT pb_json(b)::text, b.version FROM budgets b"
+	    " JOIN children c ON c.la = b.la AND c.id = b.child_id"
+	    " WHERE b.la = $1 AND b.id = $2 AND " CHILD_VISIBLE, 3, pp, json, version);
+}
+
+static enum pb_err budget_visible(struct pb_db *db, const struct pb_scope *scope,
+    const char *id)
+{
+	PGresult *res = NULL;
+	const char *pp[] = { scope->la, id, scope->family_person_id };
+	enum pb_err err = one_row(db,
+	    "SELECT 1 FROM budgets b JOIN children c ON c.la = b.la AND c.id = b.child_id"
+	    " WHERE b.la = $1 AND b.id = $2 AND " CHILD_VISIBLE, 3, pp, &res);
+	PQclear(res);
+	return err;
+}
+
+enum pb_err pb_budget_store_list_for_child(struct pb_db *db,
+    const struct pb_scope *scope, const char *child_id, const char *cursor,
+    int limit, char **json)
+{
+	PGresult *res = NULL;
+	char lim[16];
+	const char *pv[] = { scope->la, child_id, scope->family_person_id };
+
+	enum pb_err err = one_row(db, "SELECT 1 FROM children c WHERE c.la = $1 AND c.id = $2"
+	    " AND " CHILD_VISIBLE, 3, pv, &res);
+	PQclear(res);
+	if (err)
+		return err;
+	snprintf(lim, sizeof(lim), "%d", limit + 1);
+	const char *pp[] = { scope->la, child_id, cursor, lim };
+	return pb_db_list_json(db,
+	    "SELECT pb_json(b)::text, b.id FROM budgets b"
+	    " WHERE b.la = $1 AND b.child_id = $2 AND ($3::uuid IS NULL OR b.id > $3)"
+	    " ORDER BY b.id LIMIT $4", 4, pp, limit, json);
+}
+
+enum pb_err pb_budget_store_statement(struct pb_db *db,
+    const struct pb_scope *scope, const char *id, const char *cursor,
+    int limit, char **json)
+{
+	char lim[16];
+
+	enum pb_err err = budget_visible(db, scope, id);
+	if (err)
+		return err;
+	snprintf(lim, sizeof(lim), "%d", limit + 1);
+	const char *pp[] = { scope->la, id, cursor, lim };
+	/* Running balance = allocated + Σ effect so far, where a payment that
+	 * holds money (committed or paid) takes its amount off, a failed or
+	 * cancelled one takes nothing, and a recovery gives its amount back.
+	 * The last line's balance is the budget's remaining_pence. */
+	return pb_db_list_json(db,
+	    "WITH lines AS ("
+	    "  SELECT p.id, p.due_date AS d, 0 AS k, p.created_at AS c, 'payment' AS kind,"
+	    "   p.element_id, p.status, p.amount_pence,"
+	    "   -(pb_payment_committed(p.status, p.amount_pence)"
+	    "     + pb_payment_spent(p.status, p.amount_pence)) AS effect"
+	    "  FROM payments p WHERE p.la = $1 AND p.budget_id = $2"
+	    "  UNION ALL"
+	    "  SELECT r.id, r.recorded_on, 1, r.created_at, 'recovery', r.element_id,"
+	    "   'recovered', r.amount_pence, r.amount_pence"
+	    "  FROM recoveries r WHERE r.la = $1 AND r.budget_id = $2),"
+	    " n AS (SELECT l.*, row_number() OVER w AS rn,"
+	    "   (SELECT coalesce(sum(e.allocated_pence), 0) FROM budget_elements e"
+	    "     WHERE e.la = $1 AND e.budget_id = $2) + sum(l.effect) OVER w AS balance"
+	    "  FROM lines l WINDOW w AS (ORDER BY l.d, l.k, l.c, l.id ROWS UNBOUNDED PRECEDING))"
+	    " SELECT json_build_object('date', n.d, 'kind', n.kind,"
+	    "  'payment_id', CASE WHEN n.kind = 'payment' THEN n.id END,"
+	    "  'recovery_id', CASE WHEN n.kind = 'recovery' THEN n.id END,"
+	    "  'element_id', n.element_id, 'status', n.status, 'amount_pence', n.amount_pence,"
+	    "  'balance_pence', n.balance::bigint)::text, n.id"
+	    " FROM n WHERE n.rn > coalesce((SELECT n2.rn FROM n n2 WHERE n2.id = $3::uuid),"
+	    "  CASE WHEN $3::uuid IS NULL THEN 0 END)"
+	    " ORDER BY n.rn LIMIT $4", 4, pp, limit, json);
+}
+
+enum pb_err pb_budget_store_section_j_data(struct pb_db *db,
+    const struct pb_scope *scope, const char *id, char **json)
+{
+	const char *pp[] = { scope->la, id, scope->family_person_id };
+	return pb_db_one_json(db,
+	    "SELECT json_build_object('budget', pb_json(b), 'child', json_build_object("
+	    " 'id', c.id, 'given_name', c.given_name, 'family_name', c.family_name))::text"
+	    " FROM budgets b JOIN children c ON c.la = b.la AND c.id = b.child_id"
+	    " WHERE b.la = $1 AND b.id = $2 AND " CHILD_VISIBLE, 3, pp, json, NULL);
+}
+
+enum pb_err pb_budget_store_family_view(struct pb_db *db, const char *la,
+    const char *person_id, int32_t today, char **json, char etag[33])
+{
+	PGresult *res = NULL;
+	char td[11];
+
+	pb_date_format(today, td);
+	const char *pp[] = { la, person_id, td };
+	/* One statement: children of the person, their approved/suspended
+	 * budgets, element totals and the next payment, as one document. */
+	enum pb_err err = one_row(db,
+	    "WITH doc AS (SELECT json_build_object('items', coalesce(json_agg(x.item"
+	    "   ORDER BY x.gn, x.cid, x.ps, x.bid), '[]'::json))::text AS j FROM ("
+	    "  SELECT c.given_name AS gn, c.id AS cid, b.period_start AS ps, b.id AS bid,"
+	    "   json_build_object('child', json_build_object('id', c.id, 'given_name', c.given_name),"
+	    "    'budget_id', b.id, 'period_start', b.period_start, 'period_end', b.period_end,"
+	    "    'status', b.status, 'arrangement', b.arrangement,"
+	    "    'allocated_pence', t.a, 'committed_pence', t.c, 'spent_pence', t.s,"
+	    "    'remaining_pence', t.a - t.c - t.s, 'elements', t.elements,"
+	    "    'next_payment', (SELECT json_build_object('due_date', p.due_date,"
+	    "      'amount_pence', p.amount_pence) FROM payments p"
+	    "      WHERE p.la = b.la AND p.budget_id = b.id"
+	    "       AND p.status IN ('pending_approval', 'approved', 'exported')"
+	    "       AND p.due_date >= $3::date"
+	    "      ORDER BY p.due_date, p.created_at, p.id LIMIT 1)) AS item"
+	    "  FROM contacts k JOIN children c ON c.la = k.la AND c.id = k.child_id"
+	    "  JOIN budgets b ON b.la = k.la AND b.child_id = k.child_id"
+	    "   AND b.status IN ('approved', 'suspended')"
+	    "  CROSS JOIN LATERAL (SELECT coalesce(sum(e.allocated_pence), 0)::bigint AS a,"
+	    "    coalesce(sum(e.committed_pence), 0)::bigint AS c,"
+	    "    coalesce(sum(e.spent_pence), 0)::bigint AS s,"
+	    "    coalesce(json_agg(json_build_object('id', e.id, 'stream', e.stream,"
+	    "     'service_type', e.service_type, 'arrangement', e.arrangement,"
+	    "     'allocated_pence', e.allocated_pence, 'committed_pence', e.committed_pence,"
+	    "     'spent_pence', e.spent_pence,"
+	    "     'remaining_pence', e.allocated_pence - e.committed_pence - e.spent_pence)"
+	    "     ORDER BY e.position), '[]'::json) AS elements"
+	    "    FROM budget_elements e WHERE e.la = b.la AND e.budget_id = b.id) t"
+	    "  WHERE k.la = $1 AND k.person_id = $2) x)"
+	    " SELECT j, md5(j) FROM doc", 3, pp, &res);
+	if (err)
+		return err;
+	*json = strdup(PQgetvalue(res, 0, 0));
+	copy(etag, 33, PQgetvalue(res, 0, 1));
+	PQclear(res);
+	if (*json == NULL)
+		abort();
+	return PB_OK;
+}
+
+enum pb_err pb_budget_store_review_rows(struct pb_db *db, const char *la,
+    int (*fn)(const struct pb_budget_review_row *row, void *arg), void *arg)
+{
+	PGresult *res = NULL;
+	const char *pp[] = { la };
+	enum pb_err err = pb_db_query(db,
+	    "SELECT e.id, b.id, b.child_id, c.given_name || ' ' || c.family_name,"
+	    " e.stream, e.service_type,"
+	    " (SELECT min(p.due_date) FROM payments p WHERE p.la = e.la"
+	    "   AND p.element_id = e.id AND p.status IN ('exported', 'paid')),"
+	    " pl.next_review_due"
+	    " FROM budget_elements e JOIN budgets b ON b.la = e.la AND b.id = e.budget_id"
+	    " JOIN plans pl ON pl.la = b.la AND pl.id = b.plan_id"
+	    " JOIN children c ON c.la = b.la AND c.id = b.child_id"
+	    " WHERE e.la = $1 AND e.arrangement = 'direct_payment'"
+	    "  AND b.status IN ('approved', 'suspended') ORDER BY e.id", 1, pp, &res);
+	if (err)
+		return err;
+	for (int i = 0; i < PQntuples(res); i++) {
+		struct pb_budget_review_row r;
+		copy(r.element_id, sizeof(r.element_id), PQgetvalue(res, i, 0));
+		copy(r.budget_id, sizeof(r.budget_id), PQgetvalue(res, i, 1));
+		copy(r.child_id, sizeof(r.child_id), PQgetvalue(res, i, 2));
+		copy(r.child_name, sizeof(r.child_name), PQgetvalue(res, i, 3));
+		copy(r.stream, sizeof(r.stream), PQgetvalue(res, i, 4));
+		copy(r.service_type, sizeof(r.service_type), PQgetvalue(res, i, 5));
+		r.first_payment = col_date(res, i, 6);
+		r.plan_next_review_due = col_date(res, i, 7);
+		if (fn(&r, arg) != 0)
+			break;
+	}
+	PQclear(res);
+	return PB_OK;
+}

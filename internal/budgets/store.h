@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * budgets/store.h — the budgets service's SQL (and nothing else): budgets,
+ * their elements, status history, rule exceptions, and the reads the
+ * rules need (plans, contacts, payees, budget requests).
+ *
+ * Every function names the tenant (la) and filters every statement on it.
+ * Functions never begin or end a transaction: service.c does, and calls
+ * these inside it.  Strings in out-structs are copied into fixed buffers;
+ * *json outputs are malloc'd (caller frees).  PB_ENOTFOUND when the row is
+ * not there for this tenant; other errors come from pb_db_query.
+ * Thread-safety: one struct pb_db per thread (db.h).
+ */
+#ifndef PB_BUDGETS_STORE_H
+#define PB_BUDGETS_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "internal/audit/audit.h"
+#include "internal/budgets/rules.h"
+#include "internal/core/scope.h"
+
+struct pb_db;
+
+#define PB_BUDGET_MAX_ELEMENTS 12
+#define PB_BUDGET_MAX_OUTCOMES 20
+
+/* A direct-payment agreement as sent (create) or patched.  has_* = 0 means
+ * "not given" (patch: unchanged).  Strings are borrowed. */
+struct pb_budget_agreement_in {
+	int present;
+	const char *agreed_provision;
+	int has_outcomes;
+	size_t noutcomes;
+	const char *outcomes[PB_BUDGET_MAX_OUTCOMES];
+	int has_signed_on, has_school_premises, has_head_teacher_agreed_on;
+	int32_t signed_on, head_teacher_agreed_on;
+	int school_premises;
+};
+
+/* One element as sent; ids are canonical UUID text or NULL. */
+struct pb_budget_element_in {
+	enum pb_budget_stream stream;
+	const char *service_type;
+	enum pb_budget_arrangement arrangement;
+	int64_t allocated_pence;
+	const char *recipient_person_id;
+	const char *payee_id;
+	struct pb_budget_agreement_in agreement;
+};
+
+/* A budget row, locked or read, with the fields the service decides on. */
+struct pb_budget_row {
+	char id[37], child_id[37], plan_id[37];
+	enum pb_budget_status status;
+	int32_t period_start, period_end;
+	char created_by[128];
+	int version;
+};
+
+/* An element row, as stored. */
+struct pb_budget_element_row {
+	char id[37];
+	int position;
+	enum pb_budget_arrangement arrangement;
+	char recipient_person_id[37];   /* "" when none */
+	char payee_id[37];              /* "" when none */
+	int has_agreement;
+	char agreed_provision[2001];
+	int school_premises;
+	int32_t signed_on, head_teacher_agreed_on;  /* PB_BUDGET_NO_DATE */
+};
+
+/* The EHC plan facts for BUD-10. */
+struct pb_budget_plan_facts {
+	int ceased;
+	int32_t start;             /* issued_on, else assessment_agreed_on, or NO_DATE */
+	int32_t ceased_on;         /* or PB_BUDGET_NO_DATE */
+};
+
+enum pb_err pb_budget_store_child_exists(struct pb_db *db, const char *la,
+    const char *child_id);
+
+/* The plan when it is this child's; PB_ENOTFOUND otherwise. */
+enum pb_err pb_budget_store_plan(struct pb_db *db, const char *la,
+    const char *child_id, const char *plan_id, struct pb_budget_plan_facts *out);
+
+/* Fill the payee part of f (kind, person, council flag) from payee_id;
+ * person_buf (37 bytes) backs f->payee_person_id. */
+enum pb_err pb_budget_store_payee_facts(struct pb_db *db, const char *la,
+    const char *payee_id, struct pb_budget_element_facts *f, char person_buf[37]);
+
+/* Fill the recipient part of f from the child's contact record of
+ * person_id; recipient_is_contact = 0 when there is none (PB_OK). */
+enum pb_err pb_budget_store_recipient_facts(struct pb_db *db, const char *la,
+    const char *child_id, const char *person_id, struct pb_budget_element_facts *f);
+
+/* Lock a budget request (FOR UPDATE); child_id/status copied out. */
+enum pb_err pb_budget_store_request_lock(struct pb_db *db, const char *la,
+    const char *request_id, char child_id[37], char status[32]);
+
+/* Move an eligible request to approved for budget_id; *json is the
+ * request after (for its audit row). */
+enum pb_err pb_budget_store_request_approve(struct pb_db *db, const char *la,
+    const char *request_id, const char *budget_id, char **json);
+
+enum pb_err pb_budget_store_insert(struct pb_db *db, const struct pb_actor *actor,
+    const char *id, const char *child_id, const char *plan_id,
+    const char *request_id, int32_t period_start, int32_t period_end,
+    enum pb_budget_arrangement arrangement);
+
+/* Insert element `position` of budget (copies child/period/status from the
+ * budget row inside the statement).  id is written. */
+enum pb_err pb_budget_store_insert_element(struct pb_db *db, const char *la,
+    const char *budget_id, int position, const struct pb_budget_element_in *e,
+    char id[37]);
+
+/* Delete a draft's elements (and their exceptions). */
+enum pb_err pb_budget_store_delete_elements(struct pb_db *db, const char *la,
+    const char *budget_id);
+
+/* Update period, arrangement (and bump version) of a budget. */
+enum pb_err pb_budget_store_update(struct pb_db *db, const char *la,
+    const char *id, int32_t period_start, int32_t period_end,
+    enum pb_budget_arrangement arrangement);
+
+/* Set status (approved_by/at when approving), bump version. */
+enum pb_err pb_budget_store_set_status(struct pb_db *db, const struct pb_actor *actor,
+    const char *id, enum pb_budget_status status);
+
+/* Bump version/updated_at (a change to an element or exception). */
+enum pb_err pb_budget_store_touch(struct pb_db *db, const char *la, const char *id);
+
+/* Append to budget_status_history (reason may be NULL). */
+enum pb_err pb_budget_store_history(struct pb_db *db, const struct pb_actor *actor,
+    const char *id, enum pb_budget_status status, const char *reason);
+
+/* Lock the budget row (FOR UPDATE) and read it. */
+enum pb_err pb_budget_store_lock(struct pb_db *db, const char *la,
+    const char *id, struct pb_budget_row *out);
+
+/* All elements of a budget, by position, into rows[0..cap). */
+enum pb_err pb_budget_store_elements(struct pb_db *db, const char *la,
+    const char *budget_id, struct pb_budget_element_row *rows, size_t cap,
+    size_t *n);
+
+/* Write an element's agreement columns from a; a->outcomes NULL keeps
+ * the stored outcomes. */
+enum pb_err pb_budget_store_set_agreement(struct pb_db *db, const char *la,
+    const char *element_id, const struct pb_budget_agreement *a);
+
+/* Record an exception; PB_ECONFLICT when the element already has one for
+ * that rule.  *json is the exception. */
+enum pb_err pb_budget_store_insert_exception(struct pb_db *db,
+    const struct pb_actor *actor, const char *budget_id, const char *element_id,
+    const char *rule, const char *reason, char id[37], char **json);
+
+/* The payments hook on close: cancel pending/approved payments; *count. */
+enum pb_err pb_budget_store_cancel_unexported(struct pb_db *db, const char *la,
+    const char *budget_id, const char *reason, int *count);
+
+/* The budget as JSON (pb_json) for staff, no ownership test. */
+enum pb_err pb_budget_store_json(struct pb_db *db, const char *la,
+    const char *id, char **json, int *version);
+
+/* Reads honouring scope (family: own children only). */
+enum pb_err pb_budget_store_get(struct pb_db *db, const struct pb_scope *scope,
+    const char *id, char **json, int *version);
+enum pb_err pb_budget_store_list_for_child(struct pb_db *db,
+    const struct pb_scope *scope, const char *child_id, const char *cursor,
+    int limit, char **json);
+enum pb_err pb_budget_store_statement(struct pb_db *db,
+    const struct pb_scope *scope, const char *id, const char *cursor,
+    int limit, char **json);
+/* {"budget": pb_json(b), "child": {id, given_name, family_name}}. */
+enum pb_err pb_budget_store_section_j_data(struct pb_db *db,
+    const struct pb_scope *scope, const char *id, char **json);
+
+/* The family view of person_id in one query; etag is md5 hex of *json. */
+enum pb_err pb_budget_store_family_view(struct pb_db *db, const char *la,
+    const char *person_id, int32_t today, char **json, char etag[33]);
+
+/* One row per direct-payment element of an approved or suspended budget. */
+struct pb_budget_review_row {
+	char element_id[37], budget_id[37], child_id[37];
+	char child_name[202];
+	char stream[16], service_type[65];
+	int32_t first_payment;          /* PB_BUDGET_NO_DATE when none */
+	int32_t plan_next_review_due;   /* PB_BUDGET_NO_DATE when none */
+};
+
+/* Calls fn for each row (ordered by element id); stops on fn's non-zero. */
+enum pb_err pb_budget_store_review_rows(struct pb_db *db, const char *la,
+    int (*fn)(const struct pb_budget_review_row *row, void *arg), void *arg);
+
+#endif

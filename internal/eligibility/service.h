@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * service.h — the eligibility service's transactions: load the facts, run
+ * the pure rules (rules.h), store the result, write the audit row and
+ * event; all in one transaction, committed or rolled back as a whole.
+ *
+ * Inputs are already shape-checked by api/ (enums, lengths, dates, element
+ * count and uniqueness); the service checks what needs the database
+ * (existence, ownership, state).  Ownership: scope->family_person_id set
+ * means a family caller, who sees only children it is a contact of;
+ * another la's or family's ids answer PB_ENOTFOUND.  Field-level refusals
+ * and transition details go into the caller's struct pb_problem.  On PB_OK,
+ * *json is the resource as JSON text (malloc'd, caller frees) and
+ * *version its ETag counter where there is one; on error *json is NULL.
+ * Thread-safety: as store.h (one struct pb_db per thread).
+ */
+#ifndef PB_ELIGIBILITY_SERVICE_H
+#define PB_ELIGIBILITY_SERVICE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "internal/audit/audit.h"
+#include "internal/core/problem.h"
+#include "internal/core/scope.h"
+#include "internal/eligibility/rules.h"
+#include "internal/eligibility/store.h"
+
+struct pb_db;
+
+/* A check or request as asked for.  elements[i].service_type points into
+ * the caller's memory and need only live during the call. */
+struct pb_elig_check_in {
+	const char *child_id;
+	const char *requester_person_id;
+	int has_as_of;          /* 0: today */
+	int32_t as_of;
+	size_t nelements;       /* 1..PB_ELIG_MAX_ELEMENTS */
+	struct pb_elig_element elements[PB_ELIG_MAX_ELEMENTS];
+};
+
+/* POST /v1/eligibility/checks.  Errors: PB_ENOTFOUND (child not visible),
+ * PB_EINVAL (requester not a person of the la; as_of before the child's
+ * birth — field in p), PB_EFORBIDDEN (a family asking as someone else). */
+enum pb_err pb_elig_check_create(struct pb_db *db, const struct pb_scope *scope,
+    const struct pb_actor *actor, const struct pb_elig_check_in *in,
+    int32_t today, struct pb_problem *p, char id[37], char **json);
+
+/* GET /v1/eligibility/checks/{id}. */
+enum pb_err pb_elig_check_get(struct pb_db *db, const struct pb_scope *scope,
+    const char *id, char **json);
+
+/* POST /v1/budget-requests: runs and stores a check as of today, then
+ * stores the request in the status the outcome gives (eligible |
+ * ineligible | panel_referral), with audit rows and the events
+ * eligibility_check.created and budget_request.created.  notes may be
+ * NULL.  Errors as pb_elig_check_create. */
+enum pb_err pb_elig_request_create(struct pb_db *db, const struct pb_scope *scope,
+    const struct pb_actor *actor, const struct pb_elig_check_in *in,
+    const char *notes, int32_t today, struct pb_problem *p, char id[37],
+    char **json, int *version);
+
+/* GET /v1/budget-requests/{id}. */
+enum pb_err pb_elig_request_get(struct pb_db *db, const struct pb_scope *scope,
+    const char *id, char **json, int *version);
+
+/* A lifecycle action on a request (decision, review, withdrawal; not
+ * BUDGET_LINKED, see below).  The caller has checked the role; the
+ * service checks ownership and the move (pb_elig_request_next: an illegal
+ * one is PB_ETRANSITION with a detail in p).  if_match: -1 for none, else
+ * a different current version is PB_EPRECONDITION.  reason may be NULL
+ * only for a withdrawal.  Writes the audit row and the event
+ * budget_request.decided | review_requested | withdrawn. */
+enum pb_err pb_elig_request_act(struct pb_db *db, const struct pb_scope *scope,
+    const struct pb_actor *actor, const char *id,
+    enum pb_elig_request_action action, const char *reason, int if_match,
+    struct pb_problem *p, char **json, int *version);
+
+/* For the budgets service, INSIDE ITS OWN TRANSACTION (this function
+ * neither begins nor commits): a budget for child_id is being created from
+ * request_id.  Locks the request; PB_EINVAL (field "request_id" in p) when
+ * it is not a request of that child in actor->la; PB_ERULE (rule ELIG-6,
+ * detail in p) when its status cannot fund a budget
+ * (pb_elig_request_fundable).  An eligible request moves to approved with
+ * budget_id recorded, an audit row and the event budget_request.approved;
+ * an approved or overturned one is left as it is. */
+enum pb_err pb_elig_request_link_budget(struct pb_db *db,
+    const struct pb_actor *actor, const char *request_id, const char *child_id,
+    const char *budget_id, struct pb_problem *p);
+
+/* GET /v1/offer: {"items":[…],"next_cursor":null}, the ELIG-7 default
+ * merged with the la's changes, ordered by service_type. */
+enum pb_err pb_elig_offer_list(struct pb_db *db, const char *la, char **json);
+
+/* PUT /v1/offer/{service_type}: set the la's row (service_type, stream,
+ * offered, direct_payment_allowed from *in; the other fields ignored).
+ * if_match as above (a default row's version is 0).  PB_ECONFLICT when
+ * the la already has PB_ELIG_OFFER_MAX rows.  Audit offer.updated with
+ * before/after, event offer.updated. */
+enum pb_err pb_elig_offer_put(struct pb_db *db, const struct pb_actor *actor,
+    const struct pb_elig_offer_row *in, int if_match, struct pb_problem *p,
+    char **json, int *version);
+
+#endif
