@@ -10,7 +10,9 @@ bin=$2
 here=$(cd "$(dirname "$0")/.." && pwd)
 passed=0
 failed=0
-log="$build/test-logs"
+# logs of this run; moved to $build/test-logs at the end (runs may overlap)
+log="$build/test-logs.$$"
+rm -rf "$log"
 mkdir -p "$log"
 
 add_counts() { # "P F"
@@ -65,5 +67,7 @@ for suite in "$here"/tests/integration/test_*.py "$here"/tests/api/test_*.py; do
 	add_counts "$p" "$f"
 done
 
+rm -rf "$build/test-logs"
+mv "$log" "$build/test-logs"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -57,6 +57,12 @@ struct pb_principal {
 enum pb_err pb_auth_verify(const struct pb_config *cfg, const char *token,
     size_t len, int64_t now, struct pb_principal *out, const char **why);
 
+/* pb_auth_verify through a per-thread cache of verified tokens keyed by
+ * the token's SHA-256: a token seen before on this thread and not yet
+ * expired is accepted without verifying again.  Same contract otherwise. */
+enum pb_err pb_auth_verify_cached(const struct pb_config *cfg, const char *token,
+    size_t len, int64_t now, struct pb_principal *out, const char **why);
+
 /* Role name → bit (0 for an unknown name); bit → name (NULL if unknown). */
 unsigned pb_role_from_name(const char *name);
 const char *pb_role_name(unsigned role);

@@ -294,7 +294,7 @@ static int authenticate(struct server *srv, struct pb_req *req, struct pb_resp *
 		const char *tok = h + 7;
 		while (*tok == ' ')
 			tok++;
-		if (pb_auth_verify(srv->cfg, tok, strlen(tok), (int64_t)time(NULL),
+		if (pb_auth_verify_cached(srv->cfg, tok, strlen(tok), (int64_t)time(NULL),
 		    &req->principal, &why) == PB_OK) {
 			req->authenticated = 1;
 			return 0;

@@ -222,6 +222,25 @@ static void test_mint_roundtrip(void **state)
 	free(tok);
 }
 
+static void test_cache_hit_and_expiry(void **state)
+{
+	struct pb_principal p;
+	const char *why = NULL;
+	(void)state;
+	char *tok = sign("{" BASE ",\"exp\":1800000600,\"roles\":[\"finance\"]}", JWT_ALG_HS256, SECRET);
+	assert_int_equal(pb_auth_verify_cached(&cfg, tok, strlen(tok), NOW, &p, &why), PB_OK);
+	assert_int_equal(p.roles, PB_ROLE_FINANCE);
+	memset(&p, 0, sizeof(p));
+	assert_int_equal(pb_auth_verify_cached(&cfg, tok, strlen(tok), NOW + 1, &p, &why), PB_OK);
+	assert_string_equal(p.sub, "u1");                      /* from the cache */
+	/* past exp + leeway the cached entry is refused too */
+	assert_int_equal(pb_auth_verify_cached(&cfg, tok, strlen(tok), 1800000660, &p, &why), PB_EINVAL);
+	/* a token differing in one byte is verified afresh (and refused) */
+	tok[strlen(tok) - 2] ^= 1;
+	assert_int_equal(pb_auth_verify_cached(&cfg, tok, strlen(tok), NOW, &p, &why), PB_EINVAL);
+	free(tok);
+}
+
 static void test_role_names(void **state)
 {
 	(void)state;
@@ -246,6 +265,7 @@ int main(void)
 		cmocka_unit_test(test_configured_algorithm_only),
 		cmocka_unit_test(test_size_limits),
 		cmocka_unit_test(test_mint_roundtrip),
+		cmocka_unit_test(test_cache_hit_and_expiry),
 		cmocka_unit_test(test_role_names),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
