@@ -100,24 +100,6 @@ static int hexval(char c)
 	return -1;
 }
 
-static int parse_bank_key(struct pb_config *cfg, char *errbuf, size_t errlen)
-{
-	const char *s = getenv("PB_BANK_KEY");
-
-	if (s == NULL || *s == '\0')
-		return 0;
-	if (strlen(s) != 64)
-		return fail(errbuf, errlen, "PB_BANK_KEY must be 64 hex digits (32 bytes)");
-	for (int i = 0; i < 32; i++) {
-		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return fail(errbuf, errlen, "PB_BANK_KEY must be 64 hex digits (32 bytes)");
-		cfg->bank_key[i] = (unsigned char)(hi * 16 + lo);
-	}
-	cfg->has_bank_key = 1;
-	return 0;
-}
-
 static int read_file(const char *path, unsigned char **out, size_t *outlen)
 {
 	FILE *f = fopen(path, "rb");
@@ -135,6 +117,73 @@ static int read_file(const char *path, unsigned char **out, size_t *outlen)
 	*outlen = n;
 	return 0;
 }
+
+/* A secret from NAME or from the file named by NAME_FILE (Kubernetes and
+ * compose secrets), never both.  One trailing newline of a file is
+ * dropped.  *out is malloc'd (caller frees) or NULL when neither is set. */
+static int secret_env(const char *name, char **out, char *errbuf, size_t errlen)
+{
+	char file_var[64];
+	unsigned char *buf = NULL;
+	size_t n = 0;
+
+	*out = NULL;
+	snprintf(file_var, sizeof(file_var), "%s_FILE", name);
+	const char *direct = getenv(name), *path = getenv(file_var);
+	if (direct != NULL && *direct == '\0')
+		direct = NULL;
+	if (path != NULL && *path == '\0')
+		path = NULL;
+	if (direct != NULL && path != NULL)
+		return fail(errbuf, errlen, "set %s or %s, not both", name, file_var);
+	if (direct != NULL) {
+		*out = strdup(direct);
+		return *out ? 0 : fail(errbuf, errlen, "out of memory");
+	}
+	if (path == NULL)
+		return 0;
+	if (read_file(path, &buf, &n) != 0)
+		return fail(errbuf, errlen, "%s: cannot read a secret from %.200s", file_var, path);
+	if (n > 0 && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	if (n > 0 && buf[n - 1] == '\r')
+		buf[--n] = '\0';
+	if (memchr(buf, '\0', n) != NULL) {
+		free(buf);
+		return fail(errbuf, errlen, "%s: the secret holds a NUL byte", file_var);
+	}
+	*out = (char *)buf;
+	return 0;
+}
+
+static int parse_bank_hex(struct pb_config *cfg, const char *s, char *errbuf, size_t errlen)
+{
+	if (strlen(s) != 64)
+		return fail(errbuf, errlen, "PB_BANK_KEY must be 64 hex digits (32 bytes)");
+	for (int i = 0; i < 32; i++) {
+		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return fail(errbuf, errlen, "PB_BANK_KEY must be 64 hex digits (32 bytes)");
+		cfg->bank_key[i] = (unsigned char)(hi * 16 + lo);
+	}
+	cfg->has_bank_key = 1;
+	return 0;
+}
+
+static int parse_bank_key(struct pb_config *cfg, char *errbuf, size_t errlen)
+{
+	char *s = NULL;
+	int rc = secret_env("PB_BANK_KEY", &s, errbuf, errlen);
+
+	if (rc == 0 && s != NULL)
+		rc = parse_bank_hex(cfg, s, errbuf, errlen);
+	if (s != NULL) {
+		memset(s, 0, strlen(s));
+		free(s);
+	}
+	return rc;
+}
+
 
 static int parse_jwt(struct pb_config *cfg, unsigned needs, char *errbuf,
     size_t errlen)
@@ -157,15 +206,15 @@ static int parse_jwt(struct pb_config *cfg, unsigned needs, char *errbuf,
 	if (!(needs & PB_NEED_JWT))
 		return 0;
 	if (cfg->jwt_alg == PB_JWT_HS256) {
-		const char *sec = getenv("PB_JWT_SECRET");
-		if (sec == NULL || *sec == '\0')
-			return fail(errbuf, errlen, "PB_JWT_SECRET is required (at least 32 bytes) when PB_JWT_ALG is HS256");
-		if (strlen(sec) < 32)
-			return fail(errbuf, errlen, "PB_JWT_SECRET is too short: it must be at least 32 bytes");
+		char *sec = NULL;
+		if (secret_env("PB_JWT_SECRET", &sec, errbuf, errlen) != 0)
+			return -1;
+		if (sec == NULL)
+			return fail(errbuf, errlen, "PB_JWT_SECRET (or PB_JWT_SECRET_FILE) is required (at least 32 bytes) when PB_JWT_ALG is HS256");
 		cfg->jwt_key_len = strlen(sec);
-		cfg->jwt_key = (unsigned char *)strdup(sec);
-		if (cfg->jwt_key == NULL)
-			return fail(errbuf, errlen, "out of memory");
+		cfg->jwt_key = (unsigned char *)sec;
+		if (cfg->jwt_key_len < 32)
+			return fail(errbuf, errlen, "PB_JWT_SECRET is too short: it must be at least 32 bytes");
 		return 0;
 	}
 	const char *path = getenv("PB_JWT_PUBLIC_KEY_FILE");
@@ -240,6 +289,8 @@ int pb_config_load(struct pb_config *cfg, unsigned needs, char *errbuf,
 	    env_int("PB_MAX_CONNECTIONS", 4096, 1, 1000000, &cfg->max_connections, errbuf, errlen) ||
 	    env_int("PB_HTTP_TIMEOUT", 30, 1, 3600, &cfg->http_timeout_s, errbuf, errlen) ||
 	    env_int("PB_DB_TIMEOUT_MS", 5000, 100, 600000, &cfg->db_timeout_ms, errbuf, errlen) ||
+	    env_int("PB_RATE_LIMIT_RPS", 50, 0, 1000000, &cfg->rate_limit_rps, errbuf, errlen) ||
+	    env_int("PB_RATE_LIMIT_BURST", 100, 1, 1000000, &cfg->rate_limit_burst, errbuf, errlen) ||
 	    parse_jwt(cfg, needs, errbuf, errlen) ||
 	    parse_bank_key(cfg, errbuf, errlen) ||
 	    parse_services(cfg, errbuf, errlen) ||

@@ -38,6 +38,7 @@
 #include <netdb.h>
 
 #include "internal/core/uuid.h"
+#include "internal/http/ratelimit.h"
 #include "internal/db/db.h"
 #include "internal/log/log.h"
 #include "internal/metrics/metrics.h"
@@ -66,6 +67,7 @@ struct server {
 	int nworkers;
 	struct worker *workers;
 	atomic_int live;            /* connections that sent a request, all loops */
+	struct pb_ratelimit *limiter;
 };
 
 /* Server-private part of a request (pb_req.native). */
@@ -307,6 +309,23 @@ static int authenticate(struct server *srv, struct pb_req *req, struct pb_resp *
 	return -1;
 }
 
+/* Per-caller (la/sub) token bucket; 1 when the request was refused. */
+static int rate_limited(struct server *srv, struct pb_req *req, struct pb_resp *resp,
+    const struct timespec *now)
+{
+	char key[160], retry[16];
+	int after = 1;
+
+	snprintf(key, sizeof(key), "%s/%s", req->principal.la, req->principal.sub);
+	if (pb_ratelimit_take(srv->limiter, key,
+	    (double)now->tv_sec + (double)now->tv_nsec / 1e9, &after))
+		return 0;
+	problem(resp, PB_ERATE, "Too many requests from this caller; slow down.");
+	snprintf(retry, sizeof(retry), "%d", after);
+	pb_resp_header(resp, "Retry-After", retry);
+	return 1;
+}
+
 /* Copy the body into a NUL-terminated buffer; 0 on success. */
 static int read_body(struct evhttp_request *ev, struct pb_req *req,
     struct pb_resp *resp, char **owned)
@@ -441,7 +460,8 @@ static void on_request(struct evhttp_request *ev, void *arg)
 		problem(&resp, PB_EMEDIA, "Request bodies must be sent as application/json.");
 		goto done;
 	}
-	if (!(r->flags & PB_ROUTE_PUBLIC) && authenticate(srv, &req, &resp) != 0)
+	if (!(r->flags & PB_ROUTE_PUBLIC) &&
+	    (authenticate(srv, &req, &resp) != 0 || rate_limited(srv, &req, &resp, &t0)))
 		goto done;
 
 	r->handler(&req, &resp);
@@ -569,6 +589,7 @@ int pb_http_serve(const struct pb_config *cfg, struct pb_db_pool *pool,
 	signal(SIGPIPE, SIG_IGN);
 	evthread_use_pthreads();
 	srv.workers = calloc((size_t)srv.nworkers, sizeof(*srv.workers));
+	srv.limiter = pb_ratelimit_new(cfg->rate_limit_rps, cfg->rate_limit_burst, 65536);
 	struct event_base *main_base = event_base_new();
 	if (srv.workers == NULL || main_base == NULL)
 		goto out;
@@ -605,6 +626,7 @@ out:
 	for (int i = 0; srv.workers && i < srv.nworkers; i++)
 		worker_free(&srv.workers[i]);
 	free(srv.workers);
+	pb_ratelimit_free(srv.limiter);
 	if (main_base)
 		event_base_free(main_base);
 	return rc;

@@ -127,7 +127,8 @@ class Daemon:
         e = dict(os.environ)
         e.update({"DATABASE_URL": db_url, "PB_JWT_SECRET": SECRET,
                   "PB_LISTEN": "127.0.0.1:%d" % self.port, "PB_THREADS": "2",
-                  "PB_DB_POOL": "4", "PB_LOG_LEVEL": "warn"})
+                  "PB_DB_POOL": "4", "PB_LOG_LEVEL": "warn",
+                  "PB_RATE_LIMIT_RPS": "0"})
         e.update(env or {})
         self.log_path = "/tmp/pbd-test-%d.log" % self.port
         self.log = open(self.log_path, "w")

@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -133,6 +135,46 @@ static void test_config_values(void **state)
 	clear_env();
 }
 
+static void test_config_secret_files(void **state)
+{
+	struct pb_config c;
+	char err[256];
+	char path[] = "/tmp/pb-test-secret-XXXXXX";
+
+	(void)state;
+	clear_env();
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "0123456789abcdef0123456789abcdef-file\n", 38), 38);
+	close(fd);
+	setenv("PB_JWT_SECRET_FILE", path, 1);
+	assert_int_equal(pb_config_load(&c, PB_NEED_JWT, err, sizeof(err)), 0);
+	assert_int_equal(c.jwt_key_len, 37);                        /* newline dropped */
+	assert_memory_equal(c.jwt_key, "0123456789abcdef0123456789abcdef-file", 37);
+	pb_config_free(&c);
+	setenv("PB_JWT_SECRET", "0123456789abcdef0123456789abcdef", 1);
+	assert_int_equal(load(PB_NEED_JWT, err), -1);               /* both: ambiguous */
+	assert_non_null(strstr(err, "not both"));
+	unsetenv("PB_JWT_SECRET");
+	setenv("PB_JWT_SECRET_FILE", "/nonexistent/secret", 1);
+	assert_int_equal(load(PB_NEED_JWT, err), -1);
+	assert_non_null(strstr(err, "PB_JWT_SECRET_FILE"));
+	clear_env();
+	unsetenv("PB_JWT_SECRET_FILE");
+	setenv("PB_JWT_SECRET", "0123456789abcdef0123456789abcdef", 1);
+	fd = open(path, O_WRONLY | O_TRUNC);
+	assert_int_equal(write(fd, "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n", 65), 65);
+	close(fd);
+	setenv("PB_BANK_KEY_FILE", path, 1);
+	assert_int_equal(pb_config_load(&c, PB_NEED_JWT, err, sizeof(err)), 0);
+	assert_true(c.has_bank_key);
+	assert_int_equal(c.bank_key[31], 0x1f);
+	pb_config_free(&c);
+	unsetenv("PB_BANK_KEY_FILE");
+	unlink(path);
+	clear_env();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -140,6 +182,7 @@ int main(void)
 		cmocka_unit_test(test_config_defaults),
 		cmocka_unit_test(test_config_rejections),
 		cmocka_unit_test(test_config_values),
+		cmocka_unit_test(test_config_secret_files),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
