@@ -262,20 +262,7 @@ done:
 
 void api_budgets_get(struct pb_req *req, struct pb_resp *resp)
 {
-	struct pb_scope scope;
-	struct pb_db *db;
-	char id[37], *json = NULL;
-	int version;
-
-	if (api_allow(req, resp, API_READERS) || api_id(req, resp, "id", id) ||
-	    api_db(req, resp, &db))
-		return;
-	api_scope(req, &scope);
-	enum pb_err err = pb_budget_store_get(db, &scope, id, &json, &version);
-	if (err)
-		api_fail(resp, err, NULL);
-	else
-		api_json_text(resp, 200, json, version, NULL);
+	api_get_by_id(req, resp, API_READERS, "id", pb_budget_store_get);
 }
 
 void api_budgets_patch(struct pb_req *req, struct pb_resp *resp)
@@ -440,40 +427,12 @@ void api_budgets_exception_create(struct pb_req *req, struct pb_resp *resp)
 
 void api_budgets_statement(struct pb_req *req, struct pb_resp *resp)
 {
-	struct pb_scope scope;
-	struct pb_db *db;
-	char id[37], cbuf[37], *json = NULL;
-	const char *cursor;
-	int limit;
-
-	if (api_allow(req, resp, API_READERS) || api_id(req, resp, "id", id) ||
-	    api_page(req, resp, &limit, cbuf, &cursor) || api_db(req, resp, &db))
-		return;
-	api_scope(req, &scope);
-	enum pb_err err = pb_budget_store_statement(db, &scope, id, cursor, limit, &json);
-	if (err)
-		api_fail(resp, err, NULL);
-	else
-		api_json_text(resp, 200, json, 0, NULL);
+	api_list(req, resp, API_READERS, "id", pb_budget_store_statement);
 }
 
 void api_children_budgets(struct pb_req *req, struct pb_resp *resp)
 {
-	struct pb_scope scope;
-	struct pb_db *db;
-	char child[37], cbuf[37], *json = NULL;
-	const char *cursor;
-	int limit;
-
-	if (api_allow(req, resp, API_READERS) || api_id(req, resp, "id", child) ||
-	    api_page(req, resp, &limit, cbuf, &cursor) || api_db(req, resp, &db))
-		return;
-	api_scope(req, &scope);
-	enum pb_err err = pb_budget_store_list_for_child(db, &scope, child, cursor, limit, &json);
-	if (err)
-		api_fail(resp, err, NULL);
-	else
-		api_json_text(resp, 200, json, 0, NULL);
+	api_list(req, resp, API_READERS, "id", pb_budget_store_list_for_child);
 }
 
 /* 1 when Accept asks for text/plain (and not JSON first). */

@@ -174,3 +174,43 @@ void api_json_text(struct pb_resp *resp, int status, char *json, int version,
 	if (location != NULL)
 		pb_resp_header(resp, "Location", location);
 }
+
+void api_get_by_id(struct pb_req *req, struct pb_resp *resp, unsigned roles,
+    const char *param, api_get_fn *get)
+{
+	struct pb_scope scope;
+	struct pb_db *db;
+	char id[37], *json = NULL;
+	int version = 0;
+
+	if (api_allow(req, resp, roles) || api_id(req, resp, param, id) ||
+	    api_db(req, resp, &db))
+		return;
+	api_scope(req, &scope);
+	enum pb_err err = get(db, &scope, id, &json, &version);
+	if (err)
+		api_fail(resp, err, NULL);
+	else
+		api_json_text(resp, 200, json, version, NULL);
+}
+
+void api_list(struct pb_req *req, struct pb_resp *resp, unsigned roles,
+    const char *parent_param, api_list_fn *list)
+{
+	struct pb_scope scope;
+	struct pb_db *db;
+	char parent[37], cbuf[37], *json = NULL;
+	const char *cursor;
+	int limit = API_PAGE_DEFAULT;
+
+	if (api_allow(req, resp, roles) ||
+	    (parent_param != NULL && api_id(req, resp, parent_param, parent)) ||
+	    api_page(req, resp, &limit, cbuf, &cursor) || api_db(req, resp, &db))
+		return;
+	api_scope(req, &scope);
+	enum pb_err err = list(db, &scope, parent_param ? parent : NULL, cursor, limit, &json);
+	if (err)
+		api_fail(resp, err, NULL);
+	else
+		api_json_text(resp, 200, json, 0, NULL);
+}

@@ -48,6 +48,25 @@ int api_page(struct pb_req *req, struct pb_resp *resp, int *limit,
  * -1; anything else → 412. */
 int api_if_match(struct pb_req *req, struct pb_resp *resp, int *version);
 
+/* A store read of one resource by id within a scope (see the stores). */
+typedef enum pb_err api_get_fn(struct pb_db *db, const struct pb_scope *scope,
+    const char *id, char **json, int *version);
+
+/* A store read of one page of resources under a parent id (NULL when the
+ * list has no parent). */
+typedef enum pb_err api_list_fn(struct pb_db *db, const struct pb_scope *scope,
+    const char *parent_id, const char *cursor, int limit, char **json);
+
+/* The whole of a GET-by-id handler: roles, the UUID path parameter
+ * `param`, the scoped read, 200 with ETag, or the error. */
+void api_get_by_id(struct pb_req *req, struct pb_resp *resp, unsigned roles,
+    const char *param, api_get_fn *get);
+
+/* The whole of a list handler: roles, the optional parent UUID path
+ * parameter (NULL for none), limit/cursor, the scoped read, 200. */
+void api_list(struct pb_req *req, struct pb_resp *resp, unsigned roles,
+    const char *parent_param, api_list_fn *list);
+
 /* Render an error: the problem when it holds one, else err alone. */
 void api_fail(struct pb_resp *resp, enum pb_err err, const struct pb_problem *p);
 

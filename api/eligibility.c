@@ -263,19 +263,7 @@ void api_checks_create(struct pb_req *req, struct pb_resp *resp)
 
 void api_checks_get(struct pb_req *req, struct pb_resp *resp)
 {
-	struct pb_scope scope;
-	struct pb_db *db;
-	char id[37], *json = NULL;
-
-	if (api_allow(req, resp, API_READERS) || api_id(req, resp, "id", id) ||
-	    api_db(req, resp, &db))
-		return;
-	api_scope(req, &scope);
-	enum pb_err err = pb_elig_check_get(db, &scope, id, &json);
-	if (err)
-		api_fail(resp, err, NULL);
-	else
-		api_json_text(resp, 200, json, 0, NULL);
+	api_get_by_id(req, resp, API_READERS, "id", pb_elig_check_get);
 }
 
 /* --- budget requests ------------------------------------------------------------ */
@@ -319,20 +307,7 @@ void api_requests_create(struct pb_req *req, struct pb_resp *resp)
 
 void api_requests_get(struct pb_req *req, struct pb_resp *resp)
 {
-	struct pb_scope scope;
-	struct pb_db *db;
-	char id[37], *json = NULL;
-	int version = 0;
-
-	if (api_allow(req, resp, API_READERS) || api_id(req, resp, "id", id) ||
-	    api_db(req, resp, &db))
-		return;
-	api_scope(req, &scope);
-	enum pb_err err = pb_elig_request_get(db, &scope, id, &json, &version);
-	if (err)
-		api_fail(resp, err, NULL);
-	else
-		api_json_text(resp, 200, json, version, NULL);
+	api_get_by_id(req, resp, API_READERS, "id", pb_elig_request_get);
 }
 
 /* The shared tail of every action: body {allowed…} with `reason`

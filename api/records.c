@@ -84,20 +84,7 @@ void api_people_create(struct pb_req *req, struct pb_resp *resp)
 
 void api_people_get(struct pb_req *req, struct pb_resp *resp)
 {
-	struct pb_scope scope;
-	struct pb_db *db;
-	char id[37], *json = NULL;
-	int version;
-
-	if (api_allow(req, resp, API_READERS) || api_id(req, resp, "id", id) ||
-	    api_db(req, resp, &db))
-		return;
-	api_scope(req, &scope);
-	enum pb_err err = pb_rec_person_get(db, &scope, id, &json, &version);
-	if (err)
-		api_fail(resp, err, NULL);
-	else
-		api_json_text(resp, 200, json, version, NULL);
+	api_get_by_id(req, resp, API_READERS, "id", pb_rec_person_get);
 }
 
 /* --- children ------------------------------------------------------------ */
@@ -150,41 +137,22 @@ void api_children_create(struct pb_req *req, struct pb_resp *resp)
 	cJSON_Delete(body);
 }
 
+/* The children list has no parent resource. */
+static enum pb_err list_children(struct pb_db *db, const struct pb_scope *scope,
+    const char *parent_id, const char *cursor, int limit, char **json)
+{
+	(void)parent_id;
+	return pb_rec_child_list(db, scope, cursor, limit, json);
+}
+
 void api_children_list(struct pb_req *req, struct pb_resp *resp)
 {
-	struct pb_scope scope;
-	struct pb_db *db;
-	char cbuf[37], *json = NULL;
-	const char *cursor;
-	int limit = API_PAGE_DEFAULT;
-
-	if (api_allow(req, resp, API_READERS) ||
-	    api_page(req, resp, &limit, cbuf, &cursor) || api_db(req, resp, &db))
-		return;
-	api_scope(req, &scope);
-	enum pb_err err = pb_rec_child_list(db, &scope, cursor, limit, &json);
-	if (err)
-		api_fail(resp, err, NULL);
-	else
-		api_json_text(resp, 200, json, 0, NULL);
+	api_list(req, resp, API_READERS, NULL, list_children);
 }
 
 void api_children_get(struct pb_req *req, struct pb_resp *resp)
 {
-	struct pb_scope scope;
-	struct pb_db *db;
-	char id[37], *json = NULL;
-	int version;
-
-	if (api_allow(req, resp, API_READERS) || api_id(req, resp, "id", id) ||
-	    api_db(req, resp, &db))
-		return;
-	api_scope(req, &scope);
-	enum pb_err err = pb_rec_child_get(db, &scope, id, &json, &version);
-	if (err)
-		api_fail(resp, err, NULL);
-	else
-		api_json_text(resp, 200, json, version, NULL);
+	api_get_by_id(req, resp, API_READERS, "id", pb_rec_child_get);
 }
 
 void api_children_patch(struct pb_req *req, struct pb_resp *resp)
@@ -280,21 +248,7 @@ void api_contacts_get(struct pb_req *req, struct pb_resp *resp)
 
 void api_contacts_list(struct pb_req *req, struct pb_resp *resp)
 {
-	struct pb_scope scope;
-	struct pb_db *db;
-	char child[37], cbuf[37], *json = NULL;
-	const char *cursor;
-	int limit = API_PAGE_DEFAULT;
-
-	if (api_allow(req, resp, API_READERS) || api_id(req, resp, "id", child) ||
-	    api_page(req, resp, &limit, cbuf, &cursor) || api_db(req, resp, &db))
-		return;
-	api_scope(req, &scope);
-	enum pb_err err = pb_rec_contact_list(db, &scope, child, cursor, limit, &json);
-	if (err)
-		api_fail(resp, err, NULL);
-	else
-		api_json_text(resp, 200, json, 0, NULL);
+	api_list(req, resp, API_READERS, "id", pb_rec_contact_list);
 }
 
 /* --- plans --------------------------------------------------------------- */
@@ -358,39 +312,12 @@ void api_plans_create(struct pb_req *req, struct pb_resp *resp)
 
 void api_plans_get(struct pb_req *req, struct pb_resp *resp)
 {
-	struct pb_scope scope;
-	struct pb_db *db;
-	char id[37], *json = NULL;
-	int version;
-
-	if (api_allow(req, resp, API_READERS) || api_id(req, resp, "id", id) ||
-	    api_db(req, resp, &db))
-		return;
-	api_scope(req, &scope);
-	enum pb_err err = pb_rec_plan_get(db, &scope, id, &json, &version);
-	if (err)
-		api_fail(resp, err, NULL);
-	else
-		api_json_text(resp, 200, json, version, NULL);
+	api_get_by_id(req, resp, API_READERS, "id", pb_rec_plan_get);
 }
 
 void api_plans_list(struct pb_req *req, struct pb_resp *resp)
 {
-	struct pb_scope scope;
-	struct pb_db *db;
-	char child[37], cbuf[37], *json = NULL;
-	const char *cursor;
-	int limit = API_PAGE_DEFAULT;
-
-	if (api_allow(req, resp, API_READERS) || api_id(req, resp, "id", child) ||
-	    api_page(req, resp, &limit, cbuf, &cursor) || api_db(req, resp, &db))
-		return;
-	api_scope(req, &scope);
-	enum pb_err err = pb_rec_plan_list(db, &scope, child, cursor, limit, &json);
-	if (err)
-		api_fail(resp, err, NULL);
-	else
-		api_json_text(resp, 200, json, 0, NULL);
+	api_list(req, resp, API_READERS, "id", pb_rec_plan_list);
 }
 
 void api_plans_patch(struct pb_req *req, struct pb_resp *resp)

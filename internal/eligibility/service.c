@@ -375,10 +375,11 @@ enum pb_err pb_elig_check_create(struct pb_db *db, const struct pb_scope *scope,
 }
 
 enum pb_err pb_elig_check_get(struct pb_db *db, const struct pb_scope *scope,
-    const char *id, char **json)
+    const char *id, char **json, int *version)
 {
 	char child[37];
 
+	*version = 0;
 	enum pb_err err = pb_elig_store_check_get(db, scope->la, id, child, json);
 	if (err == PB_OK && (err = visible(db, scope, child)) != PB_OK) {
 		free(*json);

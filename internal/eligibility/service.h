@@ -46,9 +46,10 @@ enum pb_err pb_elig_check_create(struct pb_db *db, const struct pb_scope *scope,
     const struct pb_actor *actor, const struct pb_elig_check_in *in,
     int32_t today, struct pb_problem *p, char id[37], char **json);
 
-/* GET /v1/eligibility/checks/{id}. */
+/* GET /v1/eligibility/checks/{id}.  Checks are immutable: *version is 0
+ * (no ETag). */
 enum pb_err pb_elig_check_get(struct pb_db *db, const struct pb_scope *scope,
-    const char *id, char **json);
+    const char *id, char **json, int *version);
 
 /* POST /v1/budget-requests: runs and stores a check as of today, then
  * stores the request in the status the outcome gives (eligible |
