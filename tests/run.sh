@@ -52,6 +52,10 @@ trap 'sh "$here/deploy/local-pg.sh" stop "$pgdir"; rm -rf "$pgdir"' EXIT
 for suite in "$here"/tests/integration/test_*.py "$here"/tests/api/test_*.py; do
 	[ -f "$suite" ] || continue
 	name=$(basename "$suite" .py)
+	# PB_TEST_SUITES="test_records test_smoke" runs only those (make valgrind)
+	if [ -n "${PB_TEST_SUITES:-}" ]; then
+		case " $PB_TEST_SUITES " in *" $name "*) ;; *) continue ;; esac
+	fi
 	out="$log/$name.log"
 	PBD_BIN="$bin" PB_TEST_PG="$pgdir" PB_TEST_PG_PORT="$port" PB_TEST_ADMIN_URL="$url" \
 		python3 "$suite" >"$out" 2>&1

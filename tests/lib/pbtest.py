@@ -48,7 +48,12 @@ def run():
             print("FAIL %s: %s" % (fn.__name__, e), flush=True)
             traceback.print_exc(file=sys.stdout)
     for d in list(_DAEMONS):
-        d.stop()
+        rc = d.stop()
+        # under valgrind (make valgrind) a memory error or leak makes pbd
+        # exit 99 at shutdown: that is a failure of the suite
+        if os.environ.get("PB_TEST_STRICT_EXIT") and rc != 0:
+            failed += 1
+            print("FAIL daemon on port %d exited %s (see %s)" % (d.port, rc, d.log_path), flush=True)
     print("%d passed, %d failed" % (passed, failed))
     sys.exit(1 if failed else 0)
 
@@ -132,10 +137,11 @@ class Daemon:
         e.update(env or {})
         self.log_path = "/tmp/pbd-test-%d.log" % self.port
         self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen([pbd_bin(), "serve"], env=e, stdout=self.log,
+        wrapper = os.environ.get("PBD_WRAPPER", "").split()
+        self.proc = subprocess.Popen(wrapper + [pbd_bin(), "serve"], env=e, stdout=self.log,
                                      stderr=subprocess.STDOUT)
         _DAEMONS.append(self)
-        deadline = time.time() + 15
+        deadline = time.time() + (60 if os.environ.get("PBD_WRAPPER") else 15)
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 raise AssertionError("pbd exited: %s" % open(self.log_path).read())
@@ -171,7 +177,7 @@ class Daemon:
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
-                self.proc.wait(10)
+                self.proc.wait(60 if os.environ.get("PBD_WRAPPER") else 10)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
