@@ -24,12 +24,13 @@ LDFLAGS := $(if $(SAN),$(SANFLAGS))
 LDLIBS := $(PKG_LIBS) -lpthread -lm
 
 LIB_SRC := $(sort $(wildcard internal/*/*.c api/*.c))
-LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o $(BUILD)/gen/openapi.o $(BUILD)/gen/seed_demo.o
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o $(BUILD)/gen/openapi.o $(BUILD)/gen/seed_demo.o \
+           $(BUILD)/gen/seed_bench.o
 MIGRATIONS := $(sort $(wildcard internal/db/migrations/*.sql))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run test check unit lint fuzz bench clean deps test-deps
+.PHONY: all run test check unit lint fuzz bench clean deps test-deps valgrind
 all: $(BIN)
 
 $(BUILD)/%.o: %.c
@@ -48,6 +49,10 @@ $(BUILD)/gen/openapi.c: openapi.yaml deploy/embed-file.sh
 $(BUILD)/gen/seed_demo.c: internal/db/seed_demo.sql deploy/embed-file.sh
 	@mkdir -p $(dir $@)
 	sh deploy/embed-file.sh pb_seed_demo_sql internal/db/seed_demo.sql > $@
+
+$(BUILD)/gen/seed_bench.c: internal/db/seed_bench.sql deploy/embed-file.sh
+	@mkdir -p $(dir $@)
+	sh deploy/embed-file.sh pb_seed_bench_sql internal/db/seed_bench.sql > $@
 
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	$(CC) $(CFLAGS) -Wno-missing-variable-declarations -c $< -o $@
@@ -89,7 +94,17 @@ check: test-deps lint
 lint:
 	@sh tests/lint.sh
 
+# The API suites against pbd running under valgrind: any invalid access or
+# definite leak makes pbd exit 99 at shutdown, which fails the suite.
+VALGRIND_SUITES ?= test_smoke test_records test_eligibility test_budgets
+valgrind: test-deps
+	@command -v valgrind >/dev/null || apt-get install -y -qq valgrind >/dev/null
+	@$(MAKE) --no-print-directory all
+	@PBD_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
+	  PB_TEST_STRICT_EXIT=1 PB_TEST_SUITES="$(VALGRIND_SUITES)" sh tests/run.sh $(BUILD) $(BIN)
+
 fuzz: test-deps
+	@$(MAKE) --no-print-directory all
 	@sh tests/fuzz/run.sh $${FUZZ_SECONDS:-30}
 
 bench: deps

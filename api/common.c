@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "internal/core/uuid.h"
+#include "internal/http/headers.h"
 #include "internal/json/json.h"
 
 int api_allow(struct pb_req *req, struct pb_resp *resp, unsigned roles)
@@ -111,25 +112,8 @@ int api_page(struct pb_req *req, struct pb_resp *resp, int *limit,
 
 int api_if_match(struct pb_req *req, struct pb_resp *resp, int *version)
 {
-	const char *h = pb_req_header(req, "If-Match");
-
-	*version = -1;
-	if (h == NULL || strcmp(h, "*") == 0)
+	if (pb_http_parse_if_match(pb_req_header(req, "If-Match"), version) == 0)
 		return 0;
-	if (strncmp(h, "W/", 2) == 0)
-		h += 2;
-	size_t n = strlen(h);
-	/* at most 9 digits: versions are int and must not wrap */
-	if (n >= 3 && n <= 11 && h[0] == '"' && h[n - 1] == '"') {
-		int v = 0;
-		size_t i = 1;
-		for (; i < n - 1 && h[i] >= '0' && h[i] <= '9'; i++)
-			v = v * 10 + (h[i] - '0');
-		if (i == n - 1) {
-			*version = v;
-			return 0;
-		}
-	}
 	pb_resp_error(resp, PB_EPRECONDITION, "If-Match does not match the current version.");
 	return -1;
 }

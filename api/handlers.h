@@ -37,6 +37,14 @@ pb_handler_fn api_budgets_statement, api_budgets_section_j, api_children_budgets
 pb_handler_fn api_me_budgets, api_reviews_due;
 /* payees.c */
 pb_handler_fn api_payees_create, api_payees_get;
+/* payments.c */
+pb_handler_fn api_payments_create, api_payments_get, api_budget_payments_list;
+pb_handler_fn api_payments_approve, api_payments_cancel;
+pb_handler_fn api_schedules_create, api_schedules_get, api_schedules_materialise;
+pb_handler_fn api_recoveries_create, api_recoveries_get, api_budgets_surplus;
+/* payment_runs.c */
+pb_handler_fn api_payment_runs_create, api_payment_runs_get, api_payment_runs_export;
+pb_handler_fn api_payment_runs_results;
 /* audit.c */
 pb_handler_fn api_audit_list, api_events_list;
 

@@ -62,6 +62,26 @@ const struct pb_route api_routes[] = {
 	/* payees: always on — budgets name them, payments pay them */
 	{ PB_POST, "/v1/payees", api_payees_create, 0, 0 },
 	{ PB_GET, "/v1/payees/{id}", api_payees_get, 0, 0 },
+	/* payment disbursement service */
+	{ PB_POST, "/v1/budgets/{id}/payments", api_payments_create, PB_SVC_PAYMENTS, 0 },
+	{ PB_GET, "/v1/budgets/{id}/payments", api_budget_payments_list, PB_SVC_PAYMENTS, 0 },
+	{ PB_GET, "/v1/payments/{id}", api_payments_get, PB_SVC_PAYMENTS, 0 },
+	{ PB_POST, "/v1/payments/{id}/approve", api_payments_approve, PB_SVC_PAYMENTS, 0 },
+	{ PB_POST, "/v1/payments/{id}/cancel", api_payments_cancel, PB_SVC_PAYMENTS, 0 },
+	{ PB_POST, "/v1/budgets/{id}/schedules", api_schedules_create, PB_SVC_PAYMENTS, 0 },
+	{ PB_POST, "/v1/schedules/materialise", api_schedules_materialise, PB_SVC_PAYMENTS, 0 },
+	{ PB_GET, "/v1/schedules/{id}", api_schedules_get, PB_SVC_PAYMENTS, 0 },
+	{ PB_POST, "/v1/payment-runs", api_payment_runs_create, PB_SVC_PAYMENTS, 0 },
+	{ PB_GET, "/v1/payment-runs/{id}", api_payment_runs_get, PB_SVC_PAYMENTS, 0 },
+	{ PB_GET, "/v1/payment-runs/{id}/export", api_payment_runs_export, PB_SVC_PAYMENTS, 0 },
+	{ PB_POST, "/v1/payment-runs/{id}/results", api_payment_runs_results,
+	  PB_SVC_PAYMENTS, 0 },
+	{ PB_POST, "/v1/budgets/{id}/recoveries", api_recoveries_create, PB_SVC_PAYMENTS, 0 },
+	{ PB_GET, "/v1/budgets/{id}/recoveries/{recovery_id}", api_recoveries_get,
+	  PB_SVC_PAYMENTS, 0 },
+	/* PAY-19 reads only element totals (no bank details), so the budgets
+	 * deployment serves it, as deploy/k8s/overlays/split/ingress.yaml routes it */
+	{ PB_GET, "/v1/budgets/{id}/surplus", api_budgets_surplus, PB_SVC_BUDGETS, 0 },
 	/* audit and integration */
 	{ PB_GET, "/v1/audit", api_audit_list, 0, 0 },
 	{ PB_GET, "/v1/events", api_events_list, 0, 0 },

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * main.c — subcommand dispatch for pbd: serve (default), migrate,
- * seed-demo, token, version.  Each reads its configuration from the
+ * seed-demo, seed-bench, token, version.  Each reads its configuration from the
  * environment and fails with one clear line and a non-zero exit.
  */
 #include <errno.h>
@@ -15,25 +15,32 @@
 #include "api/handlers.h"
 #include "internal/auth/auth.h"
 #include "internal/config/config.h"
+#include "internal/core/date.h"
 #include "internal/core/uuid.h"
 #include "internal/core/version.h"
 #include "internal/db/db.h"
 #include "internal/db/migrate.h"
 #include "internal/log/log.h"
 #include "internal/metrics/metrics.h"
+#include "internal/payments/service.h"
 
 extern const char pb_seed_demo_sql[];
+extern const char pb_seed_bench_sql[];
 
 static int usage(FILE *out)
 {
 	fprintf(out,
-	    "usage: pbd [serve | migrate | seed-demo | token | version] [--help]\n"
+	    "usage: pbd [serve | migrate | seed-demo | seed-bench | token | version] [--help]\n"
 	    "  serve       run the HTTP daemon (default)\n"
 	    "  migrate     apply pending database migrations to DATABASE_URL\n"
 	    "  seed-demo   load the demo council (idempotent)\n"
+	    "  seed-bench  load the benchmark data set, 20,000 children (idempotent)\n"
 	    "  token       print a development JWT:\n"
 	    "              --role ROLE [--role ROLE...] [--sub S] [--person-id UUID]\n"
 	    "              [--la CODE] [--ttl SECONDS]\n"
+	    "  materialise create the due payments of recurring schedules (cron):\n"
+	    "              --until YYYY-MM-DD [--la CODE] (default: every council\n"
+	    "              with schedules); also purges idempotency keys > 24 h old\n"
 	    "  version     print the version\n"
 	    "Configuration comes from the environment: see README.md.\n");
 	return out == stdout ? 0 : 2;
@@ -91,7 +98,9 @@ out:
 	return rc;
 }
 
-static int cmd_seed_demo(void)
+/* Run one embedded seed script (what names it in messages) against
+ * DATABASE_URL, which must be migrated; 0 on success. */
+static int run_seed(const char *what, const char *sql, const char *done)
 {
 	struct pb_config cfg;
 	struct pb_db *db = NULL;
@@ -103,14 +112,14 @@ static int cmd_seed_demo(void)
 		fprintf(stderr, "pbd: run `pbd migrate` first\n");
 		goto out;
 	}
-	PGresult *res = PQexec(pb_db_conn(db), pb_seed_demo_sql);
+	PGresult *res = PQexec(pb_db_conn(db), sql);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		fprintf(stderr, "pbd: seed-demo failed: %s", PQresultErrorMessage(res));
+		fprintf(stderr, "pbd: %s failed: %s", what, PQresultErrorMessage(res));
 		PQclear(res);
 		goto out;
 	}
 	PQclear(res);
-	printf("demo council E09000007 seeded\n");
+	printf("%s\n", done);
 	rc = 0;
 out:
 	pb_db_close(db);
@@ -187,6 +196,71 @@ static int cmd_token(int argc, char **argv)
 	return 0;
 }
 
+struct materialise_run {
+	struct pb_db *db;
+	int32_t until;
+	char request_id[37];
+};
+
+/* One council: print its {created, payments, skipped} as a JSON line. */
+static enum pb_err materialise_la(const char *la, void *arg)
+{
+	struct materialise_run *m = arg;
+	struct pb_actor actor = { la, "pbd-materialise", m->request_id };
+	char *json = NULL;
+
+	enum pb_err err = pb_pay_materialise(m->db, &actor, m->until, &json);
+	if (err == PB_OK)
+		printf("{\"la\":\"%s\",\"result\":%s}\n", la, json);
+	free(json);
+	return err;
+}
+
+static int cmd_materialise(int argc, char **argv)
+{
+	struct pb_config cfg;
+	struct materialise_run m = { NULL, 0, "" };
+	const char *la = NULL, *until = NULL;
+	int purged = 0, rc = 1;
+
+	for (int i = 1; i + 1 < argc; i += 2) {
+		if (strcmp(argv[i], "--until") == 0)
+			until = argv[i + 1];
+		else if (strcmp(argv[i], "--la") == 0 && pb_auth_valid_la(argv[i + 1]))
+			la = argv[i + 1];
+		else
+			break;
+	}
+	if (until == NULL || (argc - 1) % 2 != 0 ||
+	    pb_date_parse(until, strlen(until), &m.until) != PB_OK ||
+	    (argc > 3 && la == NULL)) {
+		fprintf(stderr, "pbd materialise: --until YYYY-MM-DD [--la CODE]\n");
+		return 2;
+	}
+	if (load(&cfg, PB_NEED_DB) || connect_or_fail(&cfg, &m.db))
+		goto out;
+	if (pb_migrate_current(m.db) != pb_migrate_latest()) {
+		fprintf(stderr, "pbd: run `pbd migrate` first\n");
+		goto out;
+	}
+	pb_uuid_new(m.request_id);
+	enum pb_err err = la ? materialise_la(la, &m)
+	    : pb_pay_store_schedule_las(m.db, materialise_la, &m);
+	if (err == PB_OK)
+		err = pb_pay_store_idem_purge(m.db, &purged);
+	if (err) {
+		fprintf(stderr, "pbd materialise: failed (%s): %s\n", pb_err_code(err),
+		    pb_db_error(m.db));
+		goto out;
+	}
+	fprintf(stderr, "pbd materialise: done; %d idempotency keys purged\n", purged);
+	rc = 0;
+out:
+	pb_db_close(m.db);
+	pb_config_free(&cfg);
+	return rc;
+}
+
 static int cmd_serve(void)
 {
 	struct pb_config cfg;
@@ -219,9 +293,14 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "migrate") == 0)
 		return cmd_migrate();
 	if (strcmp(cmd, "seed-demo") == 0)
-		return cmd_seed_demo();
+		return run_seed(cmd, pb_seed_demo_sql, "demo council E09000007 seeded");
+	if (strcmp(cmd, "seed-bench") == 0)
+		return run_seed(cmd, pb_seed_bench_sql,
+		    "bench data set for E09000007 seeded (or already present)");
 	if (strcmp(cmd, "token") == 0)
 		return cmd_token(argc - 1, argv + 1);
+	if (strcmp(cmd, "materialise") == 0)
+		return cmd_materialise(argc - 1, argv + 1);
 	if (strcmp(cmd, "version") == 0) {
 		printf("pbd %s\n", PB_VERSION);
 		return 0;

@@ -49,8 +49,8 @@ enum pb_err pb_budget_patch(struct pb_db *db, const struct pb_actor *actor,
 /* approve | suspend | resume | close, with an optional reason (api/
  * requires it for suspend and close).  Approval re-checks BUD-10, every
  * element's rules and BUD-3 (each direct payment has its agreement), and
- * separation of duties (PB_ESOD).  Close cancels the budget's unexported
- * payments (the payments hook). */
+ * separation of duties (PB_ESOD).  Suspend and close cancel the budget's
+ * unexported payments (the payments hook). */
 enum pb_err pb_budget_act(struct pb_db *db, const struct pb_actor *actor,
     const char *id, enum pb_budget_action action, const char *reason,
     struct pb_problem *p, char **json, int *version);

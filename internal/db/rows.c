@@ -2,9 +2,12 @@
 /* rows.c — JSON-text results (see rows.h). */
 #include "internal/db/rows.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "internal/core/date.h"
 #include "internal/db/db.h"
 
 enum pb_err pb_db_one_json(struct pb_db *db, const char *sql, int nparams,
@@ -74,4 +77,49 @@ enum pb_err pb_db_list_json(struct pb_db *db, const char *sql, int nparams,
 	PQclear(res);
 	*json = pb_buf_take(&b, NULL);
 	return PB_OK;
+}
+
+enum pb_err pb_db_one_row(struct pb_db *db, const char *sql, int nparams,
+    const char *const *params, PGresult **res)
+{
+	enum pb_err err = pb_db_query(db, sql, nparams, params, res);
+
+	if (err == PB_OK && PQntuples(*res) != 1) {
+		PQclear(*res);
+		*res = NULL;
+		err = PB_ENOTFOUND;
+	}
+	return err;
+}
+
+int pb_db_col_bool(const PGresult *res, int row, int col)
+{
+	return !PQgetisnull(res, row, col) && PQgetvalue(res, row, col)[0] == 't';
+}
+
+int64_t pb_db_col_int64(const PGresult *res, int row, int col)
+{
+	const char *s = PQgetvalue(res, row, col);
+	char *end;
+
+	if (PQgetisnull(res, row, col) || *s == '\0')
+		return 0;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	return errno == 0 && *end == '\0' ? (int64_t)v : 0;
+}
+
+int32_t pb_db_col_date(const PGresult *res, int row, int col, int32_t absent)
+{
+	int32_t d;
+
+	if (PQgetisnull(res, row, col) || pb_date_parse(PQgetvalue(res, row, col),
+	    (size_t)PQgetlength(res, row, col), &d) != PB_OK)
+		return absent;
+	return d;
+}
+
+void pb_db_col_copy(const PGresult *res, int row, int col, char *dst, size_t n)
+{
+	snprintf(dst, n, "%s", PQgetisnull(res, row, col) ? "" : PQgetvalue(res, row, col));
 }

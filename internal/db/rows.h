@@ -9,6 +9,11 @@
 #ifndef PB_DB_ROWS_H
 #define PB_DB_ROWS_H
 
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libpq-fe.h>
+
 #include "internal/core/buf.h"
 #include "internal/core/err.h"
 
@@ -27,5 +32,19 @@ enum pb_err pb_db_one_json(struct pb_db *db, const char *sql, int nparams,
  * (limit+1)th row exists, next_cursor is the key of the limit-th row. */
 enum pb_err pb_db_list_json(struct pb_db *db, const char *sql, int nparams,
     const char *const *params, int limit, char **json);
+
+/* Run sql and require exactly one row: PB_ENOTFOUND otherwise (nothing
+ * returned).  On PB_OK *res is the result; the caller PQclear()s it. */
+enum pb_err pb_db_one_row(struct pb_db *db, const char *sql, int nparams,
+    const char *const *params, PGresult **res);
+
+/* Typed reads of one text-format column.  Never fail: a NULL or a value
+ * that does not parse gives the stated fallback.  Pure (no I/O). */
+int pb_db_col_bool(const PGresult *res, int row, int col);           /* 't' -> 1 */
+int64_t pb_db_col_int64(const PGresult *res, int row, int col);      /* else 0 */
+int32_t pb_db_col_date(const PGresult *res, int row, int col,
+    int32_t absent);                                                   /* day number */
+/* Copy the value (NULL -> "") into dst[0..n), truncating, NUL-terminated. */
+void pb_db_col_copy(const PGresult *res, int row, int col, char *dst, size_t n);
 
 #endif

@@ -7,6 +7,9 @@
 # lines (several lines of each are allowed):
 #     // FUZZ_SOURCES: internal/json/json.c internal/core/err.c
 #     // FUZZ_LIBS: -lcjson -lm
+#     // FUZZ_CFLAGS: -I/usr/include/postgresql
+# FUZZ_SOURCES entries may be shell globs (api/*.c); files under build/
+# (generated sources) come from `make all`, which `make fuzz` runs first.
 # A harness whose listed sources do not all exist yet is skipped.
 # Seeds come from tests/fuzz/corpus/<name>/ (name = file name without
 # "fuzz_" and ".c"); they are copied to a temporary working corpus so the
@@ -62,6 +65,7 @@ for src in tests/fuzz/fuzz_*.c; do
 	fi
 	sources=$(directive FUZZ_SOURCES "$src")
 	libs=$(directive FUZZ_LIBS "$src")
+	xflags=$(directive FUZZ_CFLAGS "$src")
 
 	missing=""
 	for f in $sources; do
@@ -76,9 +80,21 @@ $name: skipped (missing:$missing)"
 
 	bin=$OUT/$base
 	echo "fuzz: $name: building $bin"
-	# shellcheck disable=SC2086  # word splitting of the lists is intended
-	if ! $CLANG $CFLAGS "$src" $sources -o "$bin" $libs \
-	    >"$OUT/$base.build.log" 2>&1; then
+	# Project sources compile once into build/fuzz/obj (shared by the
+	# harnesses, rebuilt only when the source or a header is newer), two
+	# at a time; then the harness links against them.
+	objs=""
+	for f in $sources; do
+		objs="$objs $OUT/obj/${f%.c}.o"
+	done
+	# shellcheck disable=SC2086
+	if ! printf '%s\n' $sources | xargs -P 2 -I{} sh -c '
+		o="$1/obj/${2%.c}.o"
+		if [ -f "$o" ] && [ "$o" -nt "$2" ] && [ -z "$(find internal api -name "*.h" -newer "$o" | head -n 1)" ]; then exit 0; fi
+		mkdir -p "$(dirname "$o")" && exec $3 -c "$2" -o "$o"' _ "$OUT" {} "$CLANG $CFLAGS $xflags" \
+	    >"$OUT/$base.build.log" 2>&1 ||
+	   ! $CLANG $CFLAGS $xflags "$src" $objs -o "$bin" $libs \
+	    >>"$OUT/$base.build.log" 2>&1; then
 		cat "$OUT/$base.build.log" >&2
 		echo "fuzz: $name: BUILD FAILED" >&2
 		summary="$summary

@@ -221,3 +221,19 @@ def token(roles, **kw):
 
 def new_id():
     return str(uuid.uuid4())
+
+
+def expect(resp, status, code=None, rule=None, field=None):
+    """Check a Daemon.request answer: its status and, for problems, the code,
+    the rule id and a field error naming `field`.  Returns the parsed body."""
+    s, _, b, j = resp
+    if s != status:
+        raise AssertionError("got %d, want %d: %s" % (s, status, b[:700]))
+    if code:
+        eq(j["code"], code, "code")
+    if rule:
+        eq(j.get("rule"), rule, "rule")
+    if field:
+        check(any(e["field"] == field for e in j.get("errors", [])),
+              "field %s in %r" % (field, j.get("errors")))
+    return j

@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * payment_runs.c — handlers for payment runs: create (export the approved
+ * payments due by a date), read, the finance CSV (the one place bank
+ * details are shown in full, to finance only) and the bank's results.
+ */
+#include "api/handlers.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/common.h"
+#include "internal/json/json.h"
+#include "internal/payments/service.h"
+
+#define RUN_READERS (PB_ROLE_FINANCE | PB_ROLE_AUDITOR)
+#define RESULTS_MAX 10000
+#define FAILURE_REASON_MAX 500
+
+void api_payment_runs_create(struct pb_req *req, struct pb_resp *resp)
+{
+	static const char *const allowed[] = { "due_on_or_before", NULL };
+	static const char *const owned[] = { "id", "payment_count", "total_pence", "created_by",
+	    "created_at", NULL };
+	struct pb_problem p;
+	struct pb_actor actor;
+	struct pb_db *db;
+	cJSON *body = NULL;
+	char id[37], loc[96], *json = NULL;
+	int32_t due = 0;
+	int present = 0;
+
+	if (api_allow(req, resp, PB_ROLE_FINANCE) || api_body(req, resp, 0, &body))
+		return;
+	pb_problem_init(&p);
+	pb_json_check_members(body, "", allowed, owned, &p);
+	pb_json_get_date(body, "", "due_on_or_before", 1, 0, &due, &present, &p);
+	if (p.err) {
+		pb_resp_problem(resp, &p);
+	} else if (api_db(req, resp, &db) == 0) {
+		api_actor(req, &actor);
+		enum pb_err err = pb_pay_run_create(db, &actor, due, id, &json);
+		if (err) {
+			api_fail(resp, err, NULL);
+		} else {
+			snprintf(loc, sizeof(loc), "/v1/payment-runs/%s", id);
+			api_json_text(resp, 201, json, 0, loc);
+		}
+	}
+	cJSON_Delete(body);
+}
+
+void api_payment_runs_get(struct pb_req *req, struct pb_resp *resp)
+{
+	struct pb_db *db;
+	char id[37], *json = NULL;
+	int version = 0;
+
+	if (api_allow(req, resp, RUN_READERS) || api_id(req, resp, "id", id) ||
+	    api_db(req, resp, &db))
+		return;
+	enum pb_err err = pb_pay_store_run_json(db, req->principal.la, id, &json, &version);
+	if (err)
+		api_fail(resp, err, NULL);
+	else
+		api_json_text(resp, 200, json, version, NULL);
+}
+
+void api_payment_runs_export(struct pb_req *req, struct pb_resp *resp)
+{
+	struct pb_problem p;
+	struct pb_db *db;
+	char id[37], num[24], disp[96], *csv = NULL;
+	size_t len = 0;
+	int count = 0;
+	int64_t total = 0;
+
+	if (api_allow(req, resp, PB_ROLE_FINANCE) || api_id(req, resp, "id", id) ||
+	    api_db(req, resp, &db))
+		return;
+	pb_problem_init(&p);
+	enum pb_err err = pb_pay_run_export(db, req->principal.la,
+	    req->cfg->has_bank_key ? req->cfg->bank_key : NULL, id, &p, &csv, &len, &count,
+	    &total);
+	if (err) {
+		api_fail(resp, err, &p);
+		return;
+	}
+	pb_resp_raw(resp, 200, "text/csv; charset=utf-8; header=present", csv, len);
+	snprintf(num, sizeof(num), "%d", count);
+	pb_resp_header(resp, "X-Payment-Count", num);
+	snprintf(num, sizeof(num), "%lld", (long long)total);
+	pb_resp_header(resp, "X-Total-Pence", num);
+	snprintf(disp, sizeof(disp), "attachment; filename=\"payment-run-%s.csv\"", id);
+	pb_resp_header(resp, "Content-Disposition", disp);
+}
+
+/* Per-request storage for the results as parsed. */
+struct results {
+	size_t n;
+	struct pb_pay_result_in *in;
+	char (*ids)[37];
+};
+
+static void read_result(const cJSON *o, size_t i, struct results *r, struct pb_problem *p)
+{
+	static const char *const allowed[] = { "payment_id", "outcome", "failure_reason", NULL };
+	static const char *const outcomes[] = { "paid", "failed", NULL };
+	char prefix[32], fld[64];
+	int idx = -1, present = 0;
+
+	snprintf(prefix, sizeof(prefix), "results[%zu].", i);
+	if (!cJSON_IsObject(o)) {
+		snprintf(fld, sizeof(fld), "results[%zu]", i);
+		pb_problem_field(p, fld, "invalid_type", "Each result must be an object.");
+		return;
+	}
+	pb_json_check_members(o, prefix, allowed, NULL, p);
+	if (pb_json_get_uuid(o, prefix, "payment_id", 1, r->ids[i], &present, p) == PB_OK)
+		r->in[i].payment_id = r->ids[i];
+	if (pb_json_get_enum(o, prefix, "outcome", 1, outcomes, &idx, p) == PB_OK)
+		r->in[i].outcome = idx == 0 ? PB_PAY_STATUS_PAID : PB_PAY_STATUS_FAILED;
+	pb_json_get_string(o, prefix, "failure_reason", 0, 1, FAILURE_REASON_MAX,
+	    &r->in[i].failure_reason, p);
+	if (r->in[i].failure_reason != NULL && idx == 0) {
+		snprintf(fld, sizeof(fld), "%sfailure_reason", prefix);
+		pb_problem_field(p, fld, "not_allowed", "Only a failed payment has a failure_reason.");
+	}
+	for (size_t j = 0; j < i && r->in[i].payment_id != NULL; j++)
+		if (r->in[j].payment_id != NULL && strcmp(r->in[j].payment_id, r->ids[i]) == 0) {
+			snprintf(fld, sizeof(fld), "%spayment_id", prefix);
+			pb_problem_field(p, fld, "duplicate", "Each payment appears once in results.");
+			break;
+		}
+}
+
+static void read_results(const cJSON *body, struct results *r, struct pb_problem *p)
+{
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(body, "results");
+	const cJSON *o;
+
+	if (arr == NULL) {
+		pb_problem_field(p, "results", "required", "results is required.");
+		return;
+	}
+	int n = cJSON_IsArray(arr) ? cJSON_GetArraySize(arr) : -1;
+	if (n < 1 || n > RESULTS_MAX) {
+		pb_problem_field(p, "results", "invalid",
+		    "results must be an array of 1 to %d results.", RESULTS_MAX);
+		return;
+	}
+	r->in = calloc((size_t)n, sizeof(*r->in));
+	r->ids = calloc((size_t)n, sizeof(*r->ids));
+	if (r->in == NULL || r->ids == NULL)
+		abort();
+	cJSON_ArrayForEach(o, arr) {
+		if (p->err && p->nerrors >= PB_PROBLEM_MAX_ERRORS)
+			break;
+		read_result(o, r->n, r, p);
+		r->n++;
+	}
+}
+
+void api_payment_runs_results(struct pb_req *req, struct pb_resp *resp)
+{
+	static const char *const allowed[] = { "results", NULL };
+	struct pb_problem p;
+	struct results r = { 0, NULL, NULL };
+	struct pb_actor actor;
+	struct pb_db *db;
+	cJSON *body = NULL;
+	char id[37], *json = NULL;
+
+	if (api_allow(req, resp, PB_ROLE_FINANCE) || api_id(req, resp, "id", id) ||
+	    api_body(req, resp, 0, &body))
+		return;
+	pb_problem_init(&p);
+	pb_json_check_members(body, "", allowed, NULL, &p);
+	read_results(body, &r, &p);
+	if (p.err) {
+		pb_resp_problem(resp, &p);
+	} else if (api_db(req, resp, &db) == 0) {
+		api_actor(req, &actor);
+		enum pb_err err = pb_pay_run_results(db, &actor, id, r.in, r.n, &p, &json);
+		if (err)
+			api_fail(resp, err, &p);
+		else
+			api_json_text(resp, 200, json, 0, NULL);
+	}
+	free(r.in);
+	free(r.ids);
+	cJSON_Delete(body);
+}

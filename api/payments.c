@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * payments.c — handlers for payments (create with Idempotency-Key, read,
+ * list, approve, cancel), recurring schedules and their materialisation,
+ * recoveries and the PAY-19 surplus report.  Validate → authorise → call
+ * internal/payments/service.c or store.c → render.  Payment runs are in
+ * payment_runs.c.
+ */
+#include "api/handlers.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "api/common.h"
+#include "internal/core/date.h"
+#include "internal/json/json.h"
+#include "internal/payments/service.h"
+
+#define CREATORS (PB_ROLE_CASEWORKER | PB_ROLE_FINANCE)
+#define FINANCE PB_ROLE_FINANCE
+#define MATERIALISERS (PB_ROLE_FINANCE | PB_ROLE_SERVICE)
+#define REASON_MAX 1000
+#define DESCRIPTION_MAX 500
+#define IDEMPOTENCY_KEY_MAX 255
+
+static const char *const purposes[] = { "direct_payment", "services", "employment",
+    "transport", "equipment", "other", NULL };
+static const char *const frequencies[] = { "weekly", "four_weekly", "monthly",
+    "quarterly", NULL };
+
+/* Fields of a payment or schedule a client never sends. */
+static const char *const payment_owned[] = { "id", "la", "budget_id", "status",
+    "payee_name", "schedule_id", "run_id", "created_by", "approved_by", "approved_at",
+    "cancelled_by", "cancel_reason", "exported_at", "settled_at", "failure_reason",
+    "materialised_count", "last_materialised_due_date", "created_at", "updated_at",
+    "version", NULL };
+
+/* Idempotency-Key: 1 to 255 visible ASCII characters (0x21-0x7E). */
+static int idempotency_key(struct pb_req *req, struct pb_resp *resp, const char **key)
+{
+	const char *k = pb_req_header(req, "Idempotency-Key");
+	size_t n = k ? strlen(k) : 0;
+	int ok = n >= 1 && n <= IDEMPOTENCY_KEY_MAX;
+	struct pb_problem p;
+
+	for (size_t i = 0; ok && i < n; i++)
+		ok = k[i] >= 0x21 && k[i] <= 0x7e;
+	*key = k;
+	if (ok)
+		return 0;
+	pb_problem_init(&p);
+	pb_problem_field(&p, "Idempotency-Key", k ? "invalid" : "required",
+	    "The Idempotency-Key header is required: 1 to 255 visible ASCII characters, "
+	    "new for each payment (a retry sends the same one).");
+	pb_resp_problem(resp, &p);
+	return -1;
+}
+
+/* The element_id, payee_id and amount_pence members shared by payments
+ * and schedules. */
+static void read_target(const cJSON *body, char element[37], char payee[37],
+    int64_t *amount, struct pb_problem *p)
+{
+	int present = 0;
+
+	pb_json_get_uuid(body, "", "element_id", 1, element, &present, p);
+	pb_json_get_uuid(body, "", "payee_id", 1, payee, &present, p);
+	pb_json_get_pence(body, "", "amount_pence", 1, 1, amount, &present, p);
+}
+
+/* An optional {reason} body (actions). */
+static int read_reason(struct pb_req *req, struct pb_resp *resp, int required,
+    cJSON **body, const char **reason)
+{
+	static const char *const allowed[] = { "reason", NULL };
+	struct pb_problem p;
+
+	*reason = NULL;
+	if (api_body(req, resp, !required, body))
+		return -1;
+	pb_problem_init(&p);
+	pb_json_check_members(*body, "", allowed, NULL, &p);
+	pb_json_get_string(*body, "", "reason", required, 1, REASON_MAX, reason, &p);
+	if (p.err == PB_OK)
+		return 0;
+	pb_resp_problem(resp, &p);
+	return -1;
+}
+
+/* Render *json (owned) or the error. */
+static void answer(struct pb_resp *resp, enum pb_err err, const struct pb_problem *p,
+    int status, char *json, const char *location)
+{
+	if (err)
+		api_fail(resp, err, p);
+	else
+		api_json_text(resp, status, json, 0, location);
+}
+
+void api_payments_create(struct pb_req *req, struct pb_resp *resp)
+{
+	static const char *const allowed[] = { "element_id", "payee_id", "amount_pence",
+	    "purpose", "due_date", "description", NULL };
+	struct pb_problem p;
+	struct pb_pay_create_in in;
+	struct pb_pay_idem idem;
+	struct pb_pay_answer ans;
+	struct pb_actor actor;
+	struct pb_db *db;
+	cJSON *body = NULL;
+	char budget[37], element[37], payee[37];
+	int idx = -1, present = 0;
+
+	memset(&in, 0, sizeof(in));
+	if (api_allow(req, resp, CREATORS) || api_id(req, resp, "id", budget) ||
+	    idempotency_key(req, resp, &idem.key) || api_body(req, resp, 0, &body))
+		return;
+	pb_problem_init(&p);
+	pb_json_check_members(body, "", allowed, payment_owned, &p);
+	read_target(body, element, payee, &in.amount_pence, &p);
+	if (pb_json_get_enum(body, "", "purpose", 1, purposes, &idx, &p) == PB_OK)
+		in.purpose = (enum pb_pay_purpose)(idx + 1);
+	pb_json_get_date(body, "", "due_date", 1, 0, &in.due_date, &present, &p);
+	pb_json_get_string(body, "", "description", 1, 1, DESCRIPTION_MAX, &in.description, &p);
+	if (p.err) {
+		pb_resp_problem(resp, &p);
+	} else if (api_db(req, resp, &db) == 0) {
+		in.budget_id = budget;
+		in.element_id = element;
+		in.payee_id = payee;
+		pb_pay_request_hash("POST", req->path, req->body, req->body_len, idem.request_hash);
+		api_actor(req, &actor);
+		enum pb_err err = pb_pay_create(db, &actor, &in, &idem, &p, &ans);
+		answer(resp, err, &p, ans.status, ans.body, ans.location[0] ? ans.location : NULL);
+		if (err == PB_OK && ans.replayed)
+			pb_resp_header(resp, "Idempotent-Replayed", "true");
+	}
+	cJSON_Delete(body);
+}
+
+void api_payments_get(struct pb_req *req, struct pb_resp *resp)
+{
+	api_get_by_id(req, resp, API_READERS, "id", pb_pay_store_payment_get);
+}
+
+void api_budget_payments_list(struct pb_req *req, struct pb_resp *resp)
+{
+	api_list(req, resp, API_READERS, "id", pb_pay_store_list);
+}
+
+/* approve | cancel with an optional {reason}. */
+static void act(struct pb_req *req, struct pb_resp *resp, unsigned roles, int cancel)
+{
+	struct pb_problem p;
+	struct pb_actor actor;
+	struct pb_db *db;
+	cJSON *body = NULL;
+	const char *reason;
+	char id[37], *json = NULL;
+
+	if (api_allow(req, resp, roles) || api_id(req, resp, "id", id) ||
+	    read_reason(req, resp, 0, &body, &reason)) {
+		cJSON_Delete(body);
+		return;
+	}
+	if (api_db(req, resp, &db) == 0) {
+		pb_problem_init(&p);
+		api_actor(req, &actor);
+		enum pb_err err = cancel ? pb_pay_cancel(db, &actor, id, reason, &p, &json)
+		    : pb_pay_approve(db, &actor, id, reason, &p, &json);
+		answer(resp, err, &p, 200, json, NULL);
+	}
+	cJSON_Delete(body);
+}
+
+void api_payments_approve(struct pb_req *req, struct pb_resp *resp)
+{
+	act(req, resp, FINANCE, 0);
+}
+
+void api_payments_cancel(struct pb_req *req, struct pb_resp *resp)
+{
+	act(req, resp, CREATORS, 1);
+}
+
+/* --- schedules ----------------------------------------------------------------- */
+
+void api_schedules_create(struct pb_req *req, struct pb_resp *resp)
+{
+	static const char *const allowed[] = { "element_id", "payee_id", "amount_pence",
+	    "frequency", "start_date", "end_date", NULL };
+	struct pb_problem p;
+	struct pb_pay_schedule_in in;
+	struct pb_actor actor;
+	struct pb_db *db;
+	cJSON *body = NULL;
+	char budget[37], element[37], payee[37], id[37], loc[96], *json = NULL;
+	int idx = -1, present = 0, has_end = 0;
+
+	memset(&in, 0, sizeof(in));
+	in.end_date = PB_PAY_NO_DATE;
+	if (api_allow(req, resp, CREATORS) || api_id(req, resp, "id", budget) ||
+	    api_body(req, resp, 0, &body))
+		return;
+	pb_problem_init(&p);
+	pb_json_check_members(body, "", allowed, payment_owned, &p);
+	read_target(body, element, payee, &in.amount_pence, &p);
+	if (pb_json_get_enum(body, "", "frequency", 1, frequencies, &idx, &p) == PB_OK)
+		in.frequency = (enum pb_pay_frequency)(idx + 1);
+	pb_json_get_date(body, "", "start_date", 1, 0, &in.start_date, &present, &p);
+	pb_json_get_date(body, "", "end_date", 0, 1, &in.end_date, &has_end, &p);
+	if (!has_end)
+		in.end_date = PB_PAY_NO_DATE;
+	else if (p.err == PB_OK && in.end_date < in.start_date)
+		pb_problem_field(&p, "end_date", "invalid", "end_date cannot be before start_date.");
+	if (p.err) {
+		pb_resp_problem(resp, &p);
+	} else if (api_db(req, resp, &db) == 0) {
+		in.budget_id = budget;
+		in.element_id = element;
+		in.payee_id = payee;
+		api_actor(req, &actor);
+		enum pb_err err = pb_pay_schedule_create(db, &actor, &in, &p, id, &json);
+		if (err == PB_OK)
+			snprintf(loc, sizeof(loc), "/v1/schedules/%s", id);
+		answer(resp, err, &p, 201, json, loc);
+	}
+	cJSON_Delete(body);
+}
+
+void api_schedules_get(struct pb_req *req, struct pb_resp *resp)
+{
+	api_get_by_id(req, resp, API_READERS, "id", pb_pay_store_schedule_get);
+}
+
+void api_schedules_materialise(struct pb_req *req, struct pb_resp *resp)
+{
+	static const char *const allowed[] = { "until", NULL };
+	struct pb_problem p;
+	struct pb_actor actor;
+	struct pb_db *db;
+	cJSON *body = NULL;
+	char *json = NULL;
+	int32_t until = 0;
+	int present = 0;
+
+	if (api_allow(req, resp, MATERIALISERS) || api_body(req, resp, 0, &body))
+		return;
+	pb_problem_init(&p);
+	pb_json_check_members(body, "", allowed, NULL, &p);
+	pb_json_get_date(body, "", "until", 1, 0, &until, &present, &p);
+	if (p.err) {
+		pb_resp_problem(resp, &p);
+	} else if (api_db(req, resp, &db) == 0) {
+		api_actor(req, &actor);
+		enum pb_err err = pb_pay_materialise(db, &actor, until, &json);
+		answer(resp, err, NULL, 200, json, NULL);
+	}
+	cJSON_Delete(body);
+}
+
+/* --- recoveries, surplus --------------------------------------------------------- */
+
+void api_recoveries_create(struct pb_req *req, struct pb_resp *resp)
+{
+	static const char *const allowed[] = { "element_id", "amount_pence", "reason", NULL };
+	static const char *const owned[] = { "id", "budget_id", "recorded_on", "created_by",
+	    "created_at", NULL };
+	struct pb_problem p;
+	struct pb_actor actor;
+	struct pb_db *db;
+	cJSON *body = NULL;
+	const char *reason = NULL;
+	char budget[37], element[37], id[37], loc[128], *json = NULL;
+	int64_t amount = 0;
+	int present = 0;
+
+	if (api_allow(req, resp, FINANCE) || api_id(req, resp, "id", budget) ||
+	    api_body(req, resp, 0, &body))
+		return;
+	pb_problem_init(&p);
+	pb_json_check_members(body, "", allowed, owned, &p);
+	pb_json_get_uuid(body, "", "element_id", 1, element, &present, &p);
+	pb_json_get_pence(body, "", "amount_pence", 1, 1, &amount, &present, &p);
+	pb_json_get_string(body, "", "reason", 1, 1, REASON_MAX, &reason, &p);
+	if (p.err) {
+		pb_resp_problem(resp, &p);
+	} else if (api_db(req, resp, &db) == 0) {
+		api_actor(req, &actor);
+		enum pb_err err = pb_pay_recovery_create(db, &actor, budget, element, amount,
+		    reason, pb_date_today(), &p, id, &json);
+		if (err == PB_OK)
+			snprintf(loc, sizeof(loc), "/v1/budgets/%s/recoveries/%s", budget, id);
+		answer(resp, err, &p, 201, json, loc);
+	}
+	cJSON_Delete(body);
+}
+
+void api_recoveries_get(struct pb_req *req, struct pb_resp *resp)
+{
+	struct pb_scope scope;
+	struct pb_db *db;
+	char budget[37], id[37], *json = NULL;
+
+	if (api_allow(req, resp, API_READERS) || api_id(req, resp, "id", budget) ||
+	    api_id(req, resp, "recovery_id", id) || api_db(req, resp, &db))
+		return;
+	api_scope(req, &scope);
+	enum pb_err err = pb_pay_store_recovery_get(db, &scope, budget, id, &json);
+	answer(resp, err, NULL, 200, json, NULL);
+}
+
+void api_budgets_surplus(struct pb_req *req, struct pb_resp *resp)
+{
+	struct pb_scope scope;
+	struct pb_db *db;
+	char id[37], *json = NULL;
+
+	if (api_allow(req, resp, PB_ROLES_STAFF_READ) || api_id(req, resp, "id", id) ||
+	    api_db(req, resp, &db))
+		return;
+	api_scope(req, &scope);
+	enum pb_err err = pb_pay_surplus_report(db, &scope, id, req->cfg->surplus_weeks, &json);
+	answer(resp, err, NULL, 200, json, NULL);
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/* export.c — the finance CSV of a payment run (see export.h). */
+#include "internal/payments/export.h"
+
+#include <string.h>
+
+#include "internal/core/date.h"
+#include "internal/payments/rules.h"
+
+#define CELL_MAX 1000                /* longest text cell accepted */
+
+void pb_pay_reference(const char *payment_id, char out[PB_PAY_REFERENCE_LEN + 1])
+{
+	size_t k = 0;
+
+	memcpy(out, "PB-", 3);
+	for (size_t i = 0; payment_id[i] != '\0' && k < 8; i++) {
+		char c = payment_id[i];
+		if (c == '-')
+			continue;
+		out[3 + k++] = c >= 'a' && c <= 'f' ? (char)(c - 'a' + 'A') : c;
+	}
+	out[3 + k] = '\0';
+}
+
+/* Append a text cell (escaped) and its separator (',' or CRLF). */
+static enum pb_err cell(struct pb_buf *out, const char *s, int last)
+{
+	char esc[2 * CELL_MAX + 4];
+	size_t n = strlen(s), len = 0;
+
+	if (n > CELL_MAX || pb_pay_csv_cell(s, n, esc, sizeof(esc), &len) != PB_OK ||
+	    pb_buf_add(out, esc, len) != PB_OK)
+		return PB_EINVAL;
+	return last ? pb_buf_add(out, "\r\n", 2) : pb_buf_add(out, ",", 1);
+}
+
+enum pb_err pb_pay_csv_header(struct pb_buf *out)
+{
+	static const char h[] = "run_id,payment_id,payee_name,sort_code,account_number,"
+	    "amount,reference,due_date\r\n";
+	return pb_buf_add(out, h, sizeof(h) - 1);
+}
+
+enum pb_err pb_pay_csv_row(struct pb_buf *out, const struct pb_pay_csv_row *r)
+{
+	char amount[32], ref[PB_PAY_REFERENCE_LEN + 1], due[11];
+
+	pb_pay_format_pounds(r->amount_pence, amount);
+	pb_pay_reference(r->payment_id, ref);
+	pb_date_format(r->due_date, due);
+	const char *cells[] = { r->run_id, r->payment_id, r->payee_name, r->sort_code,
+	    r->account_number, amount, ref, due };
+	enum pb_err err = PB_OK;
+	size_t n = sizeof(cells) / sizeof(cells[0]);
+
+	for (size_t i = 0; i < n && err == PB_OK; i++)
+		err = cell(out, cells[i], i + 1 == n);
+	return err;
+}

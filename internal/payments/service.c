@@ -1,0 +1,761 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * service.c — the payment service's transactions (see service.h):
+ * begin → lock → load facts → rules → store → audit + event → commit.
+ *
+ * Lock order (004_payments.sql): idempotency key, budget FOR SHARE,
+ * element FOR UPDATE or payment FOR UPDATE, event counter last (audit).
+ */
+#include "internal/payments/service.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cJSON.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "internal/core/date.h"
+#include "internal/core/uuid.h"
+#include "internal/db/db.h"
+#include "internal/log/log.h"
+#include "internal/payments/bank.h"
+#include "internal/payments/export.h"
+#include "internal/payments/payees.h"
+
+#define MAX_INSTALMENTS 1100          /* weekly for 20 years */
+#define SURPLUS_MAX_ELEMENTS 64
+#define CSV_MAX_BYTES (64u * 1024 * 1024)
+
+static enum pb_err finish_tx(struct pb_db *db, enum pb_err err)
+{
+	if (err == PB_OK)
+		return pb_db_commit(db);
+	pb_db_rollback(db);
+	return err;
+}
+
+static void drop_json(enum pb_err err, char **json)
+{
+	if (err) {
+		free(*json);
+		*json = NULL;
+	}
+}
+
+/* cJSON text → malloc'd string (frees the tree). */
+static char *print_json(cJSON *o)
+{
+	char *text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	if (text == NULL)
+		abort();
+	char *s = strdup(text);
+	cJSON_free(text);
+	if (s == NULL)
+		abort();
+	return s;
+}
+
+/* An integer member written as JSON text: money never passes through the
+ * double that cJSON numbers are. */
+static void add_int(cJSON *o, const char *name, int64_t v)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "%lld", (long long)v);
+	cJSON_AddRawToObject(o, name, buf);
+}
+
+/* The audit row and event of a change: changes = {"after": json,
+ * "reason": reason?}, payload = json. */
+static enum pb_err audit(struct pb_db *db, const struct pb_actor *actor,
+    const char *action, const char *entity_type, const char *id, const char *json,
+    const char *reason)
+{
+	cJSON *c = cJSON_CreateObject();
+	cJSON_AddItemToObject(c, "after", cJSON_Parse(json));
+	if (reason != NULL)
+		cJSON_AddStringToObject(c, "reason", reason);
+	char *changes = print_json(c);
+	enum pb_err err = pb_audit_record(db, actor, action, entity_type, id, changes,
+	    action, json);
+	free(changes);
+	return err;
+}
+
+void pb_pay_request_hash(const char *method, const char *path, const char *body,
+    size_t body_len, char out[65])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+
+	if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(ctx, method, strlen(method)) != 1 ||
+	    EVP_DigestUpdate(ctx, "\n", 1) != 1 ||
+	    EVP_DigestUpdate(ctx, path, strlen(path)) != 1 ||
+	    EVP_DigestUpdate(ctx, "\n", 1) != 1 ||
+	    (body_len > 0 && EVP_DigestUpdate(ctx, body, body_len) != 1) ||
+	    EVP_DigestFinal_ex(ctx, md, &n) != 1 || n != 32)
+		abort();   /* SHA-256 in memory cannot fail but for OOM */
+	EVP_MD_CTX_free(ctx);
+	for (unsigned i = 0; i < 32; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[64] = '\0';
+}
+
+/* --- facts ------------------------------------------------------------------- */
+
+struct facts {
+	struct pb_pay_budget_row b;
+	struct pb_pay_element_row e;
+	struct pb_pay_payee_row y;
+	struct pb_pay_facts f;
+};
+
+/* Lock the budget (FOR SHARE) and the element (FOR UPDATE), read the
+ * payee, and fill x->f except amount, due date and purpose.  PB_ENOTFOUND
+ * for the budget; an unknown payee is a field error; an element outside
+ * the budget is left to pb_pay_check_create (element_in_budget = 0). */
+static enum pb_err load_facts(struct pb_db *db, const char *la, const char *budget_id,
+    const char *element_id, const char *payee_id, struct facts *x, struct pb_problem *p)
+{
+	struct pb_pay_facts *f = &x->f;
+
+	memset(x, 0, sizeof(*x));
+	enum pb_err err = pb_pay_store_budget_share(db, la, budget_id, &x->b);
+	if (err)
+		return err;
+	err = pb_pay_store_element_lock(db, la, budget_id, element_id, &x->e);
+	if (err && err != PB_ENOTFOUND)
+		return err;
+	f->element_in_budget = err == PB_OK;
+	err = pb_pay_store_payee(db, la, payee_id, x->b.child_id, &x->y);
+	if (err == PB_ENOTFOUND)
+		return pb_problem_field(p, "payee_id", "not_found", "No such payee in this council.");
+	if (err)
+		return err;
+	f->budget_status = x->b.status;
+	f->period_start = x->b.period_start;
+	f->period_end = x->b.period_end;
+	f->plan_start = x->b.plan_start;
+	f->plan_ceased_on = x->b.plan_ceased_on;
+	f->arrangement = f->element_in_budget ? x->e.arrangement : PB_PAY_ARR_NOTIONAL;
+	f->element_remaining_pence = x->e.allocated_pence - x->e.committed_pence -
+	    x->e.spent_pence;
+	f->element_payee_id = x->e.payee_id;
+	f->agreement_signed = x->e.agreement_signed;
+	f->school_premises = x->e.school_premises;
+	f->head_teacher_agreed = x->e.head_teacher_agreed;
+	f->pay11_exception = x->e.pay11_exception;
+	f->payee_id = payee_id;
+	f->payee_kind = x->y.kind;
+	f->payee_is_local_authority = x->y.is_local_authority;
+	f->payee_person_id = x->y.person_id;
+	f->payee_lives_with_child = x->y.lives_with_child;
+	return PB_OK;
+}
+
+/* --- create -------------------------------------------------------------------- */
+
+/* Claim the key, or answer with the stored response.  *claimed = 1: the
+ * transaction is open and the key is ours.  *claimed = 0: the transaction
+ * is closed and out holds the replay (or the error says why not). */
+static enum pb_err claim_key(struct pb_db *db, const struct pb_actor *actor,
+    const struct pb_pay_idem *idem, struct pb_problem *p, struct pb_pay_answer *out,
+    int *claimed)
+{
+	struct pb_pay_idem_row row;
+
+	/* twice at most: a row purged between our insert and our read */
+	for (int attempt = 0; attempt < 2; attempt++) {
+		enum pb_err err = pb_db_begin(db);
+		if (err == PB_OK)
+			err = pb_pay_store_idem_claim(db, actor->la, idem->key,
+			    idem->request_hash, actor->sub, claimed);
+		if (err == PB_OK && *claimed)
+			return PB_OK;
+		if (err == PB_OK)
+			err = pb_pay_store_idem_get(db, actor->la, idem->key, &row);
+		pb_db_rollback(db);
+		if (err == PB_ENOTFOUND)
+			continue;
+		if (err)
+			return err;
+		if (strcmp(row.request_hash, idem->request_hash) != 0) {
+			free(row.body);
+			return pb_problem_set(p, PB_EIDEMPOTENCY, NULL, "This Idempotency-Key "
+			    "was already used for a different request; use a new key for a new "
+			    "payment.");
+		}
+		out->status = row.status;
+		out->body = row.body;
+		snprintf(out->location, sizeof(out->location), "%s", row.location);
+		out->replayed = 1;
+		return PB_OK;
+	}
+	return PB_EUNAVAILABLE;
+}
+
+enum pb_err pb_pay_create(struct pb_db *db, const struct pb_actor *actor,
+    const struct pb_pay_create_in *in, const struct pb_pay_idem *idem,
+    struct pb_problem *p, struct pb_pay_answer *out)
+{
+	struct facts x;
+	char id[37];
+	int claimed = 0, inserted = 0;
+
+	memset(out, 0, sizeof(*out));
+	enum pb_err err = claim_key(db, actor, idem, p, out, &claimed);
+	if (err || !claimed)
+		return err;
+	err = load_facts(db, actor->la, in->budget_id, in->element_id, in->payee_id, &x, p);
+	if (err == PB_OK) {
+		x.f.amount_pence = in->amount_pence;
+		x.f.due_date = in->due_date;
+		x.f.purpose = in->purpose;
+		err = pb_pay_check_create(&x.f, p);
+	}
+	struct pb_pay_new row = { in->budget_id, in->element_id, in->payee_id,
+	    in->amount_pence, in->purpose, in->description, in->due_date, actor->sub,
+	    NULL, idem->key };
+	if (err == PB_OK)
+		err = pb_pay_store_insert(db, actor->la, &row, id, &inserted);
+	if (err == PB_EFUNDS && p->err == PB_OK)
+		pb_problem_set(p, PB_EFUNDS, "PAY-24",
+		    "The payment exceeds the element's remaining funds.");
+	if (err == PB_OK)
+		err = pb_pay_store_payment_json(db, actor->la, id, &out->body, NULL);
+	if (err == PB_OK) {
+		out->status = 201;
+		snprintf(out->location, sizeof(out->location), "/v1/payments/%s", id);
+		err = pb_pay_store_idem_save(db, actor->la, idem->key, out->status, out->body,
+		    out->location);
+	}
+	if (err == PB_OK)
+		err = audit(db, actor, "payment.created", "payment", id, out->body, NULL);
+	err = finish_tx(db, err);
+	drop_json(err, &out->body);
+	return err;
+}
+
+/* --- approve, cancel -------------------------------------------------------------- */
+
+static enum pb_err act(struct pb_db *db, const struct pb_actor *actor, const char *id,
+    enum pb_pay_action action, const char *reason, struct pb_problem *p, char **json)
+{
+	static const char *const events[] = { NULL, "payment.approved", "payment.cancelled" };
+	struct pb_pay_payment_row row;
+	struct pb_pay_budget_row b;
+	enum pb_pay_status to;
+	char budget_id[37];
+
+	*json = NULL;
+	enum pb_err err = pb_db_begin(db);
+	if (err)
+		return err;
+	/* a cancel releases money on the element: take the budget first, as
+	 * every writer of element rows does (approve leaves the element be) */
+	if (action == PB_PAY_ACTION_CANCEL) {
+		err = pb_pay_store_payment_budget(db, actor->la, id, budget_id);
+		if (err == PB_OK)
+			err = pb_pay_store_budget_share(db, actor->la, budget_id, &b);
+	}
+	if (err == PB_OK)
+		err = pb_pay_store_payment_lock(db, actor->la, id, &row);
+	if (err == PB_OK && action == PB_PAY_ACTION_APPROVE)
+		err = pb_pay_check_approver(row.created_by, actor->sub, p);
+	if (err == PB_OK)
+		err = pb_pay_transition(row.status, action, &to, p);
+	if (err == PB_OK)
+		err = pb_pay_store_set_status(db, actor, id, to, reason);
+	if (err == PB_OK)
+		err = pb_pay_store_payment_json(db, actor->la, id, json, NULL);
+	if (err == PB_OK)
+		err = audit(db, actor, events[action], "payment", id, *json, reason);
+	err = finish_tx(db, err);
+	drop_json(err, json);
+	return err;
+}
+
+enum pb_err pb_pay_approve(struct pb_db *db, const struct pb_actor *actor,
+    const char *id, const char *reason, struct pb_problem *p, char **json)
+{
+	return act(db, actor, id, PB_PAY_ACTION_APPROVE, reason, p, json);
+}
+
+enum pb_err pb_pay_cancel(struct pb_db *db, const struct pb_actor *actor,
+    const char *id, const char *reason, struct pb_problem *p, char **json)
+{
+	return act(db, actor, id, PB_PAY_ACTION_CANCEL, reason, p, json);
+}
+
+/* --- schedules ----------------------------------------------------------------- */
+
+enum pb_err pb_pay_schedule_create(struct pb_db *db, const struct pb_actor *actor,
+    const struct pb_pay_schedule_in *in, struct pb_problem *p, char id[37],
+    char **json)
+{
+	struct facts x;
+
+	*json = NULL;
+	enum pb_err err = pb_db_begin(db);
+	if (err)
+		return err;
+	err = load_facts(db, actor->la, in->budget_id, in->element_id, in->payee_id, &x, p);
+	if (err == PB_OK && x.f.element_in_budget &&
+	    x.e.arrangement != PB_PAY_ARR_DIRECT_PAYMENT)
+		err = pb_problem_field(p, "element_id", "not_direct_payment",
+		    "Schedules are recurring direct payments: the element must be a direct payment.");
+	if (err == PB_OK) {
+		/* validated like its first instalment (PAY-21 schedules carry
+		 * direct payments to the recipient) */
+		x.f.amount_pence = in->amount_pence;
+		x.f.due_date = in->start_date;
+		x.f.purpose = PB_PAY_PURPOSE_DIRECT_PAYMENT;
+		err = pb_pay_check_create(&x.f, p);
+	}
+	if (err == PB_OK && in->end_date != PB_PAY_NO_DATE && in->end_date > x.b.period_end)
+		err = pb_problem_set(p, PB_ERULE, "PAY-24",
+		    "The schedule ends after the budget period.");
+	if (err)
+		goto out;
+	struct pb_pay_schedule s;
+	memset(&s, 0, sizeof(s));
+	pb_uuid_new(id);
+	memcpy(s.id, id, 37);
+	snprintf(s.budget_id, sizeof(s.budget_id), "%s", in->budget_id);
+	snprintf(s.element_id, sizeof(s.element_id), "%s", in->element_id);
+	snprintf(s.payee_id, sizeof(s.payee_id), "%s", in->payee_id);
+	s.amount_pence = in->amount_pence;
+	s.frequency = in->frequency;
+	s.start_date = in->start_date;
+	s.end_date = in->end_date;
+	err = pb_pay_store_schedule_insert(db, actor, &s, json);
+	if (err == PB_OK)
+		err = audit(db, actor, "schedule.created", "schedule", id, *json, NULL);
+out:
+	err = finish_tx(db, err);
+	drop_json(err, json);
+	return err;
+}
+
+struct materialise {
+	struct pb_db *db;
+	const struct pb_actor *actor;
+	int32_t until;
+	int created;
+	cJSON *payments, *skipped;
+};
+
+static void report_skip(struct materialise *m, const char *schedule_id, int32_t due,
+    enum pb_err err, const struct pb_problem *p)
+{
+	char d[11];
+	cJSON *it = cJSON_CreateObject();
+
+	pb_date_format(due, d);
+	cJSON_AddStringToObject(it, "schedule_id", schedule_id);
+	cJSON_AddStringToObject(it, "due_date", d);
+	cJSON_AddStringToObject(it, "reason", pb_err_code(err));
+	if (p->rule[0])
+		cJSON_AddStringToObject(it, "rule", p->rule);
+	else
+		cJSON_AddNullToObject(it, "rule");
+	cJSON_AddStringToObject(it, "detail", p->detail[0] ? p->detail :
+	    (p->nerrors > 0 ? p->errors[0].message : "refused"));
+	cJSON_AddItemToArray(m->skipped, it);
+}
+
+static int already(const int32_t *dates, size_t n, int32_t d)
+{
+	for (size_t i = 0; i < n; i++)
+		if (dates[i] == d)
+			return 1;
+	return 0;
+}
+
+/* Is err a refusal of one instalment (reported), not a failure? */
+static int refusal(enum pb_err err)
+{
+	return err == PB_EINVAL || err == PB_ETRANSITION || err == PB_ERULE ||
+	    err == PB_EFUNDS;
+}
+
+/* One schedule, one transaction: every due instalment not yet there. */
+static enum pb_err materialise_one(const struct pb_pay_schedule *s, void *arg)
+{
+	struct materialise *m = arg;
+	struct pb_db *db = m->db;
+	struct facts x;
+	struct pb_problem p;
+	int32_t *due = NULL, *have = NULL;
+	size_t ndue = 0, nhave = 0;
+	char id[37];
+	cJSON *made = cJSON_CreateArray();
+	int made_n = 0;
+
+	if (s->start_date > m->until) {
+		cJSON_Delete(made);
+		return PB_OK;                  /* nothing due yet: no locks */
+	}
+	pb_problem_init(&p);
+	due = calloc(MAX_INSTALMENTS, sizeof(*due));
+	have = calloc(MAX_INSTALMENTS, sizeof(*have));
+	if (due == NULL || have == NULL)
+		abort();
+	enum pb_err err = pb_db_begin(db);
+	if (err == PB_OK)
+		err = load_facts(db, m->actor->la, s->budget_id, s->element_id, s->payee_id, &x, &p);
+	if (err == PB_OK) {
+		int32_t until = m->until < x.b.period_end ? m->until : x.b.period_end;
+		/* more than MAX_INSTALMENTS due: the first ones now, the rest
+		 * on the next run */
+		if (pb_pay_schedule_dates(s->start_date, s->end_date, until, s->frequency, due,
+		    MAX_INSTALMENTS, &ndue) != PB_OK && ndue != MAX_INSTALMENTS)
+			ndue = 0;
+		err = pb_pay_store_schedule_dates(db, m->actor->la, s->id, have,
+		    MAX_INSTALMENTS, &nhave);
+	}
+	for (size_t i = 0; i < ndue && err == PB_OK; i++) {
+		int inserted = 0;
+		if (already(have, nhave, due[i]))
+			continue;
+		pb_problem_init(&p);
+		x.f.amount_pence = s->amount_pence;
+		x.f.due_date = due[i];
+		x.f.purpose = PB_PAY_PURPOSE_DIRECT_PAYMENT;
+		enum pb_err r = pb_pay_check_create(&x.f, &p);
+		if (refusal(r)) {
+			report_skip(m, s->id, due[i], r, &p);
+			continue;
+		}
+		struct pb_pay_new row = { s->budget_id, s->element_id, s->payee_id,
+		    s->amount_pence, PB_PAY_PURPOSE_DIRECT_PAYMENT, "scheduled direct payment",
+		    due[i], s->created_by, s->id, NULL };
+		err = r;
+		if (err == PB_OK)
+			err = pb_pay_store_insert(db, m->actor->la, &row, id, &inserted);
+		if (err == PB_OK && inserted) {
+			char *json = NULL;
+			x.f.element_remaining_pence -= s->amount_pence;
+			err = pb_pay_store_payment_json(db, m->actor->la, id, &json, NULL);
+			if (err == PB_OK)
+				err = audit(db, m->actor, "payment.created", "payment", id, json, NULL);
+			free(json);
+			cJSON_AddItemToArray(made, cJSON_CreateString(id));
+			made_n++;
+		}
+	}
+	if (err == PB_EFUNDS) {
+		/* the constraint refused what the locked check allowed: report,
+		 * keep nothing of this schedule, carry on with the next */
+		pb_problem_set(&p, PB_EFUNDS, "PAY-24", "The element's remaining funds ran out.");
+		report_skip(m, s->id, s->start_date, PB_EFUNDS, &p);
+		pb_db_rollback(db);
+		err = PB_OK;
+		made_n = 0;
+	} else if (refusal(err)) {
+		/* the schedule's facts themselves are refused (e.g. its payee) */
+		report_skip(m, s->id, s->start_date, err, &p);
+		pb_db_rollback(db);
+		err = PB_OK;
+		made_n = 0;
+	} else {
+		err = finish_tx(db, err);
+	}
+	if (err == PB_OK && made_n > 0) {
+		cJSON *it;
+		m->created += made_n;
+		while ((it = cJSON_DetachItemFromArray(made, 0)) != NULL)
+			cJSON_AddItemToArray(m->payments, it);
+	}
+	cJSON_Delete(made);
+	free(due);
+	free(have);
+	return err;
+}
+
+enum pb_err pb_pay_materialise(struct pb_db *db, const struct pb_actor *actor,
+    int32_t until, char **json)
+{
+	struct materialise m = { db, actor, until, 0, cJSON_CreateArray(), cJSON_CreateArray() };
+
+	*json = NULL;
+	enum pb_err err = pb_pay_store_schedules(db, actor->la, materialise_one, &m);
+	cJSON *o = cJSON_CreateObject();
+	add_int(o, "created", m.created);
+	cJSON_AddItemToObject(o, "payments", m.payments);
+	cJSON_AddItemToObject(o, "skipped", m.skipped);
+	char *text = print_json(o);
+	if (err)
+		free(text);
+	else
+		*json = text;
+	return err;
+}
+
+/* --- payment runs ----------------------------------------------------------------- */
+
+enum pb_err pb_pay_run_create(struct pb_db *db, const struct pb_actor *actor,
+    int32_t due_on_or_before, char id[37], char **json)
+{
+	int count = 0;
+
+	*json = NULL;
+	pb_uuid_new(id);
+	enum pb_err err = pb_db_begin(db);
+	if (err)
+		return err;
+	err = pb_pay_store_run_insert(db, actor, id, due_on_or_before);
+	if (err == PB_OK)
+		err = pb_pay_store_run_export(db, actor->la, id, due_on_or_before, &count);
+	if (err == PB_OK && count > 0)
+		err = pb_pay_store_audit_payments(db, actor, "payment.exported", id, NULL);
+	if (err == PB_OK)
+		err = pb_pay_store_run_json(db, actor->la, id, json, NULL);
+	if (err == PB_OK)
+		err = audit(db, actor, "payment_run.created", "payment_run", id, *json, NULL);
+	err = finish_tx(db, err);
+	drop_json(err, json);
+	return err;
+}
+
+static int cmp_settle(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct pb_pay_settle_row *)elem)->id);
+}
+
+/* Decide each result against the locked rows; fill the change list and
+ * the ids per outcome.  Field errors and conflicts go into p. */
+static enum pb_err plan_results(const char *run_id, const struct pb_pay_result_in *results,
+    size_t n, const struct pb_pay_settle_row *rows, size_t nrows, cJSON *changes,
+    cJSON *paid, cJSON *failed, struct pb_problem *p)
+{
+	char fld[48];
+
+	for (size_t i = 0; i < n; i++) {
+		const struct pb_pay_result_in *r = &results[i];
+		const struct pb_pay_settle_row *row = nrows ? bsearch(r->payment_id, rows, nrows,
+		    sizeof(*rows), cmp_settle) : NULL;
+		if (row == NULL || strcmp(row->run_id, run_id) != 0) {
+			snprintf(fld, sizeof(fld), "results[%zu].payment_id", i);
+			pb_problem_field(p, fld, "not_in_run", "Payment %s is not in this run.",
+			    r->payment_id);
+			continue;
+		}
+		if (row->status == r->outcome)
+			continue;                        /* the same result again */
+		enum pb_pay_action a = r->outcome == PB_PAY_STATUS_PAID ? PB_PAY_ACTION_PAID
+		    : PB_PAY_ACTION_FAILED;
+		if (p->err == PB_OK && pb_pay_transition(row->status, a, NULL, NULL) != PB_OK)
+			return pb_problem_set(p, PB_ECONFLICT, NULL, "Payment %s is already %s; a "
+			    "different result cannot be recorded.", r->payment_id,
+			    pb_pay_status_str(row->status));
+		cJSON *c = cJSON_CreateObject();
+		cJSON_AddStringToObject(c, "payment_id", r->payment_id);
+		cJSON_AddStringToObject(c, "outcome", pb_pay_status_str(r->outcome));
+		if (r->failure_reason != NULL)
+			cJSON_AddStringToObject(c, "failure_reason", r->failure_reason);
+		cJSON_AddItemToArray(changes, c);
+		cJSON_AddItemToArray(r->outcome == PB_PAY_STATUS_PAID ? paid : failed,
+		    cJSON_CreateString(r->payment_id));
+	}
+	return p->err;
+}
+
+enum pb_err pb_pay_run_results(struct pb_db *db, const struct pb_actor *actor,
+    const char *run_id, const struct pb_pay_result_in *results, size_t n,
+    struct pb_problem *p, char **json)
+{
+	struct pb_pay_settle_row *rows = calloc(n ? n : 1, sizeof(*rows));
+	cJSON *ids = cJSON_CreateArray(), *changes = cJSON_CreateArray();
+	cJSON *paid = cJSON_CreateArray(), *failed = cJSON_CreateArray();
+	char *ids_json = NULL, *changes_json = NULL, *paid_json = NULL, *failed_json = NULL;
+	size_t nrows = 0;
+
+	*json = NULL;
+	if (rows == NULL)
+		abort();
+	for (size_t i = 0; i < n; i++)
+		cJSON_AddItemToArray(ids, cJSON_CreateString(results[i].payment_id));
+	ids_json = print_json(ids);
+	enum pb_err err = pb_db_begin(db);
+	if (err == PB_OK)
+		err = pb_pay_store_run_lock(db, actor->la, run_id);
+	if (err == PB_OK)
+		err = pb_pay_store_settle_rows(db, actor->la, ids_json, rows, n, &nrows);
+	if (err == PB_OK)
+		err = plan_results(run_id, results, n, rows, nrows, changes, paid, failed, p);
+	int nchanged = cJSON_GetArraySize(changes), npaid = cJSON_GetArraySize(paid);
+	changes_json = print_json(changes);
+	paid_json = print_json(paid);
+	failed_json = print_json(failed);
+	if (err == PB_OK && nchanged > 0)
+		err = pb_pay_store_settle(db, actor->la, run_id, changes_json);
+	if (err == PB_OK && npaid > 0)
+		err = pb_pay_store_audit_payments(db, actor, "payment.paid", run_id, paid_json);
+	if (err == PB_OK && nchanged > npaid)
+		err = pb_pay_store_audit_payments(db, actor, "payment.failed", run_id, failed_json);
+	if (err == PB_OK)
+		err = pb_pay_store_run_json(db, actor->la, run_id, json, NULL);
+	err = finish_tx(db, err);
+	drop_json(err, json);
+	free(rows);
+	free(ids_json);
+	free(changes_json);
+	free(paid_json);
+	free(failed_json);
+	return err;
+}
+
+struct export_ctx {
+	struct pb_db *db;
+	const char *la, *run_id;
+	const unsigned char *bank_key;
+	struct pb_problem *p;
+	struct pb_buf buf;
+	int count;
+	int64_t total;
+};
+
+static enum pb_err export_line(const struct pb_pay_run_line *l, void *arg)
+{
+	struct export_ctx *x = arg;
+	struct pb_bank_sealed sealed;
+	char sort_code[7] = "", account[9] = "";
+	int has_bank = 0;
+	enum pb_err err = PB_OK;
+
+	if (l->has_bank) {
+		if (x->bank_key == NULL)
+			return pb_problem_set(x->p, PB_EUNAVAILABLE, NULL, "Bank details cannot be "
+			    "opened: PB_BANK_KEY is not configured on this deployment.");
+		err = pb_payee_sealed_bank(x->db, x->la, l->payee_id, &sealed, &has_bank);
+		if (err == PB_OK && has_bank &&
+		    pb_bank_open(x->bank_key, x->la, l->payee_id, &sealed, sort_code, account)
+		    != PB_OK) {
+			pb_log(PB_LOG_ERROR, "bank details of payee %s do not open with this key",
+			    l->payee_id);
+			err = PB_EINTERNAL;
+		}
+	}
+	struct pb_pay_csv_row row = { x->run_id, l->payment_id, l->payee_name, sort_code,
+	    account, l->amount_pence, l->due_date };
+	if (err == PB_OK)
+		err = pb_pay_csv_row(&x->buf, &row) == PB_OK ? PB_OK : PB_EINTERNAL;
+	OPENSSL_cleanse(&sealed, sizeof(sealed));
+	OPENSSL_cleanse(sort_code, sizeof(sort_code));
+	OPENSSL_cleanse(account, sizeof(account));
+	x->count++;
+	x->total += l->amount_pence;
+	return err;
+}
+
+enum pb_err pb_pay_run_export(struct pb_db *db, const char *la,
+    const unsigned char *bank_key, const char *run_id, struct pb_problem *p,
+    char **csv, size_t *len, int *count, int64_t *total_pence)
+{
+	struct export_ctx x = { db, la, run_id, bank_key, p, { 0 }, 0, 0 };
+	char *run = NULL;
+
+	*csv = NULL;
+	/* the run must exist (an empty run still has its header row) */
+	enum pb_err err = pb_pay_store_run_json(db, la, run_id, &run, NULL);
+	free(run);
+	if (err)
+		return err;
+	pb_buf_init(&x.buf, CSV_MAX_BYTES);
+	err = pb_pay_csv_header(&x.buf) == PB_OK ? PB_OK : PB_EINTERNAL;
+	if (err == PB_OK)
+		err = pb_pay_store_run_lines(db, la, run_id, export_line, &x);
+	if (err) {
+		pb_buf_free(&x.buf);
+		return err;
+	}
+	*csv = pb_buf_take(&x.buf, len);
+	*count = x.count;
+	*total_pence = x.total;
+	return PB_OK;
+}
+
+/* --- recoveries, surplus ------------------------------------------------------------ */
+
+enum pb_err pb_pay_recovery_create(struct pb_db *db, const struct pb_actor *actor,
+    const char *budget_id, const char *element_id, int64_t amount_pence,
+    const char *reason, int32_t today, struct pb_problem *p, char id[37],
+    char **json)
+{
+	struct pb_pay_budget_row b;
+	struct pb_pay_element_row e;
+
+	*json = NULL;
+	enum pb_err err = pb_db_begin(db);
+	if (err)
+		return err;
+	err = pb_pay_store_budget_share(db, actor->la, budget_id, &b);
+	if (err == PB_OK) {
+		err = pb_pay_store_element_lock(db, actor->la, budget_id, element_id, &e);
+		if (err == PB_ENOTFOUND)
+			err = pb_problem_field(p, "element_id", "not_found",
+			    "The element is not part of this budget.");
+	}
+	if (err == PB_OK && e.arrangement != PB_PAY_ARR_DIRECT_PAYMENT)
+		err = pb_problem_set(p, PB_ERULE, "PAY-18", "Only direct-payment money is "
+		    "recovered from the family; this element is not a direct payment.");
+	/* PAY-18 / PAY-24: never more than the element's net spent, read
+	 * under its row lock */
+	if (err == PB_OK)
+		err = pb_pay_check_recovery(amount_pence, e.spent_pence, p);
+	if (err == PB_OK) {
+		pb_uuid_new(id);
+		err = pb_pay_store_recovery_insert(db, actor, id, budget_id, element_id,
+		    amount_pence, reason, today, json);
+	}
+	if (err == PB_OK)
+		err = audit(db, actor, "recovery.recorded", "recovery", id, *json, reason);
+	err = finish_tx(db, err);
+	drop_json(err, json);
+	return err;
+}
+
+enum pb_err pb_pay_surplus_report(struct pb_db *db, const struct pb_scope *scope,
+    const char *budget_id, int threshold_weeks, char **json)
+{
+	struct pb_pay_surplus_row rows[SURPLUS_MAX_ELEMENTS];
+	size_t n = 0;
+
+	*json = NULL;
+	enum pb_err err = pb_pay_store_surplus_rows(db, scope, budget_id, rows,
+	    SURPLUS_MAX_ELEMENTS, &n);
+	if (err)
+		return err;
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "budget_id", budget_id);
+	add_int(o, "threshold_weeks", threshold_weeks);
+	cJSON *items = cJSON_AddArrayToObject(o, "items");
+	for (size_t i = 0; i < n; i++) {
+		struct pb_pay_surplus_in in = { rows[i].allocated_pence, rows[i].period_start,
+		    rows[i].period_end, rows[i].spent_pence, 0, threshold_weeks };
+		struct pb_pay_surplus_out s;
+		if (pb_pay_surplus(&in, &s) != PB_OK || !s.over_threshold)
+			continue;
+		cJSON *it = cJSON_CreateObject();
+		cJSON_AddStringToObject(it, "element_id", rows[i].element_id);
+		cJSON_AddStringToObject(it, "service_type", rows[i].service_type);
+		add_int(it, "allocated_pence", rows[i].allocated_pence);
+		add_int(it, "spent_pence", rows[i].spent_pence);
+		add_int(it, "weekly_rate_pence", s.weekly_rate_pence);
+		add_int(it, "held_pence", s.held_pence);
+		add_int(it, "threshold_pence", s.threshold_pence);
+		add_int(it, "surplus_pence", s.surplus_pence);
+		cJSON_AddItemToArray(items, it);
+	}
+	*json = print_json(o);
+	return PB_OK;
+}

@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * payments/service.h — the payment disbursement service: each write is one
+ * transaction that takes its locks (004_payments.sql gives the order),
+ * loads the facts, asks rules.c, writes through store.c and records the
+ * audit row and event (internal/audit) before committing.
+ *
+ * Inputs are already shape-checked by api/ (types, enums, lengths); this
+ * layer checks everything that needs the database and every domain rule.
+ * On refusal the problem names the field or the rule and the return value
+ * is the enum pb_err api/ maps to HTTP.  On PB_OK, *json is malloc'd JSON
+ * text (the caller frees).  `today` is passed in (UTC day number) so the
+ * rules stay clock-free.  Thread-safety: one struct pb_db per thread.
+ */
+#ifndef PB_PAYMENTS_SERVICE_H
+#define PB_PAYMENTS_SERVICE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "internal/core/problem.h"
+#include "internal/payments/store.h"
+
+/* POST /v1/budgets/{id}/payments as sent. */
+struct pb_pay_create_in {
+	const char *budget_id, *element_id, *payee_id;
+	int64_t amount_pence;
+	enum pb_pay_purpose purpose;
+	int32_t due_date;
+	const char *description;
+};
+
+/* The idempotency of one create: the client's key (1-255 visible ASCII,
+ * checked by api/) and the hex SHA-256 of the canonical request. */
+struct pb_pay_idem {
+	const char *key;
+	char request_hash[65];
+};
+
+/* The answer to a create, fresh or replayed.  body is malloc'd (caller
+ * frees); replayed = 1 when it is the stored answer of an earlier request
+ * with the same key and the same request. */
+struct pb_pay_answer {
+	int status;
+	char *body;
+	char location[160];
+	int replayed;
+};
+
+/* request_hash = hex SHA-256 of "METHOD\nPATH\nBODY" (body as sent, byte
+ * for byte).  Pure. */
+void pb_pay_request_hash(const char *method, const char *path, const char *body,
+    size_t body_len, char out[65]);
+
+/* Create a payment (pending_approval) once per idempotency key.  The key
+ * row is inserted first: a concurrent request with the same key waits on
+ * its unique index, then replays the committed answer.  Same key with
+ * another request → PB_EIDEMPOTENCY.  Only successful creations are
+ * remembered (a refused request leaves no key behind).  Errors:
+ * PB_ENOTFOUND (budget), PB_EINVAL (element or payee not found),
+ * PB_ETRANSITION (budget not approved), PB_ERULE (rule id in p),
+ * PB_EFUNDS (over the element's remaining: checked under the element's
+ * row lock, and by the BUD-9 constraint as the last line). */
+enum pb_err pb_pay_create(struct pb_db *db, const struct pb_actor *actor,
+    const struct pb_pay_create_in *in, const struct pb_pay_idem *idem,
+    struct pb_problem *p, struct pb_pay_answer *out);
+
+/* approve (finance; never the creator: PB_ESOD) and cancel; reason (may
+ * be NULL) goes to the audit row, and for cancel onto the payment too.
+ * PB_ETRANSITION for a move the lifecycle forbids. */
+enum pb_err pb_pay_approve(struct pb_db *db, const struct pb_actor *actor,
+    const char *id, const char *reason, struct pb_problem *p, char **json);
+enum pb_err pb_pay_cancel(struct pb_db *db, const struct pb_actor *actor,
+    const char *id, const char *reason, struct pb_problem *p, char **json);
+
+/* POST /v1/budgets/{id}/schedules: validated like a payment (purpose
+ * direct_payment, due date = start date) on direct-payment elements only;
+ * an end date after the budget period is PAY-24. */
+struct pb_pay_schedule_in {
+	const char *budget_id, *element_id, *payee_id;
+	int64_t amount_pence;
+	enum pb_pay_frequency frequency;
+	int32_t start_date, end_date;           /* end PB_PAY_NO_DATE: none */
+};
+enum pb_err pb_pay_schedule_create(struct pb_db *db, const struct pb_actor *actor,
+    const struct pb_pay_schedule_in *in, struct pb_problem *p, char id[37],
+    char **json);
+
+/* Materialise every due instalment (<= until, inside the budget period)
+ * of la's schedules, one transaction per schedule, each at most once: the
+ * unique (la, schedule_id, due_date) index makes a second run, or another
+ * replica's, insert nothing.  An instalment a rule refuses (or that would
+ * exceed the remaining) is skipped and reported; a later run tries it
+ * again.  Instalments are created_by the schedule's creator (so that
+ * person cannot approve them).  *json = {created, payments: [ids],
+ * skipped: [{schedule_id, due_date, reason, rule, detail}]}. */
+enum pb_err pb_pay_materialise(struct pb_db *db, const struct pb_actor *actor,
+    int32_t until, char **json);
+
+/* POST /v1/payment-runs: export the approved payments due by the date
+ * into a new run (possibly empty); id written. */
+enum pb_err pb_pay_run_create(struct pb_db *db, const struct pb_actor *actor,
+    int32_t due_on_or_before, char id[37], char **json);
+
+/* POST /v1/payment-runs/{id}/results, idempotently: the same outcome
+ * again is a no-op; another outcome for a settled payment → PB_ECONFLICT;
+ * a payment not in the run → PB_EINVAL on results[i].payment_id.
+ * All or nothing. */
+struct pb_pay_result_in {
+	const char *payment_id;
+	enum pb_pay_status outcome;             /* PAID or FAILED */
+	const char *failure_reason;             /* may be NULL */
+};
+enum pb_err pb_pay_run_results(struct pb_db *db, const struct pb_actor *actor,
+    const char *run_id, const struct pb_pay_result_in *results, size_t n,
+    struct pb_problem *p, char **json);
+
+/* The run's CSV (export.h) with bank details opened under bank_key (NULL
+ * when PB_BANK_KEY is not set: PB_EUNAVAILABLE if any row needs it).
+ * *csv is malloc'd (*len bytes); *count and *total_pence are the control
+ * totals.  Plaintext bank details are wiped from the stack after use. */
+enum pb_err pb_pay_run_export(struct pb_db *db, const char *la,
+    const unsigned char *bank_key, const char *run_id, struct pb_problem *p,
+    char **csv, size_t *len, int *count, int64_t *total_pence);
+
+/* POST /v1/budgets/{id}/recoveries (PAY-18): never more than the
+ * element's net spent (pb_pay_check_recovery, under the element's row
+ * lock; the spent_pence >= 0 CHECK is the last line).  Direct-payment
+ * elements only (else PB_ERULE PAY-18).  id written. */
+enum pb_err pb_pay_recovery_create(struct pb_db *db, const struct pb_actor *actor,
+    const char *budget_id, const char *element_id, int64_t amount_pence,
+    const char *reason, int32_t today, struct pb_problem *p, char id[37],
+    char **json);
+
+/* GET /v1/budgets/{id}/surplus (PAY-19): the direct-payment elements
+ * holding more than threshold_weeks of funding. */
+enum pb_err pb_pay_surplus_report(struct pb_db *db, const struct pb_scope *scope,
+    const char *budget_id, int threshold_weeks, char **json);
+
+#endif

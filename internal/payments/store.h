@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * payments/store.h — the payment service's SQL (and nothing else):
+ * payments, idempotency keys, schedules, payment runs, recoveries, and the
+ * facts pb_pay_check_create needs (budget, element, payee).
+ *
+ * Every function names the tenant (la) and filters every statement on it;
+ * reads in a family scope add the contacts ownership test.  Functions
+ * never begin or end a transaction: service.c does.  The *_lock functions
+ * take row locks in the order of 004_payments.sql (budget FOR SHARE, then
+ * element or payment FOR UPDATE).  Strings in out-structs are copied into
+ * fixed buffers; *json outputs are malloc'd (caller frees).  PB_ENOTFOUND
+ * when the row is not there for this tenant (or scope); other errors come
+ * from pb_db_query.  Thread-safety: one struct pb_db per thread (db.h).
+ */
+#ifndef PB_PAYMENTS_STORE_H
+#define PB_PAYMENTS_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "internal/audit/audit.h"
+#include "internal/core/scope.h"
+#include "internal/payments/rules.h"
+
+struct pb_db;
+
+/* The budget facts of a payment, read with the budget row FOR SHARE (a
+ * concurrent suspend or close waits for us, and we for it). */
+struct pb_pay_budget_row {
+	char child_id[37];
+	enum pb_pay_budget_status status;
+	int32_t period_start, period_end;
+	int32_t plan_start, plan_ceased_on;     /* PB_PAY_NO_DATE when none */
+};
+enum pb_err pb_pay_store_budget_share(struct pb_db *db, const char *la,
+    const char *budget_id, struct pb_pay_budget_row *out);
+
+/* An element of the budget, locked FOR UPDATE (its remaining is then
+ * final for this transaction).  PB_ENOTFOUND when it is not one of the
+ * budget's elements. */
+struct pb_pay_element_row {
+	enum pb_pay_arrangement arrangement;
+	int64_t allocated_pence, committed_pence, spent_pence;
+	char payee_id[37];                      /* "" when none */
+	int agreement_signed, school_premises, head_teacher_agreed;
+	int pay11_exception;
+};
+enum pb_err pb_pay_store_element_lock(struct pb_db *db, const char *la,
+    const char *budget_id, const char *element_id, struct pb_pay_element_row *out);
+
+/* The payee facts, with lives_with_child for the child (PAY-11). */
+struct pb_pay_payee_row {
+	enum pb_pay_payee_kind kind;
+	int is_local_authority;
+	char person_id[37];                     /* "" for none */
+	int lives_with_child;
+};
+enum pb_err pb_pay_store_payee(struct pb_db *db, const char *la,
+    const char *payee_id, const char *child_id, struct pb_pay_payee_row *out);
+
+/* A payment to insert (status pending_approval).  schedule_id and
+ * idempotency_key may be NULL. */
+struct pb_pay_new {
+	const char *budget_id, *element_id, *payee_id;
+	int64_t amount_pence;
+	enum pb_pay_purpose purpose;
+	const char *description;
+	int32_t due_date;
+	const char *created_by;
+	const char *schedule_id;
+	const char *idempotency_key;
+};
+
+/* Insert a payment with a new id (written to id).  *inserted = 0 when the
+ * schedule already has an instalment on that date (ON CONFLICT DO
+ * NOTHING).  PB_EFUNDS when the BUD-9 constraint refuses it (the last
+ * line of defence: the service checked the locked remaining first). */
+enum pb_err pb_pay_store_insert(struct pb_db *db, const char *la,
+    const struct pb_pay_new *in, char id[37], int *inserted);
+
+/* A payment locked FOR UPDATE. */
+struct pb_pay_payment_row {
+	char budget_id[37];
+	enum pb_pay_status status;
+	char created_by[128];
+};
+enum pb_err pb_pay_store_payment_lock(struct pb_db *db, const char *la,
+    const char *id, struct pb_pay_payment_row *out);
+
+/* The budget a payment belongs to (no lock), to lock it first. */
+enum pb_err pb_pay_store_payment_budget(struct pb_db *db, const char *la,
+    const char *id, char budget_id[37]);
+
+/* Move a payment to approved (approved_by/at = actor) or cancelled
+ * (cancelled_by = actor, cancel_reason = reason, may be NULL). */
+enum pb_err pb_pay_store_set_status(struct pb_db *db, const struct pb_actor *actor,
+    const char *id, enum pb_pay_status to, const char *reason);
+
+/* Reads: the payment as JSON for staff (no scope) and with a scope. */
+enum pb_err pb_pay_store_payment_json(struct pb_db *db, const char *la,
+    const char *id, char **json, int *version);
+enum pb_err pb_pay_store_payment_get(struct pb_db *db, const struct pb_scope *scope,
+    const char *id, char **json, int *version);
+/* A budget's payments by due date then id; cursor is a payment id of the
+ * list (NULL: first page). */
+enum pb_err pb_pay_store_list(struct pb_db *db, const struct pb_scope *scope,
+    const char *budget_id, const char *cursor, int limit, char **json);
+
+/* ---- idempotency keys ---- */
+
+/* Insert (la, key) first in the transaction.  *claimed = 0 when the key
+ * exists: a concurrent holder has committed by then (the insert waited
+ * on the unique index), so pb_pay_store_idem_get sees its row. */
+enum pb_err pb_pay_store_idem_claim(struct pb_db *db, const char *la,
+    const char *key, const char *request_hash, const char *sub, int *claimed);
+
+/* The stored answer for (la, key).  *body is malloc'd (caller frees);
+ * location is "" when none.  PB_ENOTFOUND when the row is gone. */
+struct pb_pay_idem_row {
+	char request_hash[65];
+	int status;
+	char *body;
+	char location[160];
+};
+enum pb_err pb_pay_store_idem_get(struct pb_db *db, const char *la,
+    const char *key, struct pb_pay_idem_row *out);
+
+/* Record the response of the transaction that claimed the key. */
+enum pb_err pb_pay_store_idem_save(struct pb_db *db, const char *la,
+    const char *key, int status, const char *body, const char *location);
+
+/* Delete keys older than 24 hours (every la); *count deleted. */
+enum pb_err pb_pay_store_idem_purge(struct pb_db *db, int *count);
+
+/* ---- schedules ---- */
+
+struct pb_pay_schedule {
+	char id[37], budget_id[37], element_id[37], payee_id[37];
+	int64_t amount_pence;
+	enum pb_pay_frequency frequency;
+	int32_t start_date, end_date;           /* end PB_PAY_NO_DATE: open */
+	char created_by[128];
+};
+
+enum pb_err pb_pay_store_schedule_insert(struct pb_db *db, const struct pb_actor *actor,
+    const struct pb_pay_schedule *s, char **json);
+enum pb_err pb_pay_store_schedule_get(struct pb_db *db, const struct pb_scope *scope,
+    const char *id, char **json, int *version);
+
+/* Calls fn for each schedule of la whose budget is not closed, ordered by
+ * id (a stable order, so two materialisers lock elements alike).  A
+ * non-PB_OK return from fn stops the walk and is returned. */
+enum pb_err pb_pay_store_schedules(struct pb_db *db, const char *la,
+    enum pb_err (*fn)(const struct pb_pay_schedule *s, void *arg), void *arg);
+
+/* The due dates already materialised for a schedule, ascending, into
+ * out[0..cap); *n the number written. */
+enum pb_err pb_pay_store_schedule_dates(struct pb_db *db, const char *la,
+    const char *schedule_id, int32_t *out, size_t cap, size_t *n);
+
+/* Every la with at least one schedule, for `pbd materialise` without
+ * --la: fn(la, arg); a non-PB_OK return stops and is returned. */
+enum pb_err pb_pay_store_schedule_las(struct pb_db *db,
+    enum pb_err (*fn)(const char *la, void *arg), void *arg);
+
+/* ---- payment runs ---- */
+
+enum pb_err pb_pay_store_run_insert(struct pb_db *db, const struct pb_actor *actor,
+    const char *id, int32_t due_on_or_before);
+
+/* Export every approved payment of la due on or before the run's date
+ * that no run holds (FOR UPDATE SKIP LOCKED, ordered by id, so two runs
+ * at once split the payments and never share one) into run id, and set
+ * the run's control totals.  *count gets the number exported. */
+enum pb_err pb_pay_store_run_export(struct pb_db *db, const char *la,
+    const char *id, int32_t due_on_or_before, int *count);
+
+enum pb_err pb_pay_store_run_lock(struct pb_db *db, const char *la, const char *id);
+enum pb_err pb_pay_store_run_json(struct pb_db *db, const char *la,
+    const char *id, char **json, int *version);
+
+/* The current status and run of each payment id in ids_json (a JSON
+ * array of UUID strings) found in la, locked FOR UPDATE in id order, into
+ * rows[0..cap); ids not found are simply absent. */
+struct pb_pay_settle_row {
+	char id[37];
+	enum pb_pay_status status;
+	char run_id[37];                        /* "" when none */
+};
+enum pb_err pb_pay_store_settle_rows(struct pb_db *db, const char *la,
+    const char *ids_json, struct pb_pay_settle_row *rows, size_t cap, size_t *n);
+
+/* Apply outcomes: changes_json is [{payment_id, outcome, failure_reason}]
+ * for exported payments of the run. */
+enum pb_err pb_pay_store_settle(struct pb_db *db, const char *la,
+    const char *run_id, const char *changes_json);
+
+/* One row of the finance export, in (due_date, id) order. */
+struct pb_pay_run_line {
+	char payment_id[37], payee_id[37];
+	char payee_name[201];
+	int64_t amount_pence;
+	int32_t due_date;
+	int has_bank;
+};
+/* Calls fn per payment of the run; a non-PB_OK return stops and is
+ * returned. */
+enum pb_err pb_pay_store_run_lines(struct pb_db *db, const char *la,
+    const char *run_id, enum pb_err (*fn)(const struct pb_pay_run_line *l, void *arg),
+    void *arg);
+
+/* Audit row and event (type = action) for each payment of run_id, or
+ * only those in ids_json when it is not NULL: one statement however many
+ * payments, so a large run holds the event counter briefly. */
+enum pb_err pb_pay_store_audit_payments(struct pb_db *db, const struct pb_actor *actor,
+    const char *action, const char *run_id, const char *ids_json);
+
+/* ---- recoveries and surplus ---- */
+
+enum pb_err pb_pay_store_recovery_insert(struct pb_db *db, const struct pb_actor *actor,
+    const char *id, const char *budget_id, const char *element_id,
+    int64_t amount_pence, const char *reason, int32_t recorded_on, char **json);
+enum pb_err pb_pay_store_recovery_get(struct pb_db *db, const struct pb_scope *scope,
+    const char *budget_id, const char *id, char **json);
+
+/* The direct-payment elements of a budget the scope can see, for PAY-19.
+ * PB_ENOTFOUND when the budget is not visible. */
+struct pb_pay_surplus_row {
+	char element_id[37];
+	char service_type[65];
+	int64_t allocated_pence, spent_pence;
+	int32_t period_start, period_end;
+};
+enum pb_err pb_pay_store_surplus_rows(struct pb_db *db, const struct pb_scope *scope,
+    const char *budget_id, struct pb_pay_surplus_row *rows, size_t cap, size_t *n);
+
+#endif

@@ -1,0 +1,738 @@
+"""Payment disbursement service over HTTP against the real daemon and
+PostgreSQL: payments (rules by rule id, idempotency keys, approval with
+separation of duties, cancellation), schedules and their materialisation,
+payment runs with the finance CSV and results, recoveries, the PAY-19
+surplus report, `pbd materialise`, concurrency (the money invariant under 50
+racing creates, one key racing itself, two materialisers, two runs) and, last,
+the ledger invariants over everything the suite did.
+
+Each test that counts payment runs works in its own council (la), because a
+run gathers every approved payment of its council."""
+import csv
+import io
+import json
+import os
+import sys
+import threading
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+from pbtest import (LA, Daemon, check, eq, expect, migrated_db, new_id, pbd,  # noqa: E402
+                    psql, run, test, token)
+
+BANK_KEY = "1e" * 32
+URL = migrated_db("payments")
+D = Daemon(URL, {"PB_BANK_KEY": BANK_KEY})
+PERIOD = {"period_start": "2026-09-01", "period_end": "2027-08-31"}
+_la_seq = [0]
+
+
+def fresh_la():
+    _la_seq[0] += 1
+    return "E07%06d" % _la_seq[0]
+
+
+class Staff:
+    """Tokens of one council: two caseworkers, an approver, two finance
+    officers, an auditor and a service account."""
+
+    def __init__(self, la):
+        self.la = la
+        self.cw = token(["caseworker"], sub="cw-" + la, la=la)
+        self.cw2 = token(["caseworker"], sub="cw2-" + la, la=la)
+        self.ap = token(["approver"], sub="ap-" + la, la=la)
+        self.fin = token(["finance"], sub="fin-" + la, la=la)
+        self.fin2 = token(["finance"], sub="fin2-" + la, la=la)
+        self.aud = token(["auditor"], sub="aud-" + la, la=la)
+        self.svc = token(["service"], sub="svc-" + la, la=la)
+
+
+S = Staff(LA)
+
+
+def call(method, path, body=None, tok=None, headers=None, raw=None):
+    return D.request(method, path, body, token=tok or S.cw, headers=headers, raw=raw)
+
+
+def make(path, body, tok, status=201):
+    return expect(call("POST", path, body, tok), status)
+
+
+class World:
+    """A child living with one parent, an issued plan and an approved budget
+    of three elements: a direct payment to the parent (signed agreement), a
+    third-party element held by an organisation and a notional one."""
+
+    def __init__(self, staff=S, lives_with=True, dp_pence=100000, school=False,
+                 signed=True, org_name="Acme Care Ltd", approve=True):
+        self.s = staff
+        cw = staff.cw
+        self.parent = make("/v1/people", {"given_name": "Pat", "family_name": "Parent"}, cw)["id"]
+        self.child = make("/v1/children", {"given_name": "Kim", "family_name": "Child",
+                                           "date_of_birth": "2014-05-01"}, cw)["id"]
+        make("/v1/children/%s/contacts" % self.child,
+             {"person_id": self.parent, "relationship": "parent",
+              "has_parental_responsibility": True, "lives_with_child": lives_with}, cw)
+        self.plan = make("/v1/children/%s/plans" % self.child,
+                         {"status": "issued", "issued_on": "2025-09-01"}, cw)["id"]
+        self.dp_payee = make("/v1/payees", {
+            "kind": "individual", "name": "Pat Parent", "person_id": self.parent,
+            "is_local_authority": False,
+            "bank": {"sort_code": "112233", "account_number": "01234567"}}, cw)["id"]
+        self.org = make("/v1/payees", {
+            "kind": "organisation", "name": org_name, "is_local_authority": False,
+            "bank": {"sort_code": "445566", "account_number": "76543210"}}, staff.fin)["id"]
+        agreement = {"agreed_provision": "Personal assistant for short breaks",
+                     "outcomes": ["Enjoys time with friends"], "school_premises": school}
+        if signed:
+            agreement["signed_on"] = "2026-09-01"
+        body = {"child_id": self.child, "plan_id": self.plan, "elements": [
+            {"stream": "social_care", "service_type": "short_breaks",
+             "arrangement": "direct_payment", "allocated_pence": dp_pence,
+             "recipient_person_id": self.parent, "payee_id": self.dp_payee,
+             "agreement": agreement},
+            {"stream": "education", "service_type": "transport", "arrangement": "third_party",
+             "allocated_pence": 100000, "payee_id": self.org},
+            {"stream": "health", "service_type": "continuing_care", "arrangement": "notional",
+             "allocated_pence": 100000}]}
+        body.update(PERIOD)
+        self.budget = make("/v1/budgets", body, cw)["id"]
+        if approve:
+            make("/v1/budgets/%s/approve" % self.budget, {}, staff.ap, status=200)
+        els = self.get_budget()["elements"]
+        self.dp, self.tp, self.nt = (e["id"] for e in els)
+        self.fam = token(["family"], sub="fam-" + self.parent[:8], person_id=self.parent,
+                         la=staff.la)
+
+    def get_budget(self):
+        return expect(call("GET", "/v1/budgets/" + self.budget, tok=self.s.cw), 200)
+
+    def element(self, eid):
+        return next(e for e in self.get_budget()["elements"] if e["id"] == eid)
+
+    def body(self, element=None, payee=None, amount=1000, purpose="direct_payment",
+             due="2026-12-01", description="December"):
+        return {"element_id": element or self.dp, "payee_id": payee or self.dp_payee,
+                "amount_pence": amount, "purpose": purpose, "due_date": due,
+                "description": description}
+
+    def create(self, tok=None, key=None, **kw):
+        return call("POST", "/v1/budgets/%s/payments" % self.budget, self.body(**kw),
+                    tok or self.s.cw, headers={"Idempotency-Key": key or new_id()})
+
+    def pay(self, tok=None, **kw):
+        return expect(self.create(tok=tok, **kw), 201)
+
+    def approved(self, **kw):
+        p = self.pay(**kw)
+        return expect(call("POST", "/v1/payments/%s/approve" % p["id"], {},
+                           self.s.fin), 200)
+
+
+def events_of(entity_id):
+    _, out, _ = psql(URL, "SELECT coalesce(string_agg(type, ',' ORDER BY seq), '')"
+                     " FROM events WHERE entity_id = '%s'" % entity_id)
+    return out
+
+
+def parallel(n, fn):
+    """Run fn(i) in n threads released together; returns the results."""
+    barrier = threading.Barrier(n)
+    out = [None] * n
+
+    def work(i):
+        barrier.wait()
+        try:
+            out[i] = fn(i)
+        except Exception as e:  # noqa: BLE001 - reported by the caller
+            out[i] = e
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    for r in out:
+        if isinstance(r, Exception):
+            raise r
+    return out
+
+
+# ---- creating, reading -----------------------------------------------------------
+
+@test
+def test_create_read_list_family_scope():
+    w = World()
+    s, h, b, j = w.create(amount=12345)
+    eq(s, 201, "created: %s" % b[:300])
+    eq((j["status"], j["amount_pence"], j["purpose"], j["created_by"]),
+       ("pending_approval", 12345, "direct_payment", "cw-" + LA), "payment")
+    eq(h["location"], "/v1/payments/" + j["id"], "location")
+    check("idempotent-replayed" not in h, "a first answer is not a replay")
+    eq(j["payee_name"], "Pat Parent", "payee name")
+    e = w.element(w.dp)
+    eq((e["committed_pence"], e["remaining_pence"]), (12345, 100000 - 12345), "committed")
+    got = expect(call("GET", "/v1/payments/" + j["id"], tok=w.fam), 200)
+    eq(got["id"], j["id"], "the family reads its own child's payment")
+    expect(call("GET", "/v1/payments/" + j["id"], tok=World().fam), 404, "NOT_FOUND")
+    w.pay(amount=1, due="2026-10-01")
+    w.pay(amount=2, due="2027-01-01")
+    lst = expect(call("GET", "/v1/budgets/%s/payments?limit=2" % w.budget, tok=w.fam), 200)
+    eq([p["amount_pence"] for p in lst["items"]], [1, 12345], "by due date")
+    nxt = expect(call("GET", "/v1/budgets/%s/payments?limit=2&cursor=%s"
+                      % (w.budget, lst["next_cursor"])), 200)
+    eq(([p["amount_pence"] for p in nxt["items"]], nxt["next_cursor"]), ([2], None), "page 2")
+    other_la = token(["caseworker"], sub="x", la="E06000099")
+    expect(call("GET", "/v1/payments/" + j["id"], tok=other_la), 404, "NOT_FOUND")
+    eq(events_of(j["id"]), "payment.created", "event")
+
+
+@test
+def test_rules_refused_by_rule_id():
+    w = World()
+    other = World()
+    council = make("/v1/payees", {"kind": "organisation", "name": "The Council",
+                                  "is_local_authority": True}, S.fin)["id"]
+    # PAY-1: a direct payment pays only its own payee
+    expect(w.create(payee=other.dp_payee), 422, "RULE_VIOLATION", rule="PAY-1")
+    expect(w.create(payee=w.org), 422, "RULE_VIOLATION", rule="PAY-1")
+    # PAY-10: never the council from a third-party (or DP) element
+    expect(w.create(element=w.tp, payee=council, purpose="services"), 422,
+           "RULE_VIOLATION", rule="PAY-10")
+    # BUD-2: a third-party element pays its organisation
+    expect(w.create(element=w.tp, payee=w.dp_payee, purpose="services"), 422,
+           "RULE_VIOLATION", rule="BUD-2")
+    w.pay(element=w.tp, payee=w.org, purpose="transport")
+    # notional elements may buy council services
+    w.pay(element=w.nt, payee=council, purpose="services")
+    # PAY-24: due date outside the budget period
+    for due in ("2026-08-31", "2027-09-01"):
+        expect(w.create(due=due), 422, "RULE_VIOLATION", rule="PAY-24")
+    # PAY-11: the parent lives with the child: not paid for employment ...
+    expect(w.create(purpose="employment"), 422, "RULE_VIOLATION", rule="PAY-11")
+    # ... until an approver records the exception on the element
+    make("/v1/budgets/%s/elements/%s/exceptions" % (w.budget, w.dp),
+         {"rule": "PAY-11", "reason": "Only suitable carer; judged necessary"}, S.ap)
+    w.pay(purpose="employment")
+    # a parent living elsewhere may be paid for employment
+    away = World(lives_with=False)
+    away.pay(purpose="employment")
+    # PAY-8: no payment before the agreement is signed
+    unsigned = World(signed=False)
+    expect(unsigned.create(), 422, "RULE_VIOLATION", rule="PAY-8")
+    # PAY-6: school premises need the head teacher's agreement
+    school = World(school=True)
+    expect(school.create(), 422, "RULE_VIOLATION", rule="PAY-6")
+    expect(call("PATCH", "/v1/budgets/%s/elements/%s/agreement" % (school.budget, school.dp),
+                {"head_teacher_agreed_on": "2026-09-10"}, S.cw), 200)
+    school.pay()
+    # PAY-24 / BUD-9: over the remaining
+    j = expect(w.create(amount=10 ** 6), 409, "INSUFFICIENT_FUNDS", rule="PAY-24")
+    check("remaining" in j["detail"], j["detail"])
+    # the budget must be approved
+    draft = World(approve=False)
+    expect(draft.create(), 409, "INVALID_TRANSITION")
+    # an element of another budget, an unknown payee, an unknown budget
+    expect(w.create(element=other.dp), 400, "VALIDATION_FAILED", field="element_id")
+    expect(w.create(payee=new_id()), 400, "VALIDATION_FAILED", field="payee_id")
+    expect(call("POST", "/v1/budgets/%s/payments" % new_id(), w.body(),
+                headers={"Idempotency-Key": new_id()}), 404, "NOT_FOUND")
+
+
+@test
+def test_bad_inputs_and_roles():
+    w = World()
+    path = "/v1/budgets/%s/payments" % w.budget
+    expect(call("POST", path, w.body()), 400, "VALIDATION_FAILED", field="Idempotency-Key")
+    for key in ("", "has space", "x" * 256, "caf\u00e9"):
+        s, _, _, j = call("POST", path, w.body(), headers={"Idempotency-Key": key.encode(
+            "utf-8").decode("latin-1")})
+        eq((s, j["code"]), (400, "VALIDATION_FAILED"), "key %r" % key[:20])
+    w.pay(key="k" * 255)
+    for k, v in [("amount_pence", 0), ("amount_pence", -5), ("amount_pence", "100"),
+                 ("purpose", "holiday"), ("due_date", "2026-02-30"), ("description", ""),
+                 ("description", "x" * 501), ("status", "approved"), ("id", new_id()),
+                 ("colour", "red")]:
+        b = dict(w.body(), **{k: v})
+        expect(call("POST", path, b, headers={"Idempotency-Key": new_id()}), 400,
+               "VALIDATION_FAILED", field=k)
+    b = w.body()
+    del b["description"]
+    expect(call("POST", path, b, headers={"Idempotency-Key": new_id()}), 400,
+           "VALIDATION_FAILED", field="description")
+    s, _, _, _ = call("POST", path, raw=b'{"amount_pence": 1e3}',
+                      headers={"Idempotency-Key": new_id(), "Content-Type": "application/json"})
+    eq(s, 400, "exponent form")
+    for tok in (S.ap, S.aud, w.fam, S.svc):
+        expect(w.create(tok=tok), 403, "FORBIDDEN")
+    w.pay(tok=S.fin)
+
+
+# ---- idempotency ---------------------------------------------------------------
+
+@test
+def test_idempotency_replay_and_reuse():
+    w = World()
+    key = "retry-" + new_id()
+    s1, h1, b1, j1 = w.create(key=key, amount=777)
+    eq(s1, 201, "first")
+    s2, h2, b2, _ = w.create(key=key, amount=777)
+    eq(s2, 201, "replayed status")
+    eq(b2, b1, "identical body")
+    eq(h2.get("idempotent-replayed"), "true", "replay header")
+    eq(h2["location"], h1["location"], "same Location")
+    j = expect(w.create(key=key, amount=778), 422, "IDEMPOTENCY_KEY_REUSED")
+    check("different request" in j["detail"], j["detail"])
+    # the same key on another budget's path is another request too
+    other = World()
+    expect(call("POST", "/v1/budgets/%s/payments" % other.budget, other.body(amount=777),
+                headers={"Idempotency-Key": key}), 422, "IDEMPOTENCY_KEY_REUSED")
+    _, n, _ = psql(URL, "SELECT count(*) FROM payments WHERE idempotency_key = '%s'" % key)
+    eq(n, "1", "one payment for the key")
+    eq(w.element(w.dp)["committed_pence"], 777, "committed once")
+    # keys are per council: another council may use the same key
+    s3 = Staff(fresh_la())
+    w3 = World(staff=s3)
+    eq(w3.create(key=key, amount=777)[0], 201, "other council, same key")
+    # a refused request leaves no key behind: fix the body, same key, created
+    k2 = "fix-" + new_id()
+    expect(w.create(key=k2, amount=10 ** 6), 409, "INSUFFICIENT_FUNDS")
+    eq(w.create(key=k2, amount=5)[0], 201, "the key was free after a refusal")
+    _, row, _ = psql(URL, "SELECT response_status, length(request_hash), created_by"
+                     " FROM idempotency_keys WHERE key = '%s' AND la = '%s'" % (key, LA))
+    eq(row, "201|64|cw-" + LA, "stored answer")
+
+
+# ---- approval, cancellation, separation of duties --------------------------------------
+
+@test
+def test_approve_cancel_and_separation_of_duties():
+    w = World()
+    p = w.pay(tok=S.fin, amount=500)
+    path = "/v1/payments/%s/" % p["id"]
+    expect(call("POST", path + "approve", {}, S.fin), 403, "SEPARATION_OF_DUTIES")
+    for tok in (S.cw, S.ap, w.fam, S.aud):
+        expect(call("POST", path + "approve", {}, tok), 403, "FORBIDDEN")
+    a = expect(call("POST", path + "approve", {"reason": "checked invoice"}, S.fin2), 200)
+    eq((a["status"], a["approved_by"]), ("approved", "fin2-" + LA), "approved")
+    expect(call("POST", path + "approve", {}, S.fin2), 409, "INVALID_TRANSITION")
+    c = expect(call("POST", path + "cancel", {"reason": "duplicate invoice"}, S.cw), 200)
+    eq((c["status"], c["cancel_reason"], c["cancelled_by"]),
+       ("cancelled", "duplicate invoice", "cw-" + LA), "cancelled")
+    eq(w.element(w.dp)["committed_pence"], 0, "commitment released")
+    expect(call("POST", path + "cancel", {}, S.cw), 409, "INVALID_TRANSITION")
+    expect(call("POST", path + "approve", {}, S.fin2), 409, "INVALID_TRANSITION")
+    expect(call("POST", path + "cancel", {"status": "x"}, S.cw), 400, "VALIDATION_FAILED",
+           field="status")
+    expect(call("POST", path + "cancel", {}, w.fam), 403, "FORBIDDEN")
+    expect(call("POST", "/v1/payments/%s/approve" % new_id(), {}, S.fin), 404, "NOT_FOUND")
+    eq(events_of(p["id"]), "payment.created,payment.approved,payment.cancelled", "events")
+    _, reason, _ = psql(URL, "SELECT changes->>'reason' FROM audit_log WHERE entity_id = '%s'"
+                        " AND action = 'payment.approved'" % p["id"])
+    eq(reason, "checked invoice", "approval reason audited")
+
+
+@test
+def test_suspend_and_close_cancel_unexported():
+    st = Staff(fresh_la())
+    w = World(staff=st)
+    pending = w.pay(amount=100)
+    approved = w.approved(amount=200, due="2026-10-01")
+    exported = w.approved(amount=300, due="2026-09-15")
+    expect(call("POST", "/v1/payment-runs", {"due_on_or_before": "2026-09-30"}, st.fin), 201)
+    expect(call("POST", "/v1/budgets/%s/suspend" % w.budget, {"reason": "review"}, st.ap), 200)
+    got = {p["id"]: p["status"] for p in expect(
+        call("GET", "/v1/budgets/%s/payments" % w.budget, tok=st.cw), 200)["items"]}
+    eq((got[pending["id"]], got[approved["id"]], got[exported["id"]]),
+       ("cancelled", "cancelled", "exported"), "suspension cancelled the unexported")
+    eq(w.element(w.dp)["committed_pence"], 300, "only the exported commitment")
+    expect(w.create(), 409, "INVALID_TRANSITION")
+    expect(call("POST", "/v1/budgets/%s/resume" % w.budget, {}, st.ap), 200)
+    w.pay(amount=50)
+    expect(call("POST", "/v1/budgets/%s/close" % w.budget, {"reason": "plan ceased"}, st.ap), 200)
+    eq(w.element(w.dp)["committed_pence"], 300, "close cancelled the new one too")
+
+
+# ---- payment runs, the CSV, results ------------------------------------------------------
+
+def export(run_id, tok):
+    s, h, b, _ = call("GET", "/v1/payment-runs/%s/export" % run_id, tok=tok)
+    eq(s, 200, "export: %s" % b[:300])
+    return h, b
+
+
+@test
+def test_lifecycle_through_a_payment_run():
+    st = Staff(fresh_la())
+    w = World(staff=st, dp_pence=500000, org_name="=SUM(A1)")
+    quoted = make("/v1/payees", {"kind": "organisation", "name": 'Smith, "Jo" & Co',
+                                 "is_local_authority": False,
+                                 "bank": {"sort_code": "778899", "account_number": "00011122"}},
+                  st.fin)["id"]
+    nobank = make("/v1/payees", {"kind": "organisation", "name": "No Bank Ltd",
+                                 "is_local_authority": False}, st.fin)["id"]
+    p1 = w.approved(amount=12345, due="2026-12-01")                       # DP, parent
+    p2 = w.approved(element=w.tp, payee=w.org, purpose="transport", amount=5,
+                    due="2026-11-01")                                      # "=SUM(A1)"
+    p3 = w.approved(element=w.nt, payee=quoted, purpose="services", amount=99500,
+                    due="2026-12-01")
+    p4 = w.approved(element=w.nt, payee=nobank, purpose="equipment", amount=250,
+                    due="2026-12-02")
+    later = w.approved(amount=1, due="2027-01-05")                         # not due yet
+    pending = w.pay(amount=2, due="2026-10-01")                            # not approved
+    for tok in (st.cw, w.fam, st.ap, st.aud):
+        expect(call("POST", "/v1/payment-runs", {"due_on_or_before": "2026-12-31"}, tok),
+               403, "FORBIDDEN")
+    expect(call("POST", "/v1/payment-runs", {"due_on_or_before": "31/12/2026"}, st.fin), 400,
+           "VALIDATION_FAILED", field="due_on_or_before")
+    s, h, _, r = call("POST", "/v1/payment-runs", {"due_on_or_before": "2026-12-31"}, st.fin)
+    eq(s, 201, "run created")
+    eq(h["location"], "/v1/payment-runs/" + r["id"], "location")
+    eq((r["payment_count"], r["total_pence"], r["exported_count"], r["missing_bank_count"]),
+       (4, 12345 + 5 + 99500 + 250, 4, 1), "run totals")
+    for p in (p1, p2, p3, p4):
+        got = expect(call("GET", "/v1/payments/" + p["id"], tok=st.fin), 200)
+        eq((got["status"], got["run_id"]), ("exported", r["id"]), "exported into the run")
+    for p, st_ in ((later, "approved"), (pending, "pending_approval")):
+        eq(expect(call("GET", "/v1/payments/" + p["id"], tok=st.cw), 200)["status"], st_,
+           "left alone")
+    expect(call("POST", "/v1/payments/%s/cancel" % p1["id"], {}, st.cw), 409,
+           "INVALID_TRANSITION")
+    # the CSV, field by field
+    expect(call("GET", "/v1/payment-runs/%s/export" % r["id"], tok=st.aud), 403, "FORBIDDEN")
+    expect(call("GET", "/v1/payment-runs/%s/export" % r["id"], tok=st.cw), 403, "FORBIDDEN")
+    h1, b1 = export(r["id"], st.fin)
+    h2, b2 = export(r["id"], st.fin)
+    eq(b1, b2, "identical bytes on two downloads")
+    check(h1["content-type"].startswith("text/csv"), h1["content-type"])
+    eq((h1["x-payment-count"], h1["x-total-pence"]), ("4", str(r["total_pence"])), "control")
+    check(b1.endswith(b"\r\n") and b1.count(b"\r\n") == 5, "CRLF rows: %r" % b1)
+    rows = list(csv.reader(io.StringIO(b1.decode())))
+    eq(rows[0], ["run_id", "payment_id", "payee_name", "sort_code", "account_number",
+                 "amount", "reference", "due_date"], "header")
+    eq([x[1] for x in rows[1:]], [p2["id"]] + sorted([p1["id"], p3["id"]]) + [p4["id"]],
+       "ordered by due date, then id")
+    by = {x[1]: x for x in rows[1:]}
+    eq(by[p1["id"]], [r["id"], p1["id"], "Pat Parent", "112233", "01234567", "123.45",
+                      "PB-" + p1["id"][:8].upper(), "2026-12-01"], "DP row, decrypted")
+    eq(by[p2["id"]][2:6], ["'=SUM(A1)", "445566", "76543210", "0.05"], "formula prefixed")
+    eq(by[p3["id"]][2:6], ['Smith, "Jo" & Co', "778899", "00011122", "995.00"], "quoted")
+    check(b'"Smith, ""Jo"" & Co"' in b1, "RFC 4180 quoting in the bytes")
+    eq(by[p4["id"]][2:6], ["No Bank Ltd", "", "", "2.50"], "no bank details: empty cells")
+    for x in rows[1:]:
+        eq(x[0], r["id"], "run id column")
+    # results: paid, failed, replay, conflict, not in run
+    res = "/v1/payment-runs/%s/results" % r["id"]
+    body = {"results": [{"payment_id": p1["id"], "outcome": "paid"},
+                        {"payment_id": p4["id"], "outcome": "failed",
+                         "failure_reason": "no bank details"}]}
+    expect(call("POST", res, body, st.cw), 403, "FORBIDDEN")
+    out = expect(call("POST", res, body, st.fin), 200)
+    eq((out["paid_count"], out["failed_count"], out["exported_count"], out["paid_pence"]),
+       (1, 1, 2, 12345), "run after results")
+    _, before, _ = psql(URL, "SELECT count(*) FROM events")
+    again = expect(call("POST", res, body, st.fin), 200)
+    eq(again["paid_count"], 1, "replay is a no-op")
+    _, after, _ = psql(URL, "SELECT count(*) FROM events")
+    eq(after, before, "no events on replay")
+    expect(call("POST", res, {"results": [{"payment_id": p1["id"], "outcome": "failed"}]},
+                st.fin), 409, "CONFLICT")
+    expect(call("POST", res, {"results": [{"payment_id": later["id"], "outcome": "paid"}]},
+                st.fin), 400, "VALIDATION_FAILED", field="results[0].payment_id")
+    expect(call("POST", res, {"results": [{"payment_id": new_id(), "outcome": "paid"}]},
+                st.fin), 400, "VALIDATION_FAILED", field="results[0].payment_id")
+    for bad, field in [({"results": []}, "results"),
+                       ({"results": [{"payment_id": p2["id"], "outcome": "lost"}]},
+                        "results[0].outcome"),
+                       ({"results": [{"payment_id": p2["id"], "outcome": "paid",
+                                      "failure_reason": "x"}]}, "results[0].failure_reason"),
+                       ({"results": [{"payment_id": p2["id"], "outcome": "failed",
+                                      "failure_reason": "x" * 501}]},
+                        "results[0].failure_reason"),
+                       ({"results": [{"payment_id": p2["id"], "outcome": "paid"},
+                                     {"payment_id": p2["id"], "outcome": "paid"}]},
+                        "results[1].payment_id")]:
+        expect(call("POST", res, bad, st.fin), 400, "VALIDATION_FAILED", field=field)
+    expect(call("POST", "/v1/payment-runs/%s/results" % new_id(), body, st.fin), 404,
+           "NOT_FOUND")
+    got = expect(call("GET", "/v1/payments/" + p4["id"], tok=st.fin), 200)
+    eq((got["status"], got["failure_reason"]), ("failed", "no bank details"), "failed")
+    # money: p1 spent, p4 released; statement lines show current status
+    e = w.element(w.dp)
+    eq((e["spent_pence"], e["committed_pence"]), (12345, 1 + 2), "DP element")
+    eq(w.element(w.nt)["committed_pence"], 99500, "p3 still committed, p4 released")
+    lines = expect(call("GET", "/v1/budgets/%s/statement" % w.budget, tok=st.cw), 200)["items"]
+    status = {x["payment_id"]: x["status"] for x in lines}
+    eq((status[p1["id"]], status[p4["id"]], status[p3["id"]]), ("paid", "failed", "exported"),
+       "statement")
+    eq(lines[-1]["balance_pence"], w.get_budget()["remaining_pence"], "statement balance")
+    eq(events_of(p1["id"]), "payment.created,payment.approved,payment.exported,payment.paid",
+       "p1 events")
+    eq(events_of(p4["id"]).split(",")[-1], "payment.failed", "p4 event")
+    eq(events_of(r["id"]), "payment_run.created", "run event")
+    got = expect(call("GET", "/v1/payment-runs/" + r["id"], tok=st.aud), 200)
+    eq(got["id"], r["id"], "auditors read runs")
+    expect(call("GET", "/v1/payment-runs/" + r["id"], tok=st.cw), 403, "FORBIDDEN")
+
+
+@test
+def test_empty_run_and_export_without_key():
+    st = Staff(fresh_la())
+    r = expect(call("POST", "/v1/payment-runs", {"due_on_or_before": "2026-12-31"}, st.fin), 201)
+    eq((r["payment_count"], r["total_pence"]), (0, 0), "empty run")
+    h, b = export(r["id"], st.fin)
+    eq(b, b"run_id,payment_id,payee_name,sort_code,account_number,amount,reference,"
+          b"due_date\r\n", "header only")
+    eq((h["x-payment-count"], h["x-total-pence"]), ("0", "0"), "control")
+    # a deployment without PB_BANK_KEY cannot open bank details
+    w = World(staff=st)
+    w.approved(amount=10)
+    r2 = expect(call("POST", "/v1/payment-runs", {"due_on_or_before": "2026-12-31"}, st.fin), 201)
+    nokey = Daemon(URL)
+    s, _, b, j = nokey.request("GET", "/v1/payment-runs/%s/export" % r2["id"], token=st.fin)
+    nokey.stop()
+    eq((s, j["code"]), (503, "UNAVAILABLE"), "no key: %s" % b[:200])
+    check("PB_BANK_KEY" in j["detail"], j["detail"])
+
+
+# ---- recoveries and surplus -------------------------------------------------------------
+
+def settle(st, w, amount, due="2026-09-10"):
+    """A paid direct payment of `amount` on w's DP element."""
+    p = w.approved(amount=amount, due=due)
+    r = expect(call("POST", "/v1/payment-runs", {"due_on_or_before": due}, st.fin), 201)
+    expect(call("POST", "/v1/payment-runs/%s/results" % r["id"],
+                {"results": [{"payment_id": p["id"], "outcome": "paid"}]}, st.fin), 200)
+    return p
+
+
+@test
+def test_recoveries_never_more_than_spent():
+    st = Staff(fresh_la())
+    w = World(staff=st)
+    path = "/v1/budgets/%s/recoveries" % w.budget
+    expect(call("POST", path, {"element_id": w.dp, "amount_pence": 1, "reason": "unused"},
+                st.fin), 422, "RULE_VIOLATION", rule="PAY-24")
+    settle(st, w, 10000)
+    body = {"element_id": w.dp, "amount_pence": 4000, "reason": "unused at annual review"}
+    for tok in (st.cw, st.ap, w.fam):
+        expect(call("POST", path, body, tok), 403, "FORBIDDEN")
+    s, h, _, rec = call("POST", path, body, st.fin)
+    eq(s, 201, "recovered")
+    eq((rec["amount_pence"], rec["element_id"]), (4000, w.dp), "recovery")
+    eq(h["location"], "/v1/budgets/%s/recoveries/%s" % (w.budget, rec["id"]), "location")
+    eq(expect(call("GET", h["location"], tok=w.fam), 200)["id"], rec["id"], "readable")
+    expect(call("GET", "/v1/budgets/%s/recoveries/%s" % (new_id(), rec["id"]), tok=st.fin),
+           404, "NOT_FOUND")
+    eq(w.element(w.dp)["spent_pence"], 6000, "net spent")
+    expect(call("POST", path, dict(body, amount_pence=6001), st.fin), 422, "RULE_VIOLATION",
+           rule="PAY-24")
+    expect(call("POST", path, dict(body, amount_pence=6000), st.fin), 201)
+    eq(w.element(w.dp)["spent_pence"], 0, "all recovered")
+    expect(call("POST", path, {"element_id": w.tp, "amount_pence": 1, "reason": "x"}, st.fin),
+           422, "RULE_VIOLATION", rule="PAY-18")
+    expect(call("POST", path, dict(body, element_id=new_id()), st.fin), 400,
+           "VALIDATION_FAILED", field="element_id")
+    expect(call("POST", path, dict(body, amount_pence=0), st.fin), 400, "VALIDATION_FAILED",
+           field="amount_pence")
+    expect(call("POST", path, {"element_id": w.dp, "amount_pence": 1}, st.fin), 400,
+           "VALIDATION_FAILED", field="reason")
+    lines = expect(call("GET", "/v1/budgets/%s/statement" % w.budget, tok=st.cw), 200)["items"]
+    eq([(x["kind"], x["status"], x["amount_pence"]) for x in lines if x["kind"] == "recovery"],
+       [("recovery", "recovered", 4000), ("recovery", "recovered", 6000)], "statement")
+    eq(events_of(rec["id"]), "recovery.recorded", "event")
+
+
+@test
+def test_surplus_pay19_threshold_weeks():
+    st = Staff(fresh_la())
+    w = World(staff=st, dp_pence=365000)       # 7,000 pence a week over 365 days
+    path = "/v1/budgets/%s/surplus" % w.budget
+    eq(expect(call("GET", path, tok=st.fin), 200)["items"], [], "nothing held yet")
+    settle(st, w, 60000)
+    j = expect(call("GET", path, tok=st.fin), 200)
+    eq(j["threshold_weeks"], 8, "default PB_SURPLUS_WEEKS")
+    eq([(i["element_id"], i["weekly_rate_pence"], i["held_pence"], i["threshold_pence"],
+         i["surplus_pence"]) for i in j["items"]],
+       [(w.dp, 7000, 60000, 56000, 4000)], "over 8 weeks by 4,000 pence")
+    four = Daemon(URL, {"PB_SURPLUS_WEEKS": "4"})
+    s, _, _, j4 = four.request("GET", path, token=st.fin)
+    four.stop()
+    eq((s, j4["threshold_weeks"], j4["items"][0]["surplus_pence"]), (200, 4, 32000), "4 weeks")
+    expect(call("GET", path, tok=w.fam), 403, "FORBIDDEN")
+    expect(call("GET", "/v1/budgets/%s/surplus" % new_id(), tok=st.fin), 404, "NOT_FOUND")
+    for bad in ("0", "53", "eight"):
+        p = pbd(["migrate"], {"DATABASE_URL": URL, "PB_SURPLUS_WEEKS": bad})
+        check(p.returncode != 0 and "PB_SURPLUS_WEEKS" in p.stderr, "refused %r: %s"
+              % (bad, p.stderr))
+
+
+# ---- schedules --------------------------------------------------------------------------
+
+def schedule(w, tok=None, **kw):
+    body = {"element_id": w.dp, "payee_id": w.dp_payee, "amount_pence": 1000,
+            "frequency": "monthly", "start_date": "2026-09-15", "end_date": "2027-02-15"}
+    body.update(kw)
+    return call("POST", "/v1/budgets/%s/schedules" % w.budget, body, tok or w.s.cw)
+
+
+def materialise(st, until, tok=None):
+    return expect(call("POST", "/v1/schedules/materialise", {"until": until}, tok or st.fin),
+                  200)
+
+
+@test
+def test_schedules_materialise_exactly_once():
+    st = Staff(fresh_la())
+    w = World(staff=st)
+    s, h, _, sc = schedule(w)
+    eq(s, 201, "schedule created")
+    eq(h["location"], "/v1/schedules/" + sc["id"], "location")
+    eq((sc["frequency"], sc["amount_pence"], sc["materialised_count"]), ("monthly", 1000, 0),
+       "schedule")
+    expect(schedule(w, element_id=w.tp, payee_id=w.org), 400, "VALIDATION_FAILED",
+           field="element_id")
+    expect(schedule(w, payee_id=w.org), 422, "RULE_VIOLATION", rule="PAY-1")
+    expect(schedule(w, end_date="2027-09-15"), 422, "RULE_VIOLATION", rule="PAY-24")
+    expect(schedule(w, start_date="2026-08-15"), 422, "RULE_VIOLATION", rule="PAY-24")
+    expect(schedule(w, end_date="2026-09-01"), 400, "VALIDATION_FAILED", field="end_date")
+    expect(schedule(w, frequency="daily"), 400, "VALIDATION_FAILED", field="frequency")
+    expect(schedule(w, tok=w.fam), 403, "FORBIDDEN")
+    for tok in (st.cw, st.ap, w.fam):
+        expect(call("POST", "/v1/schedules/materialise", {"until": "2026-12-31"}, tok), 403,
+               "FORBIDDEN")
+    m = materialise(st, "2026-12-31")
+    eq(m["created"], 4, "Sep, Oct, Nov, Dec")
+    eq(m["skipped"], [], "nothing skipped")
+    dues = sorted(expect(call("GET", "/v1/payments/" + i, tok=st.cw), 200)["due_date"]
+                  for i in m["payments"])
+    eq(dues, ["2026-09-15", "2026-10-15", "2026-11-15", "2026-12-15"], "monthly from the start")
+    eq(materialise(st, "2026-12-31", tok=st.svc)["created"], 0, "second run creates nothing")
+    got = expect(call("GET", "/v1/schedules/" + sc["id"], tok=w.fam), 200)
+    eq((got["materialised_count"], got["last_materialised_due_date"]), (4, "2026-12-15"), "read")
+    # an instalment is created_by the schedule's creator: that person cannot approve it
+    p = expect(call("GET", "/v1/payments/" + m["payments"][0], tok=st.cw), 200)
+    eq((p["created_by"], p["schedule_id"], p["status"]), ("cw-" + st.la, sc["id"],
+                                                          "pending_approval"), "instalment")
+    # two materialisers at once: each remaining instalment once
+    outs = parallel(2, lambda i: materialise(st, "2027-12-31"))
+    eq(sum(o["created"] for o in outs), 2, "Jan and Feb, once: %r" % outs)
+    _, dup, _ = psql(URL, "SELECT count(*) - count(DISTINCT due_date) FROM payments"
+                     " WHERE schedule_id = '%s'" % sc["id"])
+    eq(dup, "0", "no instalment twice")
+    eq(expect(call("GET", "/v1/schedules/" + sc["id"], tok=st.cw), 200)["materialised_count"], 6,
+       "six")
+    # an instalment over the remaining is skipped and reported, then retried later
+    big = expect(schedule(w, amount_pence=40000, frequency="quarterly",
+                          start_date="2026-10-01", end_date=None), 201)
+    m = materialise(st, "2027-08-31")
+    eq(m["created"], 2, "two quarters fit: %r" % m)
+    eq([(x["schedule_id"], x["due_date"], x["reason"], x["rule"]) for x in m["skipped"]],
+       [(big["id"], "2027-04-01", "INSUFFICIENT_FUNDS", "PAY-24"),
+        (big["id"], "2027-07-01", "INSUFFICIENT_FUNDS", "PAY-24")], "skipped")
+    eq(w.element(w.dp)["remaining_pence"], 100000 - 6 * 1000 - 2 * 40000, "remaining")
+
+
+@test
+def test_pbd_materialise_command():
+    st = Staff(fresh_la())
+    w = World(staff=st)
+    sc = expect(schedule(w, frequency="weekly", start_date="2026-11-02", end_date=None), 201)
+    env = {"DATABASE_URL": URL}
+    p = pbd(["materialise", "--until", "2026-11-30", "--la", st.la], env)
+    eq(p.returncode, 0, "exit: %s" % p.stderr)
+    line = json.loads(p.stdout.strip().splitlines()[-1])
+    eq((line["la"], line["result"]["created"]), (st.la, 5), "Nov 2, 9, 16, 23, 30")
+    p = pbd(["materialise", "--until", "2026-11-30"], env)
+    eq(p.returncode, 0, "every council: %s" % p.stderr)
+    check(all(json.loads(x)["result"]["created"] == 0 for x in p.stdout.split()),
+          "nothing new anywhere: %s" % p.stdout)
+    check("idempotency keys purged" in p.stderr, p.stderr)
+    eq(expect(call("GET", "/v1/schedules/" + sc["id"], tok=st.cw), 200)["materialised_count"], 5,
+       "count")
+    for bad in (["materialise"], ["materialise", "--until", "2026-13-01"],
+                ["materialise", "--until", "2026-11-30", "--la", "nope"]):
+        eq(pbd(bad, env).returncode, 2, "usage for %r" % bad)
+    # old idempotency keys are purged; fresh ones stay
+    psql(URL, "UPDATE idempotency_keys SET created_at = now() - interval '25 hours'"
+         " WHERE la = '%s'" % st.la)
+    w.pay(key="fresh-" + st.la)
+    pbd(["materialise", "--until", "2026-01-01", "--la", st.la], env)
+    _, keys, _ = psql(URL, "SELECT string_agg(key, ',') FROM idempotency_keys WHERE la = '%s'"
+                      % st.la)
+    eq(keys, "fresh-" + st.la, "only the fresh key is left")
+
+
+# ---- concurrency --------------------------------------------------------------------------
+
+@test
+def test_concurrent_creates_never_overspend():
+    st = Staff(fresh_la())
+    w = World(staff=st, dp_pence=10000)
+    results = parallel(50, lambda i: w.create(amount=300, key="race-%d" % i))
+    codes = sorted(r[0] for r in results)
+    eq((codes.count(201), codes.count(409)), (33, 17), "33 fit in 10,000 pence")
+    check(all(r[3]["code"] == "INSUFFICIENT_FUNDS" for r in results if r[0] == 409),
+          "every refusal is INSUFFICIENT_FUNDS")
+    e = w.element(w.dp)
+    eq((e["committed_pence"], e["remaining_pence"]), (9900, 100), "remaining exactly 100")
+
+
+@test
+def test_concurrent_same_key_creates_one_payment():
+    st = Staff(fresh_la())
+    w = World(staff=st)
+    results = parallel(20, lambda i: w.create(amount=700, key="same-key"))
+    eq({r[0] for r in results}, {201}, "all 201")
+    ids = {r[3]["id"] for r in results}
+    eq(len(ids), 1, "one payment id")
+    fresh = [r for r in results if r[1].get("idempotent-replayed") != "true"]
+    eq(len(fresh), 1, "exactly one original answer")
+    eq({r[2] for r in results}, {fresh[0][2]}, "identical bodies")
+    eq(w.element(w.dp)["committed_pence"], 700, "committed once")
+
+
+@test
+def test_concurrent_runs_split_payments():
+    st = Staff(fresh_la())
+    ws = [World(staff=st) for _ in range(2)]
+    ids = [w.approved(amount=100 + i, due="2026-11-%02d" % (i + 1))["id"]
+           for w in ws for i in range(12)]
+    runs = parallel(2, lambda i: expect(call("POST", "/v1/payment-runs",
+                                             {"due_on_or_before": "2026-12-31"}, st.fin), 201))
+    eq(sum(r["payment_count"] for r in runs), 24, "every payment in a run: %r" % runs)
+    _, out, _ = psql(URL, "SELECT count(*), count(DISTINCT run_id) FILTER (WHERE run_id IS NOT"
+                     " NULL), bool_and(status = 'exported') FROM payments WHERE id IN (%s)"
+                     % ",".join("'%s'" % i for i in ids))
+    n, _, all_exported = out.split("|")
+    eq((n, all_exported), ("24", "t"), "all exported once")
+    total = 0
+    for r in runs:
+        h, b = export(r["id"], st.fin)
+        eq(int(h["x-payment-count"]), r["payment_count"], "control count")
+        total += b.count(b"\r\n") - 1
+    eq(total, 24, "each payment in exactly one CSV")
+
+
+# ---- last: the invariants over everything the suite did ---------------------------------
+
+@test
+def test_zz_money_invariants_hold():
+    _, n, _ = psql(URL, "SELECT count(*) FROM payments")
+    check(int(n) > 50, "the suite made payments: %s" % n)
+    _, bad, _ = psql(URL, "SELECT count(*) FROM budget_elements"
+                     " WHERE committed_pence + spent_pence > allocated_pence"
+                     " OR committed_pence < 0 OR spent_pence < 0")
+    eq(bad, "0", "BUD-9 holds for every element")
+    _, drift, _ = psql(URL, "SELECT count(*) FROM budget_elements e,"
+                       " LATERAL pb_element_totals_recomputed(e.la, e.id) t"
+                       " WHERE e.committed_pence <> t.committed_pence"
+                       " OR e.spent_pence <> t.spent_pence")
+    eq(drift, "0", "maintained totals equal the ledger recomputation")
+    _, twice, _ = psql(URL, "SELECT count(*) FROM (SELECT la, schedule_id, due_date FROM payments"
+                       " WHERE schedule_id IS NOT NULL GROUP BY 1, 2, 3 HAVING count(*) > 1) d")
+    eq(twice, "0", "no instalment twice")
+    _, orphans, _ = psql(URL, "SELECT count(*) FROM payments WHERE (status IN ('exported',"
+                         " 'paid', 'failed')) <> (run_id IS NOT NULL)")
+    eq(orphans, "0", "exported, paid and failed payments all belong to a run")
+
+
+run()

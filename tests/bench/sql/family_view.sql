@@ -1,0 +1,5 @@
+-- GET /v1/me/budgets: pb_budget_store_family_view (internal/budgets/store.c),
+-- verbatim ($1 la, $2 person_id, $3 today); pbd renders the rows as JSON.
+-- bench.py checks that bin/pbd holds this exact text, then runs it with
+-- pgbench for the ceiling.
+SELECT c.id, c.given_name, b.id, b.period_start, b.period_end, b.status, b.arrangement, np.due_date, np.amount_pence, e.id, e.stream, e.service_type, e.arrangement, e.allocated_pence, e.committed_pence, e.spent_pence FROM contacts k JOIN children c ON c.la = k.la AND c.id = k.child_id JOIN budgets b ON b.la = k.la AND b.child_id = k.child_id  AND b.status IN ('approved', 'suspended') LEFT JOIN LATERAL (SELECT p.due_date, p.amount_pence FROM payments p  WHERE p.la = b.la AND p.budget_id = b.id   AND p.status IN ('pending_approval', 'approved', 'exported')   AND p.due_date >= $3::date  ORDER BY p.due_date, p.created_at, p.id LIMIT 1) np ON true LEFT JOIN budget_elements e ON e.la = b.la AND e.budget_id = b.id WHERE k.la = $1 AND k.person_id = $2 ORDER BY c.given_name, c.id, b.period_start, b.id, e.position
