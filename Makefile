@@ -30,7 +30,7 @@ MIGRATIONS := $(sort $(wildcard internal/db/migrations/*.sql))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run test check unit lint fuzz bench clean deps test-deps valgrind
+.PHONY: all run test check unit lint fuzz bench clean deps test-deps valgrind test-faults
 all: $(BIN)
 
 $(BUILD)/%.o: %.c
@@ -96,7 +96,7 @@ lint:
 
 # The API suites against pbd running under valgrind: any invalid access or
 # definite leak makes pbd exit 99 at shutdown, which fails the suite.
-VALGRIND_SUITES ?= test_smoke test_records test_eligibility test_budgets
+VALGRIND_SUITES ?= test_smoke test_records test_eligibility test_budgets test_owasp
 valgrind: test-deps
 	@command -v valgrind >/dev/null || apt-get install -y -qq valgrind >/dev/null
 	@$(MAKE) --no-print-directory all
@@ -110,6 +110,13 @@ fuzz: test-deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@sh tests/bench/run.sh
+
+# Fault tests: kill -9 under payment load, PostgreSQL stopped under load,
+# slow clients and connection floods (tests/faults/, each with its own
+# PostgreSQL; not part of make test).
+test-faults: test-deps
+	@$(MAKE) --no-print-directory all
+	@sh tests/faults/run.sh $(BUILD) $(BIN)
 
 # Container image with podman (root; not part of `make test`): see deploy/README.md.
 .PHONY: image test-image

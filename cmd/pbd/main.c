@@ -22,6 +22,7 @@
 #include "internal/db/migrate.h"
 #include "internal/log/log.h"
 #include "internal/metrics/metrics.h"
+#include "internal/payments/rekey.h"
 #include "internal/payments/service.h"
 
 extern const char pb_seed_demo_sql[];
@@ -41,6 +42,8 @@ static int usage(FILE *out)
 	    "  materialise create the due payments of recurring schedules (cron):\n"
 	    "              --until YYYY-MM-DD [--la CODE] (default: every council\n"
 	    "              with schedules); also purges idempotency keys > 24 h old\n"
+	    "  rekey       re-encrypt payees' bank details from PB_BANK_KEY_OLD to\n"
+	    "              PB_BANK_KEY, in batches [--batch N] (idempotent)\n"
 	    "  version     print the version\n"
 	    "Configuration comes from the environment: see README.md.\n");
 	return out == stdout ? 0 : 2;
@@ -279,6 +282,45 @@ static int cmd_serve(void)
 	return rc == 0 ? 0 : 1;
 }
 
+/* pbd rekey [--batch N]: bank-key rotation (internal/payments/rekey.h). */
+static int cmd_rekey(int argc, char **argv)
+{
+	struct pb_config cfg;
+	struct pb_db *db = NULL;
+	struct pb_rekey_report r;
+	int batch = 500, rc = 1;
+
+	if (argc == 3 && strcmp(argv[1], "--batch") == 0) {
+		char *end;
+		long v = strtol(argv[2], &end, 10);
+		batch = *end == '\0' && v > 0 && v <= 100000 ? (int)v : 0;
+	}
+	if ((argc != 1 && argc != 3) || batch == 0) {
+		fprintf(stderr, "pbd rekey: [--batch N] (1-100000)\n");
+		return 2;
+	}
+	if (load(&cfg, PB_NEED_DB))
+		return 1;
+	if (!cfg.has_bank_key || !cfg.has_bank_key_old) {
+		fprintf(stderr, "pbd rekey: set PB_BANK_KEY (the new key) and PB_BANK_KEY_OLD (the key to retire)\n");
+		goto out;
+	}
+	if (connect_or_fail(&cfg, &db))
+		goto out;
+	if (pb_bank_rekey(db, cfg.bank_key, cfg.bank_key_old, batch, &r) != PB_OK) {
+		fprintf(stderr, "pbd rekey: database error: %s\n", pb_db_error(db));
+		goto out;
+	}
+	printf("rekey: %ld re-encrypted in %ld batches; %ld under the current key; "
+	    "%ld would not open under the old key; %ld under other keys\n",
+	    r.rekeyed, r.batches, r.current, r.failed, r.other);
+	rc = r.failed == 0 && r.other == 0 ? 0 : 3;
+out:
+	pb_db_close(db);
+	pb_config_free(&cfg);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "serve";
@@ -301,6 +343,8 @@ int main(int argc, char **argv)
 		return cmd_token(argc - 1, argv + 1);
 	if (strcmp(cmd, "materialise") == 0)
 		return cmd_materialise(argc - 1, argv + 1);
+	if (strcmp(cmd, "rekey") == 0)
+		return cmd_rekey(argc - 1, argv + 1);
 	if (strcmp(cmd, "version") == 0) {
 		printf("pbd %s\n", PB_VERSION);
 		return 0;

@@ -156,17 +156,18 @@ static int secret_env(const char *name, char **out, char *errbuf, size_t errlen)
 	return 0;
 }
 
-static int parse_bank_hex(struct pb_config *cfg, const char *s, char *errbuf, size_t errlen)
+/* 64 hex digits into key[32]; name is the variable, for the message. */
+static int parse_bank_hex(const char *name, unsigned char key[32], const char *s,
+    char *errbuf, size_t errlen)
 {
 	if (strlen(s) != 64)
-		return fail(errbuf, errlen, "PB_BANK_KEY must be 64 hex digits (32 bytes)");
+		return fail(errbuf, errlen, "%s must be 64 hex digits (32 bytes)", name);
 	for (int i = 0; i < 32; i++) {
 		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
 		if (hi < 0 || lo < 0)
-			return fail(errbuf, errlen, "PB_BANK_KEY must be 64 hex digits (32 bytes)");
-		cfg->bank_key[i] = (unsigned char)(hi * 16 + lo);
+			return fail(errbuf, errlen, "%s must be 64 hex digits (32 bytes)", name);
+		key[i] = (unsigned char)(hi * 16 + lo);
 	}
-	cfg->has_bank_key = 1;
 	return 0;
 }
 
@@ -175,8 +176,26 @@ static int parse_bank_key(struct pb_config *cfg, char *errbuf, size_t errlen)
 	char *s = NULL;
 	int rc = secret_env("PB_BANK_KEY", &s, errbuf, errlen);
 
-	if (rc == 0 && s != NULL)
-		rc = parse_bank_hex(cfg, s, errbuf, errlen);
+	if (rc == 0 && s != NULL) {
+		rc = parse_bank_hex("PB_BANK_KEY", cfg->bank_key, s, errbuf, errlen);
+		cfg->has_bank_key = rc == 0;
+	}
+	if (s != NULL) {
+		memset(s, 0, strlen(s));
+		free(s);
+		s = NULL;
+	}
+	/* the previous key, decrypt-only, while `pbd rekey` moves rows off it */
+	if (rc == 0)
+		rc = secret_env("PB_BANK_KEY_OLD", &s, errbuf, errlen);
+	if (rc == 0 && s != NULL) {
+		rc = parse_bank_hex("PB_BANK_KEY_OLD", cfg->bank_key_old, s, errbuf, errlen);
+		cfg->has_bank_key_old = rc == 0;
+		if (rc == 0 && !cfg->has_bank_key)
+			rc = fail(errbuf, errlen, "PB_BANK_KEY_OLD needs PB_BANK_KEY (the key to rotate to)");
+		else if (rc == 0 && memcmp(cfg->bank_key_old, cfg->bank_key, 32) == 0)
+			rc = fail(errbuf, errlen, "PB_BANK_KEY_OLD is the same key as PB_BANK_KEY");
+	}
 	if (s != NULL) {
 		memset(s, 0, strlen(s));
 		free(s);
@@ -311,6 +330,7 @@ void pb_config_free(struct pb_config *cfg)
 	cfg->jwt_key = NULL;
 	cfg->jwt_key_len = 0;
 	memset(cfg->bank_key, 0, sizeof(cfg->bank_key));
+	memset(cfg->bank_key_old, 0, sizeof(cfg->bank_key_old));
 }
 
 const char *pb_config_alg_name(enum pb_jwt_alg alg)

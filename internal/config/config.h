@@ -35,6 +35,8 @@ struct pb_config {
 	char jwt_audience[256];
 	int has_bank_key;
 	unsigned char bank_key[32];
+	int has_bank_key_old;         /* PB_BANK_KEY_OLD: decrypt-only, for rotation */
+	unsigned char bank_key_old[32];
 	enum pb_log_level log_level;
 	unsigned services;            /* PB_SVC_* */
 	int max_connections;          /* PB_MAX_CONNECTIONS */

@@ -142,3 +142,17 @@ out:
 	}
 	return PB_OK;
 }
+
+enum pb_err pb_bank_open_either(const unsigned char key[PB_BANK_KEY_LEN],
+    const unsigned char *old_key, const char *la, const char *payee_id,
+    const struct pb_bank_sealed *in, char sort_code[7], char account_number[9])
+{
+	char kid[PB_BANK_KEY_ID_LEN + 1];
+
+	if (old_key != NULL) {
+		pb_bank_key_id(old_key, kid);
+		if (strcmp(kid, in->key_id) == 0)
+			return pb_bank_open(old_key, la, payee_id, in, sort_code, account_number);
+	}
+	return pb_bank_open(key, la, payee_id, in, sort_code, account_number);
+}

@@ -65,4 +65,11 @@ enum pb_err pb_bank_open(const unsigned char key[PB_BANK_KEY_LEN],
     const char *la, const char *payee_id, const struct pb_bank_sealed *in,
     char sort_code[7], char account_number[9]);
 
+/* Key rotation: open with whichever of key and old_key (NULL: none;
+ * PB_BANK_KEY_OLD, decrypt-only) sealed the record, by its key id.  As
+ * pb_bank_open otherwise; PB_EINVAL when neither key's id matches. */
+enum pb_err pb_bank_open_either(const unsigned char key[PB_BANK_KEY_LEN],
+    const unsigned char *old_key, const char *la, const char *payee_id,
+    const struct pb_bank_sealed *in, char sort_code[7], char account_number[9]);
+
 #endif

@@ -94,6 +94,28 @@ static void test_bank_refuses_tampering_and_wrong_context(void **state)
 	assert_int_equal(pb_bank_seal(key, LA, ID, "123456", "8765432x", &t), PB_EINVAL);
 }
 
+/* Rotation: a record opens under whichever key sealed it (by key id). */
+static void test_bank_open_either_key(void **state)
+{
+	static const unsigned char old_key[PB_BANK_KEY_LEN] = { 9, 9, 9 };
+	static const unsigned char other[PB_BANK_KEY_LEN] = { 7 };
+	struct pb_bank_sealed a, b;
+	char sc[7], acct[9];
+
+	(void)state;
+	assert_int_equal(pb_bank_seal(old_key, "E09000007", "p1", "112233", "12345678", &a), PB_OK);
+	assert_int_equal(pb_bank_seal(key, "E09000007", "p1", "445566", "87654321", &b), PB_OK);
+	assert_int_equal(pb_bank_open_either(key, old_key, "E09000007", "p1", &a, sc, acct), PB_OK);
+	assert_string_equal(acct, "12345678");
+	assert_int_equal(pb_bank_open_either(key, old_key, "E09000007", "p1", &b, sc, acct), PB_OK);
+	assert_string_equal(acct, "87654321");
+	assert_int_equal(pb_bank_open_either(key, NULL, "E09000007", "p1", &b, sc, acct), PB_OK);
+	/* without the old key, or with a third key, the old record stays shut */
+	assert_int_equal(pb_bank_open_either(key, NULL, "E09000007", "p1", &a, sc, acct), PB_EINVAL);
+	assert_int_equal(pb_bank_open_either(key, other, "E09000007", "p1", &a, sc, acct), PB_EINVAL);
+	assert_string_equal(acct, "");
+}
+
 static void test_BUD_3_section_j_render(void **state)
 {
 	static const char data[] = "{\"child\":{\"id\":\"c\",\"given_name\":\"Kim\","
@@ -142,6 +164,7 @@ int main(void)
 		cmocka_unit_test(test_bank_round_trip),
 		cmocka_unit_test(test_bank_fresh_nonce),
 		cmocka_unit_test(test_bank_refuses_tampering_and_wrong_context),
+		cmocka_unit_test(test_bank_open_either_key),
 		cmocka_unit_test(test_BUD_3_section_j_render),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
