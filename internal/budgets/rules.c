@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "internal/core/date.h"
+#include "internal/core/names.h"
 
 /* ---- string tables ---------------------------------------------------- */
 
@@ -36,124 +37,25 @@ static const char *const relationship_names[] = {
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
-static const char *name_of(const char *const *names, size_t n, int v)
-{
-	if (v <= 0 || (size_t)v >= n)
-		return NULL;
-	return names[v];
-}
+PB_NAMES_DEFINE(pb_budget_status_str, pb_budget_status_parse,
+    enum pb_budget_status, status_names)
 
-/* Index of the name equal to s[0..len), or 0 when none matches. */
-static int index_of(const char *const *names, size_t n, const char *s,
-    size_t len)
-{
-	if (s == NULL)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if (strlen(names[i]) == len && memcmp(names[i], s, len) == 0)
-			return (int)i;
-	}
-	return 0;
-}
+PB_NAMES_DEFINE(pb_budget_action_str, pb_budget_action_parse,
+    enum pb_budget_action, action_names)
 
-const char *pb_budget_status_str(enum pb_budget_status v)
-{
-	return name_of(status_names, NELEM(status_names), (int)v);
-}
+PB_NAMES_DEFINE(pb_budget_arrangement_str, pb_budget_arrangement_parse,
+    enum pb_budget_arrangement, arrangement_names)
 
-enum pb_err pb_budget_status_parse(const char *s, size_t len,
-    enum pb_budget_status *out)
-{
-	int i = index_of(status_names, NELEM(status_names), s, len);
-	if (i == 0)
-		return PB_EINVAL;
-	*out = (enum pb_budget_status)i;
-	return PB_OK;
-}
+PB_NAMES_DEFINE(pb_budget_stream_str, pb_budget_stream_parse,
+    enum pb_budget_stream, stream_names)
 
-const char *pb_budget_action_str(enum pb_budget_action v)
-{
-	return name_of(action_names, NELEM(action_names), (int)v);
-}
+PB_NAMES_DEFINE(pb_budget_payee_kind_str, pb_budget_payee_kind_parse,
+    enum pb_budget_payee_kind, payee_kind_names)
 
-enum pb_err pb_budget_action_parse(const char *s, size_t len,
-    enum pb_budget_action *out)
-{
-	int i = index_of(action_names, NELEM(action_names), s, len);
-	if (i == 0)
-		return PB_EINVAL;
-	*out = (enum pb_budget_action)i;
-	return PB_OK;
-}
+PB_NAMES_DEFINE(pb_budget_relationship_str, pb_budget_relationship_parse,
+    enum pb_budget_relationship, relationship_names)
 
-const char *pb_budget_arrangement_str(enum pb_budget_arrangement v)
-{
-	return name_of(arrangement_names, NELEM(arrangement_names), (int)v);
-}
-
-enum pb_err pb_budget_arrangement_parse(const char *s, size_t len,
-    enum pb_budget_arrangement *out)
-{
-	int i = index_of(arrangement_names, NELEM(arrangement_names), s, len);
-	if (i == 0)
-		return PB_EINVAL;
-	*out = (enum pb_budget_arrangement)i;
-	return PB_OK;
-}
-
-const char *pb_budget_stream_str(enum pb_budget_stream v)
-{
-	return name_of(stream_names, NELEM(stream_names), (int)v);
-}
-
-enum pb_err pb_budget_stream_parse(const char *s, size_t len,
-    enum pb_budget_stream *out)
-{
-	int i = index_of(stream_names, NELEM(stream_names), s, len);
-	if (i == 0)
-		return PB_EINVAL;
-	*out = (enum pb_budget_stream)i;
-	return PB_OK;
-}
-
-const char *pb_budget_payee_kind_str(enum pb_budget_payee_kind v)
-{
-	return name_of(payee_kind_names, NELEM(payee_kind_names), (int)v);
-}
-
-enum pb_err pb_budget_payee_kind_parse(const char *s, size_t len,
-    enum pb_budget_payee_kind *out)
-{
-	int i = index_of(payee_kind_names, NELEM(payee_kind_names), s, len);
-	if (i == 0)
-		return PB_EINVAL;
-	*out = (enum pb_budget_payee_kind)i;
-	return PB_OK;
-}
-
-const char *pb_budget_relationship_str(enum pb_budget_relationship v)
-{
-	return name_of(relationship_names, NELEM(relationship_names), (int)v);
-}
-
-enum pb_err pb_budget_relationship_parse(const char *s, size_t len,
-    enum pb_budget_relationship *out)
-{
-	int i = index_of(relationship_names, NELEM(relationship_names), s,
-	    len);
-	if (i == 0)
-		return PB_EINVAL;
-	*out = (enum pb_budget_relationship)i;
-	return PB_OK;
-}
-
-/* ---- problem helpers (p may be NULL) ------------------------------------ */
-
-#define SET(p, err, rule, ...) \
-	((p) ? pb_problem_set((p), (err), (rule), __VA_ARGS__) : (err))
-
-#define FIELD(p, field, code, ...) \
-	((p) ? pb_problem_field((p), (field), (code), __VA_ARGS__) : PB_EINVAL)
+/* ---- helpers (pb_problem_* accept p == NULL) ----------------------------- */
 
 static int present(const char *s)
 {
@@ -191,7 +93,7 @@ enum pb_err pb_budget_transition_allowed(enum pb_budget_status from,
 	if (next == 0) {
 		const char *a = pb_budget_action_str(action);
 		const char *f = pb_budget_status_str(from);
-		return SET(p, PB_ETRANSITION, NULL,
+		return pb_problem_set(p, PB_ETRANSITION, NULL,
 		    "cannot %s a budget that is %s", a ? a : "change",
 		    f ? f : "in an unknown state");
 	}
@@ -204,11 +106,11 @@ enum pb_err pb_budget_check_approver(const char *creator_sub,
     const char *approver_sub, struct pb_problem *p)
 {
 	if (!present(creator_sub) || !present(approver_sub))
-		return SET(p, PB_ESOD, NULL,
+		return pb_problem_set(p, PB_ESOD, NULL,
 		    "the budget's creator is unknown, so a separate approver "
 		    "cannot be shown");
 	if (strcmp(creator_sub, approver_sub) == 0)
-		return SET(p, PB_ESOD, NULL,
+		return pb_problem_set(p, PB_ESOD, NULL,
 		    "a budget must be approved by someone other than the "
 		    "person who created it");
 	return PB_OK;
@@ -293,7 +195,7 @@ enum pb_err pb_budget_check_element(const struct pb_budget_element_facts *f,
 	if (f->arrangement != PB_BUDGET_ARR_DIRECT_PAYMENT &&
 	    f->arrangement != PB_BUDGET_ARR_THIRD_PARTY &&
 	    f->arrangement != PB_BUDGET_ARR_NOTIONAL)
-		return FIELD(p, elem_field(fld, index, "arrangement"),
+		return pb_problem_field(p, elem_field(fld, index, "arrangement"),
 		    "invalid", "arrangement must be direct_payment, "
 		    "third_party or notional");
 
@@ -301,12 +203,12 @@ enum pb_err pb_budget_check_element(const struct pb_budget_element_facts *f,
 	switch (f->arrangement) {
 	case PB_BUDGET_ARR_DIRECT_PAYMENT:
 		if (!has_recipient) {
-			FIELD(p, elem_field(fld, index, "recipient_person_id"),
+			pb_problem_field(p, elem_field(fld, index, "recipient_person_id"),
 			    "required", "a direct payment names its recipient");
 			bad = 1;
 		}
 		if (!has_payee) {
-			FIELD(p, elem_field(fld, index, "payee_id"),
+			pb_problem_field(p, elem_field(fld, index, "payee_id"),
 			    "required", "a direct payment names the payee "
 			    "record that receives the money");
 			bad = 1;
@@ -314,13 +216,13 @@ enum pb_err pb_budget_check_element(const struct pb_budget_element_facts *f,
 		break;
 	case PB_BUDGET_ARR_THIRD_PARTY:
 		if (has_recipient) {
-			FIELD(p, elem_field(fld, index, "recipient_person_id"),
+			pb_problem_field(p, elem_field(fld, index, "recipient_person_id"),
 			    "not_allowed", "only a direct payment has a "
 			    "recipient");
 			bad = 1;
 		}
 		if (!has_payee) {
-			FIELD(p, elem_field(fld, index, "payee_id"),
+			pb_problem_field(p, elem_field(fld, index, "payee_id"),
 			    "required", "a third-party arrangement names the "
 			    "organisation that holds the money");
 			bad = 1;
@@ -328,13 +230,13 @@ enum pb_err pb_budget_check_element(const struct pb_budget_element_facts *f,
 		break;
 	default: /* notional: the LA, school or ICB holds the money */
 		if (has_recipient) {
-			FIELD(p, elem_field(fld, index, "recipient_person_id"),
+			pb_problem_field(p, elem_field(fld, index, "recipient_person_id"),
 			    "not_allowed", "a notional arrangement has no "
 			    "recipient");
 			bad = 1;
 		}
 		if (has_payee) {
-			FIELD(p, elem_field(fld, index, "payee_id"),
+			pb_problem_field(p, elem_field(fld, index, "payee_id"),
 			    "not_allowed", "a notional arrangement has no "
 			    "payee");
 			bad = 1;
@@ -343,7 +245,7 @@ enum pb_err pb_budget_check_element(const struct pb_budget_element_facts *f,
 	}
 	if (f->has_agreement &&
 	    f->arrangement != PB_BUDGET_ARR_DIRECT_PAYMENT) {
-		FIELD(p, elem_field(fld, index, "agreement"), "not_allowed",
+		pb_problem_field(p, elem_field(fld, index, "agreement"), "not_allowed",
 		    "only a direct payment has an agreement");
 		bad = 1;
 	}
@@ -354,7 +256,7 @@ enum pb_err pb_budget_check_element(const struct pb_budget_element_facts *f,
 
 	/* 3. PAY-10: money handed out never goes back to the council */
 	if (f->payee_is_local_authority)
-		return SET(p, PB_ERULE, "PAY-10",
+		return pb_problem_set(p, PB_ERULE, "PAY-10",
 		    "the payee is the council itself; council services are "
 		    "arranged as a notional budget, not a %s",
 		    f->arrangement == PB_BUDGET_ARR_DIRECT_PAYMENT ?
@@ -363,7 +265,7 @@ enum pb_err pb_budget_check_element(const struct pb_budget_element_facts *f,
 	/* 4. BUD-2: a third party is an organisation holding the money */
 	if (f->arrangement == PB_BUDGET_ARR_THIRD_PARTY) {
 		if (f->payee_kind != PB_BUDGET_PAYEE_ORGANISATION)
-			return SET(p, PB_ERULE, "BUD-2",
+			return pb_problem_set(p, PB_ERULE, "BUD-2",
 			    "a third-party arrangement is paid to an "
 			    "organisation payee");
 		return PB_OK;
@@ -373,19 +275,19 @@ enum pb_err pb_budget_check_element(const struct pb_budget_element_facts *f,
 	if (f->payee_kind != PB_BUDGET_PAYEE_INDIVIDUAL ||
 	    !present(f->payee_person_id) ||
 	    strcmp(f->payee_person_id, f->recipient_person_id) != 0)
-		return SET(p, PB_ERULE, "PAY-1",
+		return pb_problem_set(p, PB_ERULE, "PAY-1",
 		    "a direct payment is paid to its recipient: the payee "
 		    "must be an individual linked to the recipient");
 	if (!recipient_qualifies(f))
-		return SET(p, PB_ERULE, "PAY-1",
+		return pb_problem_set(p, PB_ERULE, "PAY-1",
 		    "a direct payment can only go to a parent, the young "
 		    "person, or someone they nominated in writing");
 	if (!f->recipient_able_to_manage)
-		return SET(p, PB_ERULE, "PAY-2",
+		return pb_problem_set(p, PB_ERULE, "PAY-2",
 		    "the recipient has not been found able to manage a "
 		    "direct payment");
 	if (f->recipient_excluded)
-		return SET(p, PB_ERULE, "PAY-4",
+		return pb_problem_set(p, PB_ERULE, "PAY-4",
 		    "the recipient is excluded from receiving direct "
 		    "payments");
 	return PB_OK;
@@ -399,7 +301,7 @@ enum pb_err pb_budget_check_agreement(const struct pb_budget_agreement *a,
 	int any_outcome = 0;
 
 	if (!present(a->agreed_provision)) {
-		FIELD(p, elem_field(fld, index, "agreement.agreed_provision"),
+		pb_problem_field(p, elem_field(fld, index, "agreement.agreed_provision"),
 		    "required", "say what provision the direct payment "
 		    "secures");
 		bad = 1;
@@ -410,14 +312,14 @@ enum pb_err pb_budget_check_agreement(const struct pb_budget_agreement *a,
 	}
 	if (!any_outcome) {
 		/* BUD-3: Section J states the outcomes the DP is to meet */
-		FIELD(p, elem_field(fld, index, "agreement.outcomes"),
+		pb_problem_field(p, elem_field(fld, index, "agreement.outcomes"),
 		    "required", "list at least one outcome the direct "
 		    "payment is to meet");
 		bad = 1;
 	}
 	if (!a->school_premises &&
 	    a->head_teacher_agreed_on != PB_BUDGET_NO_DATE) {
-		FIELD(p, elem_field(fld, index,
+		pb_problem_field(p, elem_field(fld, index,
 		    "agreement.head_teacher_agreed_on"), "not_allowed",
 		    "a head teacher's agreement is only recorded for "
 		    "provision on school premises");
@@ -432,13 +334,13 @@ enum pb_err pb_budget_check_period(int32_t period_start, int32_t period_end,
     int32_t plan_start, int32_t plan_ceased_on, struct pb_problem *p)
 {
 	if (period_start > period_end)
-		return FIELD(p, "period_end", "invalid",
+		return pb_problem_field(p, "period_end", "invalid",
 		    "period_end must not be before period_start");
 	if (plan_start != PB_BUDGET_NO_DATE && period_start < plan_start)
-		return SET(p, PB_ERULE, "BUD-10",
+		return pb_problem_set(p, PB_ERULE, "BUD-10",
 		    "the budget period starts before the EHC plan does");
 	if (plan_ceased_on != PB_BUDGET_NO_DATE && period_end > plan_ceased_on)
-		return SET(p, PB_ERULE, "BUD-10",
+		return pb_problem_set(p, PB_ERULE, "BUD-10",
 		    "the budget period runs past the date the EHC plan "
 		    "ceased");
 	return PB_OK;
@@ -465,12 +367,12 @@ static enum pb_err remaining_of(const struct pb_budget_totals *t,
 {
 	if (!in_range(t->allocated_pence) || !in_range(t->committed_pence) ||
 	    !in_range(t->spent_pence))
-		return SET(p, PB_ERULE, "BUD-9",
+		return pb_problem_set(p, PB_ERULE, "BUD-9",
 		    "allocated, committed and spent must each be between 0 "
 		    "and %lld pence", (long long)PB_BUDGET_MAX_TOTAL_PENCE);
 	int64_t r = t->allocated_pence - t->committed_pence - t->spent_pence;
 	if (r < 0)
-		return SET(p, PB_ERULE, "BUD-9",
+		return pb_problem_set(p, PB_ERULE, "BUD-9",
 		    "committed and spent (%lld pence) exceed the %lld pence "
 		    "allocated", (long long)(t->committed_pence +
 		    t->spent_pence), (long long)t->allocated_pence);
@@ -495,14 +397,14 @@ enum pb_err pb_budget_totals_sum(const struct pb_budget_totals *elems,
 	struct pb_budget_totals s = {0, 0, 0, 0};
 
 	if (n > 0 && elems == NULL)
-		return SET(p, PB_ERULE, "BUD-9", "no element totals given");
+		return pb_problem_set(p, PB_ERULE, "BUD-9", "no element totals given");
 	for (size_t i = 0; i < n; i++) {
 		int64_t r = 0;
 		enum pb_err err = remaining_of(&elems[i], &r, p);
 		if (err)
 			return err;
 		if (r != elems[i].remaining_pence)
-			return SET(p, PB_ERULE, "BUD-9",
+			return pb_problem_set(p, PB_ERULE, "BUD-9",
 			    "element %zu: remaining %lld pence should be "
 			    "%lld", i, (long long)elems[i].remaining_pence,
 			    (long long)r);
@@ -513,7 +415,7 @@ enum pb_err pb_budget_totals_sum(const struct pb_budget_totals *elems,
 		s.spent_pence += elems[i].spent_pence;
 		if (!in_range(s.allocated_pence) ||
 		    !in_range(s.committed_pence) || !in_range(s.spent_pence))
-			return SET(p, PB_ERULE, "BUD-9",
+			return pb_problem_set(p, PB_ERULE, "BUD-9",
 			    "the budget's totals are too large");
 	}
 	s.remaining_pence = s.allocated_pence - s.committed_pence -
@@ -533,7 +435,7 @@ enum pb_err pb_budget_totals_check(const struct pb_budget_totals *budget,
 	    budget->committed_pence != s.committed_pence ||
 	    budget->spent_pence != s.spent_pence ||
 	    budget->remaining_pence != s.remaining_pence)
-		return SET(p, PB_ERULE, "BUD-9",
+		return pb_problem_set(p, PB_ERULE, "BUD-9",
 		    "the budget's totals are not the sum of its elements");
 	return PB_OK;
 }
@@ -612,17 +514,17 @@ enum pb_err pb_budget_check_exception(const char *rule, size_t len,
     const char *reason, struct pb_problem *p)
 {
 	if (!is_rule_id(rule, len))
-		return FIELD(p, "rule", "invalid",
+		return pb_problem_field(p, "rule", "invalid",
 		    "rule must be a rule id such as PAY-11");
 	if (!pb_budget_rule_accepts_exception(rule, len)) {
 		char id[16];
 		memcpy(id, rule, len); /* len <= 7, checked by is_rule_id */
 		id[len] = '\0';
-		return SET(p, PB_ERULE, id,
+		return pb_problem_set(p, PB_ERULE, id,
 		    "rule %s has no exception route; only PAY-11 does", id);
 	}
 	if (blank(reason))
-		return FIELD(p, "reason", "required",
+		return pb_problem_field(p, "reason", "required",
 		    "say why the exception is necessary");
 	return PB_OK;
 }

@@ -16,6 +16,8 @@ enum pb_err pb_problem_field(struct pb_problem *p, const char *field,
 {
 	va_list ap;
 
+	if (p == NULL)
+		return PB_EINVAL;
 	if (p->err == PB_OK)
 		p->err = PB_EINVAL;
 	if (p->nerrors >= PB_PROBLEM_MAX_ERRORS) {
@@ -36,6 +38,8 @@ enum pb_err pb_problem_set(struct pb_problem *p, enum pb_err err,
 {
 	va_list ap;
 
+	if (p == NULL)
+		return err;
 	p->err = err;
 	snprintf(p->rule, sizeof(p->rule), "%s", rule ? rule : "");
 	va_start(ap, fmt);

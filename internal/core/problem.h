@@ -6,6 +6,8 @@
  * Validators append field errors; services set the overall error, a detail
  * sentence and, for domain refusals, the rule id (e.g. "PAY-10").
  * api/ renders it as RFC 9457 problem+json.  Strings are truncated to fit.
+ * Every function accepts p == NULL (pure rules may be asked only for the
+ * verdict) and then just returns the error.
  * Thread-safety: none needed (one problem per request).
  */
 #ifndef PB_CORE_PROBLEM_H

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "internal/core/date.h"
+#include "internal/core/names.h"
 
 /* ---- string tables ---------------------------------------------------- */
 
@@ -33,110 +34,22 @@ static const char *const payee_kind_names[] = {
 	NULL, "individual", "organisation"
 };
 
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+PB_NAMES_DEFINE(pb_pay_status_str, pb_pay_status_parse,
+    enum pb_pay_status, status_names)
 
-static const char *name_of(const char *const *names, size_t n, int v)
-{
-	if (v <= 0 || (size_t)v >= n)
-		return NULL;
-	return names[v];
-}
+PB_NAMES_DEFINE(pb_pay_action_str, pb_pay_action_parse,
+    enum pb_pay_action, action_names)
 
-/* Index of the name equal to s[0..len), or 0 when none matches. */
-static int index_of(const char *const *names, size_t n, const char *s,
-    size_t len)
-{
-	if (s == NULL)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if (strlen(names[i]) == len && memcmp(names[i], s, len) == 0)
-			return (int)i;
-	}
-	return 0;
-}
+PB_NAMES_DEFINE(pb_pay_purpose_str, pb_pay_purpose_parse,
+    enum pb_pay_purpose, purpose_names)
 
-const char *pb_pay_status_str(enum pb_pay_status v)
-{
-	return name_of(status_names, NELEM(status_names), (int)v);
-}
+PB_NAMES_DEFINE(pb_pay_frequency_str, pb_pay_frequency_parse,
+    enum pb_pay_frequency, frequency_names)
 
-enum pb_err pb_pay_status_parse(const char *s, size_t len,
-    enum pb_pay_status *out)
-{
-	int i = index_of(status_names, NELEM(status_names), s, len);
-	if (i == 0)
-		return PB_EINVAL;
-	*out = (enum pb_pay_status)i;
-	return PB_OK;
-}
+PB_NAMES_DEFINE(pb_pay_payee_kind_str, pb_pay_payee_kind_parse,
+    enum pb_pay_payee_kind, payee_kind_names)
 
-const char *pb_pay_action_str(enum pb_pay_action v)
-{
-	return name_of(action_names, NELEM(action_names), (int)v);
-}
-
-enum pb_err pb_pay_action_parse(const char *s, size_t len,
-    enum pb_pay_action *out)
-{
-	int i = index_of(action_names, NELEM(action_names), s, len);
-	if (i == 0)
-		return PB_EINVAL;
-	*out = (enum pb_pay_action)i;
-	return PB_OK;
-}
-
-const char *pb_pay_purpose_str(enum pb_pay_purpose v)
-{
-	return name_of(purpose_names, NELEM(purpose_names), (int)v);
-}
-
-enum pb_err pb_pay_purpose_parse(const char *s, size_t len,
-    enum pb_pay_purpose *out)
-{
-	int i = index_of(purpose_names, NELEM(purpose_names), s, len);
-	if (i == 0)
-		return PB_EINVAL;
-	*out = (enum pb_pay_purpose)i;
-	return PB_OK;
-}
-
-const char *pb_pay_frequency_str(enum pb_pay_frequency v)
-{
-	return name_of(frequency_names, NELEM(frequency_names), (int)v);
-}
-
-enum pb_err pb_pay_frequency_parse(const char *s, size_t len,
-    enum pb_pay_frequency *out)
-{
-	int i = index_of(frequency_names, NELEM(frequency_names), s, len);
-	if (i == 0)
-		return PB_EINVAL;
-	*out = (enum pb_pay_frequency)i;
-	return PB_OK;
-}
-
-const char *pb_pay_payee_kind_str(enum pb_pay_payee_kind v)
-{
-	return name_of(payee_kind_names, NELEM(payee_kind_names), (int)v);
-}
-
-enum pb_err pb_pay_payee_kind_parse(const char *s, size_t len,
-    enum pb_pay_payee_kind *out)
-{
-	int i = index_of(payee_kind_names, NELEM(payee_kind_names), s, len);
-	if (i == 0)
-		return PB_EINVAL;
-	*out = (enum pb_pay_payee_kind)i;
-	return PB_OK;
-}
-
-/* ---- problem helpers (p may be NULL) ------------------------------------ */
-
-#define SET(p, err, rule, ...) \
-	((p) ? pb_problem_set((p), (err), (rule), __VA_ARGS__) : (err))
-
-#define FIELD(p, field, code, ...) \
-	((p) ? pb_problem_field((p), (field), (code), __VA_ARGS__) : PB_EINVAL)
+/* ---- helpers (pb_problem_* accept p == NULL) ----------------------------- */
 
 static int present(const char *s)
 {
@@ -178,7 +91,7 @@ enum pb_err pb_pay_transition(enum pb_pay_status from,
 	if (next == 0) {
 		const char *a = pb_pay_action_str(action);
 		const char *f = pb_pay_status_str(from);
-		return SET(p, PB_ETRANSITION, NULL,
+		return pb_problem_set(p, PB_ETRANSITION, NULL,
 		    "a payment that is %s cannot be %s",
 		    f ? f : "in an unknown state",
 		    action == PB_PAY_ACTION_APPROVE ? "approved" :
@@ -316,64 +229,64 @@ enum pb_err pb_pay_check_create(const struct pb_pay_facts *f,
 	/* 1. only an approved budget pays out: a state conflict (409), the
 	 *    same request succeeds once the budget is resumed */
 	if (f->budget_status != PB_PAY_BUDGET_APPROVED)
-		return SET(p, PB_ETRANSITION, NULL,
+		return pb_problem_set(p, PB_ETRANSITION, NULL,
 		    "payments can only be made from an approved budget; "
 		    "this one is %s", budget_status_word(f->budget_status));
 
 	/* 2. the element must be one of this budget's */
 	if (!f->element_in_budget)
-		return FIELD(p, "element_id", "not_found",
+		return pb_problem_field(p, "element_id", "not_found",
 		    "the element is not part of this budget");
 	if (!dp && !tp && f->arrangement != PB_PAY_ARR_NOTIONAL)
-		return SET(p, PB_EINTERNAL, NULL,
+		return pb_problem_set(p, PB_EINTERNAL, NULL,
 		    "the element has no known arrangement");
 
 	/* 3. PAY-24: amount > 0 (and within the API's money range) */
 	if (!valid_amount(f->amount_pence))
-		return FIELD(p, "amount_pence", "invalid",
+		return pb_problem_field(p, "amount_pence", "invalid",
 		    "amount_pence must be between 1 and %lld",
 		    (long long)PB_PAY_MAX_PENCE);
 
 	/* 4. PAY-24: due in the budget period; BUD-10: nothing payable
 	 *    outside the plan's life (after cessation in particular) */
 	if (f->due_date < f->period_start || f->due_date > f->period_end)
-		return SET(p, PB_ERULE, "PAY-24",
+		return pb_problem_set(p, PB_ERULE, "PAY-24",
 		    "the due date is outside the budget period");
 	if ((f->plan_start != PB_PAY_NO_DATE && f->due_date < f->plan_start) ||
 	    (f->plan_ceased_on != PB_PAY_NO_DATE &&
 	    f->due_date > f->plan_ceased_on))
-		return SET(p, PB_ERULE, "BUD-10",
+		return pb_problem_set(p, PB_ERULE, "BUD-10",
 		    "the due date is outside the life of the EHC plan");
 
 	/* 5. PAY-1: a direct payment goes only to its recipient's payee */
 	if (dp && (!present(f->element_payee_id) || !present(f->payee_id) ||
 	    strcmp(f->element_payee_id, f->payee_id) != 0))
-		return SET(p, PB_ERULE, "PAY-1",
+		return pb_problem_set(p, PB_ERULE, "PAY-1",
 		    "a direct-payment element pays only its own recipient's "
 		    "payee");
 
 	/* 6. PAY-10: never the council itself (use notional instead) */
 	if ((dp || tp) && f->payee_is_local_authority)
-		return SET(p, PB_ERULE, "PAY-10",
+		return pb_problem_set(p, PB_ERULE, "PAY-10",
 		    "a direct payment or third-party arrangement cannot pay "
 		    "the council; use a notional arrangement for council "
 		    "services");
 
 	/* 7. BUD-2: a third party is an organisation holding the money */
 	if (tp && f->payee_kind != PB_PAY_PAYEE_ORGANISATION)
-		return SET(p, PB_ERULE, "BUD-2",
+		return pb_problem_set(p, PB_ERULE, "BUD-2",
 		    "a third-party arrangement pays an organisation payee");
 
 	if (dp) {
 		/* 8a. PAY-8: signed agreement before any payment */
 		if (!f->agreement_signed)
-			return SET(p, PB_ERULE, "PAY-8",
+			return pb_problem_set(p, PB_ERULE, "PAY-8",
 			    "the direct-payment agreement has not been "
 			    "signed");
 		/* 8b. PAY-6: provision on school premises needs the head
 		 *     teacher's written agreement before paying */
 		if (f->school_premises && !f->head_teacher_agreed)
-			return SET(p, PB_ERULE, "PAY-6",
+			return pb_problem_set(p, PB_ERULE, "PAY-6",
 			    "the provision is on school premises and the head "
 			    "teacher's agreement is not recorded");
 	}
@@ -383,14 +296,14 @@ enum pb_err pb_pay_check_create(const struct pb_pay_facts *f,
 	if (f->purpose == PB_PAY_PURPOSE_EMPLOYMENT &&
 	    f->payee_kind == PB_PAY_PAYEE_INDIVIDUAL &&
 	    f->payee_lives_with_child && !f->pay11_exception)
-		return SET(p, PB_ERULE, "PAY-11",
+		return pb_problem_set(p, PB_ERULE, "PAY-11",
 		    "the payee lives with the child and cannot be paid for "
 		    "employment unless an approver records that it is "
 		    "necessary");
 
 	/* 10. PAY-24 / BUD-9: never beyond what remains */
 	if (f->amount_pence > f->element_remaining_pence)
-		return SET(p, PB_EFUNDS, "PAY-24",
+		return pb_problem_set(p, PB_EFUNDS, "PAY-24",
 		    "the payment of %lld pence exceeds the %lld pence "
 		    "remaining on the element", (long long)f->amount_pence,
 		    (long long)(f->element_remaining_pence < 0 ? 0 :
@@ -402,11 +315,11 @@ enum pb_err pb_pay_check_approver(const char *creator_sub,
     const char *approver_sub, struct pb_problem *p)
 {
 	if (!present(creator_sub) || !present(approver_sub))
-		return SET(p, PB_ESOD, NULL,
+		return pb_problem_set(p, PB_ESOD, NULL,
 		    "the payment's creator is unknown, so a separate approver "
 		    "cannot be shown");
 	if (strcmp(creator_sub, approver_sub) == 0)
-		return SET(p, PB_ESOD, NULL,
+		return pb_problem_set(p, PB_ESOD, NULL,
 		    "a payment must be approved by someone other than the "
 		    "person who created it");
 	return PB_OK;
@@ -416,12 +329,12 @@ enum pb_err pb_pay_check_recovery(int64_t amount_pence,
     int64_t element_spent_pence, struct pb_problem *p)
 {
 	if (!valid_amount(amount_pence))
-		return FIELD(p, "amount_pence", "invalid",
+		return pb_problem_field(p, "amount_pence", "invalid",
 		    "amount_pence must be between 1 and %lld",
 		    (long long)PB_PAY_MAX_PENCE);
 	/* PAY-18 / PAY-24: recover at most what was spent */
 	if (amount_pence > element_spent_pence)
-		return SET(p, PB_ERULE, "PAY-24",
+		return pb_problem_set(p, PB_ERULE, "PAY-24",
 		    "cannot recover %lld pence: only %lld pence has been "
 		    "spent from this element", (long long)amount_pence,
 		    (long long)(element_spent_pence < 0 ? 0 :
