@@ -4,6 +4,7 @@
 #   make test       unit + integration + API tests (starts its own PostgreSQL)
 #   make check      the same tests built with AddressSanitizer + UBSan, plus lint
 #   make fuzz       libFuzzer harnesses (FUZZ_SECONDS each)
+#   make test-docs  the /docs page in headless Chromium (installs chromium and swagger-ui-dist)
 #   make clean
 
 SAN ?=
@@ -25,12 +26,12 @@ LDLIBS := $(PKG_LIBS) -lpthread -lm
 
 LIB_SRC := $(sort $(wildcard internal/*/*.c api/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o $(BUILD)/gen/openapi.o $(BUILD)/gen/seed_demo.o \
-           $(BUILD)/gen/seed_bench.o
+           $(BUILD)/gen/seed_bench.o $(BUILD)/gen/docs_index.o $(BUILD)/gen/docs_init.o
 MIGRATIONS := $(sort $(wildcard internal/db/migrations/*.sql))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all run test check unit lint fuzz bench clean deps test-deps valgrind test-faults
+.PHONY: all run test check unit lint fuzz bench clean deps test-deps valgrind test-faults test-docs
 all: $(BIN)
 
 $(BUILD)/%.o: %.c
@@ -45,6 +46,15 @@ $(BUILD)/gen/migrations.c: $(MIGRATIONS) deploy/embed-migrations.sh
 $(BUILD)/gen/openapi.c: openapi.yaml deploy/embed-file.sh
 	@mkdir -p $(dir $@)
 	sh deploy/embed-file.sh pb_openapi_yaml openapi.yaml > $@
+
+# /docs: the page and the script that point Swagger UI at /openapi.yaml (api/docs.c)
+$(BUILD)/gen/docs_index.c: api/docs/index.html deploy/embed-file.sh
+	@mkdir -p $(dir $@)
+	sh deploy/embed-file.sh pb_docs_index_html api/docs/index.html > $@
+
+$(BUILD)/gen/docs_init.c: api/docs/pb-docs.js deploy/embed-file.sh
+	@mkdir -p $(dir $@)
+	sh deploy/embed-file.sh pb_docs_init_js api/docs/pb-docs.js > $@
 
 $(BUILD)/gen/seed_demo.c: internal/db/seed_demo.sql deploy/embed-file.sh
 	@mkdir -p $(dir $@)
@@ -76,11 +86,16 @@ unit: $(UNIT_BIN)
 deps:
 	@sh deploy/install-deps.sh
 
+# npm tools live in build/npm/<name> (git-ignored), installed only when missing
+# (deploy/npm-install.sh): make test lints openapi.yaml with @redocly/cli.
 test-deps:
 	@sh deploy/install-deps.sh test
+	@sh deploy/npm-install.sh lint || echo "test-deps: @redocly/cli not installed: test_openapi_lint will fail" >&2
 
+# make run also installs swagger-ui-dist for GET /docs (npm, once; skipped with a note if npm fails)
 run: deps
 	@$(MAKE) --no-print-directory all
+	@sh deploy/npm-install.sh docs || echo "make run: no API reference page at /docs (npm install failed)" >&2
 	@sh deploy/run-local.sh
 
 test: test-deps
@@ -117,6 +132,14 @@ bench: deps
 test-faults: test-deps
 	@$(MAKE) --no-print-directory all
 	@sh tests/faults/run.sh $(BUILD) $(BIN)
+
+# The /docs page in headless Chromium against a running pbd (tests/docs/; no database):
+# lists every path of openapi.yaml, writes build/docs/screenshot.png.  Not part of make test.
+test-docs:
+	@sh deploy/install-deps.sh docs
+	@sh deploy/npm-install.sh docs
+	@$(MAKE) --no-print-directory all
+	@PBD_BIN=$(BIN) python3 tests/docs/test_docs_page.py
 
 # Container image with podman (root; not part of `make test`): see deploy/README.md.
 .PHONY: image test-image

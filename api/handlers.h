@@ -16,9 +16,16 @@ extern const size_t api_routes_count;
 /* The embedded openapi.yaml (build/gen/openapi.c). */
 extern const char pb_openapi_yaml[];
 extern const size_t pb_openapi_yaml_len;
+/* The API reference page's own files (build/gen/docs_index.c, docs_init.c). */
+extern const char pb_docs_index_html[];
+extern const size_t pb_docs_index_html_len;
+extern const char pb_docs_init_js[];
+extern const size_t pb_docs_init_js_len;
 
 /* ops.c */
 pb_handler_fn api_healthz, api_readyz, api_metrics, api_openapi;
+/* docs.c */
+pb_handler_fn api_docs_index, api_docs_file;
 /* records.c */
 pb_handler_fn api_people_create, api_people_get;
 pb_handler_fn api_children_create, api_children_list, api_children_get, api_children_patch;

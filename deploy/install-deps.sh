@@ -1,12 +1,17 @@
 #!/bin/sh
 # Install the Debian packages the build (and, with "test", the tests; with
-# "bench", make bench) need, only when one is missing.  Runs as root on Debian 12; prints nothing when
+# "bench", make bench; with "docs", make test-docs) need, only when one is missing.  Runs as root on Debian 12; prints nothing when
 # everything is present.
 set -eu
 pkgs="build-essential pkg-config libevent-dev libpq-dev libcjson-dev libjwt-dev libssl-dev postgresql-15 postgresql-client-15 curl python3"
 if [ "${1:-}" = test ]; then
 	# python3-yaml and docker-compose: tests/api/test_deploy_manifests.py
 	pkgs="$pkgs libcmocka-dev python3-yaml docker-compose"
+fi
+if [ "${1:-}" = docs ]; then
+	# make test-docs: headless Chromium opens /docs (swagger-ui-dist itself comes from npm:
+	# deploy/npm-install.sh docs)
+	pkgs="$pkgs chromium python3-yaml"
 fi
 if [ "${1:-}" = bench ]; then
 	# make bench: wrk drives pbd, pgbench (postgresql-contrib) measures the SQL alone

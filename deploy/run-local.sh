@@ -23,6 +23,15 @@ if [ -z "${PB_BANK_KEY:-}" ]; then
 	PB_BANK_KEY=$(cat "$here/.local/bank-key")
 fi
 export PB_BANK_KEY
+# GET /docs: Swagger UI's files, installed by make run (deploy/npm-install.sh docs) when npm is here
+docs_line="API reference: none (no swagger-ui-dist: sh deploy/npm-install.sh docs, then run again)"
+if [ -z "${PB_DOCS_DIR:-}" ] && [ -f "$here/build/npm/docs/node_modules/swagger-ui-dist/swagger-ui-bundle.js" ]; then
+	PB_DOCS_DIR="$here/build/npm/docs/node_modules/swagger-ui-dist"
+fi
+if [ -n "${PB_DOCS_DIR:-}" ]; then
+	export PB_DOCS_DIR
+	docs_line="API reference: http://${PB_LISTEN:-127.0.0.1:8080}/docs"
+fi
 "$pbd" migrate
 "$pbd" seed-demo
 listen=${PB_LISTEN:-127.0.0.1:8080}
@@ -33,6 +42,7 @@ cat <<MSG
 Personal Budgets Service on http://$listen  (Ctrl-C to stop)
 A caseworker's view of the demo council's children:
   curl -s -H "Authorization: Bearer $staff" http://$listen/v1/children
+$docs_line
 The demo parent's view of one child (tokens last 24 hours; mint more with bin/pbd token --help):
   curl -s -H "Authorization: Bearer $family" http://$listen/v1/children/$(printf '%s' demo-child-1 | md5sum | sed 's/^\(........\)\(....\)\(....\)\(....\)\(............\).*/\1-\2-\3-\4-\5/')
 

@@ -274,6 +274,27 @@ static int parse_services(struct pb_config *cfg, char *errbuf, size_t errlen)
 	return 0;
 }
 
+/* PB_DOCS_DIR: optional; when set, a directory holding swagger-ui-dist's
+ * bundle (the files GET /docs/{file} serves, api/docs.c). */
+static int parse_docs_dir(struct pb_config *cfg, char *errbuf, size_t errlen)
+{
+	static const char *const need[] = { "swagger-ui-bundle.js", "swagger-ui.css" };
+	char path[1100];
+
+	if (env_copy("PB_DOCS_DIR", "", cfg->docs_dir, sizeof(cfg->docs_dir), errbuf, errlen))
+		return -1;
+	if (cfg->docs_dir[0] == '\0')
+		return 0;
+	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", cfg->docs_dir, need[i]);
+		if (access(path, R_OK) != 0)
+			return fail(errbuf, errlen,
+			    "PB_DOCS_DIR: no readable %s in %.200s (sh deploy/npm-install.sh docs installs it)",
+			    need[i], cfg->docs_dir);
+	}
+	return 0;
+}
+
 static int parse_log_level(struct pb_config *cfg, char *errbuf, size_t errlen)
 {
 	static const char *const names[] = { "debug", "info", "warn", "error" };
@@ -314,7 +335,8 @@ int pb_config_load(struct pb_config *cfg, unsigned needs, char *errbuf,
 	    parse_jwt(cfg, needs, errbuf, errlen) ||
 	    parse_bank_key(cfg, errbuf, errlen) ||
 	    parse_services(cfg, errbuf, errlen) ||
-	    parse_log_level(cfg, errbuf, errlen)) {
+	    parse_log_level(cfg, errbuf, errlen) ||
+	    parse_docs_dir(cfg, errbuf, errlen)) {
 		pb_config_free(cfg);
 		return -1;
 	}

@@ -45,6 +45,7 @@ struct pb_config {
 	int surplus_weeks;            /* PB_SURPLUS_WEEKS: PAY-19 threshold, 1..52 */
 	int rate_limit_rps;           /* PB_RATE_LIMIT_RPS per caller; 0 = off */
 	int rate_limit_burst;         /* PB_RATE_LIMIT_BURST */
+	char docs_dir[1024];          /* PB_DOCS_DIR: swagger-ui-dist's files for /docs; "" = off */
 };
 
 /* What a subcommand needs from the environment. */

@@ -266,6 +266,7 @@ def call(route, tok, ids=IDS, body=None, extra=None):
 # --- API1: broken object level authorisation -------------------------------------
 
 ID_ROUTES = [r for r in ROUTES if "{" in r["pattern"] and r["pattern"] not in NOT_TENANT_IDS
+             and not r["public"]
              and r["method"] in ("GET", "POST", "PATCH", "PUT")]
 
 
