@@ -81,7 +81,8 @@ void api_payment_runs_export(struct pb_req *req, struct pb_resp *resp)
 		return;
 	pb_problem_init(&p);
 	enum pb_err err = pb_pay_run_export(db, req->principal.la,
-	    req->cfg->has_bank_key ? req->cfg->bank_key : NULL, id, &p, &csv, &len, &count,
+	    req->cfg->has_bank_key ? req->cfg->bank_key : NULL,
+	    req->cfg->has_bank_key_old ? req->cfg->bank_key_old : NULL, id, &p, &csv, &len, &count,
 	    &total);
 	if (err) {
 		api_fail(resp, err, &p);

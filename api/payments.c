@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "api/common.h"
+#include "internal/http/headers.h"
 #include "internal/core/date.h"
 #include "internal/json/json.h"
 #include "internal/payments/service.h"
@@ -21,7 +22,6 @@
 #define MATERIALISERS (PB_ROLE_FINANCE | PB_ROLE_SERVICE)
 #define REASON_MAX 1000
 #define DESCRIPTION_MAX 500
-#define IDEMPOTENCY_KEY_MAX 255
 
 static const char *const purposes[] = { "direct_payment", "services", "employment",
     "transport", "equipment", "other", NULL };
@@ -39,12 +39,9 @@ static const char *const payment_owned[] = { "id", "la", "budget_id", "status",
 static int idempotency_key(struct pb_req *req, struct pb_resp *resp, const char **key)
 {
 	const char *k = pb_req_header(req, "Idempotency-Key");
-	size_t n = k ? strlen(k) : 0;
-	int ok = n >= 1 && n <= IDEMPOTENCY_KEY_MAX;
+	int ok = k != NULL && pb_http_valid_idempotency_key(k, strlen(k));
 	struct pb_problem p;
 
-	for (size_t i = 0; ok && i < n; i++)
-		ok = k[i] >= 0x21 && k[i] <= 0x7e;
 	*key = k;
 	if (ok)
 		return 0;

@@ -26,10 +26,12 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/queue.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -39,6 +41,7 @@
 
 #include "internal/core/uuid.h"
 #include "internal/http/ratelimit.h"
+#include "internal/http/testing.h"
 #include "internal/db/db.h"
 #include "internal/log/log.h"
 #include "internal/metrics/metrics.h"
@@ -52,11 +55,14 @@ struct worker {
 	struct evhttp *http;
 	struct evconnlistener *listener;
 	struct event *stop_ev;
-	int paused;                 /* listener disabled at the connection cap */
 	int stopping;
-	size_t conn_cap;            /* slots in conns */
-	size_t nconns;
-	struct evhttp_connection **conns; /* open addressing set of seen connections */
+	struct event *resume_ev;    /* re-enables the listener after EMFILE */
+	size_t nopen;               /* open client connections of this loop */
+	size_t open_cap;            /* at most this many: the LRU one is shed */
+	TAILQ_HEAD(conn_list_, conn) open; /* least recently active first */
+	size_t map_cap;             /* slots in map */
+	struct conn **map;          /* bufferevent -> conn, open addressing */
+	struct event *sweep_ev;     /* drops connections evhttp released */
 };
 
 struct server {
@@ -66,7 +72,8 @@ struct server {
 	size_t nroutes;
 	int nworkers;
 	struct worker *workers;
-	atomic_int live;            /* connections that sent a request, all loops */
+	atomic_long shed;           /* connections closed to admit new ones */
+	int max_open;               /* PB_MAX_CONNECTIONS, within RLIMIT_NOFILE */
 	struct pb_ratelimit *limiter;
 };
 
@@ -77,74 +84,164 @@ struct native {
 	int query_ok;
 };
 
-#define TOMBSTONE ((struct evhttp_connection *)1)
+#define TOMBSTONE ((struct conn *)1)
 
 /* --- connection tracking (for the connection cap) ---------------------- */
 
-static size_t slot_of(struct worker *w, struct evhttp_connection *c)
+/*
+ * Every accepted connection is counted from accept to close, whether or not
+ * it ever sends a request.  evhttp builds each connection's bufferevent
+ * through on_new_bev (evhttp_set_bevcb); we keep one extra reference to it
+ * (bufferevent_incref), so when evhttp frees the connection the socket
+ * stays ours until sweep() sees it released (its callbacks cleared) and
+ * drops the last reference, which closes it.  Connections sit in an LRU
+ * list: accept order, moved to the back on each request.  At the cap
+ * (PB_MAX_CONNECTIONS shared evenly by the loops, within RLIMIT_NOFILE) the
+ * front one — a flood socket, a slowloris, a long-idle keep-alive — is
+ * closed exactly as a read timeout would close it, so a new client is
+ * always admitted and descriptors stay bounded.
+ *
+ * (A pass-through bufferevent filter would see every byte, but evhttp 2.1
+ * enables EV_WRITE only after queueing a reply and the 2.1 filter does not
+ * flush on enable: replies stall.  Hence references, not a filter.)
+ */
+struct conn {
+	TAILQ_ENTRY(conn) link;
+	struct bufferevent *bev;
+};
+
+#define SWEEP_MS 200
+
+static size_t slot_of(struct worker *w, const void *p)
 {
-	return ((uintptr_t)c >> 4) % w->conn_cap;
+	return ((uintptr_t)p >> 4) % w->map_cap;
 }
 
-static int conn_seen(struct worker *w, struct evhttp_connection *c)
+static struct conn **map_find(struct worker *w, const struct bufferevent *bev)
 {
-	for (size_t i = 0, s = slot_of(w, c); i < w->conn_cap; i++, s = (s + 1) % w->conn_cap) {
-		if (w->conns[s] == c)
-			return 1;
-		if (w->conns[s] == NULL)
-			return 0;
+	for (size_t i = 0, s = slot_of(w, bev); i < w->map_cap; i++, s = (s + 1) % w->map_cap) {
+		if (w->map[s] == NULL)
+			return NULL;
+		if (w->map[s] != TOMBSTONE && w->map[s]->bev == bev)
+			return &w->map[s];
 	}
-	return 0;
+	return NULL;
 }
 
-static int conn_add(struct worker *w, struct evhttp_connection *c)
+static int map_add(struct worker *w, struct conn *c)
 {
-	for (size_t i = 0, s = slot_of(w, c); i < w->conn_cap; i++, s = (s + 1) % w->conn_cap)
-		if (w->conns[s] == NULL || w->conns[s] == TOMBSTONE) {
-			w->conns[s] = c;
-			w->nconns++;
+	for (size_t i = 0, s = slot_of(w, c->bev); i < w->map_cap; i++, s = (s + 1) % w->map_cap)
+		if (w->map[s] == NULL || w->map[s] == TOMBSTONE) {
+			w->map[s] = c;
 			return 0;
 		}
 	return -1;
 }
 
-static void conn_del(struct worker *w, struct evhttp_connection *c)
+/* evhttp released it (bufferevent_free clears the callbacks)? */
+static int released(struct bufferevent *bev)
 {
-	for (size_t i = 0, s = slot_of(w, c); i < w->conn_cap; i++, s = (s + 1) % w->conn_cap) {
-		if (w->conns[s] == c) {
-			w->conns[s] = TOMBSTONE;
-			w->nconns--;
-			return;
-		}
-		if (w->conns[s] == NULL)
-			return;
+	bufferevent_data_cb r = NULL, wr = NULL;
+	bufferevent_event_cb e = NULL;
+
+	bufferevent_getcb(bev, &r, &wr, &e, NULL);
+	return r == NULL && wr == NULL && e == NULL;
+}
+
+static void conn_drop(struct worker *w, struct conn *c)
+{
+	struct conn **slot = map_find(w, c->bev);
+
+	if (slot != NULL)
+		*slot = TOMBSTONE;
+	TAILQ_REMOVE(&w->open, c, link);
+	w->nopen--;
+	bufferevent_decref(c->bev);   /* the last reference: closes the socket */
+	free(c);
+}
+
+static void sweep(struct worker *w)
+{
+	struct conn *c, *next;
+
+	for (c = TAILQ_FIRST(&w->open); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, link);
+		if (released(c->bev))
+			conn_drop(w, c);
 	}
 }
 
-static void on_conn_close(struct evhttp_connection *c, void *arg)
+static void on_sweep(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	sweep(arg);
+}
+
+/* A request arrived on the connection: it is active, to the back. */
+static void conn_touch(struct worker *w, struct evhttp_request *ev)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(ev);
+	struct conn **slot = evcon ? map_find(w, evhttp_connection_get_bufferevent(evcon)) : NULL;
+
+	if (slot != NULL && TAILQ_LAST(&w->open, conn_list_) != *slot) {
+		TAILQ_REMOVE(&w->open, *slot, link);
+		TAILQ_INSERT_TAIL(&w->open, *slot, link);
+	}
+}
+
+static struct bufferevent *on_new_bev(struct event_base *base, void *arg)
+{
+	struct worker *w = arg;
+	struct conn *c;
+
+	if (w->nopen >= w->open_cap)
+		sweep(w);
+	/* shed the least recently active connections down to the cap */
+	while (w->nopen >= w->open_cap && (c = TAILQ_FIRST(&w->open)) != NULL) {
+		if (!released(c->bev))
+			/* evhttp's read-timeout path: drops the connection */
+			bufferevent_trigger_event(c->bev, BEV_EVENT_READING | BEV_EVENT_TIMEOUT, 0);
+		conn_drop(w, c);
+		atomic_fetch_add(&w->srv->shed, 1);
+	}
+	struct bufferevent *bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL || (c = calloc(1, sizeof(*c))) == NULL)
+		return bev;          /* untracked, or evhttp makes its own */
+	c->bev = bev;
+	if (map_add(w, c) != 0) {
+		free(c);
+		return bev;
+	}
+	bufferevent_incref(bev);
+	TAILQ_INSERT_TAIL(&w->open, c, link);
+	w->nopen++;
+	return bev;
+}
+
+/* accept(2) failed (EMFILE, ENFILE, ENOBUFS): pause instead of spinning. */
+static void on_accept_error(struct evconnlistener *l, void *arg)
+{
+	struct worker *w = arg;
+	struct timeval pause = { 0, 100 * 1000 };
+
+	(void)l;
+	if (w->stopping)
+		return;
+	evconnlistener_disable(w->listener);
+	event_add(w->resume_ev, &pause);
+	pb_log(PB_LOG_WARN, "accept failed (%m): listener paused for 100 ms");
+}
+
+static void on_resume(evutil_socket_t fd, short what, void *arg)
 {
 	struct worker *w = arg;
 
-	conn_del(w, c);
-	atomic_fetch_sub(&w->srv->live, 1);
-	if (w->paused && !w->stopping && atomic_load(&w->srv->live) < w->srv->cfg->max_connections) {
+	(void)fd;
+	(void)what;
+	sweep(w);
+	if (!w->stopping)
 		evconnlistener_enable(w->listener);
-		w->paused = 0;
-	}
-}
-
-static void track_connection(struct worker *w, struct evhttp_request *ev)
-{
-	struct evhttp_connection *c = evhttp_request_get_connection(ev);
-
-	if (c == NULL || conn_seen(w, c) || conn_add(w, c) != 0)
-		return;
-	evhttp_connection_set_closecb(c, on_conn_close, w);
-	if (atomic_fetch_add(&w->srv->live, 1) + 1 >= w->srv->cfg->max_connections &&
-	    !w->paused) {
-		evconnlistener_disable(w->listener);
-		w->paused = 1;
-	}
 }
 
 /* --- request accessors --------------------------------------------------- */
@@ -248,11 +345,17 @@ static void send_response(struct pb_req *req, struct pb_resp *resp)
 
 	evhttp_add_header(h, "X-Request-Id", req->request_id);
 	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
-	evhttp_add_header(h, "Cache-Control", "no-store");
 	evhttp_add_header(h, "X-Frame-Options", "DENY");
 	evhttp_add_header(h, "Referrer-Policy", "no-referrer");
-	for (int i = 0; i < resp->nheaders; i++)
+	int cache_set = 0;
+	for (int i = 0; i < resp->nheaders; i++) {
 		evhttp_add_header(h, resp->headers[i].name, resp->headers[i].value);
+		cache_set |= strcasecmp(resp->headers[i].name, "Cache-Control") == 0;
+	}
+	/* personal data is never cached, unless a handler says otherwise
+	 * (the static assets of /docs) */
+	if (!cache_set)
+		evhttp_add_header(h, "Cache-Control", "no-store");
 	if (resp->json != NULL) {
 		char *text = cJSON_PrintUnformatted(resp->json);
 		cJSON_Delete(resp->json);
@@ -403,7 +506,7 @@ static void on_request(struct evhttp_request *ev, void *arg)
 	req.native = &nat;
 	req.cfg = srv->cfg;
 	req.pool = srv->pool;
-	track_connection(w, ev);
+	conn_touch(w, ev);
 
 	const char *rid = pb_req_header(&req, "X-Request-Id");
 	if (rid != NULL && valid_request_id(rid))
@@ -550,23 +653,39 @@ static int worker_init(struct worker *w, struct server *srv)
 	evhttp_set_timeout_tv(w->http, &tv);
 	evhttp_set_default_content_type(w->http, "application/json");
 	evhttp_set_gencb(w->http, on_request, w);
-	w->conn_cap = (size_t)cfg->max_connections * 2 + 16;
-	w->conns = calloc(w->conn_cap, sizeof(*w->conns));
+	TAILQ_INIT(&w->open);
+	w->open_cap = ((size_t)srv->max_open + (size_t)srv->nworkers - 1) / (size_t)srv->nworkers;
+	w->map_cap = w->open_cap * 2 + 16;
+	w->map = calloc(w->map_cap, sizeof(*w->map));
+	evhttp_set_bevcb(w->http, on_new_bev, w);
+	evconnlistener_set_error_cb(w->listener, on_accept_error);
+	w->resume_ev = evtimer_new(w->base, on_resume, w);
+	w->sweep_ev = event_new(w->base, -1, EV_PERSIST, on_sweep, w);
+	struct timeval every = { 0, SWEEP_MS * 1000 };
+	if (w->sweep_ev)
+		event_add(w->sweep_ev, &every);
 	w->stop_ev = event_new(w->base, -1, 0, on_stop, w);
-	return w->conns && w->stop_ev ? 0 : -1;
+	return w->map && w->resume_ev && w->sweep_ev && w->stop_ev ? 0 : -1;
 }
 
 static void worker_free(struct worker *w)
 {
 	if (w->stop_ev)
 		event_free(w->stop_ev);
+	if (w->resume_ev)
+		event_free(w->resume_ev);
+	if (w->sweep_ev)
+		event_free(w->sweep_ev);
 	if (w->http)
 		evhttp_free(w->http);   /* frees the bound listener too */
 	else if (w->listener)
 		evconnlistener_free(w->listener);
+	/* evhttp_free released every connection: drop our references */
+	while (w->map && !TAILQ_EMPTY(&w->open))
+		conn_drop(w, TAILQ_FIRST(&w->open));
+	free(w->map);
 	if (w->base)
 		event_base_free(w->base);
-	free(w->conns);
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -579,6 +698,32 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 		event_active(srv->workers[i].stop_ev, EV_TIMEOUT, 0);
 }
 
+/* How many client connections fit: PB_MAX_CONNECTIONS, after raising the
+ * soft descriptor limit to the hard one, less a reserve for the pool, the
+ * listeners and the process's own files. */
+static int open_budget(const struct pb_config *cfg)
+{
+	struct rlimit rl;
+	long reserve = 64 + (long)cfg->db_pool + 4L * cfg->threads;
+	long budget = cfg->max_connections;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		if (rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			(void)setrlimit(RLIMIT_NOFILE, &rl);
+			(void)getrlimit(RLIMIT_NOFILE, &rl);
+		}
+		if (rl.rlim_cur != RLIM_INFINITY && (long)rl.rlim_cur - reserve < budget) {
+			budget = (long)rl.rlim_cur - reserve;
+			if (budget < cfg->threads)
+				budget = cfg->threads;
+			pb_log(PB_LOG_WARN, "PB_MAX_CONNECTIONS lowered to %ld to fit the descriptor "
+			    "limit (RLIMIT_NOFILE %ld)", budget, (long)rl.rlim_cur);
+		}
+	}
+	return (int)budget;
+}
+
 int pb_http_serve(const struct pb_config *cfg, struct pb_db_pool *pool,
     const struct pb_route *routes, size_t nroutes)
 {
@@ -588,6 +733,7 @@ int pb_http_serve(const struct pb_config *cfg, struct pb_db_pool *pool,
 
 	signal(SIGPIPE, SIG_IGN);
 	evthread_use_pthreads();
+	srv.max_open = open_budget(cfg);
 	srv.workers = calloc((size_t)srv.nworkers, sizeof(*srv.workers));
 	srv.limiter = pb_ratelimit_new(cfg->rate_limit_rps, cfg->rate_limit_burst, 65536);
 	struct event_base *main_base = event_base_new();
@@ -630,4 +776,46 @@ out:
 	if (main_base)
 		event_base_free(main_base);
 	return rc;
+}
+
+/* --- test support (internal/http/testing.h) ------------------------------ */
+
+int pb_req_init_for_test(struct pb_req *req, struct evhttp_request *ev,
+    const char *query)
+{
+	struct native *n = calloc(1, sizeof(*n));
+
+	memset(req, 0, sizeof(*req));
+	if (n == NULL)
+		return -1;
+	n->ev = ev;
+	TAILQ_INIT(&n->query);
+	req->native = n;
+	if (query != NULL && evhttp_parse_query_str(query, &n->query) != 0)
+		return -1;
+	n->query_ok = 1;
+	return 0;
+}
+
+void pb_req_fini_for_test(struct pb_req *req)
+{
+	struct native *n = req->native;
+
+	if (req->db != NULL) {
+		pb_db_release(req->pool, req->db);
+		req->db = NULL;
+	}
+	if (n != NULL) {
+		evhttp_clear_headers(&n->query);
+		free(n);
+	}
+	req->native = NULL;
+}
+
+void pb_resp_free_for_test(struct pb_resp *resp)
+{
+	cJSON_Delete(resp->json);
+	resp->json = NULL;
+	free(resp->raw);
+	resp->raw = NULL;
 }

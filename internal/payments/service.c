@@ -618,6 +618,7 @@ struct export_ctx {
 	struct pb_db *db;
 	const char *la, *run_id;
 	const unsigned char *bank_key;
+	const unsigned char *bank_key_old;
 	struct pb_problem *p;
 	struct pb_buf buf;
 	int count;
@@ -638,7 +639,8 @@ static enum pb_err export_line(const struct pb_pay_run_line *l, void *arg)
 			    "opened: PB_BANK_KEY is not configured on this deployment.");
 		err = pb_payee_sealed_bank(x->db, x->la, l->payee_id, &sealed, &has_bank);
 		if (err == PB_OK && has_bank &&
-		    pb_bank_open(x->bank_key, x->la, l->payee_id, &sealed, sort_code, account)
+		    pb_bank_open_either(x->bank_key, x->bank_key_old, x->la, l->payee_id, &sealed,
+		    sort_code, account)
 		    != PB_OK) {
 			pb_log(PB_LOG_ERROR, "bank details of payee %s do not open with this key",
 			    l->payee_id);
@@ -658,10 +660,11 @@ static enum pb_err export_line(const struct pb_pay_run_line *l, void *arg)
 }
 
 enum pb_err pb_pay_run_export(struct pb_db *db, const char *la,
-    const unsigned char *bank_key, const char *run_id, struct pb_problem *p,
+    const unsigned char *bank_key, const unsigned char *bank_key_old,
+    const char *run_id, struct pb_problem *p,
     char **csv, size_t *len, int *count, int64_t *total_pence)
 {
-	struct export_ctx x = { db, la, run_id, bank_key, p, { 0 }, 0, 0 };
+	struct export_ctx x = { db, la, run_id, bank_key, bank_key_old, p, { 0 }, 0, 0 };
 	char *run = NULL;
 
 	*csv = NULL;

@@ -116,11 +116,13 @@ enum pb_err pb_pay_run_results(struct pb_db *db, const struct pb_actor *actor,
     struct pb_problem *p, char **json);
 
 /* The run's CSV (export.h) with bank details opened under bank_key (NULL
- * when PB_BANK_KEY is not set: PB_EUNAVAILABLE if any row needs it).
+ * when PB_BANK_KEY is not set: PB_EUNAVAILABLE if any row needs it) or,
+ * during a key rotation, bank_key_old (NULL when none).
  * *csv is malloc'd (*len bytes); *count and *total_pence are the control
  * totals.  Plaintext bank details are wiped from the stack after use. */
 enum pb_err pb_pay_run_export(struct pb_db *db, const char *la,
-    const unsigned char *bank_key, const char *run_id, struct pb_problem *p,
+    const unsigned char *bank_key, const unsigned char *bank_key_old,
+    const char *run_id, struct pb_problem *p,
     char **csv, size_t *len, int *count, int64_t *total_pence);
 
 /* POST /v1/budgets/{id}/recoveries (PAY-18): never more than the
