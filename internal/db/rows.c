@@ -123,3 +123,38 @@ void pb_db_col_copy(const PGresult *res, int row, int col, char *dst, size_t n)
 {
 	snprintf(dst, n, "%s", PQgetisnull(res, row, col) ? "" : PQgetvalue(res, row, col));
 }
+
+void pb_db_bytea_text(const unsigned char *b, size_t n, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	out[0] = '\\';
+	out[1] = 'x';
+	for (size_t i = 0; i < n; i++) {
+		out[2 + 2 * i] = hex[b[i] >> 4];
+		out[3 + 2 * i] = hex[b[i] & 15];
+	}
+	out[2 + 2 * n] = '\0';
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+int pb_db_bytea_parse(const char *s, unsigned char *b, size_t n)
+{
+	if (s[0] != '\\' || s[1] != 'x' || strlen(s) != 2 + 2 * n)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		int hi = hexval(s[2 + 2 * i]), lo = hexval(s[3 + 2 * i]);
+		if (hi < 0 || lo < 0)
+			return -1;
+		b[i] = (unsigned char)(hi * 16 + lo);
+	}
+	return 0;
+}

@@ -47,4 +47,11 @@ int32_t pb_db_col_date(const PGresult *res, int row, int col,
 /* Copy the value (NULL -> "") into dst[0..n), truncating, NUL-terminated. */
 void pb_db_col_copy(const PGresult *res, int row, int col, char *dst, size_t n);
 
+/* bytea in PostgreSQL's text hex form: "\x" then two lower-case digits a
+ * byte, NUL-terminated; out holds 2 * n + 3 bytes. */
+void pb_db_bytea_text(const unsigned char *b, size_t n, char *out);
+
+/* Parse "\x…" holding exactly n bytes into b; 0 on success, -1 else. */
+int pb_db_bytea_parse(const char *s, unsigned char *b, size_t n);
+
 #endif

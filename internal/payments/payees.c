@@ -12,43 +12,6 @@
 #include "internal/db/db.h"
 #include "internal/db/rows.h"
 
-/* bytea in PostgreSQL's text hex form: "\x" then two digits a byte. */
-static void to_hex(const unsigned char *b, size_t n, char *out)
-{
-	static const char hex[] = "0123456789abcdef";
-
-	out[0] = '\\';
-	out[1] = 'x';
-	for (size_t i = 0; i < n; i++) {
-		out[2 + 2 * i] = hex[b[i] >> 4];
-		out[3 + 2 * i] = hex[b[i] & 15];
-	}
-	out[2 + 2 * n] = '\0';
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/* Parse "\x…" of exactly n bytes into b; 0 on success. */
-static int from_hex(const char *s, unsigned char *b, size_t n)
-{
-	if (s[0] != '\\' || s[1] != 'x' || strlen(s) != 2 + 2 * n)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		int hi = hexval(s[2 + 2 * i]), lo = hexval(s[3 + 2 * i]);
-		if (hi < 0 || lo < 0)
-			return -1;
-		b[i] = (unsigned char)(hi * 16 + lo);
-	}
-	return 0;
-}
-
 enum pb_err pb_payee_create(struct pb_db *db, const struct pb_actor *actor,
     const unsigned char *bank_key, const struct pb_payee_in *in,
     struct pb_problem *p, char id[37], char **json, int *version)
@@ -73,9 +36,9 @@ enum pb_err pb_payee_create(struct pb_db *db, const struct pb_actor *actor,
 			    "sort_code must be 6 digits and account_number 8 digits.");
 		if (e)
 			return e;
-		to_hex(sealed.nonce, PB_BANK_NONCE_LEN, nonce);
-		to_hex(sealed.ciphertext, sealed.ciphertext_len, ct);
-		to_hex(sealed.tag, PB_BANK_TAG_LEN, tag);
+		pb_db_bytea_text(sealed.nonce, PB_BANK_NONCE_LEN, nonce);
+		pb_db_bytea_text(sealed.ciphertext, sealed.ciphertext_len, ct);
+		pb_db_bytea_text(sealed.tag, PB_BANK_TAG_LEN, tag);
 		memcpy(last4, in->account_number + 4, 5);
 	}
 	enum pb_err err = pb_db_begin(db);
@@ -155,9 +118,9 @@ enum pb_err pb_payee_sealed_bank(struct pb_db *db, const char *la,
 		size_t n = strlen(ct) >= 2 ? (strlen(ct) - 2) / 2 : 0;
 		snprintf(out->key_id, sizeof(out->key_id), "%s", PQgetvalue(res, 0, 0));
 		if (n != PB_BANK_PLAIN_LEN ||
-		    from_hex(PQgetvalue(res, 0, 1), out->nonce, PB_BANK_NONCE_LEN) ||
-		    from_hex(ct, out->ciphertext, n) ||
-		    from_hex(PQgetvalue(res, 0, 3), out->tag, PB_BANK_TAG_LEN)) {
+		    pb_db_bytea_parse(PQgetvalue(res, 0, 1), out->nonce, PB_BANK_NONCE_LEN) ||
+		    pb_db_bytea_parse(ct, out->ciphertext, n) ||
+		    pb_db_bytea_parse(PQgetvalue(res, 0, 3), out->tag, PB_BANK_TAG_LEN)) {
 			err = PB_EINTERNAL;
 		} else {
 			out->ciphertext_len = n;

@@ -9,42 +9,7 @@
 #include <openssl/crypto.h>
 
 #include "internal/db/db.h"
-
-static void to_hex(const unsigned char *b, size_t n, char *out)
-{
-	static const char hex[] = "0123456789abcdef";
-
-	out[0] = '\\';
-	out[1] = 'x';
-	for (size_t i = 0; i < n; i++) {
-		out[2 + 2 * i] = hex[b[i] >> 4];
-		out[3 + 2 * i] = hex[b[i] & 15];
-	}
-	out[2 + 2 * n] = '\0';
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/* "\x…" of exactly n bytes into b; 0 on success. */
-static int from_hex(const char *s, unsigned char *b, size_t n)
-{
-	if (s[0] != '\\' || s[1] != 'x' || strlen(s) != 2 + 2 * n)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		int hi = hexval(s[2 + 2 * i]), lo = hexval(s[3 + 2 * i]);
-		if (hi < 0 || lo < 0)
-			return -1;
-		b[i] = (unsigned char)(hi * 16 + lo);
-	}
-	return 0;
-}
+#include "internal/db/rows.h"
 
 /* Re-seal one row under key; 1 rekeyed, 0 would not open, <0 error. */
 static int rekey_row(struct pb_db *db, const unsigned char key[PB_BANK_KEY_LEN],
@@ -60,18 +25,18 @@ static int rekey_row(struct pb_db *db, const unsigned char key[PB_BANK_KEY_LEN],
 	memset(&in, 0, sizeof(in));
 	snprintf(in.key_id, sizeof(in.key_id), "%s", PQgetvalue(res, i, 2));
 	in.ciphertext_len = PB_BANK_PLAIN_LEN;
-	if (from_hex(PQgetvalue(res, i, 3), in.nonce, PB_BANK_NONCE_LEN) != 0 ||
-	    from_hex(PQgetvalue(res, i, 4), in.ciphertext, PB_BANK_PLAIN_LEN) != 0 ||
-	    from_hex(PQgetvalue(res, i, 5), in.tag, PB_BANK_TAG_LEN) != 0 ||
+	if (pb_db_bytea_parse(PQgetvalue(res, i, 3), in.nonce, PB_BANK_NONCE_LEN) != 0 ||
+	    pb_db_bytea_parse(PQgetvalue(res, i, 4), in.ciphertext, PB_BANK_PLAIN_LEN) != 0 ||
+	    pb_db_bytea_parse(PQgetvalue(res, i, 5), in.tag, PB_BANK_TAG_LEN) != 0 ||
 	    pb_bank_open(old_key, la, id, &in, sc, acct) != PB_OK)
 		return 0;
 	if (pb_bank_seal(key, la, id, sc, acct, &out) != PB_OK) {
 		rc = -1;
 		goto out;
 	}
-	to_hex(out.nonce, PB_BANK_NONCE_LEN, nonce);
-	to_hex(out.ciphertext, out.ciphertext_len, ct);
-	to_hex(out.tag, PB_BANK_TAG_LEN, tag);
+	pb_db_bytea_text(out.nonce, PB_BANK_NONCE_LEN, nonce);
+	pb_db_bytea_text(out.ciphertext, out.ciphertext_len, ct);
+	pb_db_bytea_text(out.tag, PB_BANK_TAG_LEN, tag);
 	const char *pp[] = { la, id, out.key_id, nonce, ct, tag, in.key_id };
 	PGresult *u = NULL;
 	if (pb_db_query(db, "UPDATE payees SET bank_key_id = $3, bank_nonce = $4::bytea,"
