@@ -365,7 +365,7 @@ enum pb_err pb_budget_act(struct pb_db *db, const struct pb_actor *actor,
 		err = pb_budget_store_history(db, actor, id, to, reason);
 	/* payments hook: a suspended or closed budget pays nothing more */
 	if (err == PB_OK && (to == PB_BUDGET_STATUS_CLOSED || to == PB_BUDGET_STATUS_SUSPENDED))
-		err = pb_budget_store_cancel_unexported(db, actor->la, id,
+		err = pb_budget_store_cancel_unexported(db, actor, id,
 		    reason ? reason : "budget closed", &cancelled);
 	if (err == PB_OK)
 		err = record(db, actor, id, actions[action], before, reason, json, version);

@@ -408,18 +408,26 @@ enum pb_err pb_budget_store_insert_exception(struct pb_db *db,
 	    7, pp, json, NULL);
 }
 
-enum pb_err pb_budget_store_cancel_unexported(struct pb_db *db, const char *la,
-    const char *budget_id, const char *reason, int *count)
+enum pb_err pb_budget_store_cancel_unexported(struct pb_db *db,
+    const struct pb_actor *actor, const char *budget_id, const char *reason,
+    int *count)
 {
 	PGresult *res = NULL;
-	const char *pp[] = { la, budget_id, reason };
-	enum pb_err err = one_row(db,
-	    "SELECT pb_budget_cancel_unexported_payments($1, $2, $3)", 3, pp, &res);
+	const char *pp[] = { actor->la, budget_id, reason, actor->sub };
+	enum pb_err err = pb_db_query(db,
+	    "UPDATE payments AS p SET status = 'cancelled', cancel_reason = $3,"
+	    " cancelled_by = $4, version = version + 1, updated_at = now()"
+	    " WHERE p.la = $1 AND p.budget_id = $2"
+	    " AND p.status IN ('pending_approval', 'approved')"
+	    " RETURNING p.id::text, pb_json(p)::text", 4, pp, &res);
 	if (err)
 		return err;
-	*count = col_int(res, 0, 0);
+	*count = PQntuples(res);
+	for (int i = 0; i < *count && err == PB_OK; i++)
+		err = pb_audit_record(db, actor, "payment.cancelled", "payment",
+		    PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), "payment.cancelled", NULL);
 	PQclear(res);
-	return PB_OK;
+	return err;
 }
 
 enum pb_err pb_budget_store_json(struct pb_db *db, const char *la,

@@ -156,9 +156,12 @@ enum pb_err pb_budget_store_insert_exception(struct pb_db *db,
     const struct pb_actor *actor, const char *budget_id, const char *element_id,
     const char *rule, const char *reason, char id[37], char **json);
 
-/* The payments hook on close: cancel pending/approved payments; *count. */
-enum pb_err pb_budget_store_cancel_unexported(struct pb_db *db, const char *la,
-    const char *budget_id, const char *reason, int *count);
+/* The payments hook on suspend and close: cancel the budget's pending and
+ * approved payments (their commitment is released by the ledger trigger),
+ * each with its own audit row and payment.cancelled event; *count. */
+enum pb_err pb_budget_store_cancel_unexported(struct pb_db *db,
+    const struct pb_actor *actor, const char *budget_id, const char *reason,
+    int *count);
 
 /* The budget as JSON (pb_json) for staff, no ownership test. */
 enum pb_err pb_budget_store_json(struct pb_db *db, const char *la,

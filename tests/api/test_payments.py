@@ -343,6 +343,13 @@ def test_suspend_and_close_cancel_unexported():
         call("GET", "/v1/budgets/%s/payments" % w.budget, tok=st.cw), 200)["items"]}
     eq((got[pending["id"]], got[approved["id"]], got[exported["id"]]),
        ("cancelled", "cancelled", "exported"), "suspension cancelled the unexported")
+    # each cancelled payment has its own audit row and event, in the suspension's transaction
+    for p in (pending, approved):
+        check(events_of(p["id"]).endswith("payment.cancelled"), "event for %s" % p["id"])
+        _, by, _ = psql(URL, "SELECT actor_sub || '|' || (changes->>'cancel_reason') FROM audit_log"
+                        " WHERE entity_id = '%s' AND action = 'payment.cancelled'" % p["id"])
+        eq(by, "ap-%s|review" % st.la, "audit of the cancellation (actor|reason)")
+    check(not events_of(exported["id"]).endswith("payment.cancelled"), "exported untouched")
     eq(w.element(w.dp)["committed_pence"], 300, "only the exported commitment")
     expect(w.create(), 409, "INVALID_TRANSITION")
     expect(call("POST", "/v1/budgets/%s/resume" % w.budget, {}, st.ap), 200)
