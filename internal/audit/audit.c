@@ -2,6 +2,10 @@
 /* audit.c — audit row + event row in the caller's transaction (audit.h). */
 #include "internal/audit/audit.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "internal/core/uuid.h"
 #include "internal/db/db.h"
 
@@ -30,4 +34,15 @@ enum pb_err pb_audit_record(struct pb_db *db, const struct pb_actor *actor,
 	    " INSERT INTO events (la, seq, id, type, entity_type, entity_id, request_id, payload)"
 	    " SELECT $1, c.last_seq, $2, $3, $4, $5, $6, $7::jsonb FROM c",
 	    7, ep, NULL);
+}
+
+char *pb_audit_before_after(const char *before, const char *after)
+{
+	size_t n = (before ? strlen(before) : 4) + strlen(after) + 32;
+	char *s = malloc(n);
+
+	if (s == NULL)
+		abort();
+	snprintf(s, n, "{\"before\":%s,\"after\":%s}", before ? before : "null", after);
+	return s;
 }

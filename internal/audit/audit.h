@@ -29,4 +29,8 @@ enum pb_err pb_audit_record(struct pb_db *db, const struct pb_actor *actor,
     const char *action, const char *entity_type, const char *entity_id,
     const char *changes_json, const char *event_type, const char *payload_json);
 
+/* {"before":…,"after":…} for an audit row's changes (before may be NULL:
+ * written as null).  malloc'd; the caller frees.  Aborts on OOM. */
+char *pb_audit_before_after(const char *before, const char *after);
+
 #endif

@@ -15,14 +15,6 @@
 #include "internal/core/uuid.h"
 #include "internal/db/db.h"
 
-static enum pb_err finish_tx(struct pb_db *db, enum pb_err err)
-{
-	if (err == PB_OK)
-		return pb_db_commit(db);
-	pb_db_rollback(db);
-	return err;
-}
-
 /* The overlap exclusion and the one-arrangement-per-service key both
  * surface as PB_ECONFLICT; say which in plain words. */
 static enum pb_err explain_conflict(enum pb_err err, struct pb_problem *p)
@@ -227,7 +219,7 @@ enum pb_err pb_budget_create(struct pb_db *db, const struct pb_actor *actor,
 	if (err == PB_OK)
 		err = record(db, actor, id, "budget.created", NULL, NULL, json, version);
 out:
-	err = finish_tx(db, err);
+	err = pb_db_finish(db, err);
 	drop_json(err, json);
 	return err;
 }
@@ -300,7 +292,7 @@ enum pb_err pb_budget_patch(struct pb_db *db, const struct pb_actor *actor,
 		err = record(db, actor, id, "budget.updated", before, NULL, json, version);
 out:
 	free(before);
-	err = finish_tx(db, err);
+	err = pb_db_finish(db, err);
 	drop_json(err, json);
 	return err;
 }
@@ -370,7 +362,7 @@ enum pb_err pb_budget_act(struct pb_db *db, const struct pb_actor *actor,
 	if (err == PB_OK)
 		err = record(db, actor, id, actions[action], before, reason, json, version);
 	free(before);
-	err = finish_tx(db, err);
+	err = pb_db_finish(db, err);
 	drop_json(err, json);
 	return err;
 }
@@ -458,7 +450,7 @@ enum pb_err pb_budget_agreement_patch(struct pb_db *db,
 		    json, version);
 out:
 	free(before);
-	err = finish_tx(db, err);
+	err = pb_db_finish(db, err);
 	drop_json(err, json);
 	return err;
 }
@@ -491,7 +483,7 @@ enum pb_err pb_budget_exception_add(struct pb_db *db, const struct pb_actor *act
 	if (err == PB_OK)
 		err = pb_audit_record(db, actor, "budget.exception_recorded", "budget",
 		    budget_id, *json, "budget.exception_recorded", *json);
-	err = finish_tx(db, err);
+	err = pb_db_finish(db, err);
 	drop_json(err, json);
 	return err;
 }

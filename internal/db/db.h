@@ -64,6 +64,10 @@ enum pb_err pb_db_commit(struct pb_db *db);
 /* Roll back if a transaction is open; safe to call at any time. */
 void pb_db_rollback(struct pb_db *db);
 
+/* End a transaction begun with pb_db_begin: commit when err is PB_OK
+ * (returning the commit's own result), else roll back and return err. */
+enum pb_err pb_db_finish(struct pb_db *db, enum pb_err err);
+
 /* The libpq connection, for the migration runner and tests. */
 PGconn *pb_db_conn(struct pb_db *db);
 

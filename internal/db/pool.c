@@ -322,6 +322,14 @@ void pb_db_rollback(struct pb_db *db)
 	db->in_tx = 0;
 }
 
+enum pb_err pb_db_finish(struct pb_db *db, enum pb_err err)
+{
+	if (err == PB_OK)
+		return pb_db_commit(db);
+	pb_db_rollback(db);
+	return err;
+}
+
 PGconn *pb_db_conn(struct pb_db *db)
 {
 	return db->conn;

@@ -17,14 +17,6 @@
 #include "internal/db/db.h"
 #include "internal/records/store.h"
 
-static enum pb_err finish_tx(struct pb_db *db, enum pb_err err)
-{
-	if (err == PB_OK)
-		return pb_db_commit(db);
-	pb_db_rollback(db);
-	return err;
-}
-
 /* cJSON text of a tree (deleted here); aborts on OOM like pb_xmalloc. */
 static char *print_json(cJSON *tree)
 {
@@ -40,18 +32,6 @@ static char *print_json(cJSON *tree)
 	if (out == NULL)
 		abort();
 	return out;
-}
-
-/* {"before":…,"after":…} for an audit row; before may be NULL. */
-static char *before_after(const char *before, const char *after)
-{
-	size_t n = (before ? strlen(before) : 4) + strlen(after) + 32;
-	char *s = malloc(n);
-
-	if (s == NULL)
-		abort();
-	snprintf(s, n, "{\"before\":%s,\"after\":%s}", before ? before : "null", after);
-	return s;
 }
 
 /* Ownership of a child for this caller: staff see the la, a family only
@@ -193,13 +173,13 @@ enum pb_err pb_elig_offer_put(struct pb_db *db, const struct pb_actor *actor,
 		goto out;
 	*json = print_json(offer_item_tree(&out));
 	*version = out.version;
-	changes = before_after(before, *json);
+	changes = pb_audit_before_after(before, *json);
 	err = pb_audit_record(db, actor, "offer.updated", "offer_item", out.id, changes,
 	    "offer.updated", *json);
 out:
 	free(before);
 	free(changes);
-	err = finish_tx(db, err);
+	err = pb_db_finish(db, err);
 	if (err) {
 		free(*json);
 		*json = NULL;
@@ -366,7 +346,7 @@ enum pb_err pb_elig_check_create(struct pb_db *db, const struct pb_scope *scope,
 	enum pb_err err = pb_db_begin(db);
 	if (err)
 		return err;
-	err = finish_tx(db, run_check(db, scope, actor, in, today, p, id, &outcome, json));
+	err = pb_db_finish(db, run_check(db, scope, actor, in, today, p, id, &outcome, json));
 	if (err) {
 		free(*json);
 		*json = NULL;
@@ -418,7 +398,7 @@ enum pb_err pb_elig_request_create(struct pb_db *db, const struct pb_scope *scop
 		err = pb_audit_record(db, actor, "budget_request.created", "budget_request", id,
 		    *json, "budget_request.created", NULL);
 out:
-	err = finish_tx(db, err);
+	err = pb_db_finish(db, err);
 	if (err) {
 		free(*json);
 		*json = NULL;
@@ -496,7 +476,7 @@ static enum pb_err apply_action(struct pb_db *db, const struct pb_scope *scope,
 	    json, version);
 	if (err)
 		goto out;
-	changes = before_after(before, *json);
+	changes = pb_audit_before_after(before, *json);
 	err = pb_audit_record(db, actor, action_event(action), "budget_request", id, changes,
 	    action_event(action), *json);
 out:
@@ -520,7 +500,7 @@ enum pb_err pb_elig_request_act(struct pb_db *db, const struct pb_scope *scope,
 	enum pb_err err = pb_db_begin(db);
 	if (err)
 		return err;
-	err = finish_tx(db, apply_action(db, scope, actor, id, NULL, action, reason, NULL,
+	err = pb_db_finish(db, apply_action(db, scope, actor, id, NULL, action, reason, NULL,
 	    if_match, p, json, version));
 	if (err) {
 		free(*json);

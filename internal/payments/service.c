@@ -28,14 +28,6 @@
 #define SURPLUS_MAX_ELEMENTS 64
 #define CSV_MAX_BYTES (64u * 1024 * 1024)
 
-static enum pb_err finish_tx(struct pb_db *db, enum pb_err err)
-{
-	if (err == PB_OK)
-		return pb_db_commit(db);
-	pb_db_rollback(db);
-	return err;
-}
-
 static void drop_json(enum pb_err err, char **json)
 {
 	if (err) {
@@ -239,7 +231,7 @@ enum pb_err pb_pay_create(struct pb_db *db, const struct pb_actor *actor,
 	}
 	if (err == PB_OK)
 		err = audit(db, actor, "payment.created", "payment", id, out->body, NULL);
-	err = finish_tx(db, err);
+	err = pb_db_finish(db, err);
 	drop_json(err, &out->body);
 	return err;
 }
@@ -278,7 +270,7 @@ static enum pb_err act(struct pb_db *db, const struct pb_actor *actor, const cha
 		err = pb_pay_store_payment_json(db, actor->la, id, json, NULL);
 	if (err == PB_OK)
 		err = audit(db, actor, events[action], "payment", id, *json, reason);
-	err = finish_tx(db, err);
+	err = pb_db_finish(db, err);
 	drop_json(err, json);
 	return err;
 }
@@ -340,7 +332,7 @@ enum pb_err pb_pay_schedule_create(struct pb_db *db, const struct pb_actor *acto
 	if (err == PB_OK)
 		err = audit(db, actor, "schedule.created", "schedule", id, *json, NULL);
 out:
-	err = finish_tx(db, err);
+	err = pb_db_finish(db, err);
 	drop_json(err, json);
 	return err;
 }
@@ -467,7 +459,7 @@ static enum pb_err materialise_one(const struct pb_pay_schedule *s, void *arg)
 		err = PB_OK;
 		made_n = 0;
 	} else {
-		err = finish_tx(db, err);
+		err = pb_db_finish(db, err);
 	}
 	if (err == PB_OK && made_n > 0) {
 		cJSON *it;
@@ -521,7 +513,7 @@ enum pb_err pb_pay_run_create(struct pb_db *db, const struct pb_actor *actor,
 		err = pb_pay_store_run_json(db, actor->la, id, json, NULL);
 	if (err == PB_OK)
 		err = audit(db, actor, "payment_run.created", "payment_run", id, *json, NULL);
-	err = finish_tx(db, err);
+	err = pb_db_finish(db, err);
 	drop_json(err, json);
 	return err;
 }
@@ -604,7 +596,7 @@ enum pb_err pb_pay_run_results(struct pb_db *db, const struct pb_actor *actor,
 		err = pb_pay_store_audit_payments(db, actor, "payment.failed", run_id, failed_json);
 	if (err == PB_OK)
 		err = pb_pay_store_run_json(db, actor->la, run_id, json, NULL);
-	err = finish_tx(db, err);
+	err = pb_db_finish(db, err);
 	drop_json(err, json);
 	free(rows);
 	free(ids_json);
@@ -722,7 +714,7 @@ enum pb_err pb_pay_recovery_create(struct pb_db *db, const struct pb_actor *acto
 	}
 	if (err == PB_OK)
 		err = audit(db, actor, "recovery.recorded", "recovery", id, *json, reason);
-	err = finish_tx(db, err);
+	err = pb_db_finish(db, err);
 	drop_json(err, json);
 	return err;
 }

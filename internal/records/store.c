@@ -19,14 +19,6 @@
 	"($3::uuid IS NULL OR EXISTS (SELECT 1 FROM contacts k" \
 	" WHERE k.la = c.la AND k.child_id = c.id AND k.person_id = $3))"
 
-static enum pb_err finish_tx(struct pb_db *db, enum pb_err err)
-{
-	if (err == PB_OK)
-		return pb_db_commit(db);
-	pb_db_rollback(db);
-	return err;
-}
-
 static void fmt_int(char *buf, size_t n, int v)
 {
 	snprintf(buf, n, "%d", v);
@@ -44,7 +36,7 @@ static enum pb_err insert_audited(struct pb_db *db, const struct pb_actor *actor
 	err = pb_db_one_json(db, sql, n, params, json, version);
 	if (err == PB_OK)
 		err = pb_audit_record(db, actor, action, entity_type, id, *json, action, NULL);
-	err = finish_tx(db, err);
+	err = pb_db_finish(db, err);
 	if (err) {
 		free(*json);
 		*json = NULL;
@@ -146,17 +138,6 @@ static enum pb_err lock_for_update(struct pb_db *db, const char *lock_sql,
 	return err;
 }
 
-/* {"before":…,"after":…} for the audit row. */
-static char *before_after(const char *before, const char *after)
-{
-	size_t n = strlen(before) + strlen(after) + 32;
-	char *s = malloc(n);
-	if (s == NULL)
-		abort();
-	snprintf(s, n, "{\"before\":%s,\"after\":%s}", before, after);
-	return s;
-}
-
 enum pb_err pb_rec_child_patch(struct pb_db *db, const struct pb_actor *actor,
     const char *id, const struct pb_child_in *in, int if_match, char **json,
     int *version)
@@ -185,13 +166,13 @@ enum pb_err pb_rec_child_patch(struct pb_db *db, const struct pb_actor *actor,
 	    5, pp, json, version);
 	if (err)
 		goto out;
-	changes = before_after(before, *json);
+	changes = pb_audit_before_after(before, *json);
 	err = pb_audit_record(db, actor, "child.updated", "child", id, changes,
 	    "child.updated", *json);
 out:
 	free(before);
 	free(changes);
-	err = finish_tx(db, err);
+	err = pb_db_finish(db, err);
 	if (err) {
 		free(*json);
 		*json = NULL;
@@ -351,7 +332,7 @@ enum pb_err pb_rec_plan_create(struct pb_db *db, const struct pb_actor *actor,
 	if (err == PB_OK)
 		err = pb_audit_record(db, actor, "plan.created", "plan", id, *json,
 		    "plan.created", NULL);
-	err = finish_tx(db, err);
+	err = pb_db_finish(db, err);
 	if (err) {
 		free(*json);
 		*json = NULL;
@@ -447,14 +428,14 @@ enum pb_err pb_rec_plan_patch(struct pb_db *db, const struct pb_actor *actor,
 		    " WHERE p.la = $1 AND p.id = $2", 2, pg, json, version);
 	if (err)
 		goto out;
-	changes = before_after(before, *json);
+	changes = pb_audit_before_after(before, *json);
 	err = pb_audit_record(db, actor,
 	    v.status >= 0 ? "plan.status_changed" : "plan.updated", "plan", id, changes,
 	    v.status >= 0 ? "plan.status_changed" : "plan.updated", *json);
 out:
 	free(before);
 	free(changes);
-	err = finish_tx(db, err);
+	err = pb_db_finish(db, err);
 	if (err) {
 		free(*json);
 		*json = NULL;
