@@ -172,14 +172,6 @@ static enum pb_err record(struct pb_db *db, const struct pb_actor *actor,
 	return err;
 }
 
-static void drop_json(enum pb_err err, char **json)
-{
-	if (err) {
-		free(*json);
-		*json = NULL;
-	}
-}
-
 enum pb_err pb_budget_create(struct pb_db *db, const struct pb_actor *actor,
     const struct pb_budget_in *in, int32_t today, struct pb_problem *p,
     char id[37], char **json, int *version)
@@ -219,8 +211,7 @@ enum pb_err pb_budget_create(struct pb_db *db, const struct pb_actor *actor,
 	if (err == PB_OK)
 		err = record(db, actor, id, "budget.created", NULL, NULL, json, version);
 out:
-	err = pb_db_finish(db, err);
-	drop_json(err, json);
+	err = pb_db_finish_json(db, err, json);
 	return err;
 }
 
@@ -292,8 +283,7 @@ enum pb_err pb_budget_patch(struct pb_db *db, const struct pb_actor *actor,
 		err = record(db, actor, id, "budget.updated", before, NULL, json, version);
 out:
 	free(before);
-	err = pb_db_finish(db, err);
-	drop_json(err, json);
+	err = pb_db_finish_json(db, err, json);
 	return err;
 }
 
@@ -362,8 +352,7 @@ enum pb_err pb_budget_act(struct pb_db *db, const struct pb_actor *actor,
 	if (err == PB_OK)
 		err = record(db, actor, id, actions[action], before, reason, json, version);
 	free(before);
-	err = pb_db_finish(db, err);
-	drop_json(err, json);
+	err = pb_db_finish_json(db, err, json);
 	return err;
 }
 
@@ -450,8 +439,7 @@ enum pb_err pb_budget_agreement_patch(struct pb_db *db,
 		    json, version);
 out:
 	free(before);
-	err = pb_db_finish(db, err);
-	drop_json(err, json);
+	err = pb_db_finish_json(db, err, json);
 	return err;
 }
 
@@ -483,8 +471,7 @@ enum pb_err pb_budget_exception_add(struct pb_db *db, const struct pb_actor *act
 	if (err == PB_OK)
 		err = pb_audit_record(db, actor, "budget.exception_recorded", "budget",
 		    budget_id, *json, "budget.exception_recorded", *json);
-	err = pb_db_finish(db, err);
-	drop_json(err, json);
+	err = pb_db_finish_json(db, err, json);
 	return err;
 }
 

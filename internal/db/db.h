@@ -68,6 +68,10 @@ void pb_db_rollback(struct pb_db *db);
  * (returning the commit's own result), else roll back and return err. */
 enum pb_err pb_db_finish(struct pb_db *db, enum pb_err err);
 
+/* pb_db_finish for a transaction that produced a document: on failure
+ * *json is freed and set to NULL, so callers return one way only. */
+enum pb_err pb_db_finish_json(struct pb_db *db, enum pb_err err, char **json);
+
 /* The libpq connection, for the migration runner and tests. */
 PGconn *pb_db_conn(struct pb_db *db);
 

@@ -330,6 +330,16 @@ enum pb_err pb_db_finish(struct pb_db *db, enum pb_err err)
 	return err;
 }
 
+enum pb_err pb_db_finish_json(struct pb_db *db, enum pb_err err, char **json)
+{
+	err = pb_db_finish(db, err);
+	if (err) {
+		free(*json);
+		*json = NULL;
+	}
+	return err;
+}
+
 PGconn *pb_db_conn(struct pb_db *db)
 {
 	return db->conn;

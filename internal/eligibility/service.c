@@ -179,11 +179,7 @@ enum pb_err pb_elig_offer_put(struct pb_db *db, const struct pb_actor *actor,
 out:
 	free(before);
 	free(changes);
-	err = pb_db_finish(db, err);
-	if (err) {
-		free(*json);
-		*json = NULL;
-	}
+	err = pb_db_finish_json(db, err, json);
 	return err;
 }
 
@@ -346,12 +342,8 @@ enum pb_err pb_elig_check_create(struct pb_db *db, const struct pb_scope *scope,
 	enum pb_err err = pb_db_begin(db);
 	if (err)
 		return err;
-	err = pb_db_finish(db, run_check(db, scope, actor, in, today, p, id, &outcome, json));
-	if (err) {
-		free(*json);
-		*json = NULL;
-	}
-	return err;
+	return pb_db_finish_json(db,
+	    run_check(db, scope, actor, in, today, p, id, &outcome, json), json);
 }
 
 enum pb_err pb_elig_check_get(struct pb_db *db, const struct pb_scope *scope,
@@ -398,11 +390,7 @@ enum pb_err pb_elig_request_create(struct pb_db *db, const struct pb_scope *scop
 		err = pb_audit_record(db, actor, "budget_request.created", "budget_request", id,
 		    *json, "budget_request.created", NULL);
 out:
-	err = pb_db_finish(db, err);
-	if (err) {
-		free(*json);
-		*json = NULL;
-	}
+	err = pb_db_finish_json(db, err, json);
 	return err;
 }
 

@@ -28,14 +28,6 @@
 #define SURPLUS_MAX_ELEMENTS 64
 #define CSV_MAX_BYTES (64u * 1024 * 1024)
 
-static void drop_json(enum pb_err err, char **json)
-{
-	if (err) {
-		free(*json);
-		*json = NULL;
-	}
-}
-
 /* cJSON text → malloc'd string (frees the tree). */
 static char *print_json(cJSON *o)
 {
@@ -231,9 +223,7 @@ enum pb_err pb_pay_create(struct pb_db *db, const struct pb_actor *actor,
 	}
 	if (err == PB_OK)
 		err = audit(db, actor, "payment.created", "payment", id, out->body, NULL);
-	err = pb_db_finish(db, err);
-	drop_json(err, &out->body);
-	return err;
+	return pb_db_finish_json(db, err, &out->body);
 }
 
 /* --- approve, cancel -------------------------------------------------------------- */
@@ -270,8 +260,7 @@ static enum pb_err act(struct pb_db *db, const struct pb_actor *actor, const cha
 		err = pb_pay_store_payment_json(db, actor->la, id, json, NULL);
 	if (err == PB_OK)
 		err = audit(db, actor, events[action], "payment", id, *json, reason);
-	err = pb_db_finish(db, err);
-	drop_json(err, json);
+	err = pb_db_finish_json(db, err, json);
 	return err;
 }
 
@@ -332,8 +321,7 @@ enum pb_err pb_pay_schedule_create(struct pb_db *db, const struct pb_actor *acto
 	if (err == PB_OK)
 		err = audit(db, actor, "schedule.created", "schedule", id, *json, NULL);
 out:
-	err = pb_db_finish(db, err);
-	drop_json(err, json);
+	err = pb_db_finish_json(db, err, json);
 	return err;
 }
 
@@ -513,8 +501,7 @@ enum pb_err pb_pay_run_create(struct pb_db *db, const struct pb_actor *actor,
 		err = pb_pay_store_run_json(db, actor->la, id, json, NULL);
 	if (err == PB_OK)
 		err = audit(db, actor, "payment_run.created", "payment_run", id, *json, NULL);
-	err = pb_db_finish(db, err);
-	drop_json(err, json);
+	err = pb_db_finish_json(db, err, json);
 	return err;
 }
 
@@ -596,8 +583,7 @@ enum pb_err pb_pay_run_results(struct pb_db *db, const struct pb_actor *actor,
 		err = pb_pay_store_audit_payments(db, actor, "payment.failed", run_id, failed_json);
 	if (err == PB_OK)
 		err = pb_pay_store_run_json(db, actor->la, run_id, json, NULL);
-	err = pb_db_finish(db, err);
-	drop_json(err, json);
+	err = pb_db_finish_json(db, err, json);
 	free(rows);
 	free(ids_json);
 	free(changes_json);
@@ -714,8 +700,7 @@ enum pb_err pb_pay_recovery_create(struct pb_db *db, const struct pb_actor *acto
 	}
 	if (err == PB_OK)
 		err = audit(db, actor, "recovery.recorded", "recovery", id, *json, reason);
-	err = pb_db_finish(db, err);
-	drop_json(err, json);
+	err = pb_db_finish_json(db, err, json);
 	return err;
 }
 

@@ -36,11 +36,7 @@ static enum pb_err insert_audited(struct pb_db *db, const struct pb_actor *actor
 	err = pb_db_one_json(db, sql, n, params, json, version);
 	if (err == PB_OK)
 		err = pb_audit_record(db, actor, action, entity_type, id, *json, action, NULL);
-	err = pb_db_finish(db, err);
-	if (err) {
-		free(*json);
-		*json = NULL;
-	}
+	err = pb_db_finish_json(db, err, json);
 	return err;
 }
 
@@ -172,11 +168,7 @@ enum pb_err pb_rec_child_patch(struct pb_db *db, const struct pb_actor *actor,
 out:
 	free(before);
 	free(changes);
-	err = pb_db_finish(db, err);
-	if (err) {
-		free(*json);
-		*json = NULL;
-	}
+	err = pb_db_finish_json(db, err, json);
 	return err;
 }
 
@@ -332,11 +324,7 @@ enum pb_err pb_rec_plan_create(struct pb_db *db, const struct pb_actor *actor,
 	if (err == PB_OK)
 		err = pb_audit_record(db, actor, "plan.created", "plan", id, *json,
 		    "plan.created", NULL);
-	err = pb_db_finish(db, err);
-	if (err) {
-		free(*json);
-		*json = NULL;
-	}
+	err = pb_db_finish_json(db, err, json);
 	return err;
 }
 
@@ -435,10 +423,6 @@ enum pb_err pb_rec_plan_patch(struct pb_db *db, const struct pb_actor *actor,
 out:
 	free(before);
 	free(changes);
-	err = pb_db_finish(db, err);
-	if (err) {
-		free(*json);
-		*json = NULL;
-	}
+	err = pb_db_finish_json(db, err, json);
 	return err;
 }
