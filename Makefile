@@ -104,7 +104,7 @@ test: test-deps
 
 check: test-deps lint
 	@$(MAKE) --no-print-directory SAN=1 all unit
-	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 sh tests/run.sh build/san build/san/pbd
+	@PB_TEST_STRICT_EXIT=1 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 sh tests/run.sh build/san build/san/pbd
 
 lint:
 	@sh tests/lint.sh

@@ -275,7 +275,7 @@ static int cmd_serve(void)
 		route_names[i] = api_routes[i].pattern;
 	pb_metrics_init(route_names, api_routes_count);
 	struct pb_db_pool *pool = pb_db_pool_new(cfg.database_url, cfg.db_pool,
-	    cfg.db_timeout_ms);
+	    cfg.db_timeout_ms, cfg.threads);
 	int rc = pb_http_serve(&cfg, pool, api_routes, api_routes_count);
 	pb_db_pool_free(pool);
 	pb_config_free(&cfg);

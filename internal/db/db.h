@@ -2,16 +2,21 @@
 /*
  * db.h — PostgreSQL connection pool, parameterised queries, transactions.
  *
- * A pool holds up to `size` libpq connections, opened lazily with
- * connect_timeout and a statement_timeout.  pb_db_acquire() waits at most
- * the pool's timeout for a free connection, then answers PB_EUNAVAILABLE;
- * a connection that broke (or was left inside a transaction) is closed on
- * release and reopened by a later acquire, so the pool heals by itself
- * after the database restarts.
+ * A pool holds up to `size` libpq connections, opened lazily, each with a
+ * statement_timeout and lock_timeout of the pool timeout.  It is split in
+ * `nshards` shards, one per event-loop thread (pb_db_pool_bind); a thread
+ * only ever uses its own shard, so a connection never crosses threads.
+ * pb_db_acquire() waits at most the pool's timeout for a free connection,
+ * then answers PB_EUNAVAILABLE; a connection that broke (or was left
+ * inside a transaction) is closed on release and reopened by a later
+ * acquire, so the pool heals by itself after the database restarts.
  *
- * All SQL goes through pb_db_query() with $n parameters (text format);
- * nothing here concatenates input into SQL.  Thread-safety: the pool is
- * thread-safe; one struct pb_db is used by one thread at a time.
+ * Every wait (connect, query, a free connection) goes through
+ * internal/core/wait.h: on a loop thread it suspends only the calling
+ * fiber; elsewhere it blocks the thread.  All SQL goes through
+ * pb_db_query() with $n parameters (text format); nothing here
+ * concatenates input into SQL.  One struct pb_db is used by one task at a
+ * time.
  */
 #ifndef PB_DB_DB_H
 #define PB_DB_DB_H
@@ -23,9 +28,15 @@
 struct pb_db_pool;
 struct pb_db;
 
-/* Create a pool; no connection is opened yet.  Never NULL (aborts on OOM).
- * `url` is copied. */
-struct pb_db_pool *pb_db_pool_new(const char *url, int size, int timeout_ms);
+/* Create a pool of `size` connections in `nshards` shards (each at least
+ * one connection); none is opened yet.  Never NULL (aborts on OOM).  `url`
+ * is copied. */
+struct pb_db_pool *pb_db_pool_new(const char *url, int size, int timeout_ms,
+    int nshards);
+
+/* Make the calling thread use shard `shard` of pool (threads that never
+ * bind use shard 0). */
+void pb_db_pool_bind(struct pb_db_pool *pool, int shard);
 
 /* Close every connection and free the pool.  No connection may be out. */
 void pb_db_pool_free(struct pb_db_pool *pool);

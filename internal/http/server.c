@@ -5,8 +5,11 @@
  *
  * Each of cfg->threads threads owns an event_base, an evhttp and a
  * listener on the shared port (SO_REUSEPORT): nothing of libevent crosses
- * threads.  Handlers run synchronously on their loop thread with a pooled
- * blocking libpq connection (statement_timeout bounds every wait).
+ * threads.  Each request runs as a task (tasks.h): a fiber on its loop
+ * thread, suspended while it waits for PostgreSQL through the loop's own
+ * shard of the connection pool, so one loop keeps many queries in flight.
+ * On shutdown a loop stops accepting, lets its running requests finish
+ * (at most twice the database timeout), then exits.
  *
  * Every request is answered exactly once, by finish(): evhttp's own
  * limits answer with HTML only above PB_HTTP_HARD_MAX_BODY and for
@@ -41,6 +44,7 @@
 
 #include "internal/core/uuid.h"
 #include "internal/http/ratelimit.h"
+#include "internal/http/tasks.h"
 #include "internal/http/testing.h"
 #include "internal/db/db.h"
 #include "internal/log/log.h"
@@ -50,7 +54,9 @@ struct server;
 
 struct worker {
 	pthread_t thread;
+	int index;
 	struct server *srv;
+	struct pb_tasks *tasks;     /* requests in flight on this loop */
 	struct event_base *base;
 	struct evhttp *http;
 	struct evconnlistener *listener;
@@ -488,9 +494,16 @@ static double elapsed_s(const struct timespec *t0)
 
 /* --- the request callback ------------------------------------------------ */
 
-static void on_request(struct evhttp_request *ev, void *arg)
+struct request_start {
+	struct worker *w;
+	struct evhttp_request *ev;
+};
+
+static void serve_request(void *arg)
 {
-	struct worker *w = arg;
+	const struct request_start *start = arg;
+	struct worker *w = start->w;
+	struct evhttp_request *ev = start->ev;
 	struct server *srv = w->srv;
 	struct timespec t0;
 	struct native nat = { .ev = ev };
@@ -590,24 +603,54 @@ done:
 	pb_log_access(&e);
 }
 
+static void on_request(struct evhttp_request *ev, void *arg)
+{
+	struct request_start start = { .w = arg, .ev = ev };
+
+	if (pb_tasks_spawn(start.w->tasks, serve_request, &start) != 0)
+		serve_request(&start);   /* no fiber: serve it blocking */
+}
+
 /* --- threads, start-up and shutdown -------------------------------------- */
+
+static void exit_soon(void *arg)
+{
+	struct worker *w = arg;
+	struct timeval grace = { 0, 200 * 1000 };
+
+	event_base_loopexit(w->base, &grace);
+}
 
 static void on_stop(evutil_socket_t fd, short what, void *arg)
 {
 	struct worker *w = arg;
-	struct timeval grace = { 0, 200 * 1000 };
+	int ms = 2 * w->srv->cfg->db_timeout_ms + 1000;
+	struct timeval limit = { ms / 1000, (ms % 1000) * 1000 };
 
 	(void)fd;
 	(void)what;
 	w->stopping = 1;
 	evconnlistener_disable(w->listener);
-	event_base_loopexit(w->base, &grace);
+	if (pb_tasks_running(w->tasks) == 0) {
+		exit_soon(w);
+		return;
+	}
+	/* drain: exit when the last request finishes, or at the limit */
+	pb_tasks_on_idle(w->tasks, exit_soon, w);
+	event_base_loopexit(w->base, &limit);
 }
 
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
+
+	w->tasks = pb_tasks_new(w->base);
+	pb_db_pool_bind(w->srv->pool, w->index);
+	if (w->tasks == NULL)
+		pb_log(PB_LOG_WARN, "no task set: requests on this loop block it");
 	event_base_dispatch(w->base);
+	pb_tasks_free(w->tasks);
+	w->tasks = NULL;
 	return NULL;
 }
 
@@ -637,7 +680,15 @@ static int worker_init(struct worker *w, struct server *srv)
 	struct timeval tv = { cfg->http_timeout_s, 0 };
 
 	w->srv = srv;
-	w->base = event_base_new();
+	w->index = (int)(w - srv->workers);
+	/* epoll changelist: a disable and re-enable of the same socket within
+	 * one loop pass (evhttp does that per request) is one epoll_ctl */
+	struct event_config *ec = event_config_new();
+	if (ec == NULL)
+		return -1;
+	event_config_set_flag(ec, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+	w->base = event_base_new_with_config(ec);
+	event_config_free(ec);
 	if (w->base == NULL)
 		return -1;
 	w->http = evhttp_new(w->base);

@@ -639,7 +639,8 @@ OUTBOUND = re.compile(r"\b(connect|socket|getaddrinfo|gethostbyname\w*|getnamein
                       r"evdns_\w+|PQconnect\w*|PQsetdbLogin|sendto|sendmsg|popen|system|exec[lv]p?e?)\s*\(")
 # The only places allowed to name these: the listener resolves PB_LISTEN, the pool
 # connects to PostgreSQL.
-ALLOWED = {("internal/http/server.c", "getaddrinfo"), ("internal/db/pool.c", "PQconnectdbParams")}
+ALLOWED = {("internal/http/server.c", "getaddrinfo"), ("internal/db/conn.c", "PQconnectStartParams"),
+           ("internal/db/conn.c", "PQconnectPoll")}
 
 
 @test

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/* wait.c — per-thread wait hooks with poll(2) as the fallback (see wait.h). */
+#include "internal/core/wait.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stddef.h>
+
+static _Thread_local const struct pb_wait_ops *hooks;
+
+void pb_wait_install(const struct pb_wait_ops *ops)
+{
+	hooks = ops;
+}
+
+int pb_wait_fd(int fd, int events, int timeout_ms)
+{
+	if (hooks != NULL && hooks->self() != NULL)
+		return hooks->fd(fd, events, timeout_ms);
+
+	struct pollfd p = { .fd = fd };
+	if (events & PB_WAIT_READ)
+		p.events |= POLLIN;
+	if (events & PB_WAIT_WRITE)
+		p.events |= POLLOUT;
+	for (;;) {
+		int n = poll(&p, 1, timeout_ms);
+		if (n >= 0)
+			return n > 0;
+		if (errno != EINTR)
+			return 1;   /* let the caller's next libpq call report it */
+	}
+}
+
+void *pb_wait_self(void)
+{
+	return hooks != NULL ? hooks->self() : NULL;
+}
+
+int pb_wait_park(int timeout_ms)
+{
+	return hooks != NULL && hooks->self() != NULL ? hooks->park(timeout_ms) : 0;
+}
+
+void pb_wait_wake(void *task)
+{
+	if (hooks != NULL && task != NULL)
+		hooks->wake(task);
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * wait.h — waiting without knowing who waits.
+ *
+ * Code below the handlers (the database pool) waits for a socket or for a
+ * wake-up through these calls.  A thread that runs an event loop installs
+ * hooks that suspend the calling fiber and let the loop serve other
+ * requests meanwhile (internal/http/tasks.c); on any other thread — CLI
+ * subcommands, tests, fuzzers — no hooks are installed and a socket wait
+ * blocks the thread in poll(2), while a park has nobody to wake it and
+ * times out at once.
+ */
+#ifndef PB_CORE_WAIT_H
+#define PB_CORE_WAIT_H
+
+#define PB_WAIT_READ 1
+#define PB_WAIT_WRITE 2
+
+struct pb_wait_ops {
+	/* Suspend until fd is ready for one of `events` or timeout_ms passes:
+	 * 1 ready, 0 timed out. */
+	int (*fd)(int fd, int events, int timeout_ms);
+	/* The calling task (NULL when the caller cannot be suspended). */
+	void *(*self)(void);
+	/* Suspend the calling task until woken or timeout_ms passes: 1 woken,
+	 * 0 timed out. */
+	int (*park)(int timeout_ms);
+	/* Make a parked task runnable (later, from the loop); a task that is
+	 * not parked is left alone. */
+	void (*wake)(void *task);
+};
+
+/* Install ops for the calling thread (NULL: back to blocking waits).  ops
+ * must outlive its installation. */
+void pb_wait_install(const struct pb_wait_ops *ops);
+
+int pb_wait_fd(int fd, int events, int timeout_ms);
+void *pb_wait_self(void);
+int pb_wait_park(int timeout_ms);
+void pb_wait_wake(void *task);
+
+#endif

@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * conn.c — one PostgreSQL connection: connect, prepared statements,
+ * queries and transactions (see db.h).
+ *
+ * Every exchange is non-blocking libpq — send, flush, then consume input
+ * until the result is complete — and every wait goes through pb_wait_fd()
+ * (internal/core/wait.h).  On a loop thread that suspends only the calling
+ * fiber, so other requests run while PostgreSQL works; elsewhere it is a
+ * poll(2).  A wait that outlives the client-side deadline (twice the
+ * statement timeout, plus a second) marks the connection broken: it
+ * answers PB_EUNAVAILABLE and is closed when released.
+ */
+#include "internal/db/conn_private.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal/core/wait.h"
+#include "internal/log/log.h"
+
+#define STMT_CACHE 256   /* prepared statements per connection */
+
+struct pb_db {
+	PGconn *conn;
+	void *home;              /* pool shard, when lent by a pool */
+	int timeout_ms;          /* server-side statement/lock timeout */
+	int in_tx;
+	int broken;              /* a wait timed out: never reuse */
+	char sqlstate[6];
+	char error[256];
+	int nstmts;
+	const char *stmts[STMT_CACHE];   /* SQL text pointer → statement "s<i>" */
+};
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void set_error(char *buf, size_t len, const char *msg)
+{
+	snprintf(buf, len, "%s", msg ? msg : "");
+	char *nl = strchr(buf, '\n');
+	if (nl != NULL)
+		*nl = '\0';
+}
+
+/* Drive PQconnectPoll to the end within timeout_ms; 0 when connected. */
+static int connect_poll(PGconn *conn, int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+
+	for (;;) {
+		if (st == PGRES_POLLING_OK)
+			return 0;
+		if (st == PGRES_POLLING_FAILED)
+			return -1;
+		long long left = deadline - now_ms();
+		/* the socket may change between polls: ask for it each time */
+		if (left <= 0 || !pb_wait_fd(PQsocket(conn),
+		    st == PGRES_POLLING_READING ? PB_WAIT_READ : PB_WAIT_WRITE, (int)left))
+			return -1;
+		st = PQconnectPoll(conn);
+	}
+}
+
+enum pb_err pb_db_connect(const char *url, int timeout_ms, struct pb_db **out,
+    char *errbuf, size_t errlen)
+{
+	char options[64];
+	const char *keys[] = { "dbname", "options", "application_name", NULL };
+	const char *vals[] = { url, options, "pbd", NULL };
+
+	snprintf(options, sizeof(options), "-c statement_timeout=%d -c lock_timeout=%d",
+	    timeout_ms, timeout_ms);
+	*out = NULL;
+	PGconn *conn = PQconnectStartParams(keys, vals, 1);
+	/* opening is bounded by the timeout, at least 2 s */
+	int ok = conn != NULL && PQstatus(conn) != CONNECTION_BAD &&
+	    connect_poll(conn, timeout_ms < 2000 ? 2000 : timeout_ms) == 0 &&
+	    PQsetnonblocking(conn, 1) == 0;
+	if (!ok) {
+		if (errbuf != NULL)
+			set_error(errbuf, errlen, conn ? PQerrorMessage(conn) : "out of memory");
+		if (errbuf != NULL && errbuf[0] == '\0')
+			set_error(errbuf, errlen, "timed out connecting");
+		PQfinish(conn);
+		return PB_EUNAVAILABLE;
+	}
+	struct pb_db *db = calloc(1, sizeof(*db));
+	if (db == NULL)
+		abort();
+	db->conn = conn;
+	db->timeout_ms = timeout_ms;
+	*out = db;
+	return PB_OK;
+}
+
+void pb_db_close(struct pb_db *db)
+{
+	if (db == NULL)
+		return;
+	PQfinish(db->conn);
+	free(db);
+}
+
+/* Wait until the connection's socket is ready for `events` or the
+ * deadline passes: 1 ready, 0 timed out, -1 no socket (the next libpq call
+ * reports the failure). */
+static int wait_socket(PGconn *c, int events, long long deadline)
+{
+	int fd = PQsocket(c);
+	long long left = deadline - now_ms();
+
+	if (fd < 0)
+		return -1;
+	return left > 0 && pb_wait_fd(fd, events, (int)left);
+}
+
+/* Wait for the reply to what was just sent: the last result (the caller
+ * PQclear()s), or NULL with db->error set when the connection failed or
+ * the deadline passed (then db->broken is set). */
+static PGresult *await_result(struct pb_db *db)
+{
+	PGconn *c = db->conn;
+	long long deadline = now_ms() + 2LL * db->timeout_ms + 1000;
+	PGresult *last = NULL, *res;
+	int r, w = 1;
+
+	while ((r = PQflush(c)) == 1 &&
+	    (w = wait_socket(c, PB_WAIT_READ | PB_WAIT_WRITE, deadline)) > 0 &&
+	    PQconsumeInput(c))
+		;
+	for (;;) {
+		/* a failed flush or read leaves PQgetResult to report it */
+		while (r == 0 && w > 0 && PQisBusy(c) &&
+		    (w = wait_socket(c, PB_WAIT_READ, deadline)) > 0 && PQconsumeInput(c))
+			;
+		if (w == 0)
+			goto timeout;
+		if ((res = PQgetResult(c)) == NULL)
+			break;
+		PQclear(last);
+		last = res;
+		if (PQstatus(c) == CONNECTION_BAD)
+			break;
+	}
+	if (last == NULL)
+		set_error(db->error, sizeof(db->error), PQerrorMessage(c));
+	return last;
+timeout:
+	PQclear(last);
+	db->broken = 1;
+	set_error(db->error, sizeof(db->error), "timed out waiting for the database");
+	return NULL;
+}
+
+static enum pb_err classify(struct pb_db *db, PGresult *res)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+	snprintf(db->sqlstate, sizeof(db->sqlstate), "%s", state ? state : "");
+	if (res != NULL)
+		set_error(db->error, sizeof(db->error), PQresultErrorMessage(res));
+	if (db->broken || PQstatus(db->conn) != CONNECTION_OK || state == NULL ||
+	    strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0 ||
+	    strcmp(state, "57P02") == 0 || strcmp(state, "57P03") == 0 ||
+	    strcmp(state, "57014") == 0 || strcmp(state, "55P03") == 0)
+		return PB_EUNAVAILABLE;
+	/* unique violation; exclusion violation (e.g. overlapping budgets) */
+	if (strcmp(state, "23505") == 0 || strcmp(state, "23P01") == 0)
+		return PB_ECONFLICT;
+	return PB_EDB;
+}
+
+/* Index of sql's prepared statement on this connection, preparing it on
+ * first use; -1 when the cache is full or preparing failed (then the
+ * caller runs it unprepared).  SQL texts are string literals, so their
+ * address identifies them. */
+static int prepared(struct pb_db *db, const char *sql, int nparams)
+{
+	char name[16];
+
+	for (int i = 0; i < db->nstmts; i++)
+		if (db->stmts[i] == sql)
+			return i;
+	if (db->nstmts >= STMT_CACHE || db->broken)
+		return -1;
+	snprintf(name, sizeof(name), "s%d", db->nstmts);
+	PGresult *res = PQsendPrepare(db->conn, name, sql, nparams, NULL)
+	    ? await_result(db) : NULL;
+	int ok = res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK;
+	PQclear(res);
+	if (!ok)
+		return -1;
+	db->stmts[db->nstmts] = sql;
+	return db->nstmts++;
+}
+
+enum pb_err pb_db_query(struct pb_db *db, const char *sql, int nparams,
+    const char *const *params, PGresult **out)
+{
+	char name[16];
+	int sent;
+
+	if (out != NULL)
+		*out = NULL;
+	db->sqlstate[0] = '\0';
+	int idx = prepared(db, sql, nparams);
+	if (idx >= 0) {
+		snprintf(name, sizeof(name), "s%d", idx);
+		sent = PQsendQueryPrepared(db->conn, name, nparams, params, NULL, NULL, 0);
+	} else {
+		sent = !db->broken &&
+		    PQsendQueryParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	}
+	PGresult *res = sent ? await_result(db) : NULL;
+	if (!sent && !db->broken)
+		set_error(db->error, sizeof(db->error), PQerrorMessage(db->conn));
+	ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+		enum pb_err err = classify(db, res);
+		if (err == PB_EDB || err == PB_EUNAVAILABLE)
+			pb_log(PB_LOG_WARN, "sql failed (%s): %s", db->sqlstate, db->error);
+		PQclear(res);
+		return err;
+	}
+	if (out != NULL)
+		*out = res;
+	else
+		PQclear(res);
+	return PB_OK;
+}
+
+const char *pb_db_sqlstate(const struct pb_db *db)
+{
+	return db->sqlstate;
+}
+
+const char *pb_db_error(const struct pb_db *db)
+{
+	return db->error;
+}
+
+enum pb_err pb_db_begin(struct pb_db *db)
+{
+	enum pb_err err = pb_db_query(db, "BEGIN", 0, NULL, NULL);
+	if (err == PB_OK)
+		db->in_tx = 1;
+	return err;
+}
+
+enum pb_err pb_db_commit(struct pb_db *db)
+{
+	enum pb_err err = pb_db_query(db, "COMMIT", 0, NULL, NULL);
+	db->in_tx = 0;
+	return err;
+}
+
+void pb_db_rollback(struct pb_db *db)
+{
+	if (!db->broken && PQstatus(db->conn) == CONNECTION_OK &&
+	    PQtransactionStatus(db->conn) != PQTRANS_IDLE &&
+	    PQsendQuery(db->conn, "ROLLBACK"))
+		PQclear(await_result(db));
+	db->in_tx = 0;
+}
+
+enum pb_err pb_db_finish(struct pb_db *db, enum pb_err err)
+{
+	if (err == PB_OK)
+		return pb_db_commit(db);
+	pb_db_rollback(db);
+	return err;
+}
+
+enum pb_err pb_db_finish_json(struct pb_db *db, enum pb_err err, char **json)
+{
+	err = pb_db_finish(db, err);
+	if (err) {
+		free(*json);
+		*json = NULL;
+	}
+	return err;
+}
+
+PGconn *pb_db_conn(struct pb_db *db)
+{
+	return db->conn;
+}
+
+int pb_db_reusable(struct pb_db *db)
+{
+	if (db->in_tx)
+		pb_db_rollback(db);
+	return !db->broken && PQstatus(db->conn) == CONNECTION_OK &&
+	    PQtransactionStatus(db->conn) == PQTRANS_IDLE;
+}
+
+void pb_db_set_home(struct pb_db *db, void *home)
+{
+	db->home = home;
+}
+
+void *pb_db_home(const struct pb_db *db)
+{
+	return db->home;
+}

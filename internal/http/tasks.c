@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: MIT */
+/* tasks.c — fibers driven by libevent events (see tasks.h). */
+#include "internal/http/tasks.h"
+
+#include <stdlib.h>
+
+#include <event2/event.h>
+#include <event2/event_struct.h>
+
+#include "internal/core/fiber.h"
+#include "internal/core/wait.h"
+#include "internal/log/log.h"
+
+#define SPARE_TASKS 64
+
+struct task {
+	struct pb_tasks *set;
+	struct pb_fiber *fiber;
+	void (*fn)(void *);
+	void *arg;
+	struct event ev;         /* what the task waits for, when it waits */
+	int waiting;             /* suspended on ev */
+	int woken;               /* pb_wait_wake() arrived */
+	int ready;               /* result of the wait */
+	struct task *next_spare;
+};
+
+struct pb_tasks {
+	struct event_base *base;
+	size_t running;
+	struct task *spare;
+	size_t nspare;
+	void (*idle_cb)(void *);
+	void *idle_arg;
+};
+
+static _Thread_local struct pb_tasks *this_set;
+static _Thread_local struct task *current;
+
+static void task_main(void *arg)
+{
+	struct task *t = arg;
+	t->fn(t->arg);
+}
+
+static void task_done(struct task *t)
+{
+	struct pb_tasks *set = t->set;
+
+	set->running--;
+	if (set->nspare < SPARE_TASKS) {
+		t->next_spare = set->spare;
+		set->spare = t;
+		set->nspare++;
+	} else {
+		free(t);
+	}
+	if (set->running == 0 && set->idle_cb != NULL)
+		set->idle_cb(set->idle_arg);
+}
+
+/* Continue t until it waits again or ends. */
+static void run(struct task *t)
+{
+	struct task *outer = current;
+
+	current = t;
+	int finished = pb_fiber_resume(t->fiber);
+	current = outer;
+	if (finished)
+		task_done(t);
+}
+
+static void on_ready(evutil_socket_t fd, short what, void *arg)
+{
+	struct task *t = arg;
+
+	(void)fd;
+	if (!t->waiting)
+		return;
+	t->waiting = 0;
+	t->ready = t->woken || (what & (EV_READ | EV_WRITE)) != 0;
+	event_del(&t->ev);
+	run(t);
+}
+
+/* Suspend the current task on (fd, flags) for at most timeout_ms. */
+static int suspend(int fd, short flags, int timeout_ms)
+{
+	struct task *t = current;
+	struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
+
+	event_assign(&t->ev, t->set->base, fd, flags, on_ready, t);
+	if (event_add(&t->ev, timeout_ms >= 0 ? &tv : NULL) != 0)
+		return 1;   /* cannot wait: let the caller try again at once */
+	t->waiting = 1;
+	t->woken = 0;
+	t->ready = 0;
+	pb_fiber_yield();
+	return t->ready;
+}
+
+static int hook_fd(int fd, int events, int timeout_ms)
+{
+	short flags = 0;
+
+	if (events & PB_WAIT_READ)
+		flags |= EV_READ;
+	if (events & PB_WAIT_WRITE)
+		flags |= EV_WRITE;
+	return suspend(fd, flags, timeout_ms);
+}
+
+static void *hook_self(void)
+{
+	return current != NULL && pb_fiber_self() != NULL ? current : NULL;
+}
+
+static int hook_park(int timeout_ms)
+{
+	suspend(-1, 0, timeout_ms);
+	return current->woken;
+}
+
+static void hook_wake(void *task)
+{
+	struct task *t = task;
+
+	if (t->waiting && !t->woken) {
+		t->woken = 1;
+		event_active(&t->ev, EV_TIMEOUT, 1);
+	}
+}
+
+static const struct pb_wait_ops hooks = {
+	.fd = hook_fd, .self = hook_self, .park = hook_park, .wake = hook_wake,
+};
+
+struct pb_tasks *pb_tasks_new(struct event_base *base)
+{
+	struct pb_tasks *set = calloc(1, sizeof(*set));
+
+	if (set == NULL)
+		return NULL;
+	set->base = base;
+	this_set = set;
+	pb_wait_install(&hooks);
+	return set;
+}
+
+void pb_tasks_free(struct pb_tasks *set)
+{
+	if (set == NULL)
+		return;
+	if (this_set == set) {
+		pb_wait_install(NULL);
+		this_set = NULL;
+	}
+	if (set->running > 0)
+		pb_log(PB_LOG_WARN, "%zu requests abandoned at shutdown", set->running);
+	while (set->spare != NULL) {
+		struct task *t = set->spare;
+		set->spare = t->next_spare;
+		free(t);
+	}
+	pb_fiber_thread_cleanup();
+	free(set);
+}
+
+int pb_tasks_spawn(struct pb_tasks *set, void (*fn)(void *), void *arg)
+{
+	struct task *t = set != NULL ? set->spare : NULL;
+
+	if (set == NULL || pb_fiber_self() != NULL)
+		return -1;   /* fibers do not nest: the caller runs fn inline */
+	if (t != NULL) {
+		set->spare = t->next_spare;
+		set->nspare--;
+	} else if ((t = malloc(sizeof(*t))) == NULL) {
+		return -1;
+	}
+	t->set = set;
+	t->fn = fn;
+	t->arg = arg;
+	t->waiting = t->woken = t->ready = 0;
+	t->fiber = pb_fiber_new(task_main, t);
+	if (t->fiber == NULL) {
+		free(t);
+		return -1;
+	}
+	set->running++;
+	run(t);
+	return 0;
+}
+
+size_t pb_tasks_running(const struct pb_tasks *set)
+{
+	return set != NULL ? set->running : 0;
+}
+
+void pb_tasks_on_idle(struct pb_tasks *set, void (*cb)(void *), void *arg)
+{
+	if (set == NULL)
+		return;
+	set->idle_cb = cb;
+	set->idle_arg = arg;
+}
