@@ -57,9 +57,10 @@ struct pb_principal {
 enum pb_err pb_auth_verify(const struct pb_config *cfg, const char *token,
     size_t len, int64_t now, struct pb_principal *out, const char **why);
 
-/* pb_auth_verify through a per-thread cache of verified tokens keyed by
- * the token's SHA-256: a token seen before on this thread and not yet
- * expired is accepted without verifying again.  Same contract otherwise. */
+/* pb_auth_verify through a process-wide cache of verified tokens (16,384
+ * entries, thread-safe) keyed by the token's SHA-256: a token seen before
+ * and not yet expired is accepted without verifying again.  The cache
+ * assumes one configuration per process.  Same contract otherwise. */
 enum pb_err pb_auth_verify_cached(const struct pb_config *cfg, const char *token,
     size_t len, int64_t now, struct pb_principal *out, const char **why);
 

@@ -241,6 +241,40 @@ static void test_cache_hit_and_expiry(void **state)
 	free(tok);
 }
 
+/* Thousands of tokens in rotation stay cached: the second round is
+ * answered from the cache even with a key that would refuse them all. */
+static void test_cache_holds_thousands_of_tokens(void **state)
+{
+	enum { N = 6000 };
+	static char *toks[N];
+	struct pb_principal p;
+	const char *why = NULL;
+	struct pb_config wrong = cfg;
+	int hits = 0;
+
+	(void)state;
+	wrong.jwt_key = (unsigned char *)"another-secret-that-is-32-bytes-long!!";
+	wrong.jwt_key_len = strlen((const char *)wrong.jwt_key);
+	for (int i = 0; i < N; i++) {
+		char sub[32];
+		snprintf(sub, sizeof(sub), "parent-%d", i);
+		struct pb_token_request rq = { .roles = PB_ROLE_FAMILY, .sub = sub,
+		    .person_id = PID, .la = "E09000007", .now = NOW, .ttl_s = 600 };
+		assert_int_equal(pb_auth_mint(&cfg, &rq, &toks[i]), PB_OK);
+		assert_int_equal(pb_auth_verify_cached(&cfg, toks[i], strlen(toks[i]), NOW, &p, &why), PB_OK);
+	}
+	for (int i = 0; i < N; i++) {
+		if (pb_auth_verify_cached(&wrong, toks[i], strlen(toks[i]), NOW + 1, &p, &why) == PB_OK) {
+			hits++;
+			char sub[32];
+			snprintf(sub, sizeof(sub), "parent-%d", i);
+			assert_string_equal(p.sub, sub);
+		}
+		free(toks[i]);
+	}
+	assert_true(hits >= N * 99 / 100);
+}
+
 static void test_role_names(void **state)
 {
 	(void)state;
@@ -266,6 +300,7 @@ int main(void)
 		cmocka_unit_test(test_size_limits),
 		cmocka_unit_test(test_mint_roundtrip),
 		cmocka_unit_test(test_cache_hit_and_expiry),
+		cmocka_unit_test(test_cache_holds_thousands_of_tokens),
 		cmocka_unit_test(test_role_names),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
