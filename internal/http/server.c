@@ -69,6 +69,8 @@ struct worker {
 	size_t map_cap;             /* slots in map */
 	struct conn **map;          /* bufferevent -> conn, open addressing */
 	struct event *sweep_ev;     /* drops connections evhttp released */
+	struct event *log_ev;       /* writes this pass's access-log lines */
+	int log_pending;
 };
 
 struct server {
@@ -601,6 +603,21 @@ done:
 		.sub = req.authenticated ? req.principal.sub : "",
 	};
 	pb_log_access(&e);
+	/* the lines of this loop pass go out together, at its end */
+	if (!w->log_pending) {
+		w->log_pending = 1;
+		event_active(w->log_ev, EV_TIMEOUT, 1);
+	}
+}
+
+static void on_log_flush(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+
+	(void)fd;
+	(void)what;
+	w->log_pending = 0;
+	pb_log_flush();
 }
 
 static void on_request(struct evhttp_request *ev, void *arg)
@@ -646,9 +663,11 @@ static void *worker_main(void *arg)
 
 	w->tasks = pb_tasks_new(w->base);
 	pb_db_pool_bind(w->srv->pool, w->index);
+	pb_log_hold(1);
 	if (w->tasks == NULL)
 		pb_log(PB_LOG_WARN, "no task set: requests on this loop block it");
 	event_base_dispatch(w->base);
+	pb_log_hold(0);
 	pb_tasks_free(w->tasks);
 	w->tasks = NULL;
 	return NULL;
@@ -713,7 +732,8 @@ static int worker_init(struct worker *w, struct server *srv)
 	if (w->sweep_ev)
 		event_add(w->sweep_ev, &every);
 	w->stop_ev = event_new(w->base, -1, 0, on_stop, w);
-	return w->map && w->resume_ev && w->sweep_ev && w->stop_ev ? 0 : -1;
+	w->log_ev = event_new(w->base, -1, 0, on_log_flush, w);
+	return w->map && w->resume_ev && w->sweep_ev && w->stop_ev && w->log_ev ? 0 : -1;
 }
 
 static void worker_free(struct worker *w)
@@ -724,6 +744,8 @@ static void worker_free(struct worker *w)
 		event_free(w->resume_ev);
 	if (w->sweep_ev)
 		event_free(w->sweep_ev);
+	if (w->log_ev)
+		event_free(w->log_ev);
 	if (w->http)
 		evhttp_free(w->http);   /* frees the bound listener too */
 	else if (w->listener)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #define LINE_MAX_BYTES 2048
+#define HOLD_BYTES (64 * 1024)
 
 static enum pb_log_level min_level = PB_LOG_INFO;
 
@@ -23,7 +24,40 @@ void pb_log_init(enum pb_log_level level)
 struct line {
 	char buf[LINE_MAX_BYTES];
 	size_t len;
+	enum pb_log_level level;
 };
+
+static _Thread_local int holding;
+static _Thread_local size_t held_len;
+static _Thread_local char held[HOLD_BYTES];
+
+static void write_all(const char *p, size_t len)
+{
+	size_t off = 0;
+
+	while (off < len) {
+		ssize_t n = write(STDERR_FILENO, p + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		off += (size_t)n;
+	}
+}
+
+void pb_log_flush(void)
+{
+	if (held_len > 0)
+		write_all(held, held_len);
+	held_len = 0;
+}
+
+void pb_log_hold(int on)
+{
+	if (!on)
+		pb_log_flush();
+	holding = on;
+}
 
 static void put(struct line *l, const char *s, size_t n)
 {
@@ -71,6 +105,7 @@ static void begin(struct line *l, enum pb_log_level level, const char *msg)
 	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 	    tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
 	l->len = 0;
+	l->level = level;
 	put_str(l, "{\"time\":\"");
 	put_str(l, when);
 	put_str(l, "\",\"level\":\"");
@@ -83,15 +118,16 @@ static void finish(struct line *l)
 {
 	l->buf[l->len++] = '}';
 	l->buf[l->len++] = '\n';
-	size_t off = 0;
-	while (off < l->len) {
-		ssize_t n = write(STDERR_FILENO, l->buf + off, l->len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		off += (size_t)n;
+	if (!holding) {
+		write_all(l->buf, l->len);
+		return;
 	}
+	if (held_len + l->len > sizeof(held))
+		pb_log_flush();
+	memcpy(held + held_len, l->buf, l->len);
+	held_len += l->len;
+	if (l->level >= PB_LOG_WARN)
+		pb_log_flush();
 }
 
 void pb_log_kv(enum pb_log_level level, const char *msg, const char *const *kv)
