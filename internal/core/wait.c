@@ -47,3 +47,9 @@ void pb_wait_wake(void *task)
 	if (hooks != NULL && task != NULL)
 		hooks->wake(task);
 }
+
+void pb_wait_forget(int fd)
+{
+	if (hooks != NULL && fd >= 0)
+		hooks->forget(fd);
+}

@@ -15,6 +15,11 @@
 
 #define PB_WAIT_READ 1
 #define PB_WAIT_WRITE 2
+/* With PB_WAIT_READ alone: fd stays open across many waits (a database
+ * connection), so a loop may keep it registered between them instead of
+ * adding and removing it each time.  Whoever closes such an fd calls
+ * pb_wait_forget(fd) first, or as soon as it learns that libpq closed it. */
+#define PB_WAIT_KEEP 4
 
 struct pb_wait_ops {
 	/* Suspend until fd is ready for one of `events` or timeout_ms passes:
@@ -28,6 +33,8 @@ struct pb_wait_ops {
 	/* Make a parked task runnable (later, from the loop); a task that is
 	 * not parked is left alone. */
 	void (*wake)(void *task);
+	/* Drop whatever is kept registered for fd (see PB_WAIT_KEEP). */
+	void (*forget)(int fd);
 };
 
 /* Install ops for the calling thread (NULL: back to blocking waits).  ops
@@ -38,5 +45,6 @@ int pb_wait_fd(int fd, int events, int timeout_ms);
 void *pb_wait_self(void);
 int pb_wait_park(int timeout_ms);
 void pb_wait_wake(void *task);
+void pb_wait_forget(int fd);
 
 #endif

@@ -25,6 +25,7 @@
 
 struct pb_db {
 	PGconn *conn;
+	int fd;                  /* its socket while connected, else -1 */
 	void *home;              /* pool shard, when lent by a pool */
 	int timeout_ms;          /* server-side statement/lock timeout */
 	int in_tx;
@@ -97,6 +98,7 @@ enum pb_err pb_db_connect(const char *url, int timeout_ms, struct pb_db **out,
 	if (db == NULL)
 		abort();
 	db->conn = conn;
+	db->fd = PQsocket(conn);
 	db->timeout_ms = timeout_ms;
 	*out = db;
 	return PB_OK;
@@ -106,6 +108,7 @@ void pb_db_close(struct pb_db *db)
 {
 	if (db == NULL)
 		return;
+	pb_wait_forget(db->fd);   /* before the descriptor can be reused */
 	PQfinish(db->conn);
 	free(db);
 }
@@ -140,7 +143,8 @@ static PGresult *await_result(struct pb_db *db)
 	for (;;) {
 		/* a failed flush or read leaves PQgetResult to report it */
 		while (r == 0 && w > 0 && PQisBusy(c) &&
-		    (w = wait_socket(c, PB_WAIT_READ, deadline)) > 0 && PQconsumeInput(c))
+		    (w = wait_socket(c, PB_WAIT_READ | PB_WAIT_KEEP, deadline)) > 0 &&
+		    PQconsumeInput(c))
 			;
 		if (w == 0)
 			goto timeout;
@@ -153,6 +157,12 @@ static PGresult *await_result(struct pb_db *db)
 	}
 	if (last == NULL)
 		set_error(db->error, sizeof(db->error), PQerrorMessage(c));
+	if (PQstatus(c) == CONNECTION_BAD && db->fd >= 0) {
+		/* libpq closed the socket just now: forget it before anything
+		 * on this thread can be given the same descriptor number */
+		pb_wait_forget(db->fd);
+		db->fd = -1;
+	}
 	return last;
 timeout:
 	PQclear(last);

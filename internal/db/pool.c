@@ -26,6 +26,7 @@
 struct waiter {
 	void *task;
 	struct pb_db *given;    /* handed over by a release */
+	int queued;
 	struct waiter *next;
 };
 
@@ -139,6 +140,7 @@ static struct waiter *next_waiter(struct shard *s)
 	if (s->head == NULL)
 		s->tail = &s->head;
 	w->next = NULL;
+	w->queued = 0;
 	return w;
 }
 
@@ -146,7 +148,7 @@ static struct waiter *next_waiter(struct shard *s)
  * with *give_up set when the wait should end. */
 static struct pb_db *park(struct shard *s, long long deadline, int *give_up)
 {
-	struct waiter w = { .task = pb_wait_self() };
+	struct waiter w = { .task = pb_wait_self(), .queued = 1 };
 	long long left = deadline - now_ms();
 
 	*give_up = w.task == NULL || left <= 0;
@@ -157,7 +159,8 @@ static struct pb_db *park(struct shard *s, long long deadline, int *give_up)
 	atomic_fetch_add(&s->pool->waiting, 1);
 	int woken = pb_wait_park((int)left);
 	atomic_fetch_sub(&s->pool->waiting, 1);
-	unlink_waiter(s, &w);   /* still queued after a timeout */
+	if (w.queued)
+		unlink_waiter(s, &w);   /* still queued after a timeout */
 	*give_up = w.given == NULL && !woken && now_ms() >= deadline;
 	return w.given;
 }

@@ -1,5 +1,15 @@
 /* SPDX-License-Identifier: MIT */
-/* tasks.c — fibers driven by libevent events (see tasks.h). */
+/*
+ * tasks.c — fibers driven by libevent events (see tasks.h).
+ *
+ * A wait is the task's own event: the fd with a timeout, or a bare timer
+ * for a park.  A PB_WAIT_KEEP read wait (a PostgreSQL socket, many waits
+ * over its life) uses a watch instead: a persistent read event that stays
+ * registered between waits, so a query costs no epoll_ctl; the task's own
+ * event is then only the timeout.  A watch that fires with no task waiting
+ * (the server closed an idle connection) unregisters itself until the next
+ * wait, and pb_wait_forget() drops it before its fd is closed.
+ */
 #include "internal/http/tasks.h"
 
 #include <stdlib.h>
@@ -13,6 +23,12 @@
 
 #define SPARE_TASKS 64
 
+struct watch {
+	struct event ev;         /* EV_READ | EV_PERSIST on the fd */
+	int added;               /* registered with the loop */
+	struct task *waiter;     /* the task waiting for it, if any */
+};
+
 struct task {
 	struct pb_tasks *set;
 	struct pb_fiber *fiber;
@@ -22,6 +38,7 @@ struct task {
 	int waiting;             /* suspended on ev */
 	int woken;               /* pb_wait_wake() arrived */
 	int ready;               /* result of the wait */
+	struct watch *watch;     /* the watch of a PB_WAIT_KEEP wait */
 	struct task *next_spare;
 };
 
@@ -32,6 +49,8 @@ struct pb_tasks {
 	size_t nspare;
 	void (*idle_cb)(void *);
 	void *idle_arg;
+	struct watch **watches;  /* by fd */
+	size_t nwatches;
 };
 
 static _Thread_local struct pb_tasks *this_set;
@@ -81,6 +100,9 @@ static void on_ready(evutil_socket_t fd, short what, void *arg)
 	t->waiting = 0;
 	t->ready = t->woken || (what & (EV_READ | EV_WRITE)) != 0;
 	event_del(&t->ev);
+	if (t->watch != NULL && t->watch->waiter == t)
+		t->watch->waiter = NULL;   /* timed out on a watch */
+	t->watch = NULL;
 	run(t);
 }
 
@@ -100,9 +122,99 @@ static int suspend(int fd, short flags, int timeout_ms)
 	return t->ready;
 }
 
+static void on_watch(evutil_socket_t fd, short what, void *arg)
+{
+	struct watch *w = arg;
+	struct task *t = w->waiter;
+
+	(void)fd;
+	(void)what;
+	if (t == NULL) {
+		/* nobody waits: stop watching until the next wait */
+		event_del(&w->ev);
+		w->added = 0;
+		return;
+	}
+	w->waiter = NULL;
+	t->watch = NULL;
+	t->waiting = 0;
+	t->ready = 1;
+	event_del(&t->ev);   /* the timeout: a timer, no system call */
+	run(t);
+}
+
+/* The watch of fd, made on first use; NULL on OOM. */
+static struct watch *watch_of(struct pb_tasks *set, int fd)
+{
+	if ((size_t)fd >= set->nwatches) {
+		size_t n = (size_t)fd + 16;
+		struct watch **grown = realloc(set->watches, n * sizeof(*grown));
+		if (grown == NULL)
+			return NULL;
+		for (size_t i = set->nwatches; i < n; i++)
+			grown[i] = NULL;
+		set->watches = grown;
+		set->nwatches = n;
+	}
+	struct watch *w = set->watches[fd];
+	if (w == NULL && (w = calloc(1, sizeof(*w))) != NULL) {
+		event_assign(&w->ev, set->base, fd, EV_READ | EV_PERSIST, on_watch, w);
+		set->watches[fd] = w;
+	}
+	return w;
+}
+
+/* A PB_WAIT_KEEP read wait; -1 when it cannot be kept (wait plainly). */
+static int suspend_kept(int fd, int timeout_ms)
+{
+	struct task *t = current;
+	struct watch *w = watch_of(t->set, fd);
+
+	if (w == NULL || w->waiter != NULL)
+		return -1;
+	if (!w->added) {
+		if (event_add(&w->ev, NULL) != 0)
+			return -1;
+		w->added = 1;
+	}
+	w->waiter = t;
+	t->watch = w;
+	int r = suspend(-1, 0, timeout_ms);
+	if (t->watch != NULL) {   /* the wait never started */
+		if (t->watch->waiter == t)
+			t->watch->waiter = NULL;
+		t->watch = NULL;
+	}
+	return r;
+}
+
+static void forget_in(struct pb_tasks *set, int fd)
+{
+	if (set == NULL || fd < 0 || (size_t)fd >= set->nwatches || set->watches[fd] == NULL)
+		return;
+	struct watch *w = set->watches[fd];
+	if (w->added)
+		event_del(&w->ev);
+	if (w->waiter != NULL)
+		w->waiter->watch = NULL;
+	free(w);
+	set->watches[fd] = NULL;
+}
+
+static void hook_forget(int fd)
+{
+	forget_in(this_set, fd);
+}
+
 static int hook_fd(int fd, int events, int timeout_ms)
 {
 	short flags = 0;
+
+	if (events == (PB_WAIT_READ | PB_WAIT_KEEP)) {
+		int r = suspend_kept(fd, timeout_ms);
+		if (r >= 0)
+			return r;
+	}
 
 	if (events & PB_WAIT_READ)
 		flags |= EV_READ;
@@ -134,6 +246,7 @@ static void hook_wake(void *task)
 
 static const struct pb_wait_ops hooks = {
 	.fd = hook_fd, .self = hook_self, .park = hook_park, .wake = hook_wake,
+	.forget = hook_forget,
 };
 
 struct pb_tasks *pb_tasks_new(struct event_base *base)
@@ -152,6 +265,10 @@ void pb_tasks_free(struct pb_tasks *set)
 {
 	if (set == NULL)
 		return;
+	for (size_t fd = 0; fd < set->nwatches; fd++)
+		if (set->watches[fd] != NULL)
+			forget_in(set, (int)fd);
+	free(set->watches);
 	if (this_set == set) {
 		pb_wait_install(NULL);
 		this_set = NULL;
@@ -183,6 +300,7 @@ int pb_tasks_spawn(struct pb_tasks *set, void (*fn)(void *), void *arg)
 	t->fn = fn;
 	t->arg = arg;
 	t->waiting = t->woken = t->ready = 0;
+	t->watch = NULL;
 	t->fiber = pb_fiber_new(task_main, t);
 	if (t->fiber == NULL) {
 		free(t);
