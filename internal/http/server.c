@@ -227,14 +227,19 @@ static struct bufferevent *on_new_bev(struct event_base *base, void *arg)
 	return bev;
 }
 
-/* accept(2) failed (EMFILE, ENFILE, ENOBUFS): pause instead of spinning. */
+/* The worker whose loop runs on this thread (set in worker_main). */
+static _Thread_local struct worker *this_worker;
+
+/* accept(2) failed (EMFILE, ENFILE, ENOBUFS): pause instead of spinning.
+ * The listener's user data is evhttp's (evhttp_bind_listener set it), not
+ * ours: the worker is the one running this thread. */
 static void on_accept_error(struct evconnlistener *l, void *arg)
 {
-	struct worker *w = arg;
+	struct worker *w = this_worker;
 	struct timeval pause = { 0, 100 * 1000 };
 
-	(void)l;
-	if (w->stopping)
+	(void)arg;
+	if (w == NULL || w->listener != l || w->stopping)
 		return;
 	evconnlistener_disable(w->listener);
 	event_add(w->resume_ev, &pause);
@@ -661,6 +666,7 @@ static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 
+	this_worker = w;
 	w->tasks = pb_tasks_new(w->base);
 	pb_db_pool_bind(w->srv->pool, w->index);
 	pb_log_hold(1);
