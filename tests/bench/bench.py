@@ -11,7 +11,7 @@ seeds it with `pbd seed-bench`, then for each endpoint:
 Prints one table and writes build/bench/results.csv.
 
 Environment: BENCH_SECONDS (15) per measured run, BENCH_WARMUP (3),
-BENCH_CONNS ("16 64"), BENCH_PG_CONNS ("8 16 64"), BENCH_ONLY (comma list of
+BENCH_CONNS ("16 64"), BENCH_PG_CONNS ("2 4 8 16 64"), BENCH_ONLY (comma list of
 endpoint keys: family,staff,healthz,pay_spread,pay_one), BENCH_KEEP=1 keeps
 PostgreSQL running afterwards, BENCH_REUSE=1 reuses build/bench/pg (already
 seeded) instead of a fresh cluster, BENCH_PORT (18080), BENCH_PG_PORT (54329),
@@ -40,7 +40,7 @@ LA = "E09000007"
 SECONDS = int(os.environ.get("BENCH_SECONDS", "15"))
 WARMUP = int(os.environ.get("BENCH_WARMUP", "3"))
 CONNS = [int(c) for c in os.environ.get("BENCH_CONNS", "16 64").split()]
-PG_CONNS = [int(c) for c in os.environ.get("BENCH_PG_CONNS", "8 16 64").split()]
+PG_CONNS = [int(c) for c in os.environ.get("BENCH_PG_CONNS", "2 4 8 16 64").split()]
 ONLY = set(filter(None, os.environ.get("BENCH_ONLY", "").split(",")))
 PORT = int(os.environ.get("BENCH_PORT", "18080"))
 PG_PORT = int(os.environ.get("BENCH_PG_PORT", "54329"))
