@@ -2,7 +2,9 @@
 # Static checks run by `make check`:
 #  1. banned functions (curl's checksrc idea): non-reentrant or unbounded libc calls;
 #  2. the dependency rule: rules.c includes only internal/core; nothing in internal/ includes api/;
-#  3. no SQL built with printf-style formatting (parameters only).
+#  3. no SQL built with printf-style formatting (parameters only);
+#  4. no mutable static or thread-local state in handlers and services: requests interleave on a
+#     loop thread whenever one waits for PostgreSQL (internal/http/tasks.h).
 set -u
 cd "$(dirname "$0")/.."
 fail=0
@@ -37,6 +39,15 @@ sqlfmt=$(grep -nE 'printf[[:space:]]*\([^;]*"[^"]*(SELECT|INSERT|UPDATE|DELETE)[
 if [ -n "$sqlfmt" ]; then
 	echo "lint: SQL must use \$n parameters, never printf formatting:"
 	echo "$sqlfmt"
+	fail=1
+fi
+
+shared=$(echo "$src" | grep -E '^(api/|internal/(records|eligibility|budgets|payments|audit)/)' |
+	xargs grep -nE '^[[:space:]]*(static|_Thread_local)[[:space:]]' 2>/dev/null |
+	grep -vE '\bconst\b|\(|_Thread_local const' || true)
+if [ -n "$shared" ]; then
+	echo "lint: handlers and services keep no mutable static or thread-local state (requests interleave):"
+	echo "$shared"
 	fail=1
 fi
 
