@@ -3,6 +3,8 @@ keeps serving while a request waits for PostgreSQL, more requests than
 pooled connections are all answered, and a pooled connection comes back
 clean after a request that failed inside its transaction."""
 import os
+import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -111,6 +113,58 @@ def test_connection_is_clean_after_a_failed_transaction():
     idle = psql(URL, "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pbd' "
                      "AND state LIKE 'idle in transaction%'")[1]
     eq(idle, "0", "no pooled connection left inside a transaction")
+
+
+@test
+def test_client_gone_while_its_request_waits():
+    # the client hangs up while its PATCH waits on a lock: the change still
+    # completes (nothing half-applied), the late reply goes nowhere, and the
+    # loop carries on
+    cid = new_child("Gone")
+    holder = hold_row_lock(cid, 1.0)
+    body = b'{"given_name":"Vanished"}'
+    raw = (b"PATCH /v1/children/%s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+           b"Content-Type: application/json\r\nIf-Match: \"1\"\r\nContent-Length: %d\r\n\r\n"
+           % (cid.encode(), CW.encode(), len(body))) + body
+    s = socket.create_connection(("127.0.0.1", D.port))
+    s.sendall(raw)
+    time.sleep(0.2)
+    s.close()
+    holder.wait(10)
+    for _ in range(50):
+        j = D.request("GET", "/v1/children/" + cid, token=CW)[3]
+        if j["given_name"] == "Vanished":
+            break
+        time.sleep(0.05)
+    eq(j["given_name"], "Vanished", "the PATCH of the vanished client was applied once")
+    eq(j["version"], 2, "exactly one new version")
+    eq(D.request("GET", "/healthz")[0], 200, "the daemon is still serving")
+
+
+@test
+def test_shutdown_lets_a_waiting_request_finish():
+    d = Daemon(URL, {"PB_THREADS": "1", "PB_DB_POOL": "1", "PB_DB_TIMEOUT_MS": "4000"})
+    s, h, b, j = d.request("POST", "/v1/children", {"given_name": "Drain", "family_name": "Byron",
+                                                     "date_of_birth": "2014-05-01"}, token=CW)
+    eq(s, 201, "create")
+    holder = hold_row_lock(j["id"], 1.0)
+    result = {}
+
+    def patch():
+        result["status"] = d.request("PATCH", "/v1/children/" + j["id"], {"given_name": "Drained"},
+                                     token=CW, headers={"If-Match": '"1"'})[0]
+
+    t = threading.Thread(target=patch)
+    t.start()
+    time.sleep(0.2)
+    d.proc.send_signal(signal.SIGTERM)   # while the PATCH waits for the lock
+    t.join(10)
+    holder.wait(10)
+    rc = d.proc.wait(10)
+    eq(result.get("status"), 200, "the request in flight at SIGTERM was answered")
+    eq(rc, 0, "clean exit after draining")
+    got = psql(URL, "SELECT given_name FROM children WHERE id = '%s'" % j["id"])[1]
+    eq(got, "Drained", "and its change committed")
 
 
 run()
