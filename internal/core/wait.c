@@ -53,3 +53,8 @@ void pb_wait_forget(int fd)
 	if (hooks != NULL && fd >= 0)
 		hooks->forget(fd);
 }
+
+int pb_wait_stirred(int fd)
+{
+	return hooks != NULL && fd >= 0 && hooks->stirred(fd);
+}

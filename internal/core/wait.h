@@ -35,6 +35,10 @@ struct pb_wait_ops {
 	void (*wake)(void *task);
 	/* Drop whatever is kept registered for fd (see PB_WAIT_KEEP). */
 	void (*forget)(int fd);
+	/* 1 when kept fd became readable while nobody waited on it since its
+	 * last wait (the peer closed it, or sent something unasked); clears
+	 * that mark. */
+	int (*stirred)(int fd);
 };
 
 /* Install ops for the calling thread (NULL: back to blocking waits).  ops
@@ -46,5 +50,6 @@ void *pb_wait_self(void);
 int pb_wait_park(int timeout_ms);
 void pb_wait_wake(void *task);
 void pb_wait_forget(int fd);
+int pb_wait_stirred(int fd);
 
 #endif

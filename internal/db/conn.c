@@ -313,6 +313,17 @@ int pb_db_reusable(struct pb_db *db)
 	    PQtransactionStatus(db->conn) == PQTRANS_IDLE;
 }
 
+int pb_db_dead_while_idle(struct pb_db *db)
+{
+	/* An idle session is sent nothing unasked except on its way out (the
+	 * server's FATAL before it closes; the close itself may not have been
+	 * read yet) or, rarely, a reported setting after a reload: either way
+	 * a fresh connection is the safe answer. */
+	if (db->fd >= 0 && pb_wait_stirred(db->fd))
+		return 1;
+	return PQstatus(db->conn) != CONNECTION_OK;
+}
+
 void pb_db_set_home(struct pb_db *db, void *home)
 {
 	db->home = home;

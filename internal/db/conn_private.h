@@ -12,6 +12,10 @@
  * and never timed out mid-query.  Rolls back an open transaction first. */
 int pb_db_reusable(struct pb_db *db);
 
+/* 1 when an idle db must not be lent: the server sent it something while
+ * it was idle (it is closing the session), or it is not connected. */
+int pb_db_dead_while_idle(struct pb_db *db);
+
 /* The pool shard a lent connection returns to. */
 void pb_db_set_home(struct pb_db *db, void *home);
 void *pb_db_home(const struct pb_db *db);

@@ -182,6 +182,13 @@ enum pb_err pb_db_acquire(struct pb_db_pool *pool, struct pb_db **out)
 		if (give_up)
 			return PB_EUNAVAILABLE;
 	}
+	/* an idle connection the server closed meanwhile (a restart, an
+	 * administrator) is dropped here rather than failing its request */
+	while (s->nidle > 0 && pb_db_dead_while_idle(s->idle[s->nidle - 1])) {
+		pb_db_close(s->idle[--s->nidle]);
+		s->open--;
+		atomic_fetch_sub(&pool->open, 1);
+	}
 	atomic_fetch_add(&pool->in_use, 1);
 	if (s->nidle > 0) {
 		*out = s->idle[--s->nidle];

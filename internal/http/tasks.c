@@ -26,6 +26,7 @@
 struct watch {
 	struct event ev;         /* EV_READ | EV_PERSIST on the fd */
 	int added;               /* registered with the loop */
+	int stirred;             /* readable while nobody waited */
 	struct task *waiter;     /* the task waiting for it, if any */
 };
 
@@ -130,9 +131,11 @@ static void on_watch(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	if (t == NULL) {
-		/* nobody waits: stop watching until the next wait */
+		/* nobody waits (the server closed an idle connection?): stop
+		 * watching until the next wait, and say so (hook_stirred) */
 		event_del(&w->ev);
 		w->added = 0;
+		w->stirred = 1;
 		return;
 	}
 	w->waiter = NULL;
@@ -178,6 +181,7 @@ static int suspend_kept(int fd, int timeout_ms)
 		w->added = 1;
 	}
 	w->waiter = t;
+	w->stirred = 0;
 	t->watch = w;
 	int r = suspend(-1, 0, timeout_ms);
 	if (t->watch != NULL) {   /* the wait never started */
@@ -204,6 +208,17 @@ static void forget_in(struct pb_tasks *set, int fd)
 static void hook_forget(int fd)
 {
 	forget_in(this_set, fd);
+}
+
+static int hook_stirred(int fd)
+{
+	struct pb_tasks *set = this_set;
+
+	if (set == NULL || (size_t)fd >= set->nwatches || set->watches[fd] == NULL)
+		return 0;
+	int was = set->watches[fd]->stirred;
+	set->watches[fd]->stirred = 0;
+	return was;
 }
 
 static int hook_fd(int fd, int events, int timeout_ms)
@@ -246,7 +261,7 @@ static void hook_wake(void *task)
 
 static const struct pb_wait_ops hooks = {
 	.fd = hook_fd, .self = hook_self, .park = hook_park, .wake = hook_wake,
-	.forget = hook_forget,
+	.forget = hook_forget, .stirred = hook_stirred,
 };
 
 struct pb_tasks *pb_tasks_new(struct event_base *base)

@@ -116,6 +116,22 @@ def test_connection_is_clean_after_a_failed_transaction():
 
 
 @test
+def test_connections_closed_by_the_server_while_idle_are_replaced():
+    # a database restart or an administrator ends pbd's idle sessions: the
+    # next requests get fresh connections instead of a 503 each
+    cid = new_child("Restart")
+    with ThreadPoolExecutor(4) as pool:   # both pooled connections open and idle
+        list(pool.map(lambda _: D.request("GET", "/v1/children/" + cid, token=CW), range(8)))
+    killed = psql(URL, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                       "WHERE application_name = 'pbd' AND datname = current_database()")[1]
+    eq(killed, "2", "both pooled sessions ended by the server")
+    time.sleep(0.3)
+    for i in range(4):
+        eq(D.request("GET", "/v1/children/" + cid, token=CW)[0], 200,
+           "request %d after the sessions ended" % i)
+
+
+@test
 def test_client_gone_while_its_request_waits():
     # the client hangs up while its PATCH waits on a lock: the change still
     # completes (nothing half-applied), the late reply goes nowhere, and the

@@ -253,6 +253,43 @@ static void test_park_wake_and_timeout(void **state)
 	event_base_free(base);
 }
 
+static void kept_reader(void *arg)
+{
+	char c;
+
+	(void)arg;
+	wait_result[3] = pb_wait_fd(pipe_fds[0], PB_WAIT_READ | PB_WAIT_KEEP, 5000);
+	wait_result[2] = (int)read(pipe_fds[0], &c, 1);
+}
+
+/* A kept socket that becomes readable while nobody waits is reported
+ * "stirred" once (how the pool notices a session the server ended). */
+static void test_kept_fd_stirred_while_idle(void **state)
+{
+	(void)state;
+	memset(wait_result, 0, sizeof(wait_result));
+	struct event_base *base = event_base_new();
+	tasks = pb_tasks_new(base);
+	assert_non_null(tasks);
+	assert_int_equal(pipe(pipe_fds), 0);
+	assert_int_equal(pb_tasks_spawn(tasks, kept_reader, NULL), 0);
+	assert_int_equal(write(pipe_fds[1], "a", 1), 1);
+	run_until_idle(base);
+	assert_int_equal(wait_result[3], 1);
+	assert_int_equal(wait_result[2], 1);
+	assert_int_equal(pb_wait_stirred(pipe_fds[0]), 0);   /* quiet while idle */
+	assert_int_equal(write(pipe_fds[1], "b", 1), 1);      /* data nobody asked for */
+	event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+	assert_int_equal(pb_wait_stirred(pipe_fds[0]), 1);
+	assert_int_equal(pb_wait_stirred(pipe_fds[0]), 0);   /* reported once */
+	pb_wait_forget(pipe_fds[0]);
+	assert_int_equal(pb_wait_stirred(pipe_fds[0]), 0);
+	close(pipe_fds[0]);
+	close(pipe_fds[1]);
+	pb_tasks_free(tasks);
+	event_base_free(base);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -262,6 +299,7 @@ int main(void)
 		cmocka_unit_test(test_wait_without_hooks_blocks_the_thread),
 		cmocka_unit_test(test_task_waits_for_a_socket_without_blocking_the_loop),
 		cmocka_unit_test(test_park_wake_and_timeout),
+		cmocka_unit_test(test_kept_fd_stirred_while_idle),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
