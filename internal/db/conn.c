@@ -190,10 +190,13 @@ static enum pb_err classify(struct pb_db *db, PGresult *res)
 }
 
 /* Index of sql's prepared statement on this connection, preparing it on
- * first use; -1 when the cache is full or preparing failed (then the
- * caller runs it unprepared).  SQL texts are string literals, so their
+ * first use.  -1 when the cache is full or the statement cannot be
+ * prepared (the caller runs it unprepared); -2 when preparing failed for
+ * want of the database — a lock or statement timeout, a lost connection
+ * — and *failed holds the result (or NULL): running it again unprepared
+ * would only wait a second time.  SQL texts are string literals, so their
  * address identifies them. */
-static int prepared(struct pb_db *db, const char *sql, int nparams)
+static int prepared(struct pb_db *db, const char *sql, int nparams, PGresult **failed)
 {
 	char name[16];
 
@@ -203,34 +206,44 @@ static int prepared(struct pb_db *db, const char *sql, int nparams)
 	if (db->nstmts >= STMT_CACHE || db->broken)
 		return -1;
 	snprintf(name, sizeof(name), "s%d", db->nstmts);
-	PGresult *res = PQsendPrepare(db->conn, name, sql, nparams, NULL)
-	    ? await_result(db) : NULL;
-	int ok = res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK;
+	PGresult *res = NULL;
+	if (PQsendPrepare(db->conn, name, sql, nparams, NULL))
+		res = await_result(db);
+	else
+		set_error(db->error, sizeof(db->error), PQerrorMessage(db->conn));
+	if (res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK) {
+		PQclear(res);
+		db->stmts[db->nstmts] = sql;
+		return db->nstmts++;
+	}
+	if (classify(db, res) == PB_EUNAVAILABLE) {
+		*failed = res;
+		return -2;
+	}
 	PQclear(res);
-	if (!ok)
-		return -1;
-	db->stmts[db->nstmts] = sql;
-	return db->nstmts++;
+	return -1;
 }
 
 enum pb_err pb_db_query(struct pb_db *db, const char *sql, int nparams,
     const char *const *params, PGresult **out)
 {
 	char name[16];
-	int sent;
+	PGresult *res = NULL;
+	int sent = 1;
 
 	if (out != NULL)
 		*out = NULL;
 	db->sqlstate[0] = '\0';
-	int idx = prepared(db, sql, nparams);
+	int idx = prepared(db, sql, nparams, &res);
 	if (idx >= 0) {
 		snprintf(name, sizeof(name), "s%d", idx);
 		sent = PQsendQueryPrepared(db->conn, name, nparams, params, NULL, NULL, 0);
-	} else {
+		res = sent ? await_result(db) : NULL;
+	} else if (idx == -1) {
 		sent = !db->broken &&
 		    PQsendQueryParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+		res = sent ? await_result(db) : NULL;
 	}
-	PGresult *res = sent ? await_result(db) : NULL;
 	if (!sent && !db->broken)
 		set_error(db->error, sizeof(db->error), PQerrorMessage(db->conn));
 	ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;

@@ -115,6 +115,57 @@ def test_connection_is_clean_after_a_failed_transaction():
     eq(idle, "0", "no pooled connection left inside a transaction")
 
 
+def pool_timeout_scenario(d):
+    s, h, b, j = d.request("POST", "/v1/children", {"given_name": "Pool", "family_name": "Byron",
+                                                     "date_of_birth": "2014-05-01"}, token=CW)
+    eq(s, 201, "create")
+    path = "/v1/children/" + j["id"]
+    holder = subprocess.Popen(["psql", URL, "-qc", "BEGIN; LOCK TABLE children IN ACCESS EXCLUSIVE "
+                               "MODE; SELECT pg_sleep(3); COMMIT;"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(200):
+        if psql(URL, "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                     "WHERE c.relname = 'children' AND l.mode = 'AccessExclusiveLock' "
+                     "AND l.granted")[1] == "1":
+            break
+        time.sleep(0.02)
+    out = {}
+
+    def get(name):
+        t0 = time.time()
+        out[name] = (d.request("GET", path, token=CW)[0], time.time() - t0)
+
+    threads = []
+    for name in "ABC":
+        threads.append(threading.Thread(target=get, args=(name,)))
+        threads[-1].start()
+        time.sleep(0.1)
+    metrics = d.request("GET", "/metrics")[2].decode()
+    for t in threads:
+        t.join(10)
+    holder.wait(10)
+    check("pb_db_pool_waiting 2\n" in metrics, "B and C were queued for the one connection")
+    eq(out["A"][0], 503, "A: lock timeout")
+    eq(out["C"][0], 503, "C: no connection within the pool timeout")
+    check(0.8 < out["C"][1] < 1.8, "C gave up at the pool timeout (%.2f s)" % out["C"][1])
+    check(out["B"][1] > out["C"][1], "B got A's connection first, so it answered after C "
+          "(B %.2f s, C %.2f s)" % (out["B"][1], out["C"][1]))
+    eq(d.request("GET", path, token=CW)[0], 200, "served again once the lock is gone")
+
+
+@test
+def test_waiting_for_a_connection_ends_in_503_at_the_pool_timeout():
+    # one connection, held by A (waiting on a table lock until lock_timeout,
+    # 1 s); B and C queue for it; B gets it from A (first come, first
+    # served) and waits on the lock in turn; C's wait for a connection ends
+    # at the pool timeout with a 503, before anything else frees one
+    d = Daemon(URL, {"PB_THREADS": "1", "PB_DB_POOL": "1", "PB_DB_TIMEOUT_MS": "1000"})
+    try:
+        pool_timeout_scenario(d)
+    finally:
+        d.stop()
+
+
 @test
 def test_connections_closed_by_the_server_while_idle_are_replaced():
     # a database restart or an administrator ends pbd's idle sessions: the
