@@ -5,12 +5,21 @@
 #include <errno.h>
 #include <poll.h>
 #include <stddef.h>
+#include <time.h>
 
 static _Thread_local const struct pb_wait_ops *hooks;
 
 void pb_wait_install(const struct pb_wait_ops *ops)
 {
 	hooks = ops;
+}
+
+long long pb_wait_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int pb_wait_fd(int fd, int events, int timeout_ms)

@@ -45,6 +45,9 @@ struct pb_wait_ops {
  * must outlive its installation. */
 void pb_wait_install(const struct pb_wait_ops *ops);
 
+/* Milliseconds on the monotonic clock: the clock of every wait deadline. */
+long long pb_wait_now_ms(void);
+
 int pb_wait_fd(int fd, int events, int timeout_ms);
 void *pb_wait_self(void);
 int pb_wait_park(int timeout_ms);

@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "internal/core/wait.h"
 #include "internal/log/log.h"
@@ -36,13 +35,6 @@ struct pb_db {
 	const char *stmts[STMT_CACHE];   /* SQL text pointer → statement "s<i>" */
 };
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void set_error(char *buf, size_t len, const char *msg)
 {
 	snprintf(buf, len, "%s", msg ? msg : "");
@@ -54,7 +46,7 @@ static void set_error(char *buf, size_t len, const char *msg)
 /* Drive PQconnectPoll to the end within timeout_ms; 0 when connected. */
 static int connect_poll(PGconn *conn, int timeout_ms)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = pb_wait_now_ms() + timeout_ms;
 	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
 
 	for (;;) {
@@ -62,7 +54,7 @@ static int connect_poll(PGconn *conn, int timeout_ms)
 			return 0;
 		if (st == PGRES_POLLING_FAILED)
 			return -1;
-		long long left = deadline - now_ms();
+		long long left = deadline - pb_wait_now_ms();
 		/* the socket may change between polls: ask for it each time */
 		if (left <= 0 || !pb_wait_fd(PQsocket(conn),
 		    st == PGRES_POLLING_READING ? PB_WAIT_READ : PB_WAIT_WRITE, (int)left))
@@ -119,7 +111,7 @@ void pb_db_close(struct pb_db *db)
 static int wait_socket(PGconn *c, int events, long long deadline)
 {
 	int fd = PQsocket(c);
-	long long left = deadline - now_ms();
+	long long left = deadline - pb_wait_now_ms();
 
 	if (fd < 0)
 		return -1;
@@ -132,7 +124,7 @@ static int wait_socket(PGconn *c, int events, long long deadline)
 static PGresult *await_result(struct pb_db *db)
 {
 	PGconn *c = db->conn;
-	long long deadline = now_ms() + 2LL * db->timeout_ms + 1000;
+	long long deadline = pb_wait_now_ms() + 2LL * db->timeout_ms + 1000;
 	PGresult *last = NULL, *res;
 	int r, w = 1;
 

@@ -14,11 +14,9 @@
  */
 #include "internal/db/conn_private.h"
 
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "internal/core/wait.h"
 #include "internal/log/log.h"
@@ -111,13 +109,6 @@ static struct shard *my_shard(struct pb_db_pool *pool)
 	return &pool->shards[bound_pool == pool ? bound_shard : 0];
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void unlink_waiter(struct shard *s, struct waiter *w)
 {
 	for (struct waiter **p = &s->head; *p != NULL; p = &(*p)->next)
@@ -127,6 +118,13 @@ static void unlink_waiter(struct shard *s, struct waiter *w)
 				s->tail = p;
 			return;
 		}
+}
+
+/* A connection of s is gone (closed, or never opened): its slot is free. */
+static void slot_freed(struct shard *s)
+{
+	s->open--;
+	atomic_fetch_sub(&s->pool->open, 1);
 }
 
 /* The oldest parked acquirer, taken off the queue (NULL when none). */
@@ -149,7 +147,7 @@ static struct waiter *next_waiter(struct shard *s)
 static struct pb_db *park(struct shard *s, long long deadline, int *give_up)
 {
 	struct waiter w = { .task = pb_wait_self(), .queued = 1 };
-	long long left = deadline - now_ms();
+	long long left = deadline - pb_wait_now_ms();
 
 	*give_up = w.task == NULL || left <= 0;
 	if (*give_up)
@@ -161,14 +159,14 @@ static struct pb_db *park(struct shard *s, long long deadline, int *give_up)
 	atomic_fetch_sub(&s->pool->waiting, 1);
 	if (w.queued)
 		unlink_waiter(s, &w);   /* still queued after a timeout */
-	*give_up = w.given == NULL && !woken && now_ms() >= deadline;
+	*give_up = w.given == NULL && !woken && pb_wait_now_ms() >= deadline;
 	return w.given;
 }
 
 enum pb_err pb_db_acquire(struct pb_db_pool *pool, struct pb_db **out)
 {
 	struct shard *s = my_shard(pool);
-	long long deadline = now_ms() + pool->timeout_ms;
+	long long deadline = pb_wait_now_ms() + pool->timeout_ms;
 	char err[256];
 	int give_up = 0;
 
@@ -186,8 +184,7 @@ enum pb_err pb_db_acquire(struct pb_db_pool *pool, struct pb_db **out)
 	 * administrator) is dropped here rather than failing its request */
 	while (s->nidle > 0 && pb_db_dead_while_idle(s->idle[s->nidle - 1])) {
 		pb_db_close(s->idle[--s->nidle]);
-		s->open--;
-		atomic_fetch_sub(&pool->open, 1);
+		slot_freed(s);
 	}
 	atomic_fetch_add(&pool->in_use, 1);
 	if (s->nidle > 0) {
@@ -199,8 +196,7 @@ enum pb_err pb_db_acquire(struct pb_db_pool *pool, struct pb_db **out)
 	/* opening waits at most the pool timeout (2 s at least), this task only */
 	if (pb_db_connect(pool->url, pool->timeout_ms, out, err, sizeof(err)) != PB_OK) {
 		pb_log(PB_LOG_WARN, "database connect failed: %s", err);
-		s->open--;
-		atomic_fetch_sub(&pool->open, 1);
+		slot_freed(s);
 		atomic_fetch_sub(&pool->in_use, 1);
 		struct waiter *w = next_waiter(s);
 		if (w != NULL)
@@ -230,8 +226,7 @@ void pb_db_release(struct pb_db_pool *pool, struct pb_db *db)
 		s->idle[s->nidle++] = db;
 	} else {
 		pb_db_close(db);
-		s->open--;
-		atomic_fetch_sub(&pool->open, 1);
+		slot_freed(s);
 	}
 	if (w != NULL)
 		pb_wait_wake(w->task);   /* a slot is free: it opens one */

@@ -240,7 +240,7 @@ static int hook_fd(int fd, int events, int timeout_ms)
 
 static void *hook_self(void)
 {
-	return current != NULL && pb_fiber_self() != NULL ? current : NULL;
+	return current;   /* set only while a task's fiber runs */
 }
 
 static int hook_park(int timeout_ms)
