@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "api/common.h"
+#include "internal/audit/service.h"
 #include "internal/core/uuid.h"
-#include "internal/db/rows.h"
 
 /* A non-negative decimal integer up to 18 digits, else -1. */
 static long long parse_seq(const char *s)
@@ -45,7 +45,7 @@ static int read_limit(struct pb_req *req, struct pb_resp *resp, int *limit)
 void api_audit_list(struct pb_req *req, struct pb_resp *resp)
 {
 	struct pb_db *db;
-	char entity[37], lim[16], *json = NULL;
+	char entity[37], *json = NULL;
 	const char *entity_id = NULL, *cursor = pb_req_query(req, "cursor");
 	const char *e = pb_req_query(req, "entity_id");
 	int limit = API_PAGE_DEFAULT;
@@ -66,13 +66,7 @@ void api_audit_list(struct pb_req *req, struct pb_resp *resp)
 	}
 	if (api_db(req, resp, &db))
 		return;
-	snprintf(lim, sizeof(lim), "%d", limit + 1);
-	const char *pp[] = { req->principal.la, entity_id, cursor, lim };
-	enum pb_err err = pb_db_list_json(db,
-	    "SELECT pb_json(a)::text, a.seq FROM audit_log a WHERE a.la = $1"
-	    " AND ($2::uuid IS NULL OR a.entity_id = $2)"
-	    " AND ($3::bigint IS NULL OR a.seq > $3) ORDER BY a.seq LIMIT $4",
-	    4, pp, limit, &json);
+	enum pb_err err = pb_audit_list(db, req->principal.la, entity_id, cursor, limit, &json);
 	if (err)
 		api_fail(resp, err, NULL);
 	else
@@ -82,7 +76,7 @@ void api_audit_list(struct pb_req *req, struct pb_resp *resp)
 void api_events_list(struct pb_req *req, struct pb_resp *resp)
 {
 	struct pb_db *db;
-	char lim[16], *json = NULL;
+	char *json = NULL;
 	const char *after = pb_req_query(req, "after");
 	int limit = API_PAGE_DEFAULT;
 
@@ -95,12 +89,7 @@ void api_events_list(struct pb_req *req, struct pb_resp *resp)
 	}
 	if (api_db(req, resp, &db))
 		return;
-	snprintf(lim, sizeof(lim), "%d", limit + 1);
-	const char *pp[] = { req->principal.la, after, lim };
-	enum pb_err err = pb_db_list_json(db,
-	    "SELECT pb_json(e)::text, e.seq FROM events e WHERE e.la = $1"
-	    " AND ($2::bigint IS NULL OR e.seq > $2) ORDER BY e.seq LIMIT $3",
-	    3, pp, limit, &json);
+	enum pb_err err = pb_events_list(db, req->principal.la, after, limit, &json);
 	if (err)
 		api_fail(resp, err, NULL);
 	else

@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "api/common.h"
-#include "internal/budgets/section_j.h"
 #include "internal/budgets/service.h"
 #include "internal/core/date.h"
 #include "internal/json/json.h"
@@ -262,7 +261,7 @@ done:
 
 void api_budgets_get(struct pb_req *req, struct pb_resp *resp)
 {
-	api_get_by_id(req, resp, API_READERS, "id", pb_budget_store_get);
+	api_get_by_id(req, resp, API_READERS, "id", pb_budget_get);
 }
 
 void api_budgets_patch(struct pb_req *req, struct pb_resp *resp)
@@ -427,12 +426,12 @@ void api_budgets_exception_create(struct pb_req *req, struct pb_resp *resp)
 
 void api_budgets_statement(struct pb_req *req, struct pb_resp *resp)
 {
-	api_list(req, resp, API_READERS, "id", pb_budget_store_statement);
+	api_list(req, resp, API_READERS, "id", pb_budget_statement);
 }
 
 void api_children_budgets(struct pb_req *req, struct pb_resp *resp)
 {
-	api_list(req, resp, API_READERS, "id", pb_budget_store_list_for_child);
+	api_list(req, resp, API_READERS, "id", pb_budget_list_for_child);
 }
 
 /* 1 when Accept asks for text/plain (and not JSON first). */
@@ -449,30 +448,19 @@ void api_budgets_section_j(struct pb_req *req, struct pb_resp *resp)
 {
 	struct pb_scope scope;
 	struct pb_db *db;
-	char id[37], *data = NULL, *text = NULL;
-	cJSON *out = NULL;
+	char id[37], *body = NULL;
 
 	if (api_allow(req, resp, API_READERS) || api_id(req, resp, "id", id) ||
 	    api_db(req, resp, &db))
 		return;
 	api_scope(req, &scope);
-	enum pb_err err = pb_budget_store_section_j_data(db, &scope, id, &data);
-	if (err) {
-		api_fail(resp, err, NULL);
-		return;
-	}
-	cJSON *tree = cJSON_Parse(data);
-	free(data);
 	int text_form = wants_text(req);
-	err = tree ? pb_budget_section_j(tree, text_form ? NULL : &out,
-	    text_form ? &text : NULL) : PB_EINTERNAL;
-	cJSON_Delete(tree);
+	enum pb_err err = pb_budget_section_j(db, &scope, id, text_form, &body);
 	if (err)
 		api_fail(resp, err, NULL);
-	else if (text_form)
-		pb_resp_raw(resp, 200, "text/plain; charset=utf-8", text, strlen(text));
 	else
-		pb_resp_json(resp, 200, out);
+		pb_resp_raw(resp, 200, text_form ? "text/plain; charset=utf-8" : "application/json",
+		    body, strlen(body));
 	pb_resp_header(resp, "Vary", "Accept");
 }
 
@@ -511,7 +499,7 @@ void api_me_budgets(struct pb_req *req, struct pb_resp *resp)
 	}
 	if (api_db(req, resp, &db))
 		return;
-	enum pb_err err = pb_budget_store_family_view(db, req->principal.la,
+	enum pb_err err = pb_budget_family_view(db, req->principal.la,
 	    req->principal.person_id, pb_date_today(), &json, etag);
 	if (err) {
 		api_fail(resp, err, NULL);

@@ -11,7 +11,6 @@
 
 #include <cJSON.h>
 
-#include "internal/audit/audit.h"
 #include "internal/core/scope.h"
 #include "internal/http/http.h"
 

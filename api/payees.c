@@ -12,7 +12,7 @@
 
 #include "api/common.h"
 #include "internal/json/json.h"
-#include "internal/payments/payees.h"
+#include "internal/payees/service.h"
 
 #define PAYEE_WRITERS (PB_ROLE_CASEWORKER | PB_ROLE_FINANCE)
 

@@ -60,7 +60,7 @@ void api_payment_runs_get(struct pb_req *req, struct pb_resp *resp)
 	if (api_allow(req, resp, RUN_READERS) || api_id(req, resp, "id", id) ||
 	    api_db(req, resp, &db))
 		return;
-	enum pb_err err = pb_pay_store_run_json(db, req->principal.la, id, &json, &version);
+	enum pb_err err = pb_pay_run_get(db, req->principal.la, id, &json, &version);
 	if (err)
 		api_fail(resp, err, NULL);
 	else

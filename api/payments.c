@@ -137,12 +137,12 @@ void api_payments_create(struct pb_req *req, struct pb_resp *resp)
 
 void api_payments_get(struct pb_req *req, struct pb_resp *resp)
 {
-	api_get_by_id(req, resp, API_READERS, "id", pb_pay_store_payment_get);
+	api_get_by_id(req, resp, API_READERS, "id", pb_pay_get);
 }
 
 void api_budget_payments_list(struct pb_req *req, struct pb_resp *resp)
 {
-	api_list(req, resp, API_READERS, "id", pb_pay_store_list);
+	api_list(req, resp, API_READERS, "id", pb_pay_list_for_budget);
 }
 
 /* approve | cancel with an optional {reason}. */
@@ -195,7 +195,7 @@ void api_schedules_create(struct pb_req *req, struct pb_resp *resp)
 	int idx = -1, present = 0, has_end = 0;
 
 	memset(&in, 0, sizeof(in));
-	in.end_date = PB_PAY_NO_DATE;
+	in.end_date = PB_DATE_NONE;
 	if (api_allow(req, resp, CREATORS) || api_id(req, resp, "id", budget) ||
 	    api_body(req, resp, 0, &body))
 		return;
@@ -207,7 +207,7 @@ void api_schedules_create(struct pb_req *req, struct pb_resp *resp)
 	pb_json_get_date(body, "", "start_date", 1, 0, &in.start_date, &present, &p);
 	pb_json_get_date(body, "", "end_date", 0, 1, &in.end_date, &has_end, &p);
 	if (!has_end)
-		in.end_date = PB_PAY_NO_DATE;
+		in.end_date = PB_DATE_NONE;
 	else if (p.err == PB_OK && in.end_date < in.start_date)
 		pb_problem_field(&p, "end_date", "invalid", "end_date cannot be before start_date.");
 	if (p.err) {
@@ -227,7 +227,7 @@ void api_schedules_create(struct pb_req *req, struct pb_resp *resp)
 
 void api_schedules_get(struct pb_req *req, struct pb_resp *resp)
 {
-	api_get_by_id(req, resp, API_READERS, "id", pb_pay_store_schedule_get);
+	api_get_by_id(req, resp, API_READERS, "id", pb_pay_schedule_get);
 }
 
 void api_schedules_materialise(struct pb_req *req, struct pb_resp *resp)
@@ -303,7 +303,7 @@ void api_recoveries_get(struct pb_req *req, struct pb_resp *resp)
 	    api_id(req, resp, "recovery_id", id) || api_db(req, resp, &db))
 		return;
 	api_scope(req, &scope);
-	enum pb_err err = pb_pay_store_recovery_get(db, &scope, budget, id, &json);
+	enum pb_err err = pb_pay_recovery_get(db, &scope, budget, id, &json);
 	answer(resp, err, NULL, 200, json, NULL);
 }
 

@@ -12,7 +12,7 @@
 #include "api/common.h"
 #include "internal/core/date.h"
 #include "internal/json/json.h"
-#include "internal/records/store.h"
+#include "internal/records/service.h"
 
 #define NAME_MAX_BYTES 100
 #define WRITERS (PB_ROLE_CASEWORKER | PB_ROLE_ADMIN)

@@ -18,15 +18,11 @@
 #include "internal/core/date.h"
 #include "internal/core/uuid.h"
 #include "internal/core/version.h"
-#include "internal/db/db.h"
-#include "internal/db/migrate.h"
 #include "internal/log/log.h"
 #include "internal/metrics/metrics.h"
-#include "internal/payments/rekey.h"
+#include "internal/ops/ops.h"
+#include "internal/payees/service.h"
 #include "internal/payments/service.h"
-
-extern const char pb_seed_demo_sql[];
-extern const char pb_seed_bench_sql[];
 
 static int usage(FILE *out)
 {
@@ -73,7 +69,7 @@ static int connect_or_fail(const struct pb_config *cfg, struct pb_db **db)
 {
 	char err[512];
 
-	if (pb_db_connect(cfg->database_url, cfg->db_timeout_ms, db, err, sizeof(err)) != PB_OK) {
+	if (pb_ops_connect(cfg, db, err, sizeof(err)) != PB_OK) {
 		fprintf(stderr, "pbd: cannot connect to the database: %s\n", err);
 		return -1;
 	}
@@ -85,47 +81,41 @@ static int cmd_migrate(void)
 	struct pb_config cfg;
 	struct pb_db *db = NULL;
 	char err[512];
-	int applied = 0, rc = 1;
+	int applied = 0, version = 0, rc = 1;
 
 	if (load(&cfg, PB_NEED_DB) || connect_or_fail(&cfg, &db))
 		goto out;
-	if (pb_migrate_apply(db, &applied, err, sizeof(err)) != PB_OK) {
+	if (pb_ops_migrate(db, &applied, &version, err, sizeof(err)) != PB_OK) {
 		fprintf(stderr, "pbd: %s\n", err);
 		goto out;
 	}
-	printf("migrations: %d applied, schema at version %d\n", applied, pb_migrate_latest());
+	printf("migrations: %d applied, schema at version %d\n", applied, version);
 	rc = 0;
 out:
-	pb_db_close(db);
+	pb_ops_close(db);
 	pb_config_free(&cfg);
 	return rc;
 }
 
-/* Run one embedded seed script (what names it in messages) against
- * DATABASE_URL, which must be migrated; 0 on success. */
-static int run_seed(const char *what, const char *sql, const char *done)
+/* Run one embedded seed script against DATABASE_URL, which must be
+ * migrated; 0 on success. */
+static int run_seed(const char *what, enum pb_ops_seed which, const char *done)
 {
 	struct pb_config cfg;
 	struct pb_db *db = NULL;
+	char err[1024];
 	int rc = 1;
 
 	if (load(&cfg, PB_NEED_DB) || connect_or_fail(&cfg, &db))
 		goto out;
-	if (pb_migrate_current(db) != pb_migrate_latest()) {
-		fprintf(stderr, "pbd: run `pbd migrate` first\n");
+	if (pb_ops_seed(db, which, err, sizeof(err)) != PB_OK) {
+		fprintf(stderr, "pbd: %s failed: %s\n", what, err);
 		goto out;
 	}
-	PGresult *res = PQexec(pb_db_conn(db), sql);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		fprintf(stderr, "pbd: %s failed: %s", what, PQresultErrorMessage(res));
-		PQclear(res);
-		goto out;
-	}
-	PQclear(res);
 	printf("%s\n", done);
 	rc = 0;
 out:
-	pb_db_close(db);
+	pb_ops_close(db);
 	pb_config_free(&cfg);
 	return rc;
 }
@@ -199,31 +189,20 @@ static int cmd_token(int argc, char **argv)
 	return 0;
 }
 
-struct materialise_run {
-	struct pb_db *db;
-	int32_t until;
-	char request_id[37];
-};
-
-/* One council: print its {created, payments, skipped} as a JSON line. */
-static enum pb_err materialise_la(const char *la, void *arg)
+/* One council's result of `pbd materialise`, as a JSON line. */
+static void print_council(const char *la, const char *json, void *arg)
 {
-	struct materialise_run *m = arg;
-	struct pb_actor actor = { la, "pbd-materialise", m->request_id };
-	char *json = NULL;
-
-	enum pb_err err = pb_pay_materialise(m->db, &actor, m->until, &json);
-	if (err == PB_OK)
-		printf("{\"la\":\"%s\",\"result\":%s}\n", la, json);
-	free(json);
-	return err;
+	(void)arg;
+	printf("{\"la\":\"%s\",\"result\":%s}\n", la, json);
 }
 
 static int cmd_materialise(int argc, char **argv)
 {
 	struct pb_config cfg;
-	struct materialise_run m = { NULL, 0, "" };
+	struct pb_db *db = NULL;
 	const char *la = NULL, *until = NULL;
+	char request_id[37], err[512];
+	int32_t until_day = 0;
 	int purged = 0, rc = 1;
 
 	for (int i = 1; i + 1 < argc; i += 2) {
@@ -235,31 +214,31 @@ static int cmd_materialise(int argc, char **argv)
 			break;
 	}
 	if (until == NULL || (argc - 1) % 2 != 0 ||
-	    pb_date_parse(until, strlen(until), &m.until) != PB_OK ||
+	    pb_date_parse(until, strlen(until), &until_day) != PB_OK ||
 	    (argc > 3 && la == NULL)) {
 		fprintf(stderr, "pbd materialise: --until YYYY-MM-DD [--la CODE]\n");
 		return 2;
 	}
-	if (load(&cfg, PB_NEED_DB) || connect_or_fail(&cfg, &m.db))
+	if (load(&cfg, PB_NEED_DB) || connect_or_fail(&cfg, &db))
 		goto out;
-	if (pb_migrate_current(m.db) != pb_migrate_latest()) {
-		fprintf(stderr, "pbd: run `pbd migrate` first\n");
+	if (!pb_ops_schema_current(db, err, sizeof(err))) {
+		fprintf(stderr, "pbd: %s\n", err);
 		goto out;
 	}
-	pb_uuid_new(m.request_id);
-	enum pb_err err = la ? materialise_la(la, &m)
-	    : pb_pay_store_schedule_las(m.db, materialise_la, &m);
-	if (err == PB_OK)
-		err = pb_pay_store_idem_purge(m.db, &purged);
-	if (err) {
-		fprintf(stderr, "pbd materialise: failed (%s): %s\n", pb_err_code(err),
-		    pb_db_error(m.db));
+	pb_uuid_new(request_id);
+	enum pb_err e = pb_pay_materialise_councils(db, la, "pbd-materialise", request_id,
+	    until_day, print_council, NULL);
+	if (e == PB_OK)
+		e = pb_pay_idempotency_purge(db, &purged);
+	if (e) {
+		fprintf(stderr, "pbd materialise: failed (%s): %s\n", pb_err_code(e),
+		    pb_ops_db_error(db));
 		goto out;
 	}
 	fprintf(stderr, "pbd materialise: done; %d idempotency keys purged\n", purged);
 	rc = 0;
 out:
-	pb_db_close(m.db);
+	pb_ops_close(db);
 	pb_config_free(&cfg);
 	return rc;
 }
@@ -274,10 +253,9 @@ static int cmd_serve(void)
 	for (size_t i = 0; i < api_routes_count && i < PB_METRICS_MAX_ROUTES; i++)
 		route_names[i] = api_routes[i].pattern;
 	pb_metrics_init(route_names, api_routes_count);
-	struct pb_db_pool *pool = pb_db_pool_new(cfg.database_url, cfg.db_pool,
-	    cfg.db_timeout_ms, cfg.threads);
+	struct pb_db_pool *pool = pb_ops_pool_new(&cfg);
 	int rc = pb_http_serve(&cfg, pool, api_routes, api_routes_count);
-	pb_db_pool_free(pool);
+	pb_ops_pool_free(pool);
 	pb_config_free(&cfg);
 	return rc == 0 ? 0 : 1;
 }
@@ -287,7 +265,7 @@ static int cmd_rekey(int argc, char **argv)
 {
 	struct pb_config cfg;
 	struct pb_db *db = NULL;
-	struct pb_rekey_report r;
+	struct pb_payee_rekey_report r;
 	int batch = 500, rc = 1;
 
 	if (argc == 3 && strcmp(argv[1], "--batch") == 0) {
@@ -307,8 +285,8 @@ static int cmd_rekey(int argc, char **argv)
 	}
 	if (connect_or_fail(&cfg, &db))
 		goto out;
-	if (pb_bank_rekey(db, cfg.bank_key, cfg.bank_key_old, batch, &r) != PB_OK) {
-		fprintf(stderr, "pbd rekey: database error: %s\n", pb_db_error(db));
+	if (pb_payee_rekey(db, cfg.bank_key, cfg.bank_key_old, batch, &r) != PB_OK) {
+		fprintf(stderr, "pbd rekey: database error: %s\n", pb_ops_db_error(db));
 		goto out;
 	}
 	printf("rekey: %ld re-encrypted in %ld batches; %ld under the current key; "
@@ -316,7 +294,7 @@ static int cmd_rekey(int argc, char **argv)
 	    r.rekeyed, r.batches, r.current, r.failed, r.other);
 	rc = r.failed == 0 && r.other == 0 ? 0 : 3;
 out:
-	pb_db_close(db);
+	pb_ops_close(db);
 	pb_config_free(&cfg);
 	return rc;
 }
@@ -335,9 +313,9 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "migrate") == 0)
 		return cmd_migrate();
 	if (strcmp(cmd, "seed-demo") == 0)
-		return run_seed(cmd, pb_seed_demo_sql, "demo council E09000007 seeded");
+		return run_seed(cmd, PB_OPS_SEED_DEMO, "demo council E09000007 seeded");
 	if (strcmp(cmd, "seed-bench") == 0)
-		return run_seed(cmd, pb_seed_bench_sql,
+		return run_seed(cmd, PB_OPS_SEED_BENCH,
 		    "bench data set for E09000007 seeded (or already present)");
 	if (strcmp(cmd, "token") == 0)
 		return cmd_token(argc - 1, argv + 1);

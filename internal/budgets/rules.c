@@ -12,6 +12,7 @@
 
 #include "internal/core/date.h"
 #include "internal/core/names.h"
+#include "internal/core/text.h"
 
 /* ---- string tables ---------------------------------------------------- */
 
@@ -55,13 +56,6 @@ PB_NAMES_DEFINE(pb_budget_payee_kind_str, pb_budget_payee_kind_parse,
 PB_NAMES_DEFINE(pb_budget_relationship_str, pb_budget_relationship_parse,
     enum pb_budget_relationship, relationship_names)
 
-/* ---- helpers (pb_problem_* accept p == NULL) ----------------------------- */
-
-static int present(const char *s)
-{
-	return s != NULL && s[0] != '\0';
-}
-
 /* ---- lifecycle (domain.md §4) ------------------------------------------- */
 
 enum pb_err pb_budget_transition_allowed(enum pb_budget_status from,
@@ -99,20 +93,6 @@ enum pb_err pb_budget_transition_allowed(enum pb_budget_status from,
 	}
 	if (to)
 		*to = (enum pb_budget_status)next;
-	return PB_OK;
-}
-
-enum pb_err pb_budget_check_approver(const char *creator_sub,
-    const char *approver_sub, struct pb_problem *p)
-{
-	if (!present(creator_sub) || !present(approver_sub))
-		return pb_problem_set(p, PB_ESOD, NULL,
-		    "the budget's creator is unknown, so a separate approver "
-		    "cannot be shown");
-	if (strcmp(creator_sub, approver_sub) == 0)
-		return pb_problem_set(p, PB_ESOD, NULL,
-		    "a budget must be approved by someone other than the "
-		    "person who created it");
 	return PB_OK;
 }
 
@@ -188,8 +168,8 @@ enum pb_err pb_budget_check_element(const struct pb_budget_element_facts *f,
 {
 	char fld[96];
 	int bad = 0;
-	int has_recipient = present(f->recipient_person_id);
-	int has_payee = present(f->payee_id);
+	int has_recipient = pb_text_present(f->recipient_person_id);
+	int has_payee = pb_text_present(f->payee_id);
 
 	/* 1. element arrangement (BUD-2): never mixed at element level */
 	if (f->arrangement != PB_BUDGET_ARR_DIRECT_PAYMENT &&
@@ -254,26 +234,15 @@ enum pb_err pb_budget_check_element(const struct pb_budget_element_facts *f,
 	if (f->arrangement == PB_BUDGET_ARR_NOTIONAL)
 		return PB_OK;
 
-	/* 3. PAY-10: money handed out never goes back to the council */
-	if (f->payee_is_local_authority)
-		return pb_problem_set(p, PB_ERULE, "PAY-10",
-		    "the payee is the council itself; council services are "
-		    "arranged as a notional budget, not a %s",
-		    f->arrangement == PB_BUDGET_ARR_DIRECT_PAYMENT ?
-		    "direct payment" : "third-party arrangement");
-
-	/* 4. BUD-2: a third party is an organisation holding the money */
-	if (f->arrangement == PB_BUDGET_ARR_THIRD_PARTY) {
-		if (f->payee_kind != PB_BUDGET_PAYEE_ORGANISATION)
-			return pb_problem_set(p, PB_ERULE, "BUD-2",
-			    "a third-party arrangement is paid to an "
-			    "organisation payee");
-		return PB_OK;
-	}
+	/* 3, 4. PAY-10 and BUD-2: who may hold the money */
+	enum pb_err err = pb_budget_check_payee(f->arrangement, f->payee_kind,
+	    f->payee_is_local_authority, p);
+	if (err || f->arrangement == PB_BUDGET_ARR_THIRD_PARTY)
+		return err;
 
 	/* 5. direct payment: paid to the recipient themself (PAY-1) */
 	if (f->payee_kind != PB_BUDGET_PAYEE_INDIVIDUAL ||
-	    !present(f->payee_person_id) ||
+	    !pb_text_present(f->payee_person_id) ||
 	    strcmp(f->payee_person_id, f->recipient_person_id) != 0)
 		return pb_problem_set(p, PB_ERULE, "PAY-1",
 		    "a direct payment is paid to its recipient: the payee "
@@ -293,6 +262,26 @@ enum pb_err pb_budget_check_element(const struct pb_budget_element_facts *f,
 	return PB_OK;
 }
 
+enum pb_err pb_budget_check_payee(enum pb_budget_arrangement arrangement,
+    enum pb_budget_payee_kind kind, int is_local_authority, struct pb_problem *p)
+{
+	if (arrangement == PB_BUDGET_ARR_NOTIONAL)
+		return PB_OK;
+	/* PAY-10: money handed out never goes back to the council */
+	if (is_local_authority)
+		return pb_problem_set(p, PB_ERULE, "PAY-10",
+		    "the payee is the council itself; council services are "
+		    "arranged as a notional budget, not a %s",
+		    arrangement == PB_BUDGET_ARR_DIRECT_PAYMENT ?
+		    "direct payment" : "third-party arrangement");
+	/* BUD-2: a third party is an organisation holding the money */
+	if (arrangement == PB_BUDGET_ARR_THIRD_PARTY &&
+	    kind != PB_BUDGET_PAYEE_ORGANISATION)
+		return pb_problem_set(p, PB_ERULE, "BUD-2",
+		    "a third-party arrangement is paid to an organisation payee");
+	return PB_OK;
+}
+
 enum pb_err pb_budget_check_agreement(const struct pb_budget_agreement *a,
     size_t index, struct pb_problem *p)
 {
@@ -300,14 +289,14 @@ enum pb_err pb_budget_check_agreement(const struct pb_budget_agreement *a,
 	int bad = 0;
 	int any_outcome = 0;
 
-	if (!present(a->agreed_provision)) {
+	if (!pb_text_present(a->agreed_provision)) {
 		pb_problem_field(p, elem_field(fld, index, "agreement.agreed_provision"),
 		    "required", "say what provision the direct payment "
 		    "secures");
 		bad = 1;
 	}
 	for (size_t i = 0; a->outcomes != NULL && i < a->noutcomes; i++) {
-		if (present(a->outcomes[i]))
+		if (pb_text_present(a->outcomes[i]))
 			any_outcome = 1;
 	}
 	if (!any_outcome) {
@@ -318,7 +307,7 @@ enum pb_err pb_budget_check_agreement(const struct pb_budget_agreement *a,
 		bad = 1;
 	}
 	if (!a->school_premises &&
-	    a->head_teacher_agreed_on != PB_BUDGET_NO_DATE) {
+	    a->head_teacher_agreed_on != PB_DATE_NONE) {
 		pb_problem_field(p, elem_field(fld, index,
 		    "agreement.head_teacher_agreed_on"), "not_allowed",
 		    "a head teacher's agreement is only recorded for "
@@ -336,10 +325,10 @@ enum pb_err pb_budget_check_period(int32_t period_start, int32_t period_end,
 	if (period_start > period_end)
 		return pb_problem_field(p, "period_end", "invalid",
 		    "period_end must not be before period_start");
-	if (plan_start != PB_BUDGET_NO_DATE && period_start < plan_start)
+	if (plan_start != PB_DATE_NONE && period_start < plan_start)
 		return pb_problem_set(p, PB_ERULE, "BUD-10",
 		    "the budget period starts before the EHC plan does");
-	if (plan_ceased_on != PB_BUDGET_NO_DATE && period_end > plan_ceased_on)
+	if (plan_ceased_on != PB_DATE_NONE && period_end > plan_ceased_on)
 		return pb_problem_set(p, PB_ERULE, "BUD-10",
 		    "the budget period runs past the date the EHC plan "
 		    "ceased");
@@ -447,13 +436,13 @@ int32_t pb_budget_next_review_due(int32_t first_payment,
 {
 	int32_t best = plan_next_review_due;
 
-	if (first_payment != PB_BUDGET_NO_DATE) {
+	if (first_payment != PB_DATE_NONE) {
 		int32_t first_review = pb_date_add_months(first_payment, 3);
 		/* once its date has passed the first review is the plan
 		 * review cycle's business (recorded reviews live in the
 		 * store, not here) */
 		if (today <= first_review &&
-		    (best == PB_BUDGET_NO_DATE || first_review < best))
+		    (best == PB_DATE_NONE || first_review < best))
 			best = first_review;
 	}
 	return best;
@@ -499,17 +488,6 @@ int pb_budget_rule_accepts_exception(const char *rule, size_t len)
 	return rule != NULL && len == 6 && memcmp(rule, "PAY-11", 6) == 0;
 }
 
-static int blank(const char *s)
-{
-	if (s == NULL)
-		return 1;
-	for (; *s; s++) {
-		if (*s != ' ' && *s != '\t' && *s != '\r' && *s != '\n')
-			return 0;
-	}
-	return 1;
-}
-
 enum pb_err pb_budget_check_exception(const char *rule, size_t len,
     const char *reason, struct pb_problem *p)
 {
@@ -523,39 +501,8 @@ enum pb_err pb_budget_check_exception(const char *rule, size_t len,
 		return pb_problem_set(p, PB_ERULE, id,
 		    "rule %s has no exception route; only PAY-11 does", id);
 	}
-	if (blank(reason))
+	if (pb_text_blank(reason))
 		return pb_problem_field(p, "reason", "required",
 		    "say why the exception is necessary");
 	return PB_OK;
-}
-
-size_t pb_budget_format_pounds(int64_t pence, char out[PB_BUDGET_POUNDS_MAX])
-{
-	char rev[PB_BUDGET_POUNDS_MAX];
-	size_t n = 0, k = 0;
-	int digits = 0;
-	/* magnitude in unsigned arithmetic so INT64_MIN is safe */
-	uint64_t mag = pence < 0 ? (uint64_t)0 - (uint64_t)pence :
-	    (uint64_t)pence;
-	uint64_t pounds = mag / 100;
-	unsigned frac = (unsigned)(mag % 100);
-
-	rev[n++] = (char)('0' + frac % 10);
-	rev[n++] = (char)('0' + frac / 10);
-	rev[n++] = '.';
-	do {
-		if (digits > 0 && digits % 3 == 0)
-			rev[n++] = ',';
-		rev[n++] = (char)('0' + (int)(pounds % 10));
-		pounds /= 10;
-		digits++;
-	} while (pounds != 0);
-	rev[n++] = (char)0xA3;   /* reversed UTF-8 of U+00A3 */
-	rev[n++] = (char)0xC2;
-	if (pence < 0)
-		rev[n++] = '-';
-	while (n > 0)
-		out[k++] = rev[--n];
-	out[k] = '\0';
-	return k;
 }

@@ -19,14 +19,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "internal/core/date.h"
 #include "internal/core/err.h"
+#include "internal/core/money.h"
 #include "internal/core/problem.h"
-
-/* An optional date that is absent ("no ceased_on", "no first payment"). */
-#define PB_BUDGET_NO_DATE INT32_MIN
-
-/* Largest money value the API accepts for one amount (api-contract.md). */
-#define PB_BUDGET_MAX_PENCE INT64_C(100000000000)
 
 /* Largest total the arithmetic accepts; far above any real budget and low
  * enough that allocated - committed - spent cannot overflow. */
@@ -113,15 +109,6 @@ enum pb_err pb_budget_transition_allowed(enum pb_budget_status from,
     struct pb_problem *p);
 
 /*
- * pb_budget_check_approver — separation of duties: the approver's JWT `sub`
- * must differ from the creator's.  NUL-terminated strings.  PB_OK, or
- * PB_ESOD when they are equal or either is NULL/empty (separation cannot
- * be shown, so fail closed).
- */
-enum pb_err pb_budget_check_approver(const char *creator_sub,
-    const char *approver_sub, struct pb_problem *p);
-
-/*
  * pb_budget_derive_arrangement — the budget's overall arrangement: the
  * common arrangement when all n elements share one, else mixed.
  * Returns PB_EINVAL when n == 0, arr is NULL, or an element holds mixed or
@@ -182,16 +169,27 @@ enum pb_err pb_budget_check_element(const struct pb_budget_element_facts *f,
     size_t index, struct pb_problem *p);
 
 /*
+ * pb_budget_check_payee — who may hold an element's money: the payee of a
+ * direct-payment or third-party element is never the council (PAY-10:
+ * council services are notional), and a third party is an organisation
+ * (BUD-2).  Asked at budget create and approve, and again for every
+ * payment (payments/rules.c).  PB_OK for a notional element; PB_ERULE
+ * with the rule id otherwise.
+ */
+enum pb_err pb_budget_check_payee(enum pb_budget_arrangement arrangement,
+    enum pb_budget_payee_kind kind, int is_local_authority, struct pb_problem *p);
+
+/*
  * Direct-payment agreement (PAY-8, PAY-6, BUD-3).  Strings are borrowed;
- * optional dates are PB_BUDGET_NO_DATE when absent.
+ * optional dates are PB_DATE_NONE when absent.
  */
 struct pb_budget_agreement {
 	const char *agreed_provision;
 	const char *const *outcomes;    /* noutcomes NUL-terminated strings */
 	size_t noutcomes;
-	int32_t signed_on;              /* or PB_BUDGET_NO_DATE */
+	int32_t signed_on;              /* or PB_DATE_NONE */
 	int school_premises;
-	int32_t head_teacher_agreed_on; /* or PB_BUDGET_NO_DATE */
+	int32_t head_teacher_agreed_on; /* or PB_DATE_NONE */
 };
 
 /*
@@ -211,7 +209,7 @@ enum pb_err pb_budget_check_agreement(const struct pb_budget_agreement *a,
  * pb_budget_check_period — BUD-10.  PB_EINVAL (field "period_end") when
  * period_start > period_end; PB_ERULE "BUD-10" when the period starts
  * before plan_start or ends after plan_ceased_on.  Either plan bound may be
- * PB_BUDGET_NO_DATE (no bound).  ceased_on is the plan's last day: a
+ * PB_DATE_NONE (no bound).  ceased_on is the plan's last day: a
  * period ending on it is inside the plan's life.
  */
 enum pb_err pb_budget_check_period(int32_t period_start, int32_t period_end,
@@ -262,7 +260,7 @@ enum pb_err pb_budget_totals_check(const struct pb_budget_totals *budget,
  * first_payment + 3 months (pb_date_add_months; only while today is on or
  * before it) and plan_next_review_due; the earliest candidate is returned,
  * which may be in the past (overdue plan review).  Either input may be
- * PB_BUDGET_NO_DATE; returns PB_BUDGET_NO_DATE when there is no candidate.
+ * PB_DATE_NONE; returns PB_DATE_NONE when there is no candidate.
  */
 int32_t pb_budget_next_review_due(int32_t first_payment,
     int32_t plan_next_review_due, int32_t today);
@@ -281,15 +279,5 @@ enum pb_err pb_budget_check_exception(const char *rule, size_t len,
 /* 1 if `rule` (len bytes) names a rule that accepts a recorded exception
  * (today only "PAY-11"), else 0. */
 int pb_budget_rule_accepts_exception(const char *rule, size_t len);
-
-/*
- * pb_budget_format_pounds — money for people to read (Section J): "£1,234.50"
- * for 123450 pence, "£0.05" for 5, "-£12.00" for -1200; thousands separated
- * by commas; every int64_t value (INT64_MIN included) fits in 40 bytes.
- * Integer arithmetic only ("£" is the UTF-8 bytes C2 A3).  Writes a
- * NUL-terminated string into out and returns its length in bytes.
- */
-#define PB_BUDGET_POUNDS_MAX 40
-size_t pb_budget_format_pounds(int64_t pence, char out[PB_BUDGET_POUNDS_MAX]);
 
 #endif

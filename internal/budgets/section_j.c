@@ -8,6 +8,7 @@
 
 #include "internal/budgets/rules.h"
 #include "internal/core/buf.h"
+#include "internal/core/money.h"
 
 #define TEXT_MAX (256 * 1024)
 
@@ -65,12 +66,12 @@ static const char *holder(const cJSON *e)
 	return name ? name : "not yet named";
 }
 
-enum pb_err pb_budget_section_j(const cJSON *data, cJSON **json, char **text)
+enum pb_err pb_budget_section_j_render(const cJSON *data, cJSON **json, char **text)
 {
 	const cJSON *b = cJSON_GetObjectItemCaseSensitive(data, "budget");
 	const cJSON *c = cJSON_GetObjectItemCaseSensitive(data, "child");
 	const cJSON *els = cJSON_GetObjectItemCaseSensitive(b, "elements");
-	char money[PB_BUDGET_POUNDS_MAX];
+	char money[PB_MONEY_TEXT_MAX];
 	struct pb_buf t;
 	int i = 0;
 
@@ -93,7 +94,7 @@ enum pb_err pb_budget_section_j(const cJSON *data, cJSON **json, char **text)
 	cJSON_AddStringToObject(o, "period_end", str(b, "period_end"));
 	cJSON_AddStringToObject(o, "arrangement", str(b, "arrangement") ? str(b, "arrangement") : "");
 	cJSON_AddNumberToObject(o, "total_pence", (double)pence(b, "allocated_pence"));
-	pb_budget_format_pounds(pence(b, "allocated_pence"), money);
+	pb_money_format(pence(b, "allocated_pence"), PB_MONEY_DISPLAY, money);
 	cJSON_AddStringToObject(o, "total", money);
 
 	pb_buf_init(&t, TEXT_MAX);
@@ -111,7 +112,7 @@ enum pb_err pb_budget_section_j(const cJSON *data, cJSON **json, char **text)
 		const cJSON *ag = cJSON_GetObjectItemCaseSensitive(e, "agreement");
 		cJSON *x = cJSON_CreateObject();
 
-		pb_budget_format_pounds(pence(e, "allocated_pence"), money);
+		pb_money_format(pence(e, "allocated_pence"), PB_MONEY_DISPLAY, money);
 		cJSON_AddStringToObject(x, "element_id", str(e, "id") ? str(e, "id") : "");
 		cJSON_AddStringToObject(x, "stream", str(e, "stream") ? str(e, "stream") : "");
 		cJSON_AddStringToObject(x, "service_type", str(e, "service_type") ? str(e, "service_type") : "");

@@ -7,7 +7,7 @@
  * text a caseworker can paste into the plan.
  *
  * No I/O, no clock; money is formatted with integer arithmetic
- * (pb_budget_format_pounds).  Thread-safe.
+ * (pb_money_format).  Thread-safe.
  */
 #ifndef PB_BUDGETS_SECTION_J_H
 #define PB_BUDGETS_SECTION_J_H
@@ -21,6 +21,6 @@
  * cJSON_Delete()s) and *text (malloc'd, caller frees) are set; either
  * pointer may be NULL when that form is not wanted.  PB_EINTERNAL when
  * data lacks a field it needs (nothing is then returned). */
-enum pb_err pb_budget_section_j(const cJSON *data, cJSON **json, char **text);
+enum pb_err pb_budget_section_j_render(const cJSON *data, cJSON **json, char **text);
 
 #endif

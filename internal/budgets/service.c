@@ -11,9 +11,17 @@
 
 #include <cJSON.h>
 
+#include "internal/audit/service.h"
+#include "internal/budgets/section_j.h"
+#include "internal/budgets/store.h"
 #include "internal/core/date.h"
+#include "internal/core/duty.h"
 #include "internal/core/uuid.h"
 #include "internal/db/db.h"
+#include "internal/eligibility/service.h"
+#include "internal/json/output.h"
+#include "internal/payments/service.h"
+#include "internal/records/service.h"
 
 /* The overlap exclusion and the one-arrangement-per-service key both
  * surface as PB_ECONFLICT; say which in plain words. */
@@ -68,10 +76,10 @@ static enum pb_err check_elements(struct pb_db *db, const char *la,
 			const struct pb_budget_agreement_in *a = &e->agreement;
 			struct pb_budget_agreement ag = {
 				a->agreed_provision, a->outcomes, a->noutcomes,
-				a->has_signed_on ? a->signed_on : PB_BUDGET_NO_DATE,
+				a->has_signed_on ? a->signed_on : PB_DATE_NONE,
 				a->has_school_premises && a->school_premises,
 				a->has_head_teacher_agreed_on ? a->head_teacher_agreed_on
-				    : PB_BUDGET_NO_DATE };
+				    : PB_DATE_NONE };
 			pb_budget_check_agreement(&ag, i, p);
 		}
 	}
@@ -118,35 +126,15 @@ static enum pb_err insert_elements(struct pb_db *db, const char *la,
 	return err;
 }
 
-/* Fund a budget request (if given): it must be this child's; an eligible
- * one moves to approved here, with its own audit row and event. */
+/* Fund a budget request (if given): it must be this child's and fundable
+ * (ELIG-6); the eligibility service links it to the budget. */
 static enum pb_err fund_request(struct pb_db *db, const struct pb_actor *actor,
     const char *request_id, const char *child_id, const char *budget_id,
     struct pb_problem *p)
 {
-	char req_child[37], status[32], *json = NULL;
-
 	if (request_id == NULL)
 		return PB_OK;
-	enum pb_err err = pb_budget_store_request_lock(db, actor->la, request_id,
-	    req_child, status);
-	if (err == PB_ENOTFOUND || (err == PB_OK && strcmp(req_child, child_id) != 0))
-		return pb_problem_field(p, "request_id", "not_found",
-		    "No such budget request for this child.");
-	if (err)
-		return err;
-	if (strcmp(status, "approved") == 0 || strcmp(status, "overturned") == 0)
-		return PB_OK;
-	if (strcmp(status, "eligible") != 0)
-		return pb_problem_set(p, PB_ECONFLICT, NULL,
-		    "The budget request is %s; only an eligible or approved request can be funded.",
-		    status);
-	err = pb_budget_store_request_approve(db, actor->la, request_id, budget_id, &json);
-	if (err == PB_OK)
-		err = pb_audit_record(db, actor, "budget_request.approved", "budget_request",
-		    request_id, json, "budget_request.approved", json);
-	free(json);
-	return err;
+	return pb_elig_request_link_budget(db, actor, request_id, child_id, budget_id, p);
 }
 
 /* Load the budget after a change; write its audit row and event, with
@@ -163,12 +151,9 @@ static enum pb_err record(struct pb_db *db, const struct pb_actor *actor,
 	cJSON_AddItemToObject(c, "after", cJSON_Parse(*json));
 	if (reason != NULL)
 		cJSON_AddStringToObject(c, "reason", reason);
-	char *changes = cJSON_PrintUnformatted(c);
-	cJSON_Delete(c);
-	if (changes == NULL)
-		abort();
+	char *changes = pb_json_print(c);
 	err = pb_audit_record(db, actor, action, "budget", id, changes, action, *json);
-	cJSON_free(changes);
+	free(changes);
 	return err;
 }
 
@@ -335,7 +320,8 @@ enum pb_err pb_budget_act(struct pb_db *db, const struct pb_actor *actor,
 	if (err == PB_OK)
 		err = pb_budget_transition_allowed(b.status, action, &to, p);
 	if (err == PB_OK && action == PB_BUDGET_ACTION_APPROVE) {
-		err = pb_budget_check_approver(b.created_by, actor->sub, p);
+		err = pb_duty_separate(b.created_by, actor->sub, "a budget must be approved",
+		    "the person who created it", p);
 		if (err == PB_OK)
 			err = approval_checks(db, actor->la, &b, p);
 	}
@@ -347,8 +333,8 @@ enum pb_err pb_budget_act(struct pb_db *db, const struct pb_actor *actor,
 		err = pb_budget_store_history(db, actor, id, to, reason);
 	/* payments hook: a suspended or closed budget pays nothing more */
 	if (err == PB_OK && (to == PB_BUDGET_STATUS_CLOSED || to == PB_BUDGET_STATUS_SUSPENDED))
-		err = pb_budget_store_cancel_unexported(db, actor, id,
-		    reason ? reason : "budget closed", &cancelled);
+		err = pb_pay_cancel_open(db, actor, id, reason ? reason : "budget closed",
+		    &cancelled);
 	if (err == PB_OK)
 		err = record(db, actor, id, actions[action], before, reason, json, version);
 	free(before);
@@ -475,6 +461,81 @@ enum pb_err pb_budget_exception_add(struct pb_db *db, const struct pb_actor *act
 	return err;
 }
 
+/* --- reads ------------------------------------------------------------------ */
+
+enum pb_err pb_budget_get(struct pb_db *db, const struct pb_scope *scope,
+    const char *id, char **json, int *version)
+{
+	return pb_budget_store_get(db, scope, id, json, version);
+}
+
+enum pb_err pb_budget_visible(struct pb_db *db, const struct pb_scope *scope,
+    const char *id)
+{
+	return pb_budget_store_visible(db, scope, id);
+}
+
+enum pb_err pb_budget_list_for_child(struct pb_db *db, const struct pb_scope *scope,
+    const char *child_id, const char *cursor, int limit, char **json)
+{
+	enum pb_err err = pb_rec_child_visible(db, scope, child_id);
+
+	if (err)
+		return err;
+	return pb_budget_store_list_for_child(db, scope, child_id, cursor, limit, json);
+}
+
+enum pb_err pb_budget_statement(struct pb_db *db, const struct pb_scope *scope,
+    const char *id, const char *cursor, int limit, char **json)
+{
+	enum pb_err err = pb_budget_store_visible(db, scope, id);
+
+	if (err)
+		return err;
+	return pb_budget_store_statement(db, scope, id, cursor, limit, json);
+}
+
+enum pb_err pb_budget_section_j(struct pb_db *db, const struct pb_scope *scope,
+    const char *id, int as_text, char **body)
+{
+	char *data = NULL;
+	cJSON *out = NULL;
+
+	*body = NULL;
+	enum pb_err err = pb_budget_store_section_j_data(db, scope, id, &data);
+	if (err)
+		return err;
+	cJSON *tree = cJSON_Parse(data);
+	free(data);
+	err = tree ? pb_budget_section_j_render(tree, as_text ? NULL : &out,
+	    as_text ? body : NULL) : PB_EINTERNAL;
+	cJSON_Delete(tree);
+	if (err == PB_OK && !as_text)
+		*body = pb_json_print(out);
+	return err;
+}
+
+struct family_doc {
+	char **json;
+	char *etag;
+};
+
+static enum pb_err render_family(const struct pb_family_row *rows, size_t n, void *arg)
+{
+	struct family_doc *d = arg;
+
+	return pb_budget_family_render(rows, n, d->json, d->etag);
+}
+
+enum pb_err pb_budget_family_view(struct pb_db *db, const char *la,
+    const char *person_id, int32_t today, char **json, char etag[33])
+{
+	struct family_doc d = { json, etag };
+
+	*json = NULL;
+	return pb_budget_store_family_rows(db, la, person_id, today, render_family, &d);
+}
+
 /* --- reviews (PAY-14) ------------------------------------------------------ */
 
 struct review {
@@ -495,7 +556,7 @@ static int collect_review(const struct pb_budget_review_row *row, void *arg)
 	int32_t due = pb_budget_next_review_due(row->first_payment,
 	    row->plan_next_review_due, acc->today);
 
-	if (due == PB_BUDGET_NO_DATE || due > acc->before)
+	if (due == PB_DATE_NONE || due > acc->before)
 		return 0;
 	if (acc->n == acc->cap) {
 		acc->cap = acc->cap ? acc->cap * 2 : 32;
@@ -506,7 +567,7 @@ static int collect_review(const struct pb_budget_review_row *row, void *arg)
 	struct review *r = &acc->items[acc->n++];
 	r->row = *row;
 	r->due = due;
-	r->basis = row->first_payment != PB_BUDGET_NO_DATE &&
+	r->basis = row->first_payment != PB_DATE_NONE &&
 	    due == pb_date_add_months(row->first_payment, 3) ? "first_payment" : "plan_review";
 	return 0;
 }
@@ -566,14 +627,7 @@ enum pb_err pb_budget_reviews_due(struct pb_db *db, const char *la,
 		cJSON_AddStringToObject(o, "next_cursor", acc.items[end - 1].row.element_id);
 	else
 		cJSON_AddNullToObject(o, "next_cursor");
-	char *text = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
 	free(acc.items);
-	if (text == NULL)
-		abort();
-	*json = strdup(text);
-	cJSON_free(text);
-	if (*json == NULL)
-		abort();
+	*json = pb_json_print(o);
 	return PB_OK;
 }

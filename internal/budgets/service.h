@@ -18,8 +18,39 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "internal/budgets/store.h"
+#include "internal/budgets/rules.h"
 #include "internal/core/problem.h"
+#include "internal/core/scope.h"
+
+struct pb_db;
+
+#define PB_BUDGET_MAX_ELEMENTS 12
+#define PB_BUDGET_MAX_OUTCOMES 20
+
+/* A direct-payment agreement as sent (create) or patched.  has_* = 0 means
+ * "not given" (patch: unchanged).  Strings are borrowed. */
+struct pb_budget_agreement_in {
+	int present;
+	const char *agreed_provision;
+	int has_outcomes;
+	size_t noutcomes;
+	const char *outcomes[PB_BUDGET_MAX_OUTCOMES];
+	int has_signed_on, has_school_premises, has_head_teacher_agreed_on;
+	int32_t signed_on, head_teacher_agreed_on;
+	int school_premises;
+};
+
+/* One element as sent; ids are canonical UUID text or NULL. */
+struct pb_budget_element_in {
+	enum pb_budget_stream stream;
+	const char *service_type;
+	enum pb_budget_arrangement arrangement;
+	int64_t allocated_pence;
+	const char *recipient_person_id;
+	const char *payee_id;
+	struct pb_budget_agreement_in agreement;
+};
+
 
 /* A budget as sent: create needs child_id, plan_id, both period dates
  * and elements; PATCH leaves child/plan/request NULL and may give any of
@@ -50,7 +81,7 @@ enum pb_err pb_budget_patch(struct pb_db *db, const struct pb_actor *actor,
  * requires it for suspend and close).  Approval re-checks BUD-10, every
  * element's rules and BUD-3 (each direct payment has its agreement), and
  * separation of duties (PB_ESOD).  Suspend and close cancel the budget's
- * unexported payments (the payments hook). */
+ * unexported payments (pb_pay_cancel_open, in the same transaction). */
 enum pb_err pb_budget_act(struct pb_db *db, const struct pb_actor *actor,
     const char *id, enum pb_budget_action action, const char *reason,
     struct pb_problem *p, char **json, int *version);
@@ -66,6 +97,29 @@ enum pb_err pb_budget_agreement_patch(struct pb_db *db,
 enum pb_err pb_budget_exception_add(struct pb_db *db, const struct pb_actor *actor,
     const char *budget_id, const char *element_id, const char *rule,
     const char *reason, struct pb_problem *p, char id[37], char **json);
+
+/* Reads honouring scope (family: own children only); PB_ENOTFOUND when
+ * not there or not visible. */
+enum pb_err pb_budget_get(struct pb_db *db, const struct pb_scope *scope,
+    const char *id, char **json, int *version);
+/* PB_OK when the budget exists in scope (for other services' reads). */
+enum pb_err pb_budget_visible(struct pb_db *db, const struct pb_scope *scope,
+    const char *id);
+enum pb_err pb_budget_list_for_child(struct pb_db *db, const struct pb_scope *scope,
+    const char *child_id, const char *cursor, int limit, char **json);
+/* GET /v1/budgets/{id}/statement: a page of lines after line `cursor`. */
+enum pb_err pb_budget_statement(struct pb_db *db, const struct pb_scope *scope,
+    const char *id, const char *cursor, int limit, char **json);
+
+/* GET /v1/budgets/{id}/section-j: *body is Section J as JSON text, or as
+ * plain text when as_text (malloc'd, caller frees). */
+enum pb_err pb_budget_section_j(struct pb_db *db, const struct pb_scope *scope,
+    const char *id, int as_text, char **body);
+
+/* GET /v1/me/budgets for a family's person_id: *json the document
+ * (malloc'd), etag its MD5 hex (for If-None-Match). */
+enum pb_err pb_budget_family_view(struct pb_db *db, const char *la,
+    const char *person_id, int32_t today, char **json, char etag[33]);
 
 /* GET /v1/reviews/due: PAY-14 reviews due on or before `before`, ordered
  * by due date then element id; the page after element `cursor` (NULL:

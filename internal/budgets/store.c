@@ -9,76 +9,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal/budgets/family_view.h"
 #include "internal/core/date.h"
 #include "internal/core/uuid.h"
 #include "internal/db/db.h"
 #include "internal/db/rows.h"
-
-/* Ownership of the child row aliased c; $3 is the family person or NULL. */
-#define CHILD_VISIBLE \
-	"($3::uuid IS NULL OR EXISTS (SELECT 1 FROM contacts k" \
-	" WHERE k.la = c.la AND k.child_id = c.id AND k.person_id = $3))"
-
-static void copy(char *dst, size_t n, const char *src)
-{
-	snprintf(dst, n, "%s", src ? src : "");
-}
-
-/* A date column (may be NULL) as a day number. */
-static int32_t col_date(const PGresult *res, int row, int col)
-{
-	int32_t d;
-
-	if (PQgetisnull(res, row, col) ||
-	    pb_date_parse(PQgetvalue(res, row, col), (size_t)PQgetlength(res, row, col), &d))
-		return PB_BUDGET_NO_DATE;
-	return d;
-}
-
-/* An integer column (never NULL here); 0 when it does not parse. */
-static int col_int(const PGresult *res, int row, int col)
-{
-	char *end;
-	long v = strtol(PQgetvalue(res, row, col), &end, 10);
-
-	return *end == '\0' && v >= INT32_MIN && v <= INT32_MAX ? (int)v : 0;
-}
-
-static int col_bool(const PGresult *res, int row, int col)
-{
-	return !PQgetisnull(res, row, col) && PQgetvalue(res, row, col)[0] == 't';
-}
-
-static const char *opt_date(int32_t d, char buf[11])
-{
-	if (d == PB_BUDGET_NO_DATE)
-		return NULL;
-	pb_date_format(d, buf);
-	return buf;
-}
-
-/* Run sql and require one row: PB_ENOTFOUND otherwise.  *res on PB_OK. */
-static enum pb_err one_row(struct pb_db *db, const char *sql, int n,
-    const char *const *pp, PGresult **res)
-{
-	enum pb_err err = pb_db_query(db, sql, n, pp, res);
-	if (err)
-		return err;
-	if (PQntuples(*res) != 1) {
-		PQclear(*res);
-		*res = NULL;
-		return PB_ENOTFOUND;
-	}
-	return PB_OK;
-}
 
 enum pb_err pb_budget_store_child_exists(struct pb_db *db, const char *la,
     const char *child_id)
 {
 	PGresult *res = NULL;
 	const char *pp[] = { la, child_id };
-	enum pb_err err = one_row(db, "SELECT 1 FROM children WHERE la = $1 AND id = $2",
+	enum pb_err err = pb_db_one_row(db, "SELECT 1 FROM children WHERE la = $1 AND id = $2",
 	    2, pp, &res);
 	PQclear(res);
 	return err;
@@ -89,14 +30,14 @@ enum pb_err pb_budget_store_plan(struct pb_db *db, const char *la,
 {
 	PGresult *res = NULL;
 	const char *pp[] = { la, child_id, plan_id };
-	enum pb_err err = one_row(db,
+	enum pb_err err = pb_db_one_row(db,
 	    "SELECT status = 'ceased', coalesce(issued_on, assessment_agreed_on), ceased_on"
 	    " FROM plans WHERE la = $1 AND child_id = $2 AND id = $3", 3, pp, &res);
 	if (err)
 		return err;
-	out->ceased = col_bool(res, 0, 0);
-	out->start = col_date(res, 0, 1);
-	out->ceased_on = col_date(res, 0, 2);
+	out->ceased = pb_db_col_bool(res, 0, 0);
+	out->start = pb_db_col_date(res, 0, 1, PB_DATE_NONE);
+	out->ceased_on = pb_db_col_date(res, 0, 2, PB_DATE_NONE);
 	PQclear(res);
 	return PB_OK;
 }
@@ -106,7 +47,7 @@ enum pb_err pb_budget_store_payee_facts(struct pb_db *db, const char *la,
 {
 	PGresult *res = NULL;
 	const char *pp[] = { la, payee_id };
-	enum pb_err err = one_row(db,
+	enum pb_err err = pb_db_one_row(db,
 	    "SELECT kind, person_id, is_local_authority FROM payees WHERE la = $1 AND id = $2",
 	    2, pp, &res);
 	if (err)
@@ -114,9 +55,9 @@ enum pb_err pb_budget_store_payee_facts(struct pb_db *db, const char *la,
 	const char *kind = PQgetvalue(res, 0, 0);
 	if (pb_budget_payee_kind_parse(kind, strlen(kind), &f->payee_kind) != PB_OK)
 		f->payee_kind = (enum pb_budget_payee_kind)0;
-	copy(person_buf, 37, PQgetvalue(res, 0, 1));
+	pb_db_col_copy(res, 0, 1, person_buf, 37);
 	f->payee_person_id = person_buf;
-	f->payee_is_local_authority = col_bool(res, 0, 2);
+	f->payee_is_local_authority = pb_db_col_bool(res, 0, 2);
 	PQclear(res);
 	return PB_OK;
 }
@@ -135,7 +76,7 @@ enum pb_err pb_budget_store_recipient_facts(struct pb_db *db, const char *la,
 	f->recipient_is_contact = PQntuples(res) == 1;
 	if (f->recipient_is_contact) {
 		const char *rel = PQgetvalue(res, 0, 0);
-		int nominated = col_bool(res, 0, 2);
+		int nominated = pb_db_col_bool(res, 0, 2);
 		if (strcmp(rel, "representative") == 0) {
 			/* A representative is the young person's lawful
 			 * decision-maker (ELIG-3), appointed by a written
@@ -146,40 +87,13 @@ enum pb_err pb_budget_store_recipient_facts(struct pb_db *db, const char *la,
 		    &f->recipient_relationship) != PB_OK) {
 			f->recipient_is_contact = 0;
 		}
-		f->recipient_has_parental_responsibility = col_bool(res, 0, 1);
+		f->recipient_has_parental_responsibility = pb_db_col_bool(res, 0, 1);
 		f->recipient_nominated_in_writing = nominated;
-		f->recipient_able_to_manage = !col_bool(res, 0, 3);   /* PAY-2 */
-		f->recipient_excluded = col_bool(res, 0, 4);          /* PAY-4 */
+		f->recipient_able_to_manage = !pb_db_col_bool(res, 0, 3);   /* PAY-2 */
+		f->recipient_excluded = pb_db_col_bool(res, 0, 4);          /* PAY-4 */
 	}
 	PQclear(res);
 	return PB_OK;
-}
-
-enum pb_err pb_budget_store_request_lock(struct pb_db *db, const char *la,
-    const char *request_id, char child_id[37], char status[32])
-{
-	PGresult *res = NULL;
-	const char *pp[] = { la, request_id };
-	enum pb_err err = one_row(db,
-	    "SELECT child_id, status FROM budget_requests WHERE la = $1 AND id = $2 FOR UPDATE",
-	    2, pp, &res);
-	if (err)
-		return err;
-	copy(child_id, 37, PQgetvalue(res, 0, 0));
-	copy(status, 32, PQgetvalue(res, 0, 1));
-	PQclear(res);
-	return PB_OK;
-}
-
-enum pb_err pb_budget_store_request_approve(struct pb_db *db, const char *la,
-    const char *request_id, const char *budget_id, char **json)
-{
-	const char *pp[] = { la, request_id, budget_id };
-	return pb_db_one_json(db,
-	    "UPDATE budget_requests AS r SET status = 'approved', budget_id = $3,"
-	    " version = version + 1, updated_at = now()"
-	    " WHERE la = $1 AND id = $2 AND status = 'eligible' RETURNING pb_json(r)::text",
-	    3, pp, json, NULL);
 }
 
 enum pb_err pb_budget_store_insert(struct pb_db *db, const struct pb_actor *actor,
@@ -238,10 +152,10 @@ enum pb_err pb_budget_store_insert_element(struct pb_db *db, const char *la,
 	const char *pp[] = { la, id, budget_id, pos, pb_budget_stream_str(e->stream),
 	    e->service_type, pb_budget_arrangement_str(e->arrangement), alloc,
 	    e->recipient_person_id, e->payee_id, a->present ? a->agreed_provision : NULL,
-	    outcomes, a->present && a->has_signed_on ? opt_date(a->signed_on, so) : NULL,
+	    outcomes, a->present && a->has_signed_on ? pb_db_date_param(a->signed_on, so) : NULL,
 	    a->present ? (a->has_school_premises && a->school_premises ? "true" : "false") : NULL,
 	    a->present && a->has_head_teacher_agreed_on ?
-	    opt_date(a->head_teacher_agreed_on, ht) : NULL };
+	    pb_db_date_param(a->head_teacher_agreed_on, ht) : NULL };
 	enum pb_err err = pb_db_query(db,
 	    "INSERT INTO budget_elements (la, id, budget_id, position, child_id, period_start,"
 	    " period_end, budget_status, stream, service_type, arrangement, allocated_pence,"
@@ -317,21 +231,21 @@ enum pb_err pb_budget_store_lock(struct pb_db *db, const char *la,
 {
 	PGresult *res = NULL;
 	const char *pp[] = { la, id };
-	enum pb_err err = one_row(db,
+	enum pb_err err = pb_db_one_row(db,
 	    "SELECT id, child_id, plan_id, status, period_start, period_end, created_by, version"
 	    " FROM budgets WHERE la = $1 AND id = $2 FOR UPDATE", 2, pp, &res);
 	if (err)
 		return err;
-	copy(out->id, sizeof(out->id), PQgetvalue(res, 0, 0));
-	copy(out->child_id, sizeof(out->child_id), PQgetvalue(res, 0, 1));
-	copy(out->plan_id, sizeof(out->plan_id), PQgetvalue(res, 0, 2));
+	pb_db_col_copy(res, 0, 0, out->id, sizeof(out->id));
+	pb_db_col_copy(res, 0, 1, out->child_id, sizeof(out->child_id));
+	pb_db_col_copy(res, 0, 2, out->plan_id, sizeof(out->plan_id));
 	const char *st = PQgetvalue(res, 0, 3);
 	if (pb_budget_status_parse(st, strlen(st), &out->status) != PB_OK)
 		err = PB_EINTERNAL;
-	out->period_start = col_date(res, 0, 4);
-	out->period_end = col_date(res, 0, 5);
-	copy(out->created_by, sizeof(out->created_by), PQgetvalue(res, 0, 6));
-	out->version = col_int(res, 0, 7);
+	out->period_start = pb_db_col_date(res, 0, 4, PB_DATE_NONE);
+	out->period_end = pb_db_col_date(res, 0, 5, PB_DATE_NONE);
+	pb_db_col_copy(res, 0, 6, out->created_by, sizeof(out->created_by));
+	out->version = (int)pb_db_col_int64(res, 0, 7);
 	PQclear(res);
 	return err;
 }
@@ -353,18 +267,18 @@ enum pb_err pb_budget_store_elements(struct pb_db *db, const char *la,
 	for (int i = 0; i < PQntuples(res) && *n < cap; i++) {
 		struct pb_budget_element_row *r = &rows[(*n)++];
 		memset(r, 0, sizeof(*r));
-		copy(r->id, sizeof(r->id), PQgetvalue(res, i, 0));
-		r->position = col_int(res, i, 1);
+		pb_db_col_copy(res, i, 0, r->id, sizeof(r->id));
+		r->position = (int)pb_db_col_int64(res, i, 1);
 		const char *arr = PQgetvalue(res, i, 2);
 		if (pb_budget_arrangement_parse(arr, strlen(arr), &r->arrangement) != PB_OK)
 			err = PB_EINTERNAL;
-		copy(r->recipient_person_id, sizeof(r->recipient_person_id), PQgetvalue(res, i, 3));
-		copy(r->payee_id, sizeof(r->payee_id), PQgetvalue(res, i, 4));
-		r->has_agreement = col_bool(res, i, 5);
-		copy(r->agreed_provision, sizeof(r->agreed_provision), PQgetvalue(res, i, 6));
-		r->school_premises = col_bool(res, i, 7);
-		r->signed_on = col_date(res, i, 8);
-		r->head_teacher_agreed_on = col_date(res, i, 9);
+		pb_db_col_copy(res, i, 3, r->recipient_person_id, sizeof(r->recipient_person_id));
+		pb_db_col_copy(res, i, 4, r->payee_id, sizeof(r->payee_id));
+		r->has_agreement = pb_db_col_bool(res, i, 5);
+		pb_db_col_copy(res, i, 6, r->agreed_provision, sizeof(r->agreed_provision));
+		r->school_premises = pb_db_col_bool(res, i, 7);
+		r->signed_on = pb_db_col_date(res, i, 8, PB_DATE_NONE);
+		r->head_teacher_agreed_on = pb_db_col_date(res, i, 9, PB_DATE_NONE);
 	}
 	PQclear(res);
 	return err;
@@ -382,8 +296,8 @@ enum pb_err pb_budget_store_set_agreement(struct pb_db *db, const char *la,
 		in.outcomes[in.noutcomes++] = a->outcomes[i];
 	char *outcomes = a->outcomes != NULL ? outcomes_literal(&in) : NULL;
 	const char *pp[] = { la, element_id, a->agreed_provision, outcomes,
-	    opt_date(a->signed_on, so), a->school_premises ? "true" : "false",
-	    opt_date(a->head_teacher_agreed_on, ht) };
+	    pb_db_date_param(a->signed_on, so), a->school_premises ? "true" : "false",
+	    pb_db_date_param(a->head_teacher_agreed_on, ht) };
 	enum pb_err err = pb_db_query(db,
 	    "UPDATE budget_elements SET agreed_provision = $3,"
 	    " outcomes = coalesce($4::text[], outcomes),"
@@ -408,28 +322,6 @@ enum pb_err pb_budget_store_insert_exception(struct pb_db *db,
 	    7, pp, json, NULL);
 }
 
-enum pb_err pb_budget_store_cancel_unexported(struct pb_db *db,
-    const struct pb_actor *actor, const char *budget_id, const char *reason,
-    int *count)
-{
-	PGresult *res = NULL;
-	const char *pp[] = { actor->la, budget_id, reason, actor->sub };
-	enum pb_err err = pb_db_query(db,
-	    "UPDATE payments AS p SET status = 'cancelled', cancel_reason = $3,"
-	    " cancelled_by = $4, version = version + 1, updated_at = now()"
-	    " WHERE p.la = $1 AND p.budget_id = $2"
-	    " AND p.status IN ('pending_approval', 'approved')"
-	    " RETURNING p.id::text, pb_json(p)::text", 4, pp, &res);
-	if (err)
-		return err;
-	*count = PQntuples(res);
-	for (int i = 0; i < *count && err == PB_OK; i++)
-		err = pb_audit_record(db, actor, "payment.cancelled", "payment",
-		    PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), "payment.cancelled", NULL);
-	PQclear(res);
-	return err;
-}
-
 enum pb_err pb_budget_store_json(struct pb_db *db, const char *la,
     const char *id, char **json, int *version)
 {
@@ -444,18 +336,17 @@ enum pb_err pb_budget_store_get(struct pb_db *db, const struct pb_scope *scope,
 	const char *pp[] = { scope->la, id, scope->family_person_id };
 	return pb_db_one_json(db,
 	    "SELECT pb_json(b)::text, b.version FROM budgets b"
-	    " JOIN children c ON c.la = b.la AND c.id = b.child_id"
-	    " WHERE b.la = $1 AND b.id = $2 AND " CHILD_VISIBLE, 3, pp, json, version);
+	    " WHERE b.la = $1 AND b.id = $2 AND pb_child_visible(b.la, b.child_id, $3::uuid)",
+	    3, pp, json, version);
 }
 
-static enum pb_err budget_visible(struct pb_db *db, const struct pb_scope *scope,
+enum pb_err pb_budget_store_visible(struct pb_db *db, const struct pb_scope *scope,
     const char *id)
 {
 	PGresult *res = NULL;
 	const char *pp[] = { scope->la, id, scope->family_person_id };
-	enum pb_err err = one_row(db,
-	    "SELECT 1 FROM budgets b JOIN children c ON c.la = b.la AND c.id = b.child_id"
-	    " WHERE b.la = $1 AND b.id = $2 AND " CHILD_VISIBLE, 3, pp, &res);
+	enum pb_err err = pb_db_one_row(db, "SELECT 1 FROM budgets b WHERE b.la = $1"
+	    " AND b.id = $2 AND pb_child_visible(b.la, b.child_id, $3::uuid)", 3, pp, &res);
 	PQclear(res);
 	return err;
 }
@@ -464,17 +355,8 @@ enum pb_err pb_budget_store_list_for_child(struct pb_db *db,
     const struct pb_scope *scope, const char *child_id, const char *cursor,
     int limit, char **json)
 {
-	PGresult *res = NULL;
-	char lim[16];
-	const char *pv[] = { scope->la, child_id, scope->family_person_id };
-
-	enum pb_err err = one_row(db, "SELECT 1 FROM children c WHERE c.la = $1 AND c.id = $2"
-	    " AND " CHILD_VISIBLE, 3, pv, &res);
-	PQclear(res);
-	if (err)
-		return err;
-	snprintf(lim, sizeof(lim), "%d", limit + 1);
-	const char *pp[] = { scope->la, child_id, cursor, lim };
+	char lim[24];
+	const char *pp[] = { scope->la, child_id, cursor, pb_db_int_param(limit + 1, lim) };
 	return pb_db_list_json(db,
 	    "SELECT pb_json(b)::text, b.id FROM budgets b"
 	    " WHERE b.la = $1 AND b.child_id = $2 AND ($3::uuid IS NULL OR b.id > $3)"
@@ -485,13 +367,8 @@ enum pb_err pb_budget_store_statement(struct pb_db *db,
     const struct pb_scope *scope, const char *id, const char *cursor,
     int limit, char **json)
 {
-	char lim[16];
-
-	enum pb_err err = budget_visible(db, scope, id);
-	if (err)
-		return err;
-	snprintf(lim, sizeof(lim), "%d", limit + 1);
-	const char *pp[] = { scope->la, id, cursor, lim };
+	char lim[24];
+	const char *pp[] = { scope->la, id, cursor, pb_db_int_param(limit + 1, lim) };
 	/* Running balance = allocated + Σ effect so far, where a payment that
 	 * holds money (committed or paid) takes its amount off, a failed or
 	 * cancelled one takes nothing, and a recovery gives its amount back.
@@ -529,22 +406,34 @@ enum pb_err pb_budget_store_section_j_data(struct pb_db *db,
 	    "SELECT json_build_object('budget', pb_json(b), 'child', json_build_object("
 	    " 'id', c.id, 'given_name', c.given_name, 'family_name', c.family_name))::text"
 	    " FROM budgets b JOIN children c ON c.la = b.la AND c.id = b.child_id"
-	    " WHERE b.la = $1 AND b.id = $2 AND " CHILD_VISIBLE, 3, pp, json, NULL);
+	    " WHERE b.la = $1 AND b.id = $2 AND pb_child_visible(b.la, b.child_id, $3::uuid)",
+	    3, pp, json, NULL);
 }
 
-enum pb_err pb_budget_store_family_view(struct pb_db *db, const char *la,
-    const char *person_id, int32_t today, char **json, char etag[33])
+/* Columns of the family view query, in order. */
+enum {
+	FV_CHILD_ID, FV_GIVEN_NAME, FV_BUDGET_ID, FV_PERIOD_START, FV_PERIOD_END,
+	FV_STATUS, FV_ARRANGEMENT, FV_NEXT_DUE, FV_NEXT_AMOUNT, FV_ELEMENT_ID,
+	FV_STREAM, FV_SERVICE_TYPE, FV_ELEMENT_ARRANGEMENT, FV_ALLOCATED, FV_COMMITTED,
+	FV_SPENT
+};
+
+static const char *col_or_null(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
+}
+
+enum pb_err pb_budget_store_family_rows(struct pb_db *db, const char *la,
+    const char *person_id, int32_t today, pb_budget_family_rows_fn *fn, void *arg)
 {
 	PGresult *res = NULL;
 	char td[11];
-
-	pb_date_format(today, td);
-	const char *pp[] = { la, person_id, td };
-	/* One statement, plain rows (family_view.h lists the columns): the
-	 * person's children, their approved/suspended budgets, each budget's
-	 * next payment (index payments_next_due) and its elements' maintained
-	 * totals.  The document and its ETag are written in C: building them
-	 * with json_agg and md5 cost PostgreSQL more than the reads did. */
+	const char *pp[] = { la, person_id, pb_db_date_param(today, td) };
+	/* One statement, plain rows: the person's children, their
+	 * approved/suspended budgets, each budget's next payment (index
+	 * payments_next_due) and its elements' maintained totals.  The
+	 * document and its ETag are written in C (family_view.c): building
+	 * them with json_agg and md5 cost PostgreSQL more than the reads. */
 	enum pb_err err = pb_db_query(db,
 	    "SELECT c.id, c.given_name, b.id, b.period_start, b.period_end, b.status,"
 	    " b.arrangement, np.due_date, np.amount_pence, e.id, e.stream, e.service_type,"
@@ -562,7 +451,32 @@ enum pb_err pb_budget_store_family_view(struct pb_db *db, const char *la,
 	    " ORDER BY c.given_name, c.id, b.period_start, b.id, e.position", 3, pp, &res);
 	if (err)
 		return err;
-	err = pb_budget_family_render(res, json, etag);
+	size_t n = (size_t)PQntuples(res);
+	struct pb_family_row *rows = calloc(n ? n : 1, sizeof(*rows));
+	if (rows == NULL)
+		abort();
+	for (size_t i = 0; i < n; i++) {
+		int r = (int)i;
+		struct pb_family_row *f = &rows[i];
+		f->child_id = PQgetvalue(res, r, FV_CHILD_ID);
+		f->given_name = PQgetvalue(res, r, FV_GIVEN_NAME);
+		f->budget_id = PQgetvalue(res, r, FV_BUDGET_ID);
+		f->period_start = PQgetvalue(res, r, FV_PERIOD_START);
+		f->period_end = PQgetvalue(res, r, FV_PERIOD_END);
+		f->status = PQgetvalue(res, r, FV_STATUS);
+		f->arrangement = PQgetvalue(res, r, FV_ARRANGEMENT);
+		f->next_due = col_or_null(res, r, FV_NEXT_DUE);
+		f->next_amount_pence = pb_db_col_int64(res, r, FV_NEXT_AMOUNT);
+		f->element_id = col_or_null(res, r, FV_ELEMENT_ID);
+		f->stream = PQgetvalue(res, r, FV_STREAM);
+		f->service_type = PQgetvalue(res, r, FV_SERVICE_TYPE);
+		f->element_arrangement = PQgetvalue(res, r, FV_ELEMENT_ARRANGEMENT);
+		f->allocated_pence = pb_db_col_int64(res, r, FV_ALLOCATED);
+		f->committed_pence = pb_db_col_int64(res, r, FV_COMMITTED);
+		f->spent_pence = pb_db_col_int64(res, r, FV_SPENT);
+	}
+	err = fn(rows, n, arg);
+	free(rows);
 	PQclear(res);
 	return err;
 }
@@ -587,14 +501,14 @@ enum pb_err pb_budget_store_review_rows(struct pb_db *db, const char *la,
 		return err;
 	for (int i = 0; i < PQntuples(res); i++) {
 		struct pb_budget_review_row r;
-		copy(r.element_id, sizeof(r.element_id), PQgetvalue(res, i, 0));
-		copy(r.budget_id, sizeof(r.budget_id), PQgetvalue(res, i, 1));
-		copy(r.child_id, sizeof(r.child_id), PQgetvalue(res, i, 2));
-		copy(r.child_name, sizeof(r.child_name), PQgetvalue(res, i, 3));
-		copy(r.stream, sizeof(r.stream), PQgetvalue(res, i, 4));
-		copy(r.service_type, sizeof(r.service_type), PQgetvalue(res, i, 5));
-		r.first_payment = col_date(res, i, 6);
-		r.plan_next_review_due = col_date(res, i, 7);
+		pb_db_col_copy(res, i, 0, r.element_id, sizeof(r.element_id));
+		pb_db_col_copy(res, i, 1, r.budget_id, sizeof(r.budget_id));
+		pb_db_col_copy(res, i, 2, r.child_id, sizeof(r.child_id));
+		pb_db_col_copy(res, i, 3, r.child_name, sizeof(r.child_name));
+		pb_db_col_copy(res, i, 4, r.stream, sizeof(r.stream));
+		pb_db_col_copy(res, i, 5, r.service_type, sizeof(r.service_type));
+		r.first_payment = pb_db_col_date(res, i, 6, PB_DATE_NONE);
+		r.plan_next_review_due = pb_db_col_date(res, i, 7, PB_DATE_NONE);
 		if (fn(&r, arg) != 0)
 			break;
 	}

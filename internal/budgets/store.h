@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * budgets/store.h — the budgets service's SQL (and nothing else): budgets,
- * their elements, status history, rule exceptions, and the reads the
- * rules need (plans, contacts, payees, budget requests).
+ * budgets/store.h — the budgets service's SQL (and nothing else; private
+ * to internal/budgets): budgets, their elements, status history, rule
+ * exceptions, and the reads the rules need (plans, contacts, payees).
  *
  * Every function names the tenant (la) and filters every statement on it.
  * Functions never begin or end a transaction: service.c does, and calls
@@ -17,38 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "internal/audit/audit.h"
-#include "internal/budgets/rules.h"
-#include "internal/core/scope.h"
-
-struct pb_db;
-
-#define PB_BUDGET_MAX_ELEMENTS 12
-#define PB_BUDGET_MAX_OUTCOMES 20
-
-/* A direct-payment agreement as sent (create) or patched.  has_* = 0 means
- * "not given" (patch: unchanged).  Strings are borrowed. */
-struct pb_budget_agreement_in {
-	int present;
-	const char *agreed_provision;
-	int has_outcomes;
-	size_t noutcomes;
-	const char *outcomes[PB_BUDGET_MAX_OUTCOMES];
-	int has_signed_on, has_school_premises, has_head_teacher_agreed_on;
-	int32_t signed_on, head_teacher_agreed_on;
-	int school_premises;
-};
-
-/* One element as sent; ids are canonical UUID text or NULL. */
-struct pb_budget_element_in {
-	enum pb_budget_stream stream;
-	const char *service_type;
-	enum pb_budget_arrangement arrangement;
-	int64_t allocated_pence;
-	const char *recipient_person_id;
-	const char *payee_id;
-	struct pb_budget_agreement_in agreement;
-};
+#include "internal/budgets/family_view.h"
+#include "internal/budgets/service.h"
 
 /* A budget row, locked or read, with the fields the service decides on. */
 struct pb_budget_row {
@@ -69,14 +39,14 @@ struct pb_budget_element_row {
 	int has_agreement;
 	char agreed_provision[2001];
 	int school_premises;
-	int32_t signed_on, head_teacher_agreed_on;  /* PB_BUDGET_NO_DATE */
+	int32_t signed_on, head_teacher_agreed_on;  /* PB_DATE_NONE */
 };
 
 /* The EHC plan facts for BUD-10. */
 struct pb_budget_plan_facts {
 	int ceased;
 	int32_t start;             /* issued_on, else assessment_agreed_on, or NO_DATE */
-	int32_t ceased_on;         /* or PB_BUDGET_NO_DATE */
+	int32_t ceased_on;         /* or PB_DATE_NONE */
 };
 
 enum pb_err pb_budget_store_child_exists(struct pb_db *db, const char *la,
@@ -95,15 +65,6 @@ enum pb_err pb_budget_store_payee_facts(struct pb_db *db, const char *la,
  * person_id; recipient_is_contact = 0 when there is none (PB_OK). */
 enum pb_err pb_budget_store_recipient_facts(struct pb_db *db, const char *la,
     const char *child_id, const char *person_id, struct pb_budget_element_facts *f);
-
-/* Lock a budget request (FOR UPDATE); child_id/status copied out. */
-enum pb_err pb_budget_store_request_lock(struct pb_db *db, const char *la,
-    const char *request_id, char child_id[37], char status[32]);
-
-/* Move an eligible request to approved for budget_id; *json is the
- * request after (for its audit row). */
-enum pb_err pb_budget_store_request_approve(struct pb_db *db, const char *la,
-    const char *request_id, const char *budget_id, char **json);
 
 enum pb_err pb_budget_store_insert(struct pb_db *db, const struct pb_actor *actor,
     const char *id, const char *child_id, const char *plan_id,
@@ -156,13 +117,6 @@ enum pb_err pb_budget_store_insert_exception(struct pb_db *db,
     const struct pb_actor *actor, const char *budget_id, const char *element_id,
     const char *rule, const char *reason, char id[37], char **json);
 
-/* The payments hook on suspend and close: cancel the budget's pending and
- * approved payments (their commitment is released by the ledger trigger),
- * each with its own audit row and payment.cancelled event; *count. */
-enum pb_err pb_budget_store_cancel_unexported(struct pb_db *db,
-    const struct pb_actor *actor, const char *budget_id, const char *reason,
-    int *count);
-
 /* The budget as JSON (pb_json) for staff, no ownership test. */
 enum pb_err pb_budget_store_json(struct pb_db *db, const char *la,
     const char *id, char **json, int *version);
@@ -180,17 +134,24 @@ enum pb_err pb_budget_store_statement(struct pb_db *db,
 enum pb_err pb_budget_store_section_j_data(struct pb_db *db,
     const struct pb_scope *scope, const char *id, char **json);
 
-/* The family view of person_id in one query; etag is md5 hex of *json. */
-enum pb_err pb_budget_store_family_view(struct pb_db *db, const char *la,
-    const char *person_id, int32_t today, char **json, char etag[33]);
+/* The family view's rows of person_id (family_view.h) in one query,
+ * handed to fn while they are valid; fn's result is returned. */
+typedef enum pb_err pb_budget_family_rows_fn(const struct pb_family_row *rows, size_t n,
+    void *arg);
+enum pb_err pb_budget_store_family_rows(struct pb_db *db, const char *la,
+    const char *person_id, int32_t today, pb_budget_family_rows_fn *fn, void *arg);
+
+/* PB_OK when the budget exists in scope (family: its child's contact). */
+enum pb_err pb_budget_store_visible(struct pb_db *db, const struct pb_scope *scope,
+    const char *id);
 
 /* One row per direct-payment element of an approved or suspended budget. */
 struct pb_budget_review_row {
 	char element_id[37], budget_id[37], child_id[37];
 	char child_name[202];
 	char stream[16], service_type[65];
-	int32_t first_payment;          /* PB_BUDGET_NO_DATE when none */
-	int32_t plan_next_review_due;   /* PB_BUDGET_NO_DATE when none */
+	int32_t first_payment;          /* PB_DATE_NONE when none */
+	int32_t plan_next_review_due;   /* PB_DATE_NONE when none */
 };
 
 /* Calls fn for each row (ordered by element id); stops on fn's non-zero. */

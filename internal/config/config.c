@@ -13,6 +13,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "internal/core/hex.h"
+
 static int fail(char *errbuf, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -92,14 +94,6 @@ static int parse_listen(struct pb_config *cfg, char *errbuf, size_t errlen)
 	return 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9') return c - '0';
-	if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-	return -1;
-}
-
 static int read_file(const char *path, unsigned char **out, size_t *outlen)
 {
 	FILE *f = fopen(path, "rb");
@@ -160,14 +154,8 @@ static int secret_env(const char *name, char **out, char *errbuf, size_t errlen)
 static int parse_bank_hex(const char *name, unsigned char key[32], const char *s,
     char *errbuf, size_t errlen)
 {
-	if (strlen(s) != 64)
+	if (strlen(s) != 64 || pb_hex_decode(s, key, 32) != 0)
 		return fail(errbuf, errlen, "%s must be 64 hex digits (32 bytes)", name);
-	for (int i = 0; i < 32; i++) {
-		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return fail(errbuf, errlen, "%s must be 64 hex digits (32 bytes)", name);
-		key[i] = (unsigned char)(hi * 16 + lo);
-	}
 	return 0;
 }
 

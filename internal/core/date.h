@@ -17,6 +17,9 @@
 #define PB_DATE_MIN_YEAR 1900
 #define PB_DATE_MAX_YEAR 2200
 
+/* An optional date that is absent ("no ceased_on", "no first payment"). */
+#define PB_DATE_NONE INT32_MIN
+
 /* Parse exactly "YYYY-MM-DD" (len bytes, no NUL needed), a real calendar
  * date with year in [PB_DATE_MIN_YEAR, PB_DATE_MAX_YEAR].  PB_EINVAL else. */
 enum pb_err pb_date_parse(const char *s, size_t len, int32_t *out);

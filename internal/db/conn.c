@@ -310,6 +310,18 @@ PGconn *pb_db_conn(struct pb_db *db)
 	return db->conn;
 }
 
+enum pb_err pb_db_exec_script(struct pb_db *db, const char *sql, char *err,
+    size_t errlen)
+{
+	PGresult *res = PQexec(db->conn, sql);
+	enum pb_err e = PQresultStatus(res) == PGRES_COMMAND_OK ? PB_OK : PB_EDB;
+
+	if (e)
+		snprintf(err, errlen, "%s", PQresultErrorMessage(res));
+	PQclear(res);
+	return e;
+}
+
 int pb_db_reusable(struct pb_db *db)
 {
 	if (db->in_tx)

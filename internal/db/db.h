@@ -21,6 +21,8 @@
 #ifndef PB_DB_DB_H
 #define PB_DB_DB_H
 
+#include <stddef.h>
+
 #include <libpq-fe.h>
 
 #include "internal/core/err.h"
@@ -83,8 +85,14 @@ enum pb_err pb_db_finish(struct pb_db *db, enum pb_err err);
  * *json is freed and set to NULL, so callers return one way only. */
 enum pb_err pb_db_finish_json(struct pb_db *db, enum pb_err err, char **json);
 
-/* The libpq connection, for the migration runner and tests. */
+/* The libpq connection, for the migration runner. */
 PGconn *pb_db_conn(struct pb_db *db);
+
+/* Run a multi-statement script (a seed) with the simple query protocol,
+ * outside any transaction of ours (the script brings its own).  On
+ * failure writes the server's message to err and returns PB_EDB. */
+enum pb_err pb_db_exec_script(struct pb_db *db, const char *sql, char *err,
+    size_t errlen);
 
 /* Open one standalone connection (used by CLI subcommands). */
 enum pb_err pb_db_connect(const char *url, int timeout_ms, struct pb_db **out,

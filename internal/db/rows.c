@@ -8,7 +8,9 @@
 #include <string.h>
 
 #include "internal/core/date.h"
+#include "internal/core/hex.h"
 #include "internal/db/db.h"
+#include "internal/json/output.h"
 
 enum pb_err pb_db_one_json(struct pb_db *db, const char *sql, int nparams,
     const char *const *params, char **json, int *version)
@@ -30,19 +32,6 @@ enum pb_err pb_db_one_json(struct pb_db *db, const char *sql, int nparams,
 	if (*json == NULL)
 		abort();
 	return PB_OK;
-}
-
-/* Append s as a JSON string (cursor keys are plain ASCII, but escape). */
-static void add_json_string(struct pb_buf *b, const char *s)
-{
-	pb_buf_add(b, "\"", 1);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			pb_buf_add(b, "\\", 1);
-		if ((unsigned char)*s >= 0x20)
-			pb_buf_add(b, s, 1);
-	}
-	pb_buf_add(b, "\"", 1);
 }
 
 enum pb_err pb_db_list_json(struct pb_db *db, const char *sql, int nparams,
@@ -70,7 +59,7 @@ enum pb_err pb_db_list_json(struct pb_db *db, const char *sql, int nparams,
 	}
 	pb_buf_add(&b, "],\"next_cursor\":", 16);
 	if (n > limit && shown > 0 && PQnfields(res) > 1)
-		add_json_string(&b, PQgetvalue(res, shown - 1, 1));
+		pb_json_write_cstr(&b, PQgetvalue(res, shown - 1, 1));
 	else
 		pb_buf_add(&b, "null", 4);
 	pb_buf_add(&b, "}", 1);
@@ -124,37 +113,30 @@ void pb_db_col_copy(const PGresult *res, int row, int col, char *dst, size_t n)
 	snprintf(dst, n, "%s", PQgetisnull(res, row, col) ? "" : PQgetvalue(res, row, col));
 }
 
-void pb_db_bytea_text(const unsigned char *b, size_t n, char *out)
+const char *pb_db_date_param(int32_t day, char buf[11])
 {
-	static const char hex[] = "0123456789abcdef";
-
-	out[0] = '\\';
-	out[1] = 'x';
-	for (size_t i = 0; i < n; i++) {
-		out[2 + 2 * i] = hex[b[i] >> 4];
-		out[3 + 2 * i] = hex[b[i] & 15];
-	}
-	out[2 + 2 * n] = '\0';
+	if (day == PB_DATE_NONE)
+		return NULL;
+	pb_date_format(day, buf);
+	return buf;
 }
 
-static int hexval(char c)
+const char *pb_db_int_param(int64_t v, char buf[24])
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
+	snprintf(buf, 24, "%lld", (long long)v);
+	return buf;
+}
+
+void pb_db_bytea_text(const unsigned char *b, size_t n, char *out)
+{
+	out[0] = '\\';
+	out[1] = 'x';
+	pb_hex_encode(b, n, out + 2);
 }
 
 int pb_db_bytea_parse(const char *s, unsigned char *b, size_t n)
 {
-	if (s[0] != '\\' || s[1] != 'x' || strlen(s) != 2 + 2 * n)
+	if (s[0] != '\\' || s[1] != 'x')
 		return -1;
-	for (size_t i = 0; i < n; i++) {
-		int hi = hexval(s[2 + 2 * i]), lo = hexval(s[3 + 2 * i]);
-		if (hi < 0 || lo < 0)
-			return -1;
-		b[i] = (unsigned char)(hi * 16 + lo);
-	}
-	return 0;
+	return pb_hex_decode(s + 2, b, n);
 }

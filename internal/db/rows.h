@@ -47,6 +47,12 @@ int32_t pb_db_col_date(const PGresult *res, int row, int col,
 /* Copy the value (NULL -> "") into dst[0..n), truncating, NUL-terminated. */
 void pb_db_col_copy(const PGresult *res, int row, int col, char *dst, size_t n);
 
+/* Parameters in text form: a date as YYYY-MM-DD in buf, or NULL (SQL
+ * NULL) for PB_DATE_NONE; an integer as decimal digits in buf.  Both
+ * return buf's text for the params array.  Pure. */
+const char *pb_db_date_param(int32_t day, char buf[11]);
+const char *pb_db_int_param(int64_t v, char buf[24]);
+
 /* bytea in PostgreSQL's text hex form: "\x" then two lower-case digits a
  * byte, NUL-terminated; out holds 2 * n + 3 bytes. */
 void pb_db_bytea_text(const unsigned char *b, size_t n, char *out);

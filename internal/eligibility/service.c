@@ -12,27 +12,13 @@
 
 #include <cJSON.h>
 
+#include "internal/audit/service.h"
 #include "internal/core/date.h"
 #include "internal/core/uuid.h"
 #include "internal/db/db.h"
-#include "internal/records/store.h"
-
-/* cJSON text of a tree (deleted here); aborts on OOM like pb_xmalloc. */
-static char *print_json(cJSON *tree)
-{
-	char *s = cJSON_PrintUnformatted(tree);
-
-	cJSON_Delete(tree);
-	if (s == NULL)
-		abort();
-	/* cJSON_free and free are the same allocator (no hooks installed for
-	 * printing), but hand back plain malloc'd memory to keep the contract. */
-	char *out = strdup(s);
-	cJSON_free(s);
-	if (out == NULL)
-		abort();
-	return out;
-}
+#include "internal/eligibility/store.h"
+#include "internal/json/output.h"
+#include "internal/records/service.h"
 
 /* Ownership of a child for this caller: staff see the la, a family only
  * its own children.  PB_ENOTFOUND otherwise. */
@@ -128,7 +114,7 @@ enum pb_err pb_elig_offer_list(struct pb_db *db, const char *la, char **json)
 	for (size_t i = 0; i < n; i++)
 		cJSON_AddItemToArray(items, offer_item_tree(&rows[i]));
 	cJSON_AddNullToObject(doc, "next_cursor");
-	*json = print_json(doc);
+	*json = pb_json_print(doc);
 	free(rows);
 	return PB_OK;
 }
@@ -167,11 +153,11 @@ enum pb_err pb_elig_offer_put(struct pb_db *db, const struct pb_actor *actor,
 		goto out;
 	}
 	if (have)
-		before = print_json(offer_item_tree(&cur));
+		before = pb_json_print(offer_item_tree(&cur));
 	err = pb_elig_store_offer_upsert(db, actor, &row, &out);
 	if (err)
 		goto out;
-	*json = print_json(offer_item_tree(&out));
+	*json = pb_json_print(offer_item_tree(&out));
 	*version = out.version;
 	changes = pb_audit_before_after(before, *json);
 	err = pb_audit_record(db, actor, "offer.updated", "offer_item", out.id, changes,
@@ -200,7 +186,7 @@ static enum pb_err gather_and_evaluate(struct pb_db *db, const char *la,
 	enum pb_err err = pb_elig_store_child_dob(db, la, ci->child_id, &in->date_of_birth);
 	if (err)
 		return err;
-	err = pb_elig_store_person_exists(db, la, ci->requester_person_id);
+	err = pb_rec_person_exists(db, la, ci->requester_person_id);
 	if (err == PB_ENOTFOUND)
 		return pb_problem_field(p, "requester_person_id", "not_found",
 		    "No such person in this council.");
@@ -287,7 +273,7 @@ static char *result_json(const struct pb_elig_input *in, const struct pb_elig_re
 	pb_date_format(res->end_of_csa, day);
 	cJSON_AddStringToObject(b, "end_of_compulsory_school_age", day);
 	cJSON_AddBoolToObject(b, "young_person", res->is_young_person);
-	return print_json(doc);
+	return pb_json_print(doc);
 }
 
 /* The body of a check, inside the caller's transaction: facts → rules →

@@ -20,13 +20,29 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "internal/audit/audit.h"
 #include "internal/core/problem.h"
 #include "internal/core/scope.h"
 #include "internal/eligibility/rules.h"
-#include "internal/eligibility/store.h"
 
 struct pb_db;
+
+/* An la may change at most this many service types (GET /v1/offer is one
+ * unpaged list). */
+#define PB_ELIG_OFFER_MAX 200
+
+/* One offer row: the la's own (local = 1) or an ELIG-7 default (local = 0,
+ * version 0, no id, updated_* empty). */
+struct pb_elig_offer_row {
+	char service_type[PB_ELIG_SERVICE_TYPE_MAX + 1];
+	enum pb_elig_stream stream;
+	int offered;
+	int direct_payment_allowed;
+	int local;
+	int version;
+	char id[37];
+	char updated_by[128];
+	char updated_at[32];
+};
 
 /* A check or request as asked for.  elements[i].service_type points into
  * the caller's memory and need only live during the call. */

@@ -161,21 +161,6 @@ enum pb_err pb_elig_store_child_dob(struct pb_db *db, const char *la,
 	return err;
 }
 
-enum pb_err pb_elig_store_person_exists(struct pb_db *db, const char *la,
-    const char *person_id)
-{
-	PGresult *res = NULL;
-	const char *pp[] = { la, person_id };
-
-	enum pb_err err = pb_db_query(db, "SELECT 1 FROM people WHERE la = $1 AND id = $2",
-	    2, pp, &res);
-	if (err)
-		return err;
-	err = PQntuples(res) == 1 ? PB_OK : PB_ENOTFOUND;
-	PQclear(res);
-	return err;
-}
-
 enum pb_err pb_elig_store_contact(struct pb_db *db, const char *la,
     const char *child_id, const char *person_id,
     struct pb_elig_contact_facts *out)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * store.h — the eligibility service's SQL: the local offer, the facts a
+ * store.h — the eligibility service's SQL (private to internal/eligibility): the local offer, the facts a
  * check needs (child, contact, plan history), stored checks and budget
  * requests.
  *
@@ -20,29 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "internal/audit/audit.h"
-#include "internal/core/err.h"
-#include "internal/eligibility/rules.h"
-
-struct pb_db;
-
-/* An la may change at most this many service types (GET /v1/offer is one
- * unpaged list). */
-#define PB_ELIG_OFFER_MAX 200
-
-/* One offer row: the la's own (local = 1) or an ELIG-7 default (local = 0,
- * version 0, no id, updated_* empty). */
-struct pb_elig_offer_row {
-	char service_type[PB_ELIG_SERVICE_TYPE_MAX + 1];
-	enum pb_elig_stream stream;
-	int offered;
-	int direct_payment_allowed;
-	int local;
-	int version;
-	char id[37];
-	char updated_by[128];
-	char updated_at[32];
-};
+#include "internal/eligibility/service.h"
 
 /* The la's own offer rows, ordered by service_type: all of them (types ==
  * NULL) or those whose service_type is one of types[0..ntypes).  At most
@@ -69,10 +47,6 @@ enum pb_err pb_elig_store_offer_upsert(struct pb_db *db,
 /* The child's date of birth; PB_ENOTFOUND when not in the la. */
 enum pb_err pb_elig_store_child_dob(struct pb_db *db, const char *la,
     const char *child_id, int32_t *dob);
-
-/* PB_OK when the person exists in the la, else PB_ENOTFOUND. */
-enum pb_err pb_elig_store_person_exists(struct pb_db *db, const char *la,
-    const char *person_id);
 
 /* The requester's contact row for the child.  found = 0 (and the rest
  * zero) when the person is not a contact of the child. */

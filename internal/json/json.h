@@ -29,11 +29,11 @@
 #include <cJSON.h>
 
 #include "internal/core/err.h"
+#include "internal/core/money.h"
 #include "internal/core/problem.h"
 
 #define PB_JSON_MAX_DEPTH 16
 #define PB_JSON_MAX_NUMBER_DIGITS 15
-#define PB_MAX_PENCE INT64_C(100000000000)
 
 /* Validate and parse buf[0..len) (need not be NUL-terminated).  On PB_OK
  * *out is a tree the caller frees with cJSON_Delete.  On PB_EINVAL the

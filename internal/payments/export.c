@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "internal/core/date.h"
+#include "internal/core/money.h"
 #include "internal/payments/rules.h"
 
 #define CELL_MAX 1000                /* longest text cell accepted */
@@ -44,9 +45,9 @@ enum pb_err pb_pay_csv_header(struct pb_buf *out)
 
 enum pb_err pb_pay_csv_row(struct pb_buf *out, const struct pb_pay_csv_row *r)
 {
-	char amount[32], ref[PB_PAY_REFERENCE_LEN + 1], due[11];
+	char amount[PB_MONEY_TEXT_MAX], ref[PB_PAY_REFERENCE_LEN + 1], due[11];
 
-	pb_pay_format_pounds(r->amount_pence, amount);
+	pb_money_format(r->amount_pence, PB_MONEY_PLAIN, amount);
 	pb_pay_reference(r->payment_id, ref);
 	pb_date_format(r->due_date, due);
 	const char *cells[] = { r->run_id, r->payment_id, r->payee_name, r->sort_code,

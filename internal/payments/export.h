@@ -6,7 +6,7 @@
  *
  *   run_id,payment_id,payee_name,sort_code,account_number,amount,reference,due_date
  *
- * amount is pounds with two decimals (pb_pay_format_pounds); text cells go
+ * amount is pounds with two decimals (pb_money_format); text cells go
  * through pb_pay_csv_cell (quoting, and a leading ' before = + - @ so a
  * spreadsheet never runs a payee's name as a formula).  reference is
  * stable: "PB-" and the first 8 hex digits of the payment id, upper case

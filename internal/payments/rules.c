@@ -12,6 +12,7 @@
 
 #include "internal/core/date.h"
 #include "internal/core/names.h"
+#include "internal/core/text.h"
 
 /* ---- string tables ---------------------------------------------------- */
 
@@ -30,9 +31,6 @@ static const char *const purpose_names[] = {
 static const char *const frequency_names[] = {
 	NULL, "weekly", "four_weekly", "monthly", "quarterly"
 };
-static const char *const payee_kind_names[] = {
-	NULL, "individual", "organisation"
-};
 
 PB_NAMES_DEFINE(pb_pay_status_str, pb_pay_status_parse,
     enum pb_pay_status, status_names)
@@ -45,16 +43,6 @@ PB_NAMES_DEFINE(pb_pay_purpose_str, pb_pay_purpose_parse,
 
 PB_NAMES_DEFINE(pb_pay_frequency_str, pb_pay_frequency_parse,
     enum pb_pay_frequency, frequency_names)
-
-PB_NAMES_DEFINE(pb_pay_payee_kind_str, pb_pay_payee_kind_parse,
-    enum pb_pay_payee_kind, payee_kind_names)
-
-/* ---- helpers (pb_problem_* accept p == NULL) ----------------------------- */
-
-static int present(const char *s)
-{
-	return s != NULL && s[0] != '\0';
-}
 
 /* ---- lifecycle (domain.md §4) ------------------------------------------- */
 
@@ -180,7 +168,7 @@ enum pb_err pb_pay_schedule_dates(int32_t start, int32_t end, int32_t until,
 	*count = 0;
 	if (pb_pay_frequency_str(freq) == NULL)
 		return PB_EINVAL;
-	if (end != PB_PAY_NO_DATE && end < limit)
+	if (end != PB_DATE_NONE && end < limit)
 		limit = end;
 	for (int n = 0; n < INT32_MAX; n++) {
 		int32_t d;
@@ -200,16 +188,16 @@ enum pb_err pb_pay_schedule_dates(int32_t start, int32_t end, int32_t until,
 
 /* ---- creating a payment ------------------------------------------------- */
 
-static const char *budget_status_word(enum pb_pay_budget_status s)
+static const char *budget_status_word(enum pb_budget_status s)
 {
 	switch (s) {
-	case PB_PAY_BUDGET_DRAFT:
+	case PB_BUDGET_STATUS_DRAFT:
 		return "still a draft";
-	case PB_PAY_BUDGET_APPROVED:
+	case PB_BUDGET_STATUS_APPROVED:
 		return "approved";
-	case PB_PAY_BUDGET_SUSPENDED:
+	case PB_BUDGET_STATUS_SUSPENDED:
 		return "suspended";
-	case PB_PAY_BUDGET_CLOSED:
+	case PB_BUDGET_STATUS_CLOSED:
 		return "closed";
 	}
 	return "in an unknown state";
@@ -217,18 +205,18 @@ static const char *budget_status_word(enum pb_pay_budget_status s)
 
 static int valid_amount(int64_t a)
 {
-	return a > 0 && a <= PB_PAY_MAX_PENCE;
+	return a > 0 && a <= PB_MAX_PENCE;
 }
 
 enum pb_err pb_pay_check_create(const struct pb_pay_facts *f,
     struct pb_problem *p)
 {
-	int dp = f->arrangement == PB_PAY_ARR_DIRECT_PAYMENT;
-	int tp = f->arrangement == PB_PAY_ARR_THIRD_PARTY;
+	int dp = f->arrangement == PB_BUDGET_ARR_DIRECT_PAYMENT;
+	int tp = f->arrangement == PB_BUDGET_ARR_THIRD_PARTY;
 
 	/* 1. only an approved budget pays out: a state conflict (409), the
 	 *    same request succeeds once the budget is resumed */
-	if (f->budget_status != PB_PAY_BUDGET_APPROVED)
+	if (f->budget_status != PB_BUDGET_STATUS_APPROVED)
 		return pb_problem_set(p, PB_ETRANSITION, NULL,
 		    "payments can only be made from an approved budget; "
 		    "this one is %s", budget_status_word(f->budget_status));
@@ -237,7 +225,7 @@ enum pb_err pb_pay_check_create(const struct pb_pay_facts *f,
 	if (!f->element_in_budget)
 		return pb_problem_field(p, "element_id", "not_found",
 		    "the element is not part of this budget");
-	if (!dp && !tp && f->arrangement != PB_PAY_ARR_NOTIONAL)
+	if (!dp && !tp && f->arrangement != PB_BUDGET_ARR_NOTIONAL)
 		return pb_problem_set(p, PB_EINTERNAL, NULL,
 		    "the element has no known arrangement");
 
@@ -245,37 +233,32 @@ enum pb_err pb_pay_check_create(const struct pb_pay_facts *f,
 	if (!valid_amount(f->amount_pence))
 		return pb_problem_field(p, "amount_pence", "invalid",
 		    "amount_pence must be between 1 and %lld",
-		    (long long)PB_PAY_MAX_PENCE);
+		    (long long)PB_MAX_PENCE);
 
 	/* 4. PAY-24: due in the budget period; BUD-10: nothing payable
 	 *    outside the plan's life (after cessation in particular) */
 	if (f->due_date < f->period_start || f->due_date > f->period_end)
 		return pb_problem_set(p, PB_ERULE, "PAY-24",
 		    "the due date is outside the budget period");
-	if ((f->plan_start != PB_PAY_NO_DATE && f->due_date < f->plan_start) ||
-	    (f->plan_ceased_on != PB_PAY_NO_DATE &&
+	if ((f->plan_start != PB_DATE_NONE && f->due_date < f->plan_start) ||
+	    (f->plan_ceased_on != PB_DATE_NONE &&
 	    f->due_date > f->plan_ceased_on))
 		return pb_problem_set(p, PB_ERULE, "BUD-10",
 		    "the due date is outside the life of the EHC plan");
 
 	/* 5. PAY-1: a direct payment goes only to its recipient's payee */
-	if (dp && (!present(f->element_payee_id) || !present(f->payee_id) ||
+	if (dp && (!pb_text_present(f->element_payee_id) || !pb_text_present(f->payee_id) ||
 	    strcmp(f->element_payee_id, f->payee_id) != 0))
 		return pb_problem_set(p, PB_ERULE, "PAY-1",
 		    "a direct-payment element pays only its own recipient's "
 		    "payee");
 
-	/* 6. PAY-10: never the council itself (use notional instead) */
-	if ((dp || tp) && f->payee_is_local_authority)
-		return pb_problem_set(p, PB_ERULE, "PAY-10",
-		    "a direct payment or third-party arrangement cannot pay "
-		    "the council; use a notional arrangement for council "
-		    "services");
-
-	/* 7. BUD-2: a third party is an organisation holding the money */
-	if (tp && f->payee_kind != PB_PAY_PAYEE_ORGANISATION)
-		return pb_problem_set(p, PB_ERULE, "BUD-2",
-		    "a third-party arrangement pays an organisation payee");
+	/* 6, 7. PAY-10 (never the council itself) and BUD-2 (a third party
+	 *    is an organisation): the budgets rule that chose the payee */
+	enum pb_err err = pb_budget_check_payee(f->arrangement, f->payee_kind,
+	    f->payee_is_local_authority, p);
+	if (err)
+		return err;
 
 	if (dp) {
 		/* 8a. PAY-8: signed agreement before any payment */
@@ -294,7 +277,7 @@ enum pb_err pb_pay_check_create(const struct pb_pay_facts *f,
 	/* 9. PAY-11: no employing a household relative unless recorded as
 	 *    necessary by an approver */
 	if (f->purpose == PB_PAY_PURPOSE_EMPLOYMENT &&
-	    f->payee_kind == PB_PAY_PAYEE_INDIVIDUAL &&
+	    f->payee_kind == PB_BUDGET_PAYEE_INDIVIDUAL &&
 	    f->payee_lives_with_child && !f->pay11_exception)
 		return pb_problem_set(p, PB_ERULE, "PAY-11",
 		    "the payee lives with the child and cannot be paid for "
@@ -311,27 +294,13 @@ enum pb_err pb_pay_check_create(const struct pb_pay_facts *f,
 	return PB_OK;
 }
 
-enum pb_err pb_pay_check_approver(const char *creator_sub,
-    const char *approver_sub, struct pb_problem *p)
-{
-	if (!present(creator_sub) || !present(approver_sub))
-		return pb_problem_set(p, PB_ESOD, NULL,
-		    "the payment's creator is unknown, so a separate approver "
-		    "cannot be shown");
-	if (strcmp(creator_sub, approver_sub) == 0)
-		return pb_problem_set(p, PB_ESOD, NULL,
-		    "a payment must be approved by someone other than the "
-		    "person who created it");
-	return PB_OK;
-}
-
 enum pb_err pb_pay_check_recovery(int64_t amount_pence,
     int64_t element_spent_pence, struct pb_problem *p)
 {
 	if (!valid_amount(amount_pence))
 		return pb_problem_field(p, "amount_pence", "invalid",
 		    "amount_pence must be between 1 and %lld",
-		    (long long)PB_PAY_MAX_PENCE);
+		    (long long)PB_MAX_PENCE);
 	/* PAY-18 / PAY-24: recover at most what was spent */
 	if (amount_pence > element_spent_pence)
 		return pb_problem_set(p, PB_ERULE, "PAY-24",
@@ -346,7 +315,7 @@ enum pb_err pb_pay_check_recovery(int64_t amount_pence,
 
 static int money_ok(int64_t v)
 {
-	return v >= 0 && v <= PB_PAY_MAX_PENCE;
+	return v >= 0 && v <= PB_MAX_PENCE;
 }
 
 enum pb_err pb_pay_surplus(const struct pb_pay_surplus_in *in,
@@ -376,31 +345,6 @@ enum pb_err pb_pay_surplus(const struct pb_pay_surplus_in *in,
 }
 
 /* ---- finance CSV -------------------------------------------------------- */
-
-size_t pb_pay_format_pounds(int64_t pence, char out[32])
-{
-	char rev[32];
-	size_t n = 0, k = 0;
-	/* magnitude in unsigned arithmetic so INT64_MIN is safe */
-	uint64_t mag = pence < 0 ? (uint64_t)0 - (uint64_t)pence :
-	    (uint64_t)pence;
-	uint64_t pounds = mag / 100;
-	unsigned frac = (unsigned)(mag % 100);
-
-	rev[n++] = (char)('0' + frac % 10);
-	rev[n++] = (char)('0' + frac / 10);
-	rev[n++] = '.';
-	do {
-		rev[n++] = (char)('0' + (int)(pounds % 10));
-		pounds /= 10;
-	} while (pounds != 0);
-	if (pence < 0)
-		rev[n++] = '-';
-	while (n > 0)
-		out[k++] = rev[--n];
-	out[k] = '\0';
-	return k;
-}
 
 enum pb_err pb_pay_csv_cell(const char *in, size_t len, char *out,
     size_t cap, size_t *outlen)

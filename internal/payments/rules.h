@@ -8,9 +8,9 @@
  * element's row lock); outputs are an enum pb_err plus, on refusal, a
  * filled struct pb_problem naming the rule id.  This module must not do
  * I/O, read the clock, allocate, or include anything outside the C
- * standard library and internal/core — so it cannot include
- * budgets/rules.h, and the few budget enums it needs are restated here
- * with the same numeric values as their pb_budget_* twins.
+ * standard library, internal/core and budgets/rules.h (a payment is made
+ * from a budget element: the budget's status, arrangement and payee
+ * kinds, and the payee rules PAY-10/BUD-2, are the budgets rules').
  *
  * Money is int64_t pence, never floating point; dates are int32_t day
  * numbers (internal/core/date.h).  Every function is reentrant and
@@ -25,13 +25,7 @@
 
 #include "internal/core/err.h"
 #include "internal/core/problem.h"
-
-/* An optional date that is absent (same value as PB_BUDGET_NO_DATE). */
-#define PB_PAY_NO_DATE INT32_MIN
-
-/* Largest amount the API accepts (api-contract.md: above 100,000,000,000
- * pence is a 400). */
-#define PB_PAY_MAX_PENCE INT64_C(100000000000)
+#include "internal/budgets/rules.h"
 
 /* Zero is never a valid value of these enums (fail closed on zeroed facts). */
 enum pb_pay_status {
@@ -67,24 +61,6 @@ enum pb_pay_frequency {
 	PB_PAY_FREQ_QUARTERLY
 };
 
-enum pb_pay_payee_kind {            /* == enum pb_budget_payee_kind */
-	PB_PAY_PAYEE_INDIVIDUAL = 1,
-	PB_PAY_PAYEE_ORGANISATION
-};
-
-enum pb_pay_budget_status {         /* == enum pb_budget_status */
-	PB_PAY_BUDGET_DRAFT = 1,
-	PB_PAY_BUDGET_APPROVED,
-	PB_PAY_BUDGET_SUSPENDED,
-	PB_PAY_BUDGET_CLOSED
-};
-
-enum pb_pay_arrangement {           /* == enum pb_budget_arrangement */
-	PB_PAY_ARR_DIRECT_PAYMENT = 1,
-	PB_PAY_ARR_THIRD_PARTY,
-	PB_PAY_ARR_NOTIONAL
-};
-
 /*
  * String conversions.  *_str returns the wire spelling
  * ("pending_approval", "four_weekly", "organisation", ...) as a static
@@ -104,9 +80,6 @@ enum pb_err pb_pay_purpose_parse(const char *s, size_t len,
 const char *pb_pay_frequency_str(enum pb_pay_frequency v);
 enum pb_err pb_pay_frequency_parse(const char *s, size_t len,
     enum pb_pay_frequency *out);
-const char *pb_pay_payee_kind_str(enum pb_pay_payee_kind v);
-enum pb_err pb_pay_payee_kind_parse(const char *s, size_t len,
-    enum pb_pay_payee_kind *out);
 
 /*
  * pb_pay_transition — may `action` move a payment in status `from`
@@ -145,7 +118,7 @@ enum pb_err pb_pay_schedule_nth(int32_t start, enum pb_pay_frequency freq,
 /*
  * pb_pay_schedule_dates — every due date d of the schedule with
  * start <= d <= min(end, until), in order, into out[0..cap).  end may be
- * PB_PAY_NO_DATE (open-ended).  *count gets the number written.
+ * PB_DATE_NONE (open-ended).  *count gets the number written.
  * PB_OK when all fit (possibly zero dates); PB_EINVAL when more than cap
  * are due (the first cap are written, *count == cap) or on bad arguments.
  */
@@ -158,15 +131,15 @@ enum pb_err pb_pay_schedule_dates(int32_t start, int32_t end, int32_t until,
  */
 struct pb_pay_facts {
 	/* the budget */
-	enum pb_pay_budget_status budget_status;
+	enum pb_budget_status budget_status;
 	int32_t period_start, period_end;
-	/* the EHC plan's life (BUD-10); PB_PAY_NO_DATE = no bound */
+	/* the EHC plan's life (BUD-10); PB_DATE_NONE = no bound */
 	int32_t plan_start;
 	int32_t plan_ceased_on;         /* last day of the plan's life */
 
 	/* the element */
 	int element_in_budget;          /* element_id belongs to this budget */
-	enum pb_pay_arrangement arrangement;
+	enum pb_budget_arrangement arrangement;
 	int64_t element_remaining_pence;
 	const char *element_payee_id;   /* the element's own payee, if any */
 	int agreement_signed;           /* agreement.signed_on present */
@@ -176,7 +149,7 @@ struct pb_pay_facts {
 
 	/* the payee requested */
 	const char *payee_id;
-	enum pb_pay_payee_kind payee_kind;
+	enum pb_budget_payee_kind payee_kind;
 	int payee_is_local_authority;
 	const char *payee_person_id;    /* individual's person, or NULL */
 	int payee_lives_with_child;     /* that person is a contact of the
@@ -195,7 +168,7 @@ struct pb_pay_facts {
  *      the budget's state, not a domain rule, blocks it; see README);
  *   2. element belongs to the budget, else PB_EINVAL field "element_id"
  *      (an element arrangement outside the enum is PB_EINTERNAL);
- *   3. 0 < amount <= PB_PAY_MAX_PENCE, else PB_EINVAL field "amount_pence";
+ *   3. 0 < amount <= PB_MAX_PENCE, else PB_EINVAL field "amount_pence";
  *   4. due date inside the budget period (PAY-24) and the plan's life
  *      (BUD-10), else PB_ERULE;
  *   5. a direct-payment element pays only its own payee (PAY-1);
@@ -213,16 +186,8 @@ enum pb_err pb_pay_check_create(const struct pb_pay_facts *f,
     struct pb_problem *p);
 
 /*
- * pb_pay_check_approver — PAY-24 separation of duties: the approver's
- * `sub` differs from the payment creator's.  PB_ESOD when equal or either
- * is NULL/empty (fail closed).
- */
-enum pb_err pb_pay_check_approver(const char *creator_sub,
-    const char *approver_sub, struct pb_problem *p);
-
-/*
  * pb_pay_check_recovery — money clawed back from an element (PAY-18).
- * PB_EINVAL field "amount_pence" unless 0 < amount <= PB_PAY_MAX_PENCE;
+ * PB_EINVAL field "amount_pence" unless 0 < amount <= PB_MAX_PENCE;
  * PB_ERULE "PAY-24" when amount > element_spent_pence (spent = paid minus
  * already recovered): never recover more than was spent.
  */
@@ -255,18 +220,10 @@ struct pb_pay_surplus_out {
  * is the amount above the threshold; what is actually recovered is
  * decided after unpaid bills and a contingency (not modelled here).
  * PB_EINVAL for a bad period, weeks outside 1..52, or money outside
- * 0..PB_PAY_MAX_PENCE; *out is written only on PB_OK.
+ * 0..PB_MAX_PENCE; *out is written only on PB_OK.
  */
 enum pb_err pb_pay_surplus(const struct pb_pay_surplus_in *in,
     struct pb_pay_surplus_out *out);
-
-/*
- * pb_pay_format_pounds — "123.45" for 12345 pence, "-0.05" for -5, "0.00"
- * for 0; every int64_t value (INT64_MIN included) fits.  Integer
- * arithmetic only.  Writes a NUL-terminated string into out and returns
- * its length (excluding the NUL).
- */
-size_t pb_pay_format_pounds(int64_t pence, char out[32]);
 
 /*
  * pb_pay_csv_cell — one RFC 4180 cell for the finance export.
@@ -276,7 +233,7 @@ size_t pb_pay_format_pounds(int64_t pence, char out[32]);
  *   - quoting: the cell is wrapped in double quotes when it contains a
  *     comma, a double quote, CR or LF, and inner quotes are doubled.
  * The ' goes inside the quotes ("'=1,2").  Use this for text cells
- * (names, references), not for amounts from pb_pay_format_pounds.
+ * (names, references), not for amounts from pb_money_format.
  * out gets a NUL terminator; *outlen (may be NULL) gets the length
  * without it.  PB_EINVAL when out cannot hold the result plus NUL
  * (out is then "" if cap > 0) or when in holds a NUL byte.

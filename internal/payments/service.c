@@ -16,41 +16,22 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "internal/audit/service.h"
+#include "internal/budgets/service.h"
 #include "internal/core/date.h"
+#include "internal/core/duty.h"
+#include "internal/core/hex.h"
 #include "internal/core/uuid.h"
 #include "internal/db/db.h"
+#include "internal/json/output.h"
 #include "internal/log/log.h"
-#include "internal/payments/bank.h"
+#include "internal/payees/service.h"
 #include "internal/payments/export.h"
-#include "internal/payments/payees.h"
+#include "internal/payments/store.h"
 
 #define MAX_INSTALMENTS 1100          /* weekly for 20 years */
 #define SURPLUS_MAX_ELEMENTS 64
 #define CSV_MAX_BYTES (64u * 1024 * 1024)
-
-/* cJSON text → malloc'd string (frees the tree). */
-static char *print_json(cJSON *o)
-{
-	char *text = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
-	if (text == NULL)
-		abort();
-	char *s = strdup(text);
-	cJSON_free(text);
-	if (s == NULL)
-		abort();
-	return s;
-}
-
-/* An integer member written as JSON text: money never passes through the
- * double that cJSON numbers are. */
-static void add_int(cJSON *o, const char *name, int64_t v)
-{
-	char buf[24];
-
-	snprintf(buf, sizeof(buf), "%lld", (long long)v);
-	cJSON_AddRawToObject(o, name, buf);
-}
 
 /* The audit row and event of a change: changes = {"after": json,
  * "reason": reason?}, payload = json. */
@@ -62,7 +43,7 @@ static enum pb_err audit(struct pb_db *db, const struct pb_actor *actor,
 	cJSON_AddItemToObject(c, "after", cJSON_Parse(json));
 	if (reason != NULL)
 		cJSON_AddStringToObject(c, "reason", reason);
-	char *changes = print_json(c);
+	char *changes = pb_json_print(c);
 	enum pb_err err = pb_audit_record(db, actor, action, entity_type, id, changes,
 	    action, json);
 	free(changes);
@@ -72,7 +53,6 @@ static enum pb_err audit(struct pb_db *db, const struct pb_actor *actor,
 void pb_pay_request_hash(const char *method, const char *path, const char *body,
     size_t body_len, char out[65])
 {
-	static const char hex[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int n = 0;
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -86,11 +66,7 @@ void pb_pay_request_hash(const char *method, const char *path, const char *body,
 	    EVP_DigestFinal_ex(ctx, md, &n) != 1 || n != 32)
 		abort();   /* SHA-256 in memory cannot fail but for OOM */
 	EVP_MD_CTX_free(ctx);
-	for (unsigned i = 0; i < 32; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 15];
-	}
-	out[64] = '\0';
+	pb_hex_encode(md, 32, out);
 }
 
 /* --- facts ------------------------------------------------------------------- */
@@ -129,7 +105,7 @@ static enum pb_err load_facts(struct pb_db *db, const char *la, const char *budg
 	f->period_end = x->b.period_end;
 	f->plan_start = x->b.plan_start;
 	f->plan_ceased_on = x->b.plan_ceased_on;
-	f->arrangement = f->element_in_budget ? x->e.arrangement : PB_PAY_ARR_NOTIONAL;
+	f->arrangement = f->element_in_budget ? x->e.arrangement : PB_BUDGET_ARR_NOTIONAL;
 	f->element_remaining_pence = x->e.allocated_pence - x->e.committed_pence -
 	    x->e.spent_pence;
 	f->element_payee_id = x->e.payee_id;
@@ -143,6 +119,42 @@ static enum pb_err load_facts(struct pb_db *db, const char *la, const char *budg
 	f->payee_person_id = x->y.person_id;
 	f->payee_lives_with_child = x->y.lives_with_child;
 	return PB_OK;
+}
+
+/* --- reads ---------------------------------------------------------------------- */
+
+enum pb_err pb_pay_get(struct pb_db *db, const struct pb_scope *scope,
+    const char *id, char **json, int *version)
+{
+	return pb_pay_store_payment_get(db, scope, id, json, version);
+}
+
+enum pb_err pb_pay_list_for_budget(struct pb_db *db, const struct pb_scope *scope,
+    const char *budget_id, const char *cursor, int limit, char **json)
+{
+	enum pb_err err = pb_budget_visible(db, scope, budget_id);
+
+	if (err)
+		return err;
+	return pb_pay_store_list(db, scope->la, budget_id, cursor, limit, json);
+}
+
+enum pb_err pb_pay_schedule_get(struct pb_db *db, const struct pb_scope *scope,
+    const char *id, char **json, int *version)
+{
+	return pb_pay_store_schedule_get(db, scope, id, json, version);
+}
+
+enum pb_err pb_pay_recovery_get(struct pb_db *db, const struct pb_scope *scope,
+    const char *budget_id, const char *id, char **json)
+{
+	return pb_pay_store_recovery_get(db, scope, budget_id, id, json);
+}
+
+enum pb_err pb_pay_run_get(struct pb_db *db, const char *la, const char *id,
+    char **json, int *version)
+{
+	return pb_pay_store_run_json(db, la, id, json, version);
 }
 
 /* --- create -------------------------------------------------------------------- */
@@ -251,7 +263,8 @@ static enum pb_err act(struct pb_db *db, const struct pb_actor *actor, const cha
 	if (err == PB_OK)
 		err = pb_pay_store_payment_lock(db, actor->la, id, &row);
 	if (err == PB_OK && action == PB_PAY_ACTION_APPROVE)
-		err = pb_pay_check_approver(row.created_by, actor->sub, p);
+		err = pb_duty_separate(row.created_by, actor->sub, "a payment must be approved",
+		    "the person who created it", p);
 	if (err == PB_OK)
 		err = pb_pay_transition(row.status, action, &to, p);
 	if (err == PB_OK)
@@ -261,6 +274,18 @@ static enum pb_err act(struct pb_db *db, const struct pb_actor *actor, const cha
 	if (err == PB_OK)
 		err = audit(db, actor, events[action], "payment", id, *json, reason);
 	err = pb_db_finish_json(db, err, json);
+	return err;
+}
+
+enum pb_err pb_pay_cancel_open(struct pb_db *db, const struct pb_actor *actor,
+    const char *budget_id, const char *reason, int *count)
+{
+	char *entities = NULL;
+	enum pb_err err = pb_pay_store_cancel_open(db, actor, budget_id, reason, &entities, count);
+
+	if (err == PB_OK && *count > 0)
+		err = pb_audit_record_many(db, actor, "payment.cancelled", "payment", entities);
+	free(entities);
 	return err;
 }
 
@@ -290,7 +315,7 @@ enum pb_err pb_pay_schedule_create(struct pb_db *db, const struct pb_actor *acto
 		return err;
 	err = load_facts(db, actor->la, in->budget_id, in->element_id, in->payee_id, &x, p);
 	if (err == PB_OK && x.f.element_in_budget &&
-	    x.e.arrangement != PB_PAY_ARR_DIRECT_PAYMENT)
+	    x.e.arrangement != PB_BUDGET_ARR_DIRECT_PAYMENT)
 		err = pb_problem_field(p, "element_id", "not_direct_payment",
 		    "Schedules are recurring direct payments: the element must be a direct payment.");
 	if (err == PB_OK) {
@@ -301,7 +326,7 @@ enum pb_err pb_pay_schedule_create(struct pb_db *db, const struct pb_actor *acto
 		x.f.purpose = PB_PAY_PURPOSE_DIRECT_PAYMENT;
 		err = pb_pay_check_create(&x.f, p);
 	}
-	if (err == PB_OK && in->end_date != PB_PAY_NO_DATE && in->end_date > x.b.period_end)
+	if (err == PB_OK && in->end_date != PB_DATE_NONE && in->end_date > x.b.period_end)
 		err = pb_problem_set(p, PB_ERULE, "PAY-24",
 		    "The schedule ends after the budget period.");
 	if (err)
@@ -469,10 +494,10 @@ enum pb_err pb_pay_materialise(struct pb_db *db, const struct pb_actor *actor,
 	*json = NULL;
 	enum pb_err err = pb_pay_store_schedules(db, actor->la, materialise_one, &m);
 	cJSON *o = cJSON_CreateObject();
-	add_int(o, "created", m.created);
+	pb_json_add_int(o, "created", m.created);
 	cJSON_AddItemToObject(o, "payments", m.payments);
 	cJSON_AddItemToObject(o, "skipped", m.skipped);
-	char *text = print_json(o);
+	char *text = pb_json_print(o);
 	if (err)
 		free(text);
 	else
@@ -480,7 +505,58 @@ enum pb_err pb_pay_materialise(struct pb_db *db, const struct pb_actor *actor,
 	return err;
 }
 
+struct councils {
+	struct pb_db *db;
+	const char *sub, *request_id;
+	int32_t until;
+	pb_pay_council_fn *fn;
+	void *arg;
+};
+
+static enum pb_err materialise_council(const char *la, void *arg)
+{
+	struct councils *c = arg;
+	struct pb_actor actor = { la, c->sub, c->request_id };
+	char *json = NULL;
+
+	enum pb_err err = pb_pay_materialise(c->db, &actor, c->until, &json);
+	if (err == PB_OK)
+		c->fn(la, json, c->arg);
+	free(json);
+	return err;
+}
+
+enum pb_err pb_pay_materialise_councils(struct pb_db *db, const char *la,
+    const char *sub, const char *request_id, int32_t until, pb_pay_council_fn *fn,
+    void *arg)
+{
+	struct councils c = { db, sub, request_id, until, fn, arg };
+
+	if (la != NULL)
+		return materialise_council(la, &c);
+	return pb_pay_store_schedule_las(db, materialise_council, &c);
+}
+
+enum pb_err pb_pay_idempotency_purge(struct pb_db *db, int *count)
+{
+	return pb_pay_store_idem_purge(db, count);
+}
+
 /* --- payment runs ----------------------------------------------------------------- */
+
+/* An audit row and event (type = action) for each payment of run_id, or
+ * only those in ids_json when it is not NULL, in one statement. */
+static enum pb_err audit_run_payments(struct pb_db *db, const struct pb_actor *actor,
+    const char *action, const char *run_id, const char *ids_json)
+{
+	char *entities = NULL;
+	enum pb_err err = pb_pay_store_run_entities(db, actor->la, run_id, ids_json, &entities);
+
+	if (err == PB_OK)
+		err = pb_audit_record_many(db, actor, action, "payment", entities);
+	free(entities);
+	return err;
+}
 
 enum pb_err pb_pay_run_create(struct pb_db *db, const struct pb_actor *actor,
     int32_t due_on_or_before, char id[37], char **json)
@@ -496,7 +572,7 @@ enum pb_err pb_pay_run_create(struct pb_db *db, const struct pb_actor *actor,
 	if (err == PB_OK)
 		err = pb_pay_store_run_export(db, actor->la, id, due_on_or_before, &count);
 	if (err == PB_OK && count > 0)
-		err = pb_pay_store_audit_payments(db, actor, "payment.exported", id, NULL);
+		err = audit_run_payments(db, actor, "payment.exported", id, NULL);
 	if (err == PB_OK)
 		err = pb_pay_store_run_json(db, actor->la, id, json, NULL);
 	if (err == PB_OK)
@@ -563,7 +639,7 @@ enum pb_err pb_pay_run_results(struct pb_db *db, const struct pb_actor *actor,
 		abort();
 	for (size_t i = 0; i < n; i++)
 		cJSON_AddItemToArray(ids, cJSON_CreateString(results[i].payment_id));
-	ids_json = print_json(ids);
+	ids_json = pb_json_print(ids);
 	enum pb_err err = pb_db_begin(db);
 	if (err == PB_OK)
 		err = pb_pay_store_run_lock(db, actor->la, run_id);
@@ -572,15 +648,15 @@ enum pb_err pb_pay_run_results(struct pb_db *db, const struct pb_actor *actor,
 	if (err == PB_OK)
 		err = plan_results(run_id, results, n, rows, nrows, changes, paid, failed, p);
 	int nchanged = cJSON_GetArraySize(changes), npaid = cJSON_GetArraySize(paid);
-	changes_json = print_json(changes);
-	paid_json = print_json(paid);
-	failed_json = print_json(failed);
+	changes_json = pb_json_print(changes);
+	paid_json = pb_json_print(paid);
+	failed_json = pb_json_print(failed);
 	if (err == PB_OK && nchanged > 0)
 		err = pb_pay_store_settle(db, actor->la, run_id, changes_json);
 	if (err == PB_OK && npaid > 0)
-		err = pb_pay_store_audit_payments(db, actor, "payment.paid", run_id, paid_json);
+		err = audit_run_payments(db, actor, "payment.paid", run_id, paid_json);
 	if (err == PB_OK && nchanged > npaid)
-		err = pb_pay_store_audit_payments(db, actor, "payment.failed", run_id, failed_json);
+		err = audit_run_payments(db, actor, "payment.failed", run_id, failed_json);
 	if (err == PB_OK)
 		err = pb_pay_store_run_json(db, actor->la, run_id, json, NULL);
 	err = pb_db_finish_json(db, err, json);
@@ -686,7 +762,7 @@ enum pb_err pb_pay_recovery_create(struct pb_db *db, const struct pb_actor *acto
 			err = pb_problem_field(p, "element_id", "not_found",
 			    "The element is not part of this budget.");
 	}
-	if (err == PB_OK && e.arrangement != PB_PAY_ARR_DIRECT_PAYMENT)
+	if (err == PB_OK && e.arrangement != PB_BUDGET_ARR_DIRECT_PAYMENT)
 		err = pb_problem_set(p, PB_ERULE, "PAY-18", "Only direct-payment money is "
 		    "recovered from the family; this element is not a direct payment.");
 	/* PAY-18 / PAY-24: never more than the element's net spent, read
@@ -711,13 +787,15 @@ enum pb_err pb_pay_surplus_report(struct pb_db *db, const struct pb_scope *scope
 	size_t n = 0;
 
 	*json = NULL;
-	enum pb_err err = pb_pay_store_surplus_rows(db, scope, budget_id, rows,
-	    SURPLUS_MAX_ELEMENTS, &n);
+	enum pb_err err = pb_budget_visible(db, scope, budget_id);
+	if (err == PB_OK)
+		err = pb_pay_store_surplus_rows(db, scope->la, budget_id, rows,
+		    SURPLUS_MAX_ELEMENTS, &n);
 	if (err)
 		return err;
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "budget_id", budget_id);
-	add_int(o, "threshold_weeks", threshold_weeks);
+	pb_json_add_int(o, "threshold_weeks", threshold_weeks);
 	cJSON *items = cJSON_AddArrayToObject(o, "items");
 	for (size_t i = 0; i < n; i++) {
 		struct pb_pay_surplus_in in = { rows[i].allocated_pence, rows[i].period_start,
@@ -728,14 +806,14 @@ enum pb_err pb_pay_surplus_report(struct pb_db *db, const struct pb_scope *scope
 		cJSON *it = cJSON_CreateObject();
 		cJSON_AddStringToObject(it, "element_id", rows[i].element_id);
 		cJSON_AddStringToObject(it, "service_type", rows[i].service_type);
-		add_int(it, "allocated_pence", rows[i].allocated_pence);
-		add_int(it, "spent_pence", rows[i].spent_pence);
-		add_int(it, "weekly_rate_pence", s.weekly_rate_pence);
-		add_int(it, "held_pence", s.held_pence);
-		add_int(it, "threshold_pence", s.threshold_pence);
-		add_int(it, "surplus_pence", s.surplus_pence);
+		pb_json_add_int(it, "allocated_pence", rows[i].allocated_pence);
+		pb_json_add_int(it, "spent_pence", rows[i].spent_pence);
+		pb_json_add_int(it, "weekly_rate_pence", s.weekly_rate_pence);
+		pb_json_add_int(it, "held_pence", s.held_pence);
+		pb_json_add_int(it, "threshold_pence", s.threshold_pence);
+		pb_json_add_int(it, "surplus_pence", s.surplus_pence);
 		cJSON_AddItemToArray(items, it);
 	}
-	*json = print_json(o);
+	*json = pb_json_print(o);
 	return PB_OK;
 }

@@ -19,7 +19,10 @@
 #include <stdint.h>
 
 #include "internal/core/problem.h"
-#include "internal/payments/store.h"
+#include "internal/core/scope.h"
+#include "internal/payments/rules.h"
+
+struct pb_db;
 
 /* POST /v1/budgets/{id}/payments as sent. */
 struct pb_pay_create_in {
@@ -65,6 +68,22 @@ enum pb_err pb_pay_create(struct pb_db *db, const struct pb_actor *actor,
     const struct pb_pay_create_in *in, const struct pb_pay_idem *idem,
     struct pb_problem *p, struct pb_pay_answer *out);
 
+/* Reads honouring scope (family: own children only); PB_ENOTFOUND when
+ * the row is not there or not visible. */
+enum pb_err pb_pay_get(struct pb_db *db, const struct pb_scope *scope,
+    const char *id, char **json, int *version);
+/* A budget's payments by due date then id; cursor is a payment id of the
+ * list (NULL: first page). */
+enum pb_err pb_pay_list_for_budget(struct pb_db *db, const struct pb_scope *scope,
+    const char *budget_id, const char *cursor, int limit, char **json);
+enum pb_err pb_pay_schedule_get(struct pb_db *db, const struct pb_scope *scope,
+    const char *id, char **json, int *version);
+enum pb_err pb_pay_recovery_get(struct pb_db *db, const struct pb_scope *scope,
+    const char *budget_id, const char *id, char **json);
+/* Payment runs are finance's: staff of la only. */
+enum pb_err pb_pay_run_get(struct pb_db *db, const char *la, const char *id,
+    char **json, int *version);
+
 /* approve (finance; never the creator: PB_ESOD) and cancel; reason (may
  * be NULL) goes to the audit row, and for cancel onto the payment too.
  * PB_ETRANSITION for a move the lifecycle forbids. */
@@ -80,7 +99,7 @@ struct pb_pay_schedule_in {
 	const char *budget_id, *element_id, *payee_id;
 	int64_t amount_pence;
 	enum pb_pay_frequency frequency;
-	int32_t start_date, end_date;           /* end PB_PAY_NO_DATE: none */
+	int32_t start_date, end_date;           /* end PB_DATE_NONE: none */
 };
 enum pb_err pb_pay_schedule_create(struct pb_db *db, const struct pb_actor *actor,
     const struct pb_pay_schedule_in *in, struct pb_problem *p, char id[37],
@@ -96,6 +115,25 @@ enum pb_err pb_pay_schedule_create(struct pb_db *db, const struct pb_actor *acto
  * skipped: [{schedule_id, due_date, reason, rule, detail}]}. */
 enum pb_err pb_pay_materialise(struct pb_db *db, const struct pb_actor *actor,
     int32_t until, char **json);
+
+/* `pbd materialise`: pb_pay_materialise for la, or for every council
+ * with schedules when la is NULL, as actor `sub` with request_id; fn gets
+ * each council's result document. */
+typedef void pb_pay_council_fn(const char *la, const char *json, void *arg);
+enum pb_err pb_pay_materialise_councils(struct pb_db *db, const char *la,
+    const char *sub, const char *request_id, int32_t until, pb_pay_council_fn *fn,
+    void *arg);
+
+/* Forget idempotency keys older than 24 hours (every la); *count deleted. */
+enum pb_err pb_pay_idempotency_purge(struct pb_db *db, int *count);
+
+/* For the budgets service, INSIDE ITS TRANSACTION (neither begins nor
+ * commits): cancel every payment of the budget not yet exported
+ * (pending_approval, approved), releasing its commitment, each with an
+ * audit row and a payment.cancelled event; reason goes on each payment.
+ * *count how many. */
+enum pb_err pb_pay_cancel_open(struct pb_db *db, const struct pb_actor *actor,
+    const char *budget_id, const char *reason, int *count);
 
 /* POST /v1/payment-runs: export the approved payments due by the date
  * into a new run (possibly empty); id written. */

@@ -14,27 +14,6 @@
 #include "internal/db/db.h"
 #include "internal/db/rows.h"
 
-/* Ownership of the child row aliased c; $3 is the family person or NULL. */
-#define CHILD_VISIBLE \
-	"($3::uuid IS NULL OR EXISTS (SELECT 1 FROM contacts k" \
-	" WHERE k.la = c.la AND k.child_id = c.id AND k.person_id = $3))"
-
-/* The child of the budget aliased b, joined as c. */
-#define BUDGET_CHILD " JOIN children c ON c.la = b.la AND c.id = b.child_id"
-
-static const char *fmt_date(int32_t d, char buf[11])
-{
-	if (d == PB_PAY_NO_DATE)
-		return NULL;
-	pb_date_format(d, buf);
-	return buf;
-}
-
-static void fmt_pence(int64_t v, char buf[24])
-{
-	snprintf(buf, 24, "%lld", (long long)v);
-}
-
 enum pb_err pb_pay_store_budget_share(struct pb_db *db, const char *la,
     const char *budget_id, struct pb_pay_budget_row *out)
 {
@@ -48,17 +27,14 @@ enum pb_err pb_pay_store_budget_share(struct pb_db *db, const char *la,
 	    " WHERE b.la = $1 AND b.id = $2 FOR SHARE OF b", 2, pp, &res);
 	if (err)
 		return err;
-	static const char *const st[] = { "draft", "approved", "suspended", "closed" };
 	const char *s = PQgetvalue(res, 0, 1);
-	out->status = (enum pb_pay_budget_status)0;
-	for (int i = 0; i < 4; i++)
-		if (strcmp(s, st[i]) == 0)
-			out->status = (enum pb_pay_budget_status)(i + 1);
+	out->status = (enum pb_budget_status)0;
+	pb_budget_status_parse(s, strlen(s), &out->status);
 	pb_db_col_copy(res, 0, 0, out->child_id, sizeof(out->child_id));
-	out->period_start = pb_db_col_date(res, 0, 2, PB_PAY_NO_DATE);
-	out->period_end = pb_db_col_date(res, 0, 3, PB_PAY_NO_DATE);
-	out->plan_start = pb_db_col_date(res, 0, 4, PB_PAY_NO_DATE);
-	out->plan_ceased_on = pb_db_col_date(res, 0, 5, PB_PAY_NO_DATE);
+	out->period_start = pb_db_col_date(res, 0, 2, PB_DATE_NONE);
+	out->period_end = pb_db_col_date(res, 0, 3, PB_DATE_NONE);
+	out->plan_start = pb_db_col_date(res, 0, 4, PB_DATE_NONE);
+	out->plan_ceased_on = pb_db_col_date(res, 0, 5, PB_DATE_NONE);
 	PQclear(res);
 	return out->status ? PB_OK : PB_EINTERNAL;
 }
@@ -78,12 +54,9 @@ enum pb_err pb_pay_store_element_lock(struct pb_db *db, const char *la,
 	    " FOR UPDATE OF e", 3, pp, &res);
 	if (err)
 		return err;
-	static const char *const arr[] = { "direct_payment", "third_party", "notional" };
 	const char *a = PQgetvalue(res, 0, 0);
-	out->arrangement = (enum pb_pay_arrangement)0;
-	for (int i = 0; i < 3; i++)
-		if (strcmp(a, arr[i]) == 0)
-			out->arrangement = (enum pb_pay_arrangement)(i + 1);
+	out->arrangement = (enum pb_budget_arrangement)0;
+	pb_budget_arrangement_parse(a, strlen(a), &out->arrangement);
 	out->allocated_pence = pb_db_col_int64(res, 0, 1);
 	out->committed_pence = pb_db_col_int64(res, 0, 2);
 	out->spent_pence = pb_db_col_int64(res, 0, 3);
@@ -109,7 +82,7 @@ enum pb_err pb_pay_store_payee(struct pb_db *db, const char *la,
 	if (err)
 		return err;
 	const char *k = PQgetvalue(res, 0, 0);
-	if (pb_pay_payee_kind_parse(k, strlen(k), &out->kind) != PB_OK)
+	if (pb_budget_payee_kind_parse(k, strlen(k), &out->kind) != PB_OK)
 		err = PB_EINTERNAL;
 	out->is_local_authority = pb_db_col_bool(res, 0, 1);
 	pb_db_col_copy(res, 0, 2, out->person_id, sizeof(out->person_id));
@@ -125,10 +98,10 @@ enum pb_err pb_pay_store_insert(struct pb_db *db, const char *la,
 	char amount[24], due[11];
 
 	pb_uuid_new(id);
-	fmt_pence(in->amount_pence, amount);
-	const char *pp[] = { la, id, in->budget_id, in->element_id, in->payee_id, amount,
+	const char *pp[] = { la, id, in->budget_id, in->element_id, in->payee_id,
+	    pb_db_int_param(in->amount_pence, amount),
 	    pb_pay_purpose_str(in->purpose), in->description ? in->description : "",
-	    fmt_date(in->due_date, due), in->created_by, in->schedule_id,
+	    pb_db_date_param(in->due_date, due), in->created_by, in->schedule_id,
 	    in->idempotency_key };
 	enum pb_err err = pb_db_query(db,
 	    "INSERT INTO payments (la, id, budget_id, element_id, payee_id, amount_pence,"
@@ -209,32 +182,17 @@ enum pb_err pb_pay_store_payment_get(struct pb_db *db, const struct pb_scope *sc
 	const char *pp[] = { scope->la, id, scope->family_person_id };
 	return pb_db_one_json(db,
 	    "SELECT pb_json(p)::text, p.version FROM payments p"
-	    " JOIN budgets b ON b.la = p.la AND b.id = p.budget_id" BUDGET_CHILD
-	    " WHERE p.la = $1 AND p.id = $2 AND " CHILD_VISIBLE, 3, pp, json, version);
+	    " JOIN budgets b ON b.la = p.la AND b.id = p.budget_id"
+	    " WHERE p.la = $1 AND p.id = $2 AND pb_child_visible(b.la, b.child_id, $3::uuid)",
+	    3, pp, json, version);
 }
 
-/* PB_OK when the budget exists and the scope may see it. */
-static enum pb_err budget_visible(struct pb_db *db, const struct pb_scope *scope,
-    const char *budget_id)
-{
-	PGresult *res = NULL;
-	const char *pp[] = { scope->la, budget_id, scope->family_person_id };
-	enum pb_err err = pb_db_one_row(db, "SELECT 1 FROM budgets b" BUDGET_CHILD
-	    " WHERE b.la = $1 AND b.id = $2 AND " CHILD_VISIBLE, 3, pp, &res);
-	PQclear(res);
-	return err;
-}
-
-enum pb_err pb_pay_store_list(struct pb_db *db, const struct pb_scope *scope,
+enum pb_err pb_pay_store_list(struct pb_db *db, const char *la,
     const char *budget_id, const char *cursor, int limit, char **json)
 {
-	char lim[16];
+	char lim[24];
 
-	enum pb_err err = budget_visible(db, scope, budget_id);
-	if (err)
-		return err;
-	snprintf(lim, sizeof(lim), "%d", limit + 1);
-	const char *pp[] = { scope->la, budget_id, cursor, lim };
+	const char *pp[] = { la, budget_id, cursor, pb_db_int_param(limit + 1, lim) };
 	/* keyset paging on (due_date, id): the cursor names the last row */
 	return pb_db_list_json(db,
 	    "SELECT pb_json(p)::text, p.id FROM payments p"
@@ -315,10 +273,9 @@ enum pb_err pb_pay_store_schedule_insert(struct pb_db *db, const struct pb_actor
 {
 	char amount[24], start[11], end[11];
 
-	fmt_pence(s->amount_pence, amount);
 	const char *pp[] = { actor->la, s->id, s->budget_id, s->element_id, s->payee_id,
-	    amount, pb_pay_frequency_str(s->frequency), fmt_date(s->start_date, start),
-	    fmt_date(s->end_date, end), actor->sub };
+	    pb_db_int_param(s->amount_pence, amount), pb_pay_frequency_str(s->frequency), pb_db_date_param(s->start_date, start),
+	    pb_db_date_param(s->end_date, end), actor->sub };
 	return pb_db_one_json(db,
 	    "INSERT INTO payment_schedules AS s (la, id, budget_id, element_id, payee_id,"
 	    " amount_pence, frequency, start_date, end_date, created_by)"
@@ -332,8 +289,9 @@ enum pb_err pb_pay_store_schedule_get(struct pb_db *db, const struct pb_scope *s
 	const char *pp[] = { scope->la, id, scope->family_person_id };
 	return pb_db_one_json(db,
 	    "SELECT pb_json(s)::text, s.version FROM payment_schedules s"
-	    " JOIN budgets b ON b.la = s.la AND b.id = s.budget_id" BUDGET_CHILD
-	    " WHERE s.la = $1 AND s.id = $2 AND " CHILD_VISIBLE, 3, pp, json, version);
+	    " JOIN budgets b ON b.la = s.la AND b.id = s.budget_id"
+	    " WHERE s.la = $1 AND s.id = $2 AND pb_child_visible(b.la, b.child_id, $3::uuid)",
+	    3, pp, json, version);
 }
 
 enum pb_err pb_pay_store_schedules(struct pb_db *db, const char *la,
@@ -360,8 +318,8 @@ enum pb_err pb_pay_store_schedules(struct pb_db *db, const char *la,
 			err = PB_EINTERNAL;
 			break;
 		}
-		s.start_date = pb_db_col_date(res, i, 6, PB_PAY_NO_DATE);
-		s.end_date = pb_db_col_date(res, i, 7, PB_PAY_NO_DATE);
+		s.start_date = pb_db_col_date(res, i, 6, PB_DATE_NONE);
+		s.end_date = pb_db_col_date(res, i, 7, PB_DATE_NONE);
 		pb_db_col_copy(res, i, 8, s.created_by, sizeof(s.created_by));
 		err = fn(&s, arg);
 	}
@@ -381,7 +339,7 @@ enum pb_err pb_pay_store_schedule_dates(struct pb_db *db, const char *la,
 		return err;
 	*n = 0;
 	for (int i = 0; i < PQntuples(res) && *n < cap; i++)
-		out[(*n)++] = pb_db_col_date(res, i, 0, PB_PAY_NO_DATE);
+		out[(*n)++] = pb_db_col_date(res, i, 0, PB_DATE_NONE);
 	PQclear(res);
 	return PB_OK;
 }
@@ -406,7 +364,7 @@ enum pb_err pb_pay_store_run_insert(struct pb_db *db, const struct pb_actor *act
     const char *id, int32_t due_on_or_before)
 {
 	char due[11];
-	const char *pp[] = { actor->la, id, fmt_date(due_on_or_before, due), actor->sub };
+	const char *pp[] = { actor->la, id, pb_db_date_param(due_on_or_before, due), actor->sub };
 	return pb_db_query(db,
 	    "INSERT INTO payment_runs (la, id, due_on_or_before, created_by)"
 	    " VALUES ($1, $2, $3, $4)", 4, pp, NULL);
@@ -417,7 +375,7 @@ enum pb_err pb_pay_store_run_export(struct pb_db *db, const char *la,
 {
 	PGresult *res = NULL;
 	char due[11];
-	const char *pp[] = { la, id, fmt_date(due_on_or_before, due) };
+	const char *pp[] = { la, id, pb_db_date_param(due_on_or_before, due) };
 	/* SKIP LOCKED: a payment another run (or an approve/cancel) holds is
 	 * left for the next run rather than waited for; the status and
 	 * run_id conditions are re-checked on the locked row version. */
@@ -512,7 +470,7 @@ enum pb_err pb_pay_store_run_lines(struct pb_db *db, const char *la,
 		pb_db_col_copy(res, i, 1, l.payee_id, sizeof(l.payee_id));
 		pb_db_col_copy(res, i, 2, l.payee_name, sizeof(l.payee_name));
 		l.amount_pence = pb_db_col_int64(res, i, 3);
-		l.due_date = pb_db_col_date(res, i, 4, PB_PAY_NO_DATE);
+		l.due_date = pb_db_col_date(res, i, 4, PB_DATE_NONE);
 		l.has_bank = pb_db_col_bool(res, i, 5);
 		err = fn(&l, arg);
 	}
@@ -520,29 +478,41 @@ enum pb_err pb_pay_store_run_lines(struct pb_db *db, const char *la,
 	return err;
 }
 
-enum pb_err pb_pay_store_audit_payments(struct pb_db *db, const struct pb_actor *actor,
-    const char *action, const char *run_id, const char *ids_json)
+enum pb_err pb_pay_store_run_entities(struct pb_db *db, const char *la,
+    const char *run_id, const char *ids_json, char **json)
 {
-	const char *pp[] = { actor->la, run_id, ids_json, actor->sub, action,
-	    actor->request_id };
-	/* The set-based twin of pb_audit_record: one audit row and one event
-	 * per payment; the counter row advances by the number of payments in
-	 * one step (and stays locked until commit, as there). */
-	return pb_db_query(db,
-	    "WITH x AS (SELECT p.id, pb_json(p)::jsonb AS j,"
-	    "   row_number() OVER (ORDER BY p.id) AS n FROM payments p"
-	    "  WHERE p.la = $1 AND p.run_id = $2::uuid AND ($3::jsonb IS NULL OR p.id IN"
-	    "   (SELECT v::uuid FROM jsonb_array_elements_text($3::jsonb) v))),"
-	    " a AS (INSERT INTO audit_log (la, id, actor_sub, action, entity_type, entity_id,"
-	    "  request_id, changes) SELECT $1, gen_random_uuid(), $4, $5, 'payment', x.id, $6,"
-	    "  jsonb_build_object('after', x.j) FROM x),"
-	    " c AS (INSERT INTO event_counters AS ec (la, last_seq)"
-	    "  SELECT $1, count(*) FROM x HAVING count(*) > 0"
-	    "  ON CONFLICT (la) DO UPDATE SET last_seq = ec.last_seq + excluded.last_seq"
-	    "  RETURNING last_seq)"
-	    " INSERT INTO events (la, seq, id, type, entity_type, entity_id, request_id, payload)"
-	    " SELECT $1, c.last_seq - (SELECT count(*) FROM x) + x.n, gen_random_uuid(), $5,"
-	    "  'payment', x.id, $6, x.j FROM x, c", 6, pp, NULL);
+	const char *pp[] = { la, run_id, ids_json };
+	return pb_db_one_json(db,
+	    "SELECT coalesce(jsonb_agg(jsonb_build_object('id', p.id, 'after', pb_json(p))"
+	    "  ORDER BY p.id), '[]')::text FROM payments p"
+	    " WHERE p.la = $1 AND p.run_id = $2::uuid AND ($3::jsonb IS NULL OR p.id IN"
+	    "  (SELECT v::uuid FROM jsonb_array_elements_text($3::jsonb) v))",
+	    3, pp, json, NULL);
+}
+
+enum pb_err pb_pay_store_cancel_open(struct pb_db *db, const struct pb_actor *actor,
+    const char *budget_id, const char *reason, char **entities, int *count)
+{
+	PGresult *res = NULL;
+	const char *pp[] = { actor->la, budget_id, reason, actor->sub };
+
+	*entities = NULL;
+	enum pb_err err = pb_db_one_row(db,
+	    "WITH c AS (UPDATE payments AS p SET status = 'cancelled', cancel_reason = $3,"
+	    "  cancelled_by = $4, version = version + 1, updated_at = now()"
+	    "  WHERE p.la = $1 AND p.budget_id = $2"
+	    "  AND p.status IN ('pending_approval', 'approved')"
+	    "  RETURNING p.id, pb_json(p) AS j)"
+	    " SELECT count(*), coalesce(jsonb_agg(jsonb_build_object('id', c.id, 'after', c.j)"
+	    "  ORDER BY c.id), '[]')::text FROM c", 4, pp, &res);
+	if (err)
+		return err;
+	*count = (int)pb_db_col_int64(res, 0, 0);
+	*entities = strdup(PQgetvalue(res, 0, 1));
+	PQclear(res);
+	if (*entities == NULL)
+		abort();
+	return PB_OK;
 }
 
 /* ---- recoveries and surplus ----------------------------------------------------- */
@@ -553,9 +523,9 @@ enum pb_err pb_pay_store_recovery_insert(struct pb_db *db, const struct pb_actor
 {
 	char amount[24], on[11];
 
-	fmt_pence(amount_pence, amount);
-	const char *pp[] = { actor->la, id, budget_id, element_id, amount, reason,
-	    fmt_date(recorded_on, on), actor->sub };
+	const char *pp[] = { actor->la, id, budget_id, element_id,
+	    pb_db_int_param(amount_pence, amount), reason,
+	    pb_db_date_param(recorded_on, on), actor->sub };
 	return pb_db_one_json(db,
 	    "INSERT INTO recoveries AS r (la, id, budget_id, element_id, amount_pence, reason,"
 	    " recorded_on, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
@@ -568,21 +538,17 @@ enum pb_err pb_pay_store_recovery_get(struct pb_db *db, const struct pb_scope *s
 	const char *pp[] = { scope->la, id, scope->family_person_id, budget_id };
 	return pb_db_one_json(db,
 	    "SELECT pb_json(r)::text FROM recoveries r"
-	    " JOIN budgets b ON b.la = r.la AND b.id = r.budget_id" BUDGET_CHILD
-	    " WHERE r.la = $1 AND r.id = $2 AND r.budget_id = $4 AND " CHILD_VISIBLE,
-	    4, pp, json, NULL);
+	    " JOIN budgets b ON b.la = r.la AND b.id = r.budget_id"
+	    " WHERE r.la = $1 AND r.id = $2 AND r.budget_id = $4"
+	    " AND pb_child_visible(b.la, b.child_id, $3::uuid)", 4, pp, json, NULL);
 }
 
-enum pb_err pb_pay_store_surplus_rows(struct pb_db *db, const struct pb_scope *scope,
+enum pb_err pb_pay_store_surplus_rows(struct pb_db *db, const char *la,
     const char *budget_id, struct pb_pay_surplus_row *rows, size_t cap, size_t *n)
 {
 	PGresult *res = NULL;
-
-	enum pb_err err = budget_visible(db, scope, budget_id);
-	if (err)
-		return err;
-	const char *pp[] = { scope->la, budget_id };
-	err = pb_db_query(db,
+	const char *pp[] = { la, budget_id };
+	enum pb_err err = pb_db_query(db,
 	    "SELECT e.id, e.service_type, e.allocated_pence, e.spent_pence, e.period_start,"
 	    " e.period_end FROM budget_elements e WHERE e.la = $1 AND e.budget_id = $2"
 	    " AND e.arrangement = 'direct_payment' ORDER BY e.position", 2, pp, &res);
@@ -595,8 +561,8 @@ enum pb_err pb_pay_store_surplus_rows(struct pb_db *db, const struct pb_scope *s
 		pb_db_col_copy(res, i, 1, r->service_type, sizeof(r->service_type));
 		r->allocated_pence = pb_db_col_int64(res, i, 2);
 		r->spent_pence = pb_db_col_int64(res, i, 3);
-		r->period_start = pb_db_col_date(res, i, 4, PB_PAY_NO_DATE);
-		r->period_end = pb_db_col_date(res, i, 5, PB_PAY_NO_DATE);
+		r->period_start = pb_db_col_date(res, i, 4, PB_DATE_NONE);
+		r->period_end = pb_db_col_date(res, i, 5, PB_DATE_NONE);
 	}
 	PQclear(res);
 	return PB_OK;

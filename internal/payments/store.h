@@ -19,19 +19,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "internal/audit/audit.h"
-#include "internal/core/scope.h"
-#include "internal/payments/rules.h"
-
-struct pb_db;
+#include "internal/payments/service.h"
 
 /* The budget facts of a payment, read with the budget row FOR SHARE (a
  * concurrent suspend or close waits for us, and we for it). */
 struct pb_pay_budget_row {
 	char child_id[37];
-	enum pb_pay_budget_status status;
+	enum pb_budget_status status;
 	int32_t period_start, period_end;
-	int32_t plan_start, plan_ceased_on;     /* PB_PAY_NO_DATE when none */
+	int32_t plan_start, plan_ceased_on;     /* PB_DATE_NONE when none */
 };
 enum pb_err pb_pay_store_budget_share(struct pb_db *db, const char *la,
     const char *budget_id, struct pb_pay_budget_row *out);
@@ -40,7 +36,7 @@ enum pb_err pb_pay_store_budget_share(struct pb_db *db, const char *la,
  * final for this transaction).  PB_ENOTFOUND when it is not one of the
  * budget's elements. */
 struct pb_pay_element_row {
-	enum pb_pay_arrangement arrangement;
+	enum pb_budget_arrangement arrangement;
 	int64_t allocated_pence, committed_pence, spent_pence;
 	char payee_id[37];                      /* "" when none */
 	int agreement_signed, school_premises, head_teacher_agreed;
@@ -51,7 +47,7 @@ enum pb_err pb_pay_store_element_lock(struct pb_db *db, const char *la,
 
 /* The payee facts, with lives_with_child for the child (PAY-11). */
 struct pb_pay_payee_row {
-	enum pb_pay_payee_kind kind;
+	enum pb_budget_payee_kind kind;
 	int is_local_authority;
 	char person_id[37];                     /* "" for none */
 	int lives_with_child;
@@ -102,9 +98,8 @@ enum pb_err pb_pay_store_payment_json(struct pb_db *db, const char *la,
     const char *id, char **json, int *version);
 enum pb_err pb_pay_store_payment_get(struct pb_db *db, const struct pb_scope *scope,
     const char *id, char **json, int *version);
-/* A budget's payments by due date then id; cursor is a payment id of the
- * list (NULL: first page). */
-enum pb_err pb_pay_store_list(struct pb_db *db, const struct pb_scope *scope,
+/* A budget's payments (visibility checked by the caller). */
+enum pb_err pb_pay_store_list(struct pb_db *db, const char *la,
     const char *budget_id, const char *cursor, int limit, char **json);
 
 /* ---- idempotency keys ---- */
@@ -139,7 +134,7 @@ struct pb_pay_schedule {
 	char id[37], budget_id[37], element_id[37], payee_id[37];
 	int64_t amount_pence;
 	enum pb_pay_frequency frequency;
-	int32_t start_date, end_date;           /* end PB_PAY_NO_DATE: open */
+	int32_t start_date, end_date;           /* end PB_DATE_NONE: open */
 	char created_by[128];
 };
 
@@ -210,11 +205,17 @@ enum pb_err pb_pay_store_run_lines(struct pb_db *db, const char *la,
     const char *run_id, enum pb_err (*fn)(const struct pb_pay_run_line *l, void *arg),
     void *arg);
 
-/* Audit row and event (type = action) for each payment of run_id, or
- * only those in ids_json when it is not NULL: one statement however many
- * payments, so a large run holds the event counter briefly. */
-enum pb_err pb_pay_store_audit_payments(struct pb_db *db, const struct pb_actor *actor,
-    const char *action, const char *run_id, const char *ids_json);
+/* The payments of run_id, or only those in ids_json (a JSON array of ids)
+ * when it is not NULL, as [{"id", "after": <payment>}] for
+ * pb_audit_record_many.  *json malloc'd (caller frees). */
+enum pb_err pb_pay_store_run_entities(struct pb_db *db, const char *la,
+    const char *run_id, const char *ids_json, char **json);
+
+/* Cancel the budget's pending and approved payments (cancelled_by actor,
+ * cancel_reason reason); *entities is [{"id", "after"}] of those
+ * cancelled (malloc'd) and *count their number. */
+enum pb_err pb_pay_store_cancel_open(struct pb_db *db, const struct pb_actor *actor,
+    const char *budget_id, const char *reason, char **entities, int *count);
 
 /* ---- recoveries and surplus ---- */
 
@@ -224,15 +225,15 @@ enum pb_err pb_pay_store_recovery_insert(struct pb_db *db, const struct pb_actor
 enum pb_err pb_pay_store_recovery_get(struct pb_db *db, const struct pb_scope *scope,
     const char *budget_id, const char *id, char **json);
 
-/* The direct-payment elements of a budget the scope can see, for PAY-19.
- * PB_ENOTFOUND when the budget is not visible. */
+/* The direct-payment elements of a budget, for PAY-19 (visibility
+ * checked by the caller). */
 struct pb_pay_surplus_row {
 	char element_id[37];
 	char service_type[65];
 	int64_t allocated_pence, spent_pence;
 	int32_t period_start, period_end;
 };
-enum pb_err pb_pay_store_surplus_rows(struct pb_db *db, const struct pb_scope *scope,
+enum pb_err pb_pay_store_surplus_rows(struct pb_db *db, const char *la,
     const char *budget_id, struct pb_pay_surplus_row *rows, size_t cap, size_t *n);
 
 #endif

@@ -702,8 +702,9 @@ def test_request_moves_to_approved():
                    " AND type = 'budget_request.approved'" % req)
     eq(n, "1", "request event")
     psql(URL, "UPDATE budget_requests SET status = 'ineligible' WHERE id = '%s'" % req)
+    # ELIG-6: only an eligible, panel-approved or overturned request funds a budget
     problem(D.request("POST", "/v1/budgets", budget_body(f, [notional("other")], request_id=req),
-                      token=CW), 409, "CONFLICT")
+                      token=CW), 422, "RULE_VIOLATION", rule="ELIG-6")
 
 
 @test

@@ -346,7 +346,7 @@ def test_suspend_and_close_cancel_unexported():
     # each cancelled payment has its own audit row and event, in the suspension's transaction
     for p in (pending, approved):
         check(events_of(p["id"]).endswith("payment.cancelled"), "event for %s" % p["id"])
-        _, by, _ = psql(URL, "SELECT actor_sub || '|' || (changes->>'cancel_reason') FROM audit_log"
+        _, by, _ = psql(URL, "SELECT actor_sub || '|' || (changes->'after'->>'cancel_reason') FROM audit_log"
                         " WHERE entity_id = '%s' AND action = 'payment.cancelled'" % p["id"])
         eq(by, "ap-%s|review" % st.la, "audit of the cancellation (actor|reason)")
     check(not events_of(exported["id"]).endswith("payment.cancelled"), "exported untouched")

@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "internal/budgets/section_j.h"
-#include "internal/payments/bank.h"
+#include "internal/payees/bank.h"
 
 #define LA "E09000007"
 #define ID "6f1c2a7e-8d1b-4b7e-9a55-0a1b2c3d4e5f"
@@ -133,7 +133,7 @@ static void test_BUD_3_section_j_render(void **state)
 
 	(void)state;
 	assert_non_null(in);
-	assert_int_equal(pb_budget_section_j(in, &out, &text), PB_OK);
+	assert_int_equal(pb_budget_section_j_render(in, &out, &text), PB_OK);
 	assert_non_null(strstr(text, "Total personal budget: \xc2\xa3" "1,734.50 (mixed arrangement)"));
 	assert_non_null(strstr(text, "1. Education: home to school"));
 	assert_non_null(strstr(text, "Held by: Pat"));
@@ -150,7 +150,7 @@ static void test_BUD_3_section_j_render(void **state)
 	free(text);
 	/* missing pieces: refused, nothing returned */
 	cJSON *bad = cJSON_Parse("{\"budget\":{}}");
-	assert_int_equal(pb_budget_section_j(bad, &out, &text), PB_EINTERNAL);
+	assert_int_equal(pb_budget_section_j_render(bad, &out, &text), PB_EINTERNAL);
 	assert_null(out);
 	assert_null(text);
 	cJSON_Delete(bad);

@@ -13,6 +13,12 @@
 
 #include "internal/config/config.h"
 #include "internal/core/buf.h"
+#include "internal/core/duty.h"
+#include "internal/core/hex.h"
+#include "internal/core/money.h"
+#include "internal/core/text.h"
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 static void test_buf_bounded(void **state)
 {
@@ -175,10 +181,102 @@ static void test_config_secret_files(void **state)
 	clear_env();
 }
 
+/* BUD-4 (Section J, for people) and the finance CSV (for files): one
+ * formatter, two styles, integer arithmetic over the whole int64 range. */
+static void test_money_format_both_styles(void **state)
+{
+	(void)state;
+	static const struct {
+		int64_t pence;
+		const char *plain, *display;
+	} t[] = {
+		{0, "0.00", "\xc2\xa3" "0.00"},
+		{1, "0.01", "\xc2\xa3" "0.01"},
+		{5, "0.05", "\xc2\xa3" "0.05"},
+		{10, "0.10", "\xc2\xa3" "0.10"},
+		{99, "0.99", "\xc2\xa3" "0.99"},
+		{100, "1.00", "\xc2\xa3" "1.00"},
+		{12345, "123.45", "\xc2\xa3" "123.45"},
+		{99999, "999.99", "\xc2\xa3" "999.99"},
+		{100000, "1000.00", "\xc2\xa3" "1,000.00"},
+		{123450, "1234.50", "\xc2\xa3" "1,234.50"},
+		{-1, "-0.01", "-\xc2\xa3" "0.01"},
+		{-1200, "-12.00", "-\xc2\xa3" "12.00"},
+		{-12345, "-123.45", "-\xc2\xa3" "123.45"},
+		{PB_MAX_PENCE, "1000000000.00", "\xc2\xa3" "1,000,000,000.00"},
+		{INT64_MAX, "92233720368547758.07", "\xc2\xa3" "92,233,720,368,547,758.07"},
+		{INT64_MIN, "-92233720368547758.08", "-\xc2\xa3" "92,233,720,368,547,758.08"},
+	};
+	char out[PB_MONEY_TEXT_MAX];
+
+	for (size_t i = 0; i < NELEM(t); i++) {
+		memset(out, 'x', sizeof(out));
+		assert_int_equal(pb_money_format(t[i].pence, PB_MONEY_PLAIN, out), strlen(t[i].plain));
+		assert_string_equal(out, t[i].plain);
+		assert_int_equal(pb_money_format(t[i].pence, PB_MONEY_DISPLAY, out),
+		    strlen(t[i].display));
+		assert_string_equal(out, t[i].display);
+	}
+}
+
+/* PAY-24 / SEPARATION_OF_DUTIES: one check for budgets, payments, panels. */
+static void test_duty_maker_is_never_the_checker(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *maker, *checker;
+		enum pb_err want;
+	} t[] = {
+		{"caseworker-1", "approver-7", PB_OK},
+		{"user-1", "user-1", PB_ESOD},
+		{"user-1", "user-10", PB_OK},
+		{"User-1", "user-1", PB_OK},
+		{NULL, "a", PB_ESOD},
+		{"a", NULL, PB_ESOD},
+		{"", "a", PB_ESOD},
+		{"a", "", PB_ESOD},
+	};
+
+	for (size_t i = 0; i < NELEM(t); i++) {
+		struct pb_problem p;
+		pb_problem_init(&p);
+		assert_int_equal(pb_duty_separate(t[i].maker, t[i].checker, "a budget must be approved",
+		    "the person who created it", &p), t[i].want);
+		assert_int_equal(p.err, t[i].want);
+		if (t[i].want == PB_ESOD)
+			assert_non_null(strstr(p.detail, "a budget must be approved by someone other than"));
+	}
+	assert_int_equal(pb_duty_separate("a", "a", "x", "y", NULL), PB_ESOD);
+}
+
+static void test_hex_and_text(void **state)
+{
+	(void)state;
+	unsigned char b[4] = { 0x00, 0x7f, 0xa5, 0xff }, back[4];
+	char hex[9];
+
+	pb_hex_encode(b, 4, hex);
+	assert_string_equal(hex, "007fa5ff");
+	assert_int_equal(pb_hex_decode("007FA5ff", back, 4), 0);
+	assert_memory_equal(back, b, 4);
+	assert_int_equal(pb_hex_decode("007fa5f", back, 4), -1);
+	assert_int_equal(pb_hex_decode("007fa5ff0", back, 4), -1);
+	assert_int_equal(pb_hex_decode("007fa5fg", back, 4), -1);
+	assert_true(pb_text_present("x"));
+	assert_false(pb_text_present(""));
+	assert_false(pb_text_present(NULL));
+	assert_true(pb_text_blank(" \t\r\n"));
+	assert_true(pb_text_blank(NULL));
+	assert_false(pb_text_blank(" x "));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_buf_bounded),
+		cmocka_unit_test(test_money_format_both_styles),
+		cmocka_unit_test(test_duty_maker_is_never_the_checker),
+		cmocka_unit_test(test_hex_and_text),
 		cmocka_unit_test(test_config_defaults),
 		cmocka_unit_test(test_config_rejections),
 		cmocka_unit_test(test_config_values),

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "internal/json/json.h"
+#include "internal/json/output.h"
 
 #define CHECK(cond, name)                                                   \
 	do {                                                                \
@@ -1119,6 +1120,60 @@ static void test_print_revalidates(void **state)
 	}
 }
 
+/* The one escaper: every control character escaped, valid UTF-8 kept, each
+ * byte of an ill-formed sequence as U+FFFD; the result is strict JSON. */
+static void test_write_string(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in;
+		size_t len;
+		const char *want;
+	} t[] = {
+		{ "", 0, "\"\"" },
+		{ "plain", 5, "\"plain\"" },
+		{ "a\"b\\c", 5, "\"a\\\"b\\\\c\"" },
+		{ "\b\f\n\r\t", 5, "\"\\b\\f\\n\\r\\t\"" },
+		{ "\x01\x1f", 2, "\"\\u0001\\u001f\"" },
+		{ "x\0y", 3, "\"x\\u0000y\"" },
+		{ "\x7f", 1, "\"\x7f\"" },
+		{ "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 9,
+		  "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"" },
+		{ "\xff", 1, "\"\\ufffd\"" },
+		{ "\x80", 1, "\"\\ufffd\"" },
+		{ "\xc0\xaf", 2, "\"\\ufffd\\ufffd\"" },          /* overlong '/' */
+		{ "\xed\xa0\x80", 3, "\"\\ufffd\\ufffd\\ufffd\"" }, /* surrogate */
+		{ "\xf4\x90\x80\x80", 4, "\"\\ufffd\\ufffd\\ufffd\\ufffd\"" }, /* > U+10FFFF */
+		{ "\xe2\x82", 2, "\"\\ufffd\\ufffd\"" },          /* truncated */
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct pb_buf b;
+		pb_buf_init(&b, 1024);
+		assert_int_equal(pb_json_write_string(&b, t[i].in, t[i].len), PB_OK);
+		assert_string_equal(pb_buf_str(&b), t[i].want);
+		/* the input scanner refuses \u0000 by policy; the rest is strict JSON */
+		if (memchr(t[i].in, '\0', t[i].len) == NULL)
+			assert_int_equal(pb_json_validate(pb_buf_str(&b), pb_buf_len(&b), NULL), PB_OK);
+		pb_buf_free(&b);
+	}
+	struct pb_buf small;
+	pb_buf_init(&small, 4);
+	assert_int_equal(pb_json_write_cstr(&small, "too long"), PB_EINVAL);
+	pb_buf_free(&small);
+}
+
+static void test_print_and_add_int(void **state)
+{
+	(void)state;
+	cJSON *o = cJSON_CreateObject();
+	pb_json_add_int(o, "big", INT64_C(9007199254740993));
+	pb_json_add_int(o, "neg", -5);
+	char *s = pb_json_print(o);
+	assert_string_equal(s, "{\"big\":9007199254740993,\"neg\":-5}");
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1143,6 +1198,8 @@ int main(void)
 		cmocka_unit_test(test_check_members_many),
 		cmocka_unit_test(test_long_field_name),
 		cmocka_unit_test(test_print_revalidates),
+		cmocka_unit_test(test_write_string),
+		cmocka_unit_test(test_print_and_add_int),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,7 +18,7 @@
 #include "internal/payments/rules.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-#define NO PB_PAY_NO_DATE
+#define NO PB_DATE_NONE
 
 /* Fail with the row's name so a table failure points at its case. */
 #define ROW(cond, name) do { \
@@ -26,7 +26,7 @@
 		fail_msg("case \"%s\": %s", (name), #cond); \
 } while (0)
 
-/* YYYYMMDD as a day number; 0 is PB_PAY_NO_DATE. */
+/* YYYYMMDD as a day number; 0 is PB_DATE_NONE. */
 static int32_t Dn(int ymd)
 {
 	if (ymd == 0)
@@ -80,10 +80,10 @@ static void test_pay_enum_strings_round_trip(void **state)
 		ROW(strcmp(pb_pay_action_str(v), ac[i]) == 0, ac[i]);
 	}
 	for (int i = 1; i < (int)NELEM(pk); i++) {
-		enum pb_pay_payee_kind v = 0;
-		ROW(pb_pay_payee_kind_parse(pk[i], strlen(pk[i]), &v) == PB_OK &&
+		enum pb_budget_payee_kind v = 0;
+		ROW(pb_budget_payee_kind_parse(pk[i], strlen(pk[i]), &v) == PB_OK &&
 		    (int)v == i, pk[i]);
-		ROW(strcmp(pb_pay_payee_kind_str(v), pk[i]) == 0, pk[i]);
+		ROW(strcmp(pb_budget_payee_kind_str(v), pk[i]) == 0, pk[i]);
 	}
 }
 
@@ -342,18 +342,18 @@ static struct pb_pay_facts dp_ok(void)
 {
 	struct pb_pay_facts f;
 	memset(&f, 0, sizeof(f));
-	f.budget_status = PB_PAY_BUDGET_APPROVED;
+	f.budget_status = PB_BUDGET_STATUS_APPROVED;
 	f.period_start = Dn(20240401);
 	f.period_end = Dn(20250331);
 	f.plan_start = Dn(20230901);
 	f.plan_ceased_on = NO;
 	f.element_in_budget = 1;
-	f.arrangement = PB_PAY_ARR_DIRECT_PAYMENT;
+	f.arrangement = PB_BUDGET_ARR_DIRECT_PAYMENT;
 	f.element_remaining_pence = 100000;
 	f.element_payee_id = "payee-mum";
 	f.agreement_signed = 1;
 	f.payee_id = "payee-mum";
-	f.payee_kind = PB_PAY_PAYEE_INDIVIDUAL;
+	f.payee_kind = PB_BUDGET_PAYEE_INDIVIDUAL;
 	f.payee_person_id = "person-mum";
 	f.payee_lives_with_child = 1;
 	f.amount_pence = 25000;
@@ -365,11 +365,11 @@ static struct pb_pay_facts dp_ok(void)
 static struct pb_pay_facts tp_ok(void)
 {
 	struct pb_pay_facts f = dp_ok();
-	f.arrangement = PB_PAY_ARR_THIRD_PARTY;
+	f.arrangement = PB_BUDGET_ARR_THIRD_PARTY;
 	f.element_payee_id = "payee-trust";
 	f.agreement_signed = 0;
 	f.payee_id = "payee-trust";
-	f.payee_kind = PB_PAY_PAYEE_ORGANISATION;
+	f.payee_kind = PB_BUDGET_PAYEE_ORGANISATION;
 	f.payee_person_id = NULL;
 	f.payee_lives_with_child = 0;
 	f.purpose = PB_PAY_PURPOSE_SERVICES;
@@ -379,7 +379,7 @@ static struct pb_pay_facts tp_ok(void)
 static struct pb_pay_facts notional_ok(void)
 {
 	struct pb_pay_facts f = tp_ok();
-	f.arrangement = PB_PAY_ARR_NOTIONAL;
+	f.arrangement = PB_BUDGET_ARR_NOTIONAL;
 	f.element_payee_id = NULL;
 	f.payee_id = "payee-council-transport";
 	f.payee_is_local_authority = 1;
@@ -422,16 +422,16 @@ static void test_PAY_create_budget_must_be_approved(void **state)
 		int status;
 		enum pb_err want;
 	} t[] = {
-		{"approved", PB_PAY_BUDGET_APPROVED, PB_OK},
-		{"draft", PB_PAY_BUDGET_DRAFT, PB_ETRANSITION},
-		{"suspended", PB_PAY_BUDGET_SUSPENDED, PB_ETRANSITION},
-		{"closed", PB_PAY_BUDGET_CLOSED, PB_ETRANSITION},
+		{"approved", PB_BUDGET_STATUS_APPROVED, PB_OK},
+		{"draft", PB_BUDGET_STATUS_DRAFT, PB_ETRANSITION},
+		{"suspended", PB_BUDGET_STATUS_SUSPENDED, PB_ETRANSITION},
+		{"closed", PB_BUDGET_STATUS_CLOSED, PB_ETRANSITION},
 		{"zeroed", 0, PB_ETRANSITION},
 	};
 
 	for (size_t i = 0; i < NELEM(t); i++) {
 		struct pb_pay_facts f = dp_ok();
-		f.budget_status = (enum pb_pay_budget_status)t[i].status;
+		f.budget_status = (enum pb_budget_status)t[i].status;
 		expect_create(&f, t[i].want, NULL, t[i].name);
 	}
 }
@@ -449,7 +449,7 @@ static void test_PAY_element_must_belong_to_budget(void **state)
 	assert_string_equal(p.errors[0].field, "element_id");
 
 	f = dp_ok();
-	f.arrangement = (enum pb_pay_arrangement)0;
+	f.arrangement = (enum pb_budget_arrangement)0;
 	assert_int_equal(pb_pay_check_create(&f, NULL), PB_EINTERNAL);
 }
 
@@ -465,15 +465,15 @@ static void test_PAY_24_amount_must_be_positive(void **state)
 		{"zero", 0, PB_EINVAL},
 		{"minus one", -1, PB_EINVAL},
 		{"int64 min", INT64_MIN, PB_EINVAL},
-		{"api max", PB_PAY_MAX_PENCE, PB_OK},
-		{"api max + 1", PB_PAY_MAX_PENCE + 1, PB_EINVAL},
+		{"api max", PB_MAX_PENCE, PB_OK},
+		{"api max + 1", PB_MAX_PENCE + 1, PB_EINVAL},
 		{"int64 max", INT64_MAX, PB_EINVAL},
 	};
 
 	for (size_t i = 0; i < NELEM(t); i++) {
 		struct pb_pay_facts f = dp_ok();
 		f.amount_pence = t[i].amount;
-		f.element_remaining_pence = PB_PAY_MAX_PENCE;
+		f.element_remaining_pence = PB_MAX_PENCE;
 		struct pb_problem p;
 		pb_problem_init(&p);
 		ROW(pb_pay_check_create(&f, &p) == t[i].want, t[i].name);
@@ -526,15 +526,15 @@ static void test_PAY_1_direct_payment_pays_only_own_payee(void **state)
 		const char *own, *requested;
 		enum pb_err want;
 	} t[] = {
-		{"dp own payee", PB_PAY_ARR_DIRECT_PAYMENT, "payee-mum",
+		{"dp own payee", PB_BUDGET_ARR_DIRECT_PAYMENT, "payee-mum",
 		    "payee-mum", PB_OK},
-		{"dp other payee", PB_PAY_ARR_DIRECT_PAYMENT, "payee-mum",
+		{"dp other payee", PB_BUDGET_ARR_DIRECT_PAYMENT, "payee-mum",
 		    "payee-dad", PB_ERULE},
-		{"dp element without payee", PB_PAY_ARR_DIRECT_PAYMENT, NULL,
+		{"dp element without payee", PB_BUDGET_ARR_DIRECT_PAYMENT, NULL,
 		    "payee-mum", PB_ERULE},
-		{"dp no payee requested", PB_PAY_ARR_DIRECT_PAYMENT,
+		{"dp no payee requested", PB_BUDGET_ARR_DIRECT_PAYMENT,
 		    "payee-mum", "", PB_ERULE},
-		{"dp prefix of own id", PB_PAY_ARR_DIRECT_PAYMENT, "payee-mum",
+		{"dp prefix of own id", PB_BUDGET_ARR_DIRECT_PAYMENT, "payee-mum",
 		    "payee-mu", PB_ERULE},
 	};
 
@@ -559,18 +559,18 @@ static void test_PAY_10_refuses_council_payee(void **state)
 		int arrangement, is_la;
 		enum pb_err want;
 	} t[] = {
-		{"dp council", PB_PAY_ARR_DIRECT_PAYMENT, 1, PB_ERULE},
-		{"dp not council", PB_PAY_ARR_DIRECT_PAYMENT, 0, PB_OK},
-		{"tp council", PB_PAY_ARR_THIRD_PARTY, 1, PB_ERULE},
-		{"tp not council", PB_PAY_ARR_THIRD_PARTY, 0, PB_OK},
-		{"notional council", PB_PAY_ARR_NOTIONAL, 1, PB_OK},
-		{"notional not council", PB_PAY_ARR_NOTIONAL, 0, PB_OK},
+		{"dp council", PB_BUDGET_ARR_DIRECT_PAYMENT, 1, PB_ERULE},
+		{"dp not council", PB_BUDGET_ARR_DIRECT_PAYMENT, 0, PB_OK},
+		{"tp council", PB_BUDGET_ARR_THIRD_PARTY, 1, PB_ERULE},
+		{"tp not council", PB_BUDGET_ARR_THIRD_PARTY, 0, PB_OK},
+		{"notional council", PB_BUDGET_ARR_NOTIONAL, 1, PB_OK},
+		{"notional not council", PB_BUDGET_ARR_NOTIONAL, 0, PB_OK},
 	};
 
 	for (size_t i = 0; i < NELEM(t); i++) {
 		struct pb_pay_facts f =
-		    t[i].arrangement == PB_PAY_ARR_DIRECT_PAYMENT ? dp_ok() :
-		    t[i].arrangement == PB_PAY_ARR_THIRD_PARTY ? tp_ok() :
+		    t[i].arrangement == PB_BUDGET_ARR_DIRECT_PAYMENT ? dp_ok() :
+		    t[i].arrangement == PB_BUDGET_ARR_THIRD_PARTY ? tp_ok() :
 		    notional_ok();
 		f.payee_is_local_authority = t[i].is_la;
 		expect_create(&f, t[i].want, t[i].want ? "PAY-10" : NULL,
@@ -582,11 +582,11 @@ static void test_BUD_2_third_party_pays_organisation(void **state)
 {
 	(void)state;
 	struct pb_pay_facts f = tp_ok();
-	f.payee_kind = PB_PAY_PAYEE_INDIVIDUAL;
+	f.payee_kind = PB_BUDGET_PAYEE_INDIVIDUAL;
 	expect_create(&f, PB_ERULE, "BUD-2", "tp individual");
-	f.payee_kind = (enum pb_pay_payee_kind)0;
+	f.payee_kind = (enum pb_budget_payee_kind)0;
 	expect_create(&f, PB_ERULE, "BUD-2", "tp unknown kind");
-	f.payee_kind = PB_PAY_PAYEE_ORGANISATION;
+	f.payee_kind = PB_BUDGET_PAYEE_ORGANISATION;
 	expect_create(&f, PB_OK, NULL, "tp organisation");
 }
 
@@ -640,18 +640,18 @@ static void test_PAY_11_household_relative_employment(void **state)
 		int kind, lives, purpose, exception;
 		enum pb_err want;
 	} t[] = {
-		{"lives with child, employment", PB_PAY_PAYEE_INDIVIDUAL, 1,
+		{"lives with child, employment", PB_BUDGET_PAYEE_INDIVIDUAL, 1,
 		    PB_PAY_PURPOSE_EMPLOYMENT, 0, PB_ERULE},
 		{"lives with child, employment, exception",
-		    PB_PAY_PAYEE_INDIVIDUAL, 1, PB_PAY_PURPOSE_EMPLOYMENT, 1,
+		    PB_BUDGET_PAYEE_INDIVIDUAL, 1, PB_PAY_PURPOSE_EMPLOYMENT, 1,
 		    PB_OK},
-		{"relative elsewhere, employment", PB_PAY_PAYEE_INDIVIDUAL, 0,
+		{"relative elsewhere, employment", PB_BUDGET_PAYEE_INDIVIDUAL, 0,
 		    PB_PAY_PURPOSE_EMPLOYMENT, 0, PB_OK},
-		{"lives with child, transport", PB_PAY_PAYEE_INDIVIDUAL, 1,
+		{"lives with child, transport", PB_BUDGET_PAYEE_INDIVIDUAL, 1,
 		    PB_PAY_PURPOSE_TRANSPORT, 0, PB_OK},
-		{"lives with child, direct payment", PB_PAY_PAYEE_INDIVIDUAL, 1,
+		{"lives with child, direct payment", PB_BUDGET_PAYEE_INDIVIDUAL, 1,
 		    PB_PAY_PURPOSE_DIRECT_PAYMENT, 0, PB_OK},
-		{"organisation, employment", PB_PAY_PAYEE_ORGANISATION, 1,
+		{"organisation, employment", PB_BUDGET_PAYEE_ORGANISATION, 1,
 		    PB_PAY_PURPOSE_EMPLOYMENT, 0, PB_OK},
 	};
 
@@ -659,7 +659,7 @@ static void test_PAY_11_household_relative_employment(void **state)
 		/* notional: no payee restrictions besides PAY-11 */
 		struct pb_pay_facts f = notional_ok();
 		f.payee_is_local_authority = 0;
-		f.payee_kind = (enum pb_pay_payee_kind)t[i].kind;
+		f.payee_kind = (enum pb_budget_payee_kind)t[i].kind;
 		f.payee_person_id = "person-gran";
 		f.payee_lives_with_child = t[i].lives;
 		f.purpose = (enum pb_pay_purpose)t[i].purpose;
@@ -685,10 +685,10 @@ static void test_PAY_24_amount_within_remaining(void **state)
 		{"exactly remaining", 25000, 25000, PB_OK},
 		{"remaining + 1", 25001, 25000, PB_EFUNDS},
 		{"remaining - 1", 24999, 25000, PB_OK},
-		{"max amount, max remaining", PB_PAY_MAX_PENCE, PB_PAY_MAX_PENCE,
+		{"max amount, max remaining", PB_MAX_PENCE, PB_MAX_PENCE,
 		    PB_OK},
-		{"max amount, one short", PB_PAY_MAX_PENCE,
-		    PB_PAY_MAX_PENCE - 1, PB_EFUNDS},
+		{"max amount, one short", PB_MAX_PENCE,
+		    PB_MAX_PENCE - 1, PB_EFUNDS},
 		{"corrupt negative remaining", 1, -5, PB_EFUNDS},
 		{"huge remaining", 1, INT64_MAX, PB_OK},
 	};
@@ -716,7 +716,7 @@ static void test_PAY_create_checks_run_in_documented_order(void **state)
 	/* every rule broken at once; fix them one by one and watch the
 	 * reported rule move down the documented order */
 	struct pb_pay_facts f = dp_ok();
-	f.budget_status = PB_PAY_BUDGET_SUSPENDED;
+	f.budget_status = PB_BUDGET_STATUS_SUSPENDED;
 	f.element_in_budget = 0;
 	f.amount_pence = 0;
 	f.due_date = Dn(20300101);
@@ -728,7 +728,7 @@ static void test_PAY_create_checks_run_in_documented_order(void **state)
 	f.element_remaining_pence = 0;
 
 	expect_create(&f, PB_ETRANSITION, NULL, "1 status");
-	f.budget_status = PB_PAY_BUDGET_APPROVED;
+	f.budget_status = PB_BUDGET_STATUS_APPROVED;
 	expect_create(&f, PB_EINVAL, NULL, "2 element");
 	f.element_in_budget = 1;
 	expect_create(&f, PB_EINVAL, NULL, "3 amount");
@@ -750,28 +750,6 @@ static void test_PAY_create_checks_run_in_documented_order(void **state)
 	expect_create(&f, PB_OK, NULL, "all fixed");
 }
 
-static void test_PAY_24_approver_must_not_be_creator(void **state)
-{
-	(void)state;
-	static const struct {
-		const char *name, *creator, *approver;
-		enum pb_err want;
-	} t[] = {
-		{"different", "finance-1", "finance-2", PB_OK},
-		{"same", "finance-1", "finance-1", PB_ESOD},
-		{"creator NULL", NULL, "finance-2", PB_ESOD},
-		{"approver empty", "finance-1", "", PB_ESOD},
-	};
-
-	for (size_t i = 0; i < NELEM(t); i++) {
-		struct pb_problem p;
-		pb_problem_init(&p);
-		ROW(pb_pay_check_approver(t[i].creator, t[i].approver, &p) ==
-		    t[i].want, t[i].name);
-		ROW(p.err == t[i].want, t[i].name);
-	}
-}
-
 static void test_PAY_18_recovery_never_more_than_spent(void **state)
 {
 	(void)state;
@@ -786,8 +764,8 @@ static void test_PAY_18_recovery_never_more_than_spent(void **state)
 		{"nothing spent", 1, 0, PB_ERULE},
 		{"zero", 0, 5000, PB_EINVAL},
 		{"negative", -1, 5000, PB_EINVAL},
-		{"max", PB_PAY_MAX_PENCE, PB_PAY_MAX_PENCE, PB_OK},
-		{"above max", PB_PAY_MAX_PENCE + 1, INT64_MAX, PB_EINVAL},
+		{"max", PB_MAX_PENCE, PB_MAX_PENCE, PB_OK},
+		{"above max", PB_MAX_PENCE + 1, INT64_MAX, PB_EINVAL},
 		{"int64 min", INT64_MIN, 5000, PB_EINVAL},
 	};
 
@@ -831,15 +809,15 @@ static void test_PAY_19_surplus_over_threshold(void **state)
 		    0, 466, 0, 0},
 		{"one-day period", 100, 100, 0, 1, 1, PB_OK, 700, 100, 700, 0,
 		    0},
-		{"max money", PB_PAY_MAX_PENCE, PB_PAY_MAX_PENCE, 0, 1, 52,
-		    PB_OK, 7 * PB_PAY_MAX_PENCE, PB_PAY_MAX_PENCE,
-		    364 * PB_PAY_MAX_PENCE, 0, 0},
+		{"max money", PB_MAX_PENCE, PB_MAX_PENCE, 0, 1, 52,
+		    PB_OK, 7 * PB_MAX_PENCE, PB_MAX_PENCE,
+		    364 * PB_MAX_PENCE, 0, 0},
 		{"zero weeks", 520000, 0, 0, 364, 0, PB_EINVAL, 0, 0, 0, 0, 0},
 		{"53 weeks", 520000, 0, 0, 364, 53, PB_EINVAL, 0, 0, 0, 0, 0},
 		{"empty period", 520000, 0, 0, 0, 8, PB_EINVAL, 0, 0, 0, 0, 0},
 		{"negative paid", 520000, -1, 0, 364, 8, PB_EINVAL, 0, 0, 0, 0,
 		    0},
-		{"allocated above max", PB_PAY_MAX_PENCE + 1, 0, 0, 364, 8,
+		{"allocated above max", PB_MAX_PENCE + 1, 0, 0, 364, 8,
 		    PB_EINVAL, 0, 0, 0, 0, 0},
 	};
 
@@ -867,38 +845,6 @@ static void test_PAY_19_surplus_over_threshold(void **state)
 }
 
 /* ---- finance CSV -------------------------------------------------------- */
-
-static void test_csv_format_pounds(void **state)
-{
-	(void)state;
-	static const struct {
-		int64_t pence;
-		const char *want;
-	} t[] = {
-		{0, "0.00"},
-		{1, "0.01"},
-		{9, "0.09"},
-		{10, "0.10"},
-		{99, "0.99"},
-		{100, "1.00"},
-		{12345, "123.45"},
-		{100000, "1000.00"},
-		{-1, "-0.01"},
-		{-5, "-0.05"},
-		{-12345, "-123.45"},
-		{PB_PAY_MAX_PENCE, "1000000000.00"},
-		{INT64_MAX, "92233720368547758.07"},
-		{INT64_MIN, "-92233720368547758.08"},
-	};
-
-	for (size_t i = 0; i < NELEM(t); i++) {
-		char out[32];
-		memset(out, 'x', sizeof(out));
-		size_t n = pb_pay_format_pounds(t[i].pence, out);
-		ROW(strcmp(out, t[i].want) == 0, t[i].want);
-		ROW(n == strlen(t[i].want), t[i].want);
-	}
-}
 
 static void test_csv_cell_rfc4180_and_formula_defence(void **state)
 {
@@ -1020,10 +966,8 @@ int main(void)
 		cmocka_unit_test(test_PAY_11_household_relative_employment),
 		cmocka_unit_test(test_PAY_24_amount_within_remaining),
 		cmocka_unit_test(test_PAY_create_checks_run_in_documented_order),
-		cmocka_unit_test(test_PAY_24_approver_must_not_be_creator),
 		cmocka_unit_test(test_PAY_18_recovery_never_more_than_spent),
 		cmocka_unit_test(test_PAY_19_surplus_over_threshold),
-		cmocka_unit_test(test_csv_format_pounds),
 		cmocka_unit_test(test_csv_cell_rfc4180_and_formula_defence),
 		cmocka_unit_test(test_csv_cell_buffer_limits),
 	};

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* bank.c — bank details sealed with AES-256-GCM (see bank.h). */
-#include "internal/payments/bank.h"
+#include "internal/payees/bank.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -8,6 +8,8 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+
+#include "internal/core/hex.h"
 
 static int all_digits(const char *s, size_t n)
 {
@@ -33,7 +35,6 @@ void pb_bank_key_id(const unsigned char key[PB_BANK_KEY_LEN],
     char out[PB_BANK_KEY_ID_LEN + 1])
 {
 	static const char prefix[] = "pb-bank-key-id:";
-	static const char hex[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -45,11 +46,7 @@ void pb_bank_key_id(const unsigned char key[PB_BANK_KEY_LEN],
 	    EVP_DigestFinal_ex(ctx, md, &mdlen) != 1)
 		mdlen = 0;   /* leaves an all-zero id; sealing then fails too */
 	EVP_MD_CTX_free(ctx);
-	for (int i = 0; i < PB_BANK_KEY_ID_LEN / 2; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 15];
-	}
-	out[PB_BANK_KEY_ID_LEN] = '\0';
+	pb_hex_encode(md, PB_BANK_KEY_ID_LEN / 2, out);
 }
 
 /* "<la>/<payee id>" into buf; its length, or 0 if it does not fit. */

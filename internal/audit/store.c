@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+/* store.c — SQL of the audit log and the events feed (see store.h). */
+#include "internal/audit/store.h"
+
+#include <stdio.h>
+
+#include "internal/db/db.h"
+#include "internal/db/rows.h"
+
+enum pb_err pb_audit_store_insert(struct pb_db *db, const struct pb_actor *actor,
+    const char *id, const char *action, const char *entity_type,
+    const char *entity_id, const char *changes_json)
+{
+	const char *pp[] = { actor->la, id, actor->sub, action, entity_type,
+	    entity_id, actor->request_id, changes_json };
+	return pb_db_query(db,
+	    "INSERT INTO audit_log (la, id, actor_sub, action, entity_type, entity_id,"
+	    " request_id, changes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)",
+	    8, pp, NULL);
+}
+
+enum pb_err pb_audit_store_event(struct pb_db *db, const struct pb_actor *actor,
+    const char *id, const char *type, const char *entity_type,
+    const char *entity_id, const char *payload_json)
+{
+	const char *pp[] = { actor->la, id, type, entity_type, entity_id,
+	    actor->request_id, payload_json };
+	return pb_db_query(db,
+	    "WITH c AS (INSERT INTO event_counters AS ec (la, last_seq) VALUES ($1, 1)"
+	    " ON CONFLICT (la) DO UPDATE SET last_seq = ec.last_seq + 1"
+	    " RETURNING last_seq)"
+	    " INSERT INTO events (la, seq, id, type, entity_type, entity_id, request_id, payload)"
+	    " SELECT $1, c.last_seq, $2, $3, $4, $5, $6, $7::jsonb FROM c",
+	    7, pp, NULL);
+}
+
+enum pb_err pb_audit_store_insert_many(struct pb_db *db,
+    const struct pb_actor *actor, const char *action, const char *entity_type,
+    const char *entities_json)
+{
+	const char *pp[] = { actor->la, entities_json, actor->sub, action, entity_type,
+	    actor->request_id };
+	/* The set-based twin of insert + event: the counter row advances by
+	 * the number of entities in one step (and stays locked until commit). */
+	return pb_db_query(db,
+	    "WITH x AS (SELECT (j->>'id')::uuid AS id, j->'after' AS after, n"
+	    "   FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS t(j, n)),"
+	    " a AS (INSERT INTO audit_log (la, id, actor_sub, action, entity_type, entity_id,"
+	    "  request_id, changes) SELECT $1, gen_random_uuid(), $3, $4, $5, x.id, $6,"
+	    "  jsonb_build_object('after', x.after) FROM x),"
+	    " c AS (INSERT INTO event_counters AS ec (la, last_seq)"
+	    "  SELECT $1, count(*) FROM x HAVING count(*) > 0"
+	    "  ON CONFLICT (la) DO UPDATE SET last_seq = ec.last_seq + excluded.last_seq"
+	    "  RETURNING last_seq)"
+	    " INSERT INTO events (la, seq, id, type, entity_type, entity_id, request_id, payload)"
+	    " SELECT $1, c.last_seq - (SELECT count(*) FROM x) + x.n, gen_random_uuid(), $4,"
+	    "  $5, x.id, $6, x.after FROM x, c", 6, pp, NULL);
+}
+
+enum pb_err pb_audit_store_list(struct pb_db *db, const char *la,
+    const char *entity_id, const char *after, int limit, char **json)
+{
+	char lim[24];
+	const char *pp[] = { la, entity_id, after, pb_db_int_param(limit + 1, lim) };
+	return pb_db_list_json(db,
+	    "SELECT pb_json(a)::text, a.seq FROM audit_log a WHERE a.la = $1"
+	    " AND ($2::uuid IS NULL OR a.entity_id = $2)"
+	    " AND ($3::bigint IS NULL OR a.seq > $3) ORDER BY a.seq LIMIT $4",
+	    4, pp, limit, json);
+}
+
+enum pb_err pb_audit_store_events(struct pb_db *db, const char *la,
+    const char *after, int limit, char **json)
+{
+	char lim[24];
+	const char *pp[] = { la, after, pb_db_int_param(limit + 1, lim) };
+	return pb_db_list_json(db,
+	    "SELECT pb_json(e)::text, e.seq FROM events e WHERE e.la = $1"
+	    " AND ($2::bigint IS NULL OR e.seq > $2) ORDER BY e.seq LIMIT $3",
+	    3, pp, limit, json);
+}

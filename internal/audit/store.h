@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * audit/store.h — the SQL of the audit log and the events feed (private to
+ * internal/audit: callers use service.h).  Never begins or ends a
+ * transaction.  Errors are pb_db_query's.
+ */
+#ifndef PB_AUDIT_STORE_H
+#define PB_AUDIT_STORE_H
+
+#include "internal/core/err.h"
+#include "internal/core/scope.h"
+
+struct pb_db;
+
+enum pb_err pb_audit_store_insert(struct pb_db *db, const struct pb_actor *actor,
+    const char *id, const char *action, const char *entity_type,
+    const char *entity_id, const char *changes_json);
+
+/* Take the next seq of actor->la's counter (locking it until commit) and
+ * insert the event. */
+enum pb_err pb_audit_store_event(struct pb_db *db, const struct pb_actor *actor,
+    const char *id, const char *type, const char *entity_type,
+    const char *entity_id, const char *payload_json);
+
+/* Audit rows and events for every {"id","after"} of entities_json. */
+enum pb_err pb_audit_store_insert_many(struct pb_db *db,
+    const struct pb_actor *actor, const char *action, const char *entity_type,
+    const char *entities_json);
+
+/* Pages in seq order: after / entity_id may be NULL. */
+enum pb_err pb_audit_store_list(struct pb_db *db, const char *la,
+    const char *entity_id, const char *after, int limit, char **json);
+enum pb_err pb_audit_store_events(struct pb_db *db, const char *la,
+    const char *after, int limit, char **json);
+
+#endif
