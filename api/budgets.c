@@ -24,9 +24,6 @@
 #define OUTCOME_MAX 500
 #define REVIEW_DEFAULT_DAYS 30
 
-static const char *const stream_names[] = { "education", "social_care", "health", NULL };
-static const char *const element_arrangements[] = { "direct_payment", "third_party",
-    "notional", NULL };
 
 /* Fields a client never sends: the server owns them. */
 static const char *const budget_server_owned[] = { "id", "la", "status", "arrangement",
@@ -119,7 +116,7 @@ static void read_element(const cJSON *obj, size_t i, struct pb_budget_element_in
 	static const char *const allowed[] = { "stream", "service_type", "arrangement",
 	    "allocated_pence", "recipient_person_id", "payee_id", "agreement", NULL };
 	char prefix[32], fld[64];
-	int idx = -1, present = 0;
+	int idx = 0, present = 0;
 
 	snprintf(prefix, sizeof(prefix), "elements[%zu].", i);
 	if (!cJSON_IsObject(obj)) {
@@ -128,18 +125,18 @@ static void read_element(const cJSON *obj, size_t i, struct pb_budget_element_in
 		return;
 	}
 	pb_json_check_members(obj, prefix, allowed, element_server_owned, p);
-	if (pb_json_get_enum(obj, prefix, "stream", 1, stream_names, &idx, p) == PB_OK)
-		e->stream = (enum pb_budget_stream)(idx + 1);
+	if (pb_json_get_name(obj, prefix, "stream", 1, pb_stream_names, PB_STREAM_NAMES, &idx,
+	    p) == PB_OK)
+		e->stream = (enum pb_stream)idx;
 	if (pb_json_get_string(obj, prefix, "service_type", 1, 1, 64, &e->service_type, p)
 	    == PB_OK && !valid_service_type(e->service_type)) {
 		snprintf(fld, sizeof(fld), "%sservice_type", prefix);
 		pb_problem_field(p, fld, "invalid",
 		    "service_type is lower-case letters, digits and _ (e.g. short_breaks).");
 	}
-	idx = -1;
-	if (pb_json_get_enum(obj, prefix, "arrangement", 1, element_arrangements, &idx, p)
-	    == PB_OK)
-		e->arrangement = (enum pb_budget_arrangement)(idx + 1);
+	if (pb_json_get_name(obj, prefix, "arrangement", 1, pb_arrangement_names,
+	    PB_ELEMENT_ARRANGEMENTS, &idx, p) == PB_OK)
+		e->arrangement = (enum pb_arrangement)idx;
 	pb_json_get_pence(obj, prefix, "allocated_pence", 1, 1, &e->allocated_pence,
 	    &present, p);
 	if (pb_json_get_uuid(obj, prefix, "recipient_person_id", 0, ids->recipient[i],

@@ -22,11 +22,6 @@
 #define REASON_MAX 2000
 #define NOTES_MAX 2000
 
-/* Spellings accepted on input, in enum order (rules.h). An element is
- * never "mixed" (BUD-2: budget level only). */
-static const char *const stream_names[] = { "education", "social_care", "health", NULL };
-static const char *const element_arrangements[] = { "direct_payment", "third_party",
-    "notional", NULL };
 
 static const char *const server_owned[] = { "id", "la", "status", "outcome", "eligibility",
     "decision", "review", "withdrawal", "budget_id", "created_at", "created_by",
@@ -78,20 +73,22 @@ static void read_elements(const cJSON *body, struct pb_elig_check_in *in,
 	}
 	for (const cJSON *e = arr->child; e != NULL; e = e->next, i++) {
 		struct pb_elig_element *el = &in->elements[i];
-		int s = -1, a = -1;
+		int s = 0, a = 0;
 
 		snprintf(prefix, sizeof(prefix), "elements[%d].", i);
 		if (pb_json_check_members(e, prefix, allowed, NULL, p) != PB_OK && !cJSON_IsObject(e))
 			continue;
-		pb_json_get_enum(e, prefix, "stream", 1, stream_names, &s, p);
+		pb_json_get_name(e, prefix, "stream", 1, pb_stream_names, PB_STREAM_NAMES, &s, p);
 		pb_json_get_string(e, prefix, "service_type", 1, 1, PB_ELIG_SERVICE_TYPE_MAX,
 		    &el->service_type, p);
 		snprintf(field, sizeof(field), "%sservice_type", prefix);
 		check_service_type(el->service_type, field, p);
-		pb_json_get_enum(e, prefix, "arrangement", 1, element_arrangements, &a, p);
-		el->stream = (enum pb_elig_stream)(s < 0 ? 0 : s);
-		el->arrangement = (enum pb_elig_arrangement)(a < 0 ? 0 : a);
-		if (s < 0 || el->service_type == NULL)
+		/* an element is never "mixed" (BUD-2: budget level only) */
+		pb_json_get_name(e, prefix, "arrangement", 1, pb_arrangement_names,
+		    PB_ELEMENT_ARRANGEMENTS, &a, p);
+		el->stream = (enum pb_stream)s;
+		el->arrangement = (enum pb_arrangement)a;
+		if (s == 0 || el->service_type == NULL)
 			continue;
 		for (int j = 0; j < i; j++)
 			if (in->elements[j].service_type != NULL &&
@@ -153,7 +150,7 @@ void api_offer_put(struct pb_req *req, struct pb_resp *resp)
 	cJSON *body = NULL;
 	const char *type = pb_req_param(req, "service_type");
 	char *json = NULL;
-	int stream = -1, present, if_match, version = 0;
+	int stream = 0, present, if_match, version = 0;
 
 	if (api_allow(req, resp, PB_ROLE_ADMIN) || api_if_match(req, resp, &if_match) ||
 	    api_body(req, resp, 0, &body))
@@ -165,14 +162,14 @@ void api_offer_put(struct pb_req *req, struct pb_resp *resp)
 	else
 		snprintf(in.service_type, sizeof(in.service_type), "%s", type);
 	pb_json_check_members(body, "", allowed, owned, &p);
-	pb_json_get_enum(body, "", "stream", 1, stream_names, &stream, &p);
+	pb_json_get_name(body, "", "stream", 1, pb_stream_names, PB_STREAM_NAMES, &stream, &p);
 	pb_json_get_bool(body, "", "offered", 1, &in.offered, &present, &p);
 	pb_json_get_bool(body, "", "direct_payment_allowed", 1, &in.direct_payment_allowed,
 	    &present, &p);
 	if (p.err) {
 		pb_resp_problem(resp, &p);
 	} else if (api_db(req, resp, &db) == 0) {
-		in.stream = (enum pb_elig_stream)stream;
+		in.stream = (enum pb_stream)stream;
 		api_actor(req, &actor);
 		enum pb_err err = pb_elig_offer_put(db, &actor, &in, if_match, &p, &json, &version);
 		if (err)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* ops.c — operations endpoints: health, readiness, metrics, the API description. */
+/* ops.c — operations endpoints: health, readiness, metrics, the API description.
+ * The database is reached only through internal/ops (the one door). */
 #include "api/handlers.h"
 
 #include <stdlib.h>
@@ -7,9 +8,8 @@
 
 #include "internal/core/buf.h"
 #include "internal/core/version.h"
-#include "internal/db/db.h"
-#include "internal/db/migrate.h"
 #include "internal/metrics/metrics.h"
+#include "internal/ops/ops.h"
 
 void api_healthz(struct pb_req *req, struct pb_resp *resp)
 {
@@ -21,33 +21,30 @@ void api_healthz(struct pb_req *req, struct pb_resp *resp)
 
 void api_readyz(struct pb_req *req, struct pb_resp *resp)
 {
-	struct pb_db *db;
-	const char *why = NULL;
-	int current = -1;
+	struct pb_db *db = NULL;
+	struct pb_ops_readiness r;
 
 	if (pb_req_db(req, &db) != PB_OK)
-		why = "database unreachable";
-	else if ((current = pb_migrate_current(db)) != pb_migrate_latest())
-		why = current < 0 ? "database unreachable" : "schema is not at this binary's version";
+		db = NULL;
+	pb_ops_readiness(db, &r);
 	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "status", why ? "unavailable" : "ready");
-	cJSON_AddNumberToObject(o, "schema_version", current);
-	cJSON_AddNumberToObject(o, "expected_schema_version", pb_migrate_latest());
-	if (why != NULL) {
+	cJSON_AddStringToObject(o, "status", r.ready ? "ready" : "unavailable");
+	cJSON_AddNumberToObject(o, "schema_version", r.schema_version);
+	cJSON_AddNumberToObject(o, "expected_schema_version", r.expected_schema_version);
+	if (!r.ready) {
 		cJSON_AddStringToObject(o, "code", "UNAVAILABLE");
-		cJSON_AddStringToObject(o, "detail", why);
+		cJSON_AddStringToObject(o, "detail", r.why);
 	}
-	pb_resp_json(resp, why ? 503 : 200, o);
+	pb_resp_json(resp, r.ready ? 200 : 503, o);
 }
 
 void api_metrics(struct pb_req *req, struct pb_resp *resp)
 {
-	struct pb_db_stats s;
+	struct pb_metrics_pool mp;
 	struct pb_buf b;
 	size_t len;
 
-	pb_db_pool_stats(req->pool, &s);
-	struct pb_metrics_pool mp = { s.size, s.open, s.in_use, s.waiting };
+	pb_ops_pool_metrics(req->pool, &mp);
 	pb_buf_init(&b, 4 * 1024 * 1024);
 	pb_metrics_render(&b, &mp, PB_VERSION);
 	char *text = pb_buf_take(&b, &len);

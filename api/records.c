@@ -196,7 +196,7 @@ void api_contacts_create(struct pb_req *req, struct pb_resp *resp)
 	struct pb_db *db;
 	cJSON *body = NULL;
 	char child[37], person[37], loc[128], *json = NULL, id[37];
-	int rel = -1, present;
+	int rel = 0, present;
 
 	if (api_allow(req, resp, WRITERS) || api_id(req, resp, "id", child) ||
 	    api_body(req, resp, 0, &body))
@@ -204,7 +204,8 @@ void api_contacts_create(struct pb_req *req, struct pb_resp *resp)
 	pb_problem_init(&p);
 	pb_json_check_members(body, "", allowed, server_owned, &p);
 	pb_json_get_uuid(body, "", "person_id", 1, person, &present, &p);
-	pb_json_get_enum(body, "", "relationship", 1, pb_relationship_names, &rel, &p);
+	pb_json_get_name(body, "", "relationship", 1, pb_relationship_names,
+	    PB_RELATIONSHIP_NAMES, &rel, &p);
 	pb_json_get_bool(body, "", "has_parental_responsibility", 1,
 	    &in.has_parental_responsibility, &present, &p);
 	pb_json_get_bool(body, "", "lives_with_child", 1, &in.lives_with_child, &present, &p);
@@ -216,7 +217,7 @@ void api_contacts_create(struct pb_req *req, struct pb_resp *resp)
 		pb_resp_problem(resp, &p);
 	} else if (api_db(req, resp, &db) == 0) {
 		in.person_id = person;
-		in.relationship = pb_relationship_names[rel];
+		in.relationship = (enum pb_relationship)rel;
 		api_actor(req, &actor);
 		enum pb_err err = pb_rec_contact_create(db, &actor, child, &in, &p, id, &json);
 		if (err) {
@@ -267,10 +268,9 @@ static void read_plan(const cJSON *body, int status_required, struct pb_plan_in 
 	static const char *const allowed[] = { "status", "assessment_agreed_on",
 	    "issued_on", "next_review_due", "ceased_on", NULL };
 
-	in->status = -1;
 	pb_json_check_members(body, "", allowed, server_owned, p);
-	pb_json_get_enum(body, "", "status", status_required, pb_plan_status_names,
-	    &in->status, p);
+	pb_json_get_name(body, "", "status", status_required, pb_plan_status_names,
+	    PB_PLAN_STATUS_NAMES, &in->status, p);
 	read_plan_date(body, "assessment_agreed_on", &in->has_assessment_agreed_on,
 	    &in->assessment_agreed_on, p);
 	read_plan_date(body, "issued_on", &in->has_issued_on, &in->issued_on, p);

@@ -4,7 +4,11 @@
 #  2. the dependency rule: rules.c includes only internal/core; nothing in internal/ includes api/;
 #  3. no SQL built with printf-style formatting (parameters only);
 #  4. no mutable static or thread-local state in handlers and services: requests interleave on a
-#     loop thread whenever one waits for PostgreSQL (internal/http/tasks.h).
+#     loop thread whenever one waits for PostgreSQL (internal/http/tasks.h);
+#  5. one door per domain: a store (internal/<domain>/store.[ch], pb_<domain>_store_*) is used
+#     only inside its own domain; no service header includes its store;
+#  6. SQL text lives only in store.c files (and the database layer internal/db/, migrations
+#     and seeds); api/ and cmd/ never include internal/db/ (operations go through internal/ops).
 set -u
 cd "$(dirname "$0")/.."
 fail=0
@@ -42,12 +46,55 @@ if [ -n "$sqlfmt" ]; then
 	fail=1
 fi
 
-shared=$(echo "$src" | grep -E '^(api/|internal/(records|eligibility|budgets|payments|audit)/)' |
+shared=$(echo "$src" | grep -E '^(api/|internal/(records|eligibility|budgets|payments|payees|audit|ops)/)' |
 	xargs grep -nE '^[[:space:]]*(static|_Thread_local)[[:space:]]' 2>/dev/null |
 	grep -vE '\bconst\b|\(|_Thread_local const' || true)
 if [ -n "$shared" ]; then
 	echo "lint: handlers and services keep no mutable static or thread-local state (requests interleave):"
 	echo "$shared"
+	fail=1
+fi
+
+# 5. stores are private to their domain
+for f in $src; do
+	dir=$(dirname "$f")
+	own=$(grep -nE '^#include[[:space:]]+"internal/[a-z]+/store\.h"' "$f" |
+		grep -v "\"$dir/store.h\"" || true)
+	if [ -n "$own" ]; then
+		echo "lint: $f includes another domain's store (use its service.h):"
+		echo "$own"
+		fail=1
+	fi
+done
+for pair in rec:records audit:audit budget:budgets pay:payments elig:eligibility payee:payees; do
+	prefix=${pair%%:*}
+	dir=internal/${pair#*:}
+	calls=$(echo "$src" | grep -v "^$dir/" | xargs grep -nE "\bpb_${prefix}_store_[a-z_]+" 2>/dev/null || true)
+	if [ -n "$calls" ]; then
+		echo "lint: pb_${prefix}_store_* is private to $dir (call its service):"
+		echo "$calls"
+		fail=1
+	fi
+done
+reexport=$(grep -lE '^#include[[:space:]]+"internal/[a-z]+/store\.h"' $(echo "$src" | grep '/service\.h$') 2>/dev/null || true)
+if [ -n "$reexport" ]; then
+	echo "lint: a service header must not re-export its store:"
+	echo "$reexport"
+	fail=1
+fi
+
+# 6. SQL only in stores; api/ and cmd/ reach the database only through internal/ops
+sql='"[^"]*\b(SELECT[[:space:]].*FROM|INSERT INTO|UPDATE[[:space:]]+[a-z_]+[[:space:]]+(AS[[:space:]]+[a-z]+[[:space:]]+)?SET|DELETE FROM|CREATE (TABLE|INDEX|FUNCTION))\b'
+sqlhits=$(echo "$src" | grep -vE '(^|/)store\.c$|^internal/db/' | xargs grep -nE "$sql" 2>/dev/null || true)
+if [ -n "$sqlhits" ]; then
+	echo "lint: SQL belongs in the domain's store.c:"
+	echo "$sqlhits"
+	fail=1
+fi
+dbinc=$(echo "$src" | grep -E '^(api|cmd)/' | xargs grep -nE '^#include[[:space:]]+"internal/db/' 2>/dev/null || true)
+if [ -n "$dbinc" ]; then
+	echo "lint: api/ and cmd/ reach the database only through internal/ops (ops.h):"
+	echo "$dbinc"
 	fail=1
 fi
 

@@ -23,17 +23,8 @@ static const char *const status_names[] = {
 static const char *const action_names[] = {
 	NULL, "approve", "suspend", "resume", "close"
 };
-static const char *const arrangement_names[] = {
-	NULL, "direct_payment", "third_party", "notional", "mixed"
-};
-static const char *const stream_names[] = {
-	NULL, "education", "social_care", "health"
-};
 static const char *const payee_kind_names[] = {
 	NULL, "individual", "organisation"
-};
-static const char *const relationship_names[] = {
-	NULL, "parent", "carer", "young_person", "nominated_person"
 };
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -44,17 +35,8 @@ PB_NAMES_DEFINE(pb_budget_status_str, pb_budget_status_parse,
 PB_NAMES_DEFINE(pb_budget_action_str, pb_budget_action_parse,
     enum pb_budget_action, action_names)
 
-PB_NAMES_DEFINE(pb_budget_arrangement_str, pb_budget_arrangement_parse,
-    enum pb_budget_arrangement, arrangement_names)
-
-PB_NAMES_DEFINE(pb_budget_stream_str, pb_budget_stream_parse,
-    enum pb_budget_stream, stream_names)
-
 PB_NAMES_DEFINE(pb_budget_payee_kind_str, pb_budget_payee_kind_parse,
     enum pb_budget_payee_kind, payee_kind_names)
-
-PB_NAMES_DEFINE(pb_budget_relationship_str, pb_budget_relationship_parse,
-    enum pb_budget_relationship, relationship_names)
 
 /* ---- lifecycle (domain.md §4) ------------------------------------------- */
 
@@ -97,22 +79,22 @@ enum pb_err pb_budget_transition_allowed(enum pb_budget_status from,
 }
 
 enum pb_err pb_budget_derive_arrangement(
-    const enum pb_budget_arrangement *arr, size_t n,
-    enum pb_budget_arrangement *out)
+    const enum pb_arrangement *arr, size_t n,
+    enum pb_arrangement *out)
 {
 	if (arr == NULL || n == 0)
 		return PB_EINVAL;
-	enum pb_budget_arrangement first = arr[0];
+	enum pb_arrangement first = arr[0];
 	int same = 1;
 	for (size_t i = 0; i < n; i++) {
-		if (arr[i] != PB_BUDGET_ARR_DIRECT_PAYMENT &&
-		    arr[i] != PB_BUDGET_ARR_THIRD_PARTY &&
-		    arr[i] != PB_BUDGET_ARR_NOTIONAL)
+		if (arr[i] != PB_ARR_DIRECT_PAYMENT &&
+		    arr[i] != PB_ARR_THIRD_PARTY &&
+		    arr[i] != PB_ARR_NOTIONAL)
 			return PB_EINVAL;
 		if (arr[i] != first)
 			same = 0;
 	}
-	*out = same ? first : PB_BUDGET_ARR_MIXED;
+	*out = same ? first : PB_ARR_MIXED;
 	return PB_OK;
 }
 
@@ -150,15 +132,19 @@ static int recipient_qualifies(const struct pb_budget_element_facts *f)
 	if (!f->recipient_is_contact)
 		return 0;
 	switch (f->recipient_relationship) {
-	case PB_BUDGET_REL_PARENT:
-	case PB_BUDGET_REL_YOUNG_PERSON:
+	case PB_REL_PARENT:
+	case PB_REL_YOUNG_PERSON:
 		return 1;
-	case PB_BUDGET_REL_CARER:
+	case PB_REL_CARER:
 		/* a carer with parental responsibility is a parent in law;
 		 * any other carer must be nominated in writing */
 		return f->recipient_has_parental_responsibility;
-	case PB_BUDGET_REL_NOMINATED_PERSON:
+	case PB_REL_NOMINATED_PERSON:
 		return f->recipient_nominated_in_writing;
+	case PB_REL_REPRESENTATIVE:
+		/* the young person's lawful decision-maker (ELIG-3), appointed
+		 * by a written instrument: a written nomination (PAY-1) */
+		return 1;
 	}
 	return 0;
 }
@@ -172,16 +158,16 @@ enum pb_err pb_budget_check_element(const struct pb_budget_element_facts *f,
 	int has_payee = pb_text_present(f->payee_id);
 
 	/* 1. element arrangement (BUD-2): never mixed at element level */
-	if (f->arrangement != PB_BUDGET_ARR_DIRECT_PAYMENT &&
-	    f->arrangement != PB_BUDGET_ARR_THIRD_PARTY &&
-	    f->arrangement != PB_BUDGET_ARR_NOTIONAL)
+	if (f->arrangement != PB_ARR_DIRECT_PAYMENT &&
+	    f->arrangement != PB_ARR_THIRD_PARTY &&
+	    f->arrangement != PB_ARR_NOTIONAL)
 		return pb_problem_field(p, elem_field(fld, index, "arrangement"),
 		    "invalid", "arrangement must be direct_payment, "
 		    "third_party or notional");
 
 	/* 2. required and forbidden fields, all reported together */
 	switch (f->arrangement) {
-	case PB_BUDGET_ARR_DIRECT_PAYMENT:
+	case PB_ARR_DIRECT_PAYMENT:
 		if (!has_recipient) {
 			pb_problem_field(p, elem_field(fld, index, "recipient_person_id"),
 			    "required", "a direct payment names its recipient");
@@ -194,7 +180,7 @@ enum pb_err pb_budget_check_element(const struct pb_budget_element_facts *f,
 			bad = 1;
 		}
 		break;
-	case PB_BUDGET_ARR_THIRD_PARTY:
+	case PB_ARR_THIRD_PARTY:
 		if (has_recipient) {
 			pb_problem_field(p, elem_field(fld, index, "recipient_person_id"),
 			    "not_allowed", "only a direct payment has a "
@@ -224,20 +210,20 @@ enum pb_err pb_budget_check_element(const struct pb_budget_element_facts *f,
 		break;
 	}
 	if (f->has_agreement &&
-	    f->arrangement != PB_BUDGET_ARR_DIRECT_PAYMENT) {
+	    f->arrangement != PB_ARR_DIRECT_PAYMENT) {
 		pb_problem_field(p, elem_field(fld, index, "agreement"), "not_allowed",
 		    "only a direct payment has an agreement");
 		bad = 1;
 	}
 	if (bad)
 		return PB_EINVAL;
-	if (f->arrangement == PB_BUDGET_ARR_NOTIONAL)
+	if (f->arrangement == PB_ARR_NOTIONAL)
 		return PB_OK;
 
 	/* 3, 4. PAY-10 and BUD-2: who may hold the money */
 	enum pb_err err = pb_budget_check_payee(f->arrangement, f->payee_kind,
 	    f->payee_is_local_authority, p);
-	if (err || f->arrangement == PB_BUDGET_ARR_THIRD_PARTY)
+	if (err || f->arrangement == PB_ARR_THIRD_PARTY)
 		return err;
 
 	/* 5. direct payment: paid to the recipient themself (PAY-1) */
@@ -262,20 +248,20 @@ enum pb_err pb_budget_check_element(const struct pb_budget_element_facts *f,
 	return PB_OK;
 }
 
-enum pb_err pb_budget_check_payee(enum pb_budget_arrangement arrangement,
+enum pb_err pb_budget_check_payee(enum pb_arrangement arrangement,
     enum pb_budget_payee_kind kind, int is_local_authority, struct pb_problem *p)
 {
-	if (arrangement == PB_BUDGET_ARR_NOTIONAL)
+	if (arrangement == PB_ARR_NOTIONAL)
 		return PB_OK;
 	/* PAY-10: money handed out never goes back to the council */
 	if (is_local_authority)
 		return pb_problem_set(p, PB_ERULE, "PAY-10",
 		    "the payee is the council itself; council services are "
 		    "arranged as a notional budget, not a %s",
-		    arrangement == PB_BUDGET_ARR_DIRECT_PAYMENT ?
+		    arrangement == PB_ARR_DIRECT_PAYMENT ?
 		    "direct payment" : "third-party arrangement");
 	/* BUD-2: a third party is an organisation holding the money */
-	if (arrangement == PB_BUDGET_ARR_THIRD_PARTY &&
+	if (arrangement == PB_ARR_THIRD_PARTY &&
 	    kind != PB_BUDGET_PAYEE_ORGANISATION)
 		return pb_problem_set(p, PB_ERULE, "BUD-2",
 		    "a third-party arrangement is paid to an organisation payee");

@@ -20,9 +20,11 @@
 #include <stdint.h>
 
 #include "internal/core/date.h"
+#include "internal/core/element.h"
 #include "internal/core/err.h"
 #include "internal/core/money.h"
 #include "internal/core/problem.h"
+#include "internal/records/rules.h"
 
 /* Largest total the arithmetic accepts; far above any real budget and low
  * enough that allocated - committed - spent cannot overflow. */
@@ -44,31 +46,9 @@ enum pb_budget_action {
 	PB_BUDGET_ACTION_CLOSE         /* approved | suspended -> closed */
 };
 
-/* mixed is a budget-level value only: an element is never mixed. */
-enum pb_budget_arrangement {
-	PB_BUDGET_ARR_DIRECT_PAYMENT = 1,
-	PB_BUDGET_ARR_THIRD_PARTY,
-	PB_BUDGET_ARR_NOTIONAL,
-	PB_BUDGET_ARR_MIXED
-};
-
-enum pb_budget_stream {
-	PB_BUDGET_STREAM_EDUCATION = 1,
-	PB_BUDGET_STREAM_SOCIAL_CARE,
-	PB_BUDGET_STREAM_HEALTH
-};
-
 enum pb_budget_payee_kind {
 	PB_BUDGET_PAYEE_INDIVIDUAL = 1,
 	PB_BUDGET_PAYEE_ORGANISATION
-};
-
-/* The contact's relationship to the child (POST /v1/children/{id}/contacts). */
-enum pb_budget_relationship {
-	PB_BUDGET_REL_PARENT = 1,
-	PB_BUDGET_REL_CARER,
-	PB_BUDGET_REL_YOUNG_PERSON,
-	PB_BUDGET_REL_NOMINATED_PERSON
 };
 
 /*
@@ -84,18 +64,9 @@ enum pb_err pb_budget_status_parse(const char *s, size_t len,
 const char *pb_budget_action_str(enum pb_budget_action v);
 enum pb_err pb_budget_action_parse(const char *s, size_t len,
     enum pb_budget_action *out);
-const char *pb_budget_arrangement_str(enum pb_budget_arrangement v);
-enum pb_err pb_budget_arrangement_parse(const char *s, size_t len,
-    enum pb_budget_arrangement *out);
-const char *pb_budget_stream_str(enum pb_budget_stream v);
-enum pb_err pb_budget_stream_parse(const char *s, size_t len,
-    enum pb_budget_stream *out);
 const char *pb_budget_payee_kind_str(enum pb_budget_payee_kind v);
 enum pb_err pb_budget_payee_kind_parse(const char *s, size_t len,
     enum pb_budget_payee_kind *out);
-const char *pb_budget_relationship_str(enum pb_budget_relationship v);
-enum pb_err pb_budget_relationship_parse(const char *s, size_t len,
-    enum pb_budget_relationship *out);
 
 /*
  * pb_budget_transition_allowed — may `action` be applied to a budget in
@@ -116,8 +87,8 @@ enum pb_err pb_budget_transition_allowed(enum pb_budget_status from,
  * notional); *out is written only on PB_OK.
  */
 enum pb_err pb_budget_derive_arrangement(
-    const enum pb_budget_arrangement *arr, size_t n,
-    enum pb_budget_arrangement *out);
+    const enum pb_arrangement *arr, size_t n,
+    enum pb_arrangement *out);
 
 /*
  * Facts about one element being created or updated.  Pointers are
@@ -127,7 +98,7 @@ enum pb_err pb_budget_derive_arrangement(
  * (an unknown id is its PB_ENOTFOUND / PB_EINVAL, not ours).
  */
 struct pb_budget_element_facts {
-	enum pb_budget_arrangement arrangement;
+	enum pb_arrangement arrangement;
 	const char *recipient_person_id;
 	const char *payee_id;
 	int has_agreement;              /* an agreement object was sent */
@@ -139,7 +110,7 @@ struct pb_budget_element_facts {
 
 	/* the recipient's contact record for this child */
 	int recipient_is_contact;       /* 0: not a contact of the child */
-	enum pb_budget_relationship recipient_relationship;
+	enum pb_relationship recipient_relationship;
 	int recipient_has_parental_responsibility;
 	int recipient_nominated_in_writing; /* written nomination held */
 	int recipient_able_to_manage;   /* PAY-2 finding recorded */
@@ -176,7 +147,7 @@ enum pb_err pb_budget_check_element(const struct pb_budget_element_facts *f,
  * payment (payments/rules.c).  PB_OK for a notional element; PB_ERULE
  * with the rule id otherwise.
  */
-enum pb_err pb_budget_check_payee(enum pb_budget_arrangement arrangement,
+enum pb_err pb_budget_check_payee(enum pb_arrangement arrangement,
     enum pb_budget_payee_kind kind, int is_local_authority, struct pb_problem *p);
 
 /*

@@ -106,9 +106,9 @@ static enum pb_err check_plan_period(struct pb_db *db, const char *la,
 }
 
 static enum pb_err derive(const struct pb_budget_element_in *el, size_t n,
-    enum pb_budget_arrangement *out)
+    enum pb_arrangement *out)
 {
-	enum pb_budget_arrangement arr[PB_BUDGET_MAX_ELEMENTS];
+	enum pb_arrangement arr[PB_BUDGET_MAX_ELEMENTS];
 
 	for (size_t i = 0; i < n && i < PB_BUDGET_MAX_ELEMENTS; i++)
 		arr[i] = el[i].arrangement;
@@ -161,7 +161,7 @@ enum pb_err pb_budget_create(struct pb_db *db, const struct pb_actor *actor,
     const struct pb_budget_in *in, int32_t today, struct pb_problem *p,
     char id[37], char **json, int *version)
 {
-	enum pb_budget_arrangement arr;
+	enum pb_arrangement arr;
 
 	(void)today;
 	*json = NULL;
@@ -221,7 +221,7 @@ enum pb_err pb_budget_patch(struct pb_db *db, const struct pb_actor *actor,
 	struct pb_budget_row b;
 	struct pb_budget_element_row rows[PB_BUDGET_MAX_ELEMENTS];
 	struct pb_budget_element_in old[PB_BUDGET_MAX_ELEMENTS];
-	enum pb_budget_arrangement arr;
+	enum pb_arrangement arr;
 	size_t n = 0;
 	char *before = NULL;
 	int v;
@@ -294,7 +294,7 @@ static enum pb_err approval_checks(struct pb_db *db, const char *la,
 	if (err)
 		return err;
 	for (size_t i = 0; i < n; i++)
-		if (rows[i].arrangement == PB_BUDGET_ARR_DIRECT_PAYMENT && !rows[i].has_agreement)
+		if (rows[i].arrangement == PB_ARR_DIRECT_PAYMENT && !rows[i].has_agreement)
 			return pb_problem_set(p, PB_ERULE, "BUD-3",
 			    "Direct-payment element %zu has no agreement: Section J must state "
 			    "the provision and the outcomes it is to meet.", i);
@@ -388,7 +388,7 @@ enum pb_err pb_budget_agreement_patch(struct pb_db *db,
 	err = lock_element(db, actor->la, budget_id, element_id, &b, rows, &e, p);
 	if (err)
 		goto out;
-	if (e->arrangement != PB_BUDGET_ARR_DIRECT_PAYMENT) {
+	if (e->arrangement != PB_ARR_DIRECT_PAYMENT) {
 		err = pb_problem_set(p, PB_ECONFLICT, NULL,
 		    "Only a direct-payment element has an agreement.");
 		goto out;

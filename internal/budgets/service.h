@@ -42,9 +42,9 @@ struct pb_budget_agreement_in {
 
 /* One element as sent; ids are canonical UUID text or NULL. */
 struct pb_budget_element_in {
-	enum pb_budget_stream stream;
+	enum pb_stream stream;
 	const char *service_type;
-	enum pb_budget_arrangement arrangement;
+	enum pb_arrangement arrangement;
 	int64_t allocated_pence;
 	const char *recipient_person_id;
 	const char *payee_id;

@@ -76,19 +76,10 @@ enum pb_err pb_budget_store_recipient_facts(struct pb_db *db, const char *la,
 	f->recipient_is_contact = PQntuples(res) == 1;
 	if (f->recipient_is_contact) {
 		const char *rel = PQgetvalue(res, 0, 0);
-		int nominated = pb_db_col_bool(res, 0, 2);
-		if (strcmp(rel, "representative") == 0) {
-			/* A representative is the young person's lawful
-			 * decision-maker (ELIG-3), appointed by a written
-			 * instrument: treated as a written nomination (PAY-1). */
-			f->recipient_relationship = PB_BUDGET_REL_NOMINATED_PERSON;
-			nominated = 1;
-		} else if (pb_budget_relationship_parse(rel, strlen(rel),
-		    &f->recipient_relationship) != PB_OK) {
+		if (pb_relationship_parse(rel, strlen(rel), &f->recipient_relationship) != PB_OK)
 			f->recipient_is_contact = 0;
-		}
 		f->recipient_has_parental_responsibility = pb_db_col_bool(res, 0, 1);
-		f->recipient_nominated_in_writing = nominated;
+		f->recipient_nominated_in_writing = pb_db_col_bool(res, 0, 2);
 		f->recipient_able_to_manage = !pb_db_col_bool(res, 0, 3);   /* PAY-2 */
 		f->recipient_excluded = pb_db_col_bool(res, 0, 4);          /* PAY-4 */
 	}
@@ -99,14 +90,14 @@ enum pb_err pb_budget_store_recipient_facts(struct pb_db *db, const char *la,
 enum pb_err pb_budget_store_insert(struct pb_db *db, const struct pb_actor *actor,
     const char *id, const char *child_id, const char *plan_id,
     const char *request_id, int32_t period_start, int32_t period_end,
-    enum pb_budget_arrangement arrangement)
+    enum pb_arrangement arrangement)
 {
 	char ps[11], pe[11];
 
 	pb_date_format(period_start, ps);
 	pb_date_format(period_end, pe);
 	const char *pp[] = { actor->la, id, child_id, plan_id, request_id,
-	    pb_budget_arrangement_str(arrangement), ps, pe, actor->sub };
+	    pb_arrangement_str(arrangement), ps, pe, actor->sub };
 	return pb_db_query(db,
 	    "INSERT INTO budgets (la, id, child_id, plan_id, request_id, status, arrangement,"
 	    " period_start, period_end, created_by)"
@@ -149,8 +140,8 @@ enum pb_err pb_budget_store_insert_element(struct pb_db *db, const char *la,
 	snprintf(pos, sizeof(pos), "%d", position);
 	snprintf(alloc, sizeof(alloc), "%lld", (long long)e->allocated_pence);
 	char *outcomes = outcomes_literal(a);
-	const char *pp[] = { la, id, budget_id, pos, pb_budget_stream_str(e->stream),
-	    e->service_type, pb_budget_arrangement_str(e->arrangement), alloc,
+	const char *pp[] = { la, id, budget_id, pos, pb_stream_str(e->stream),
+	    e->service_type, pb_arrangement_str(e->arrangement), alloc,
 	    e->recipient_person_id, e->payee_id, a->present ? a->agreed_provision : NULL,
 	    outcomes, a->present && a->has_signed_on ? pb_db_date_param(a->signed_on, so) : NULL,
 	    a->present ? (a->has_school_premises && a->school_premises ? "true" : "false") : NULL,
@@ -183,13 +174,13 @@ enum pb_err pb_budget_store_delete_elements(struct pb_db *db, const char *la,
 
 enum pb_err pb_budget_store_update(struct pb_db *db, const char *la,
     const char *id, int32_t period_start, int32_t period_end,
-    enum pb_budget_arrangement arrangement)
+    enum pb_arrangement arrangement)
 {
 	char ps[11], pe[11];
 
 	pb_date_format(period_start, ps);
 	pb_date_format(period_end, pe);
-	const char *pp[] = { la, id, ps, pe, pb_budget_arrangement_str(arrangement) };
+	const char *pp[] = { la, id, ps, pe, pb_arrangement_str(arrangement) };
 	return pb_db_query(db,
 	    "UPDATE budgets SET period_start = $3, period_end = $4, arrangement = $5,"
 	    " version = version + 1, updated_at = now() WHERE la = $1 AND id = $2",
@@ -270,7 +261,7 @@ enum pb_err pb_budget_store_elements(struct pb_db *db, const char *la,
 		pb_db_col_copy(res, i, 0, r->id, sizeof(r->id));
 		r->position = (int)pb_db_col_int64(res, i, 1);
 		const char *arr = PQgetvalue(res, i, 2);
-		if (pb_budget_arrangement_parse(arr, strlen(arr), &r->arrangement) != PB_OK)
+		if (pb_arrangement_parse(arr, strlen(arr), &r->arrangement) != PB_OK)
 			err = PB_EINTERNAL;
 		pb_db_col_copy(res, i, 3, r->recipient_person_id, sizeof(r->recipient_person_id));
 		pb_db_col_copy(res, i, 4, r->payee_id, sizeof(r->payee_id));

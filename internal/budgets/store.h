@@ -33,7 +33,7 @@ struct pb_budget_row {
 struct pb_budget_element_row {
 	char id[37];
 	int position;
-	enum pb_budget_arrangement arrangement;
+	enum pb_arrangement arrangement;
 	char recipient_person_id[37];   /* "" when none */
 	char payee_id[37];              /* "" when none */
 	int has_agreement;
@@ -69,7 +69,7 @@ enum pb_err pb_budget_store_recipient_facts(struct pb_db *db, const char *la,
 enum pb_err pb_budget_store_insert(struct pb_db *db, const struct pb_actor *actor,
     const char *id, const char *child_id, const char *plan_id,
     const char *request_id, int32_t period_start, int32_t period_end,
-    enum pb_budget_arrangement arrangement);
+    enum pb_arrangement arrangement);
 
 /* Insert element `position` of budget (copies child/period/status from the
  * budget row inside the statement).  id is written. */
@@ -84,7 +84,7 @@ enum pb_err pb_budget_store_delete_elements(struct pb_db *db, const char *la,
 /* Update period, arrangement (and bump version) of a budget. */
 enum pb_err pb_budget_store_update(struct pb_db *db, const char *la,
     const char *id, int32_t period_start, int32_t period_end,
-    enum pb_budget_arrangement arrangement);
+    enum pb_arrangement arrangement);
 
 /* Set status (approved_by/at when approving), bump version. */
 enum pb_err pb_budget_store_set_status(struct pb_db *db, const struct pb_actor *actor,

@@ -5,7 +5,7 @@
  * Every fallible function returns enum pb_err; PB_OK (zero) is success and
  * results travel in out-parameters.  Domain code never sees HTTP: api/ maps
  * each value to a status and a problem+json code in exactly one place
- * (api_problem_from_err).
+ * (pb_http_status_for in internal/http/response.c).
  */
 #ifndef PB_CORE_ERR_H
 #define PB_CORE_ERR_H

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <sys/random.h>
 
-static const char hex[] = "0123456789abcdef";
+#include "internal/core/hex.h"
 
 /* Fill buf from the kernel CSPRNG.  Failure (ENOSYS on a pre-3.17 kernel)
  * would mean ids collide, so it is fatal rather than silently weak. */
@@ -53,13 +53,14 @@ void pb_uuid_new(char out[37])
 	used += sizeof(b);
 	b[6] = (unsigned char)((b[6] & 0x0F) | 0x40);  /* version 4 */
 	b[8] = (unsigned char)((b[8] & 0x3F) | 0x80);  /* RFC 4122 variant */
-	for (size_t k = 0; k < 16; k++) {
-		if (k == 4 || k == 6 || k == 8 || k == 10)
+	/* 8-4-4-4-12 hex digits: byte groups of 4, 2, 2, 2, 6 */
+	static const size_t group[] = { 4, 2, 2, 2, 6 };
+	for (size_t g = 0, k = 0; g < 5; k += group[g++]) {
+		if (g > 0)
 			out[o++] = '-';
-		out[o++] = hex[b[k] >> 4];
-		out[o++] = hex[b[k] & 0x0F];
+		pb_hex_encode(b + k, group[g], out + o);
+		o += 2 * group[g];
 	}
-	out[o] = '\0';
 }
 
 enum pb_err pb_uuid_parse(const char *s, size_t len, char out[37])

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "internal/core/date.h"
+#include "internal/core/names.h"
 
 /* ---- reasons -------------------------------------------------------------
  * One static table so codes, rules and wording are reviewed in one place. */
@@ -90,9 +91,9 @@ const char *const pb_elig_place_service_types[] = {
 
 const struct pb_elig_offer_item
     pb_elig_default_offer[PB_ELIG_DEFAULT_OFFER_LEN] = {
-	{ "transport", PB_ELIG_STREAM_EDUCATION, 1, 1 },
-	{ "short_breaks", PB_ELIG_STREAM_SOCIAL_CARE, 1, 1 },
-	{ "continuing_care", PB_ELIG_STREAM_HEALTH, 1, 1 },
+	{ "transport", PB_STREAM_EDUCATION, 1, 1 },
+	{ "short_breaks", PB_STREAM_SOCIAL_CARE, 1, 1 },
+	{ "continuing_care", PB_STREAM_HEALTH, 1, 1 },
 };
 
 /* ---- collecting reasons ------------------------------------------------ */
@@ -124,10 +125,10 @@ static void emit(struct pb_elig_element_result *er, enum pb_elig_outcome o,
 
 /* ---- helpers ------------------------------------------------------------ */
 
-enum pb_elig_plan_status pb_elig_plan_status_at(
+enum pb_plan_status pb_elig_plan_status_at(
     const struct pb_elig_plan_event *history, size_t n, int32_t day)
 {
-	enum pb_elig_plan_status st = PB_ELIG_PLAN_NONE;
+	enum pb_plan_status st = PB_ELIG_PLAN_NONE;
 	int32_t best = 0;
 	int found = 0;
 	size_t i;
@@ -148,7 +149,7 @@ enum pb_elig_plan_status pb_elig_plan_status_at(
 
 const struct pb_elig_offer_item *pb_elig_offer_find(
     const struct pb_elig_offer_item *offer, size_t n,
-    const char *service_type, enum pb_elig_stream stream)
+    const char *service_type, enum pb_stream stream)
 {
 	const struct pb_elig_offer_item *other = NULL;
 	size_t i;
@@ -212,22 +213,22 @@ static struct standing requester_standing(const struct pb_elig_requester *rq,
     int is_yp)
 {
 	struct standing s = { is_yp, 0, NULL };
-	enum pb_elig_relationship rel = rq->relationship;
+	enum pb_relationship rel = rq->relationship;
 
-	s.parentish = rel == PB_ELIG_REL_PARENT || rel == PB_ELIG_REL_CARER ||
-	    (rq->has_parental_responsibility && rel != PB_ELIG_REL_YOUNG_PERSON);
+	s.parentish = rel == PB_REL_PARENT || rel == PB_REL_CARER ||
+	    (rq->has_parental_responsibility && rel != PB_REL_YOUNG_PERSON);
 
 	if (rel == PB_ELIG_REL_NONE && !s.parentish) {
 		s.elig3 = &R_NOT_ENTITLED;
 	} else if (!is_yp) {
-		if (rel == PB_ELIG_REL_NOMINATED_PERSON && !s.parentish)
+		if (rel == PB_REL_NOMINATED_PERSON && !s.parentish)
 			s.elig3 = rq->named_in_writing ? NULL : &R_NOT_IN_WRITING;
 		else if (!s.parentish)
 			s.elig3 = &R_PARENT_MUST; /* young person, representative */
-	} else if (rel != PB_ELIG_REL_REPRESENTATIVE) {
-		if (rel == PB_ELIG_REL_YOUNG_PERSON)
+	} else if (rel != PB_REL_REPRESENTATIVE) {
+		if (rel == PB_REL_YOUNG_PERSON)
 			s.elig3 = rq->has_capacity ? NULL : &R_REPRESENTATIVE;
-		else if (rel == PB_ELIG_REL_NOMINATED_PERSON)
+		else if (rel == PB_REL_NOMINATED_PERSON)
 			s.elig3 = rq->named_in_writing ? NULL : &R_NOT_IN_WRITING;
 		else /* a parent, now that the child is a young person */
 			s.elig3 = rq->named_in_writing ? NULL : &R_YP_MUST;
@@ -244,7 +245,7 @@ static void decide_element(const struct pb_elig_input *in,
 	struct reason_list refer = { 0, { NULL } };
 	struct reason_list ok = { 0, { NULL } };
 	const struct pb_elig_offer_item *item;
-	int dp = el->arrangement == PB_ELIG_ARR_DIRECT_PAYMENT;
+	int dp = el->arrangement == PB_ARR_DIRECT_PAYMENT;
 
 	/* ELIG-11: applies to every element — the SEND personal budget ends
 	 * with the plan, and a young person is under 25 (CFA s83(2)). */
@@ -257,22 +258,22 @@ static void decide_element(const struct pb_elig_input *in,
 		add(&refuse, st->elig3);
 
 	/* ELIG-1, ELIG-2 (education); ELIG-10 (social care, health). */
-	if (el->stream == PB_ELIG_STREAM_EDUCATION) {
+	if (el->stream == PB_STREAM_EDUCATION) {
 		switch (facts->plan_status) {
-		case PB_ELIG_PLAN_NONE:
-			add(&refuse, &R_NO_PLAN);
-			break;
-		case PB_ELIG_PLAN_CEASED:
+		case PB_PLAN_CEASED:
 			add(&refuse, &R_PLAN_CEASED);
 			break;
-		case PB_ELIG_PLAN_ISSUED:
+		case PB_PLAN_ISSUED:
 			add(&refuse, &R_OUTSIDE_WINDOW);
 			break;
-		case PB_ELIG_PLAN_ASSESSMENT_AGREED:
+		case PB_PLAN_ASSESSMENT_AGREED:
 			add(&ok, &R_WINDOW_PREPARING);
 			break;
-		case PB_ELIG_PLAN_UNDER_REVIEW:
+		case PB_PLAN_UNDER_REVIEW:
 			add(&ok, &R_WINDOW_REVIEW);
+			break;
+		default:        /* PB_ELIG_PLAN_NONE: no plan at as_of */
+			add(&refuse, &R_NO_PLAN);
 			break;
 		}
 	} else {
@@ -303,15 +304,15 @@ static void decide_element(const struct pb_elig_input *in,
 		/* PAY-1/PAY-12 concern who the requester is: only meaningful
 		 * once ELIG-3 accepts them as the requester. */
 		if (st->elig3 == NULL) {
-			int rel_parent = rq->relationship == PB_ELIG_REL_PARENT ||
-			    rq->relationship == PB_ELIG_REL_CARER;
+			int rel_parent = rq->relationship == PB_REL_PARENT ||
+			    rq->relationship == PB_REL_CARER;
 			int allowed = (st->parentish && !st->is_yp) ||
-			    (rq->relationship == PB_ELIG_REL_YOUNG_PERSON && st->is_yp) ||
+			    (rq->relationship == PB_REL_YOUNG_PERSON && st->is_yp) ||
 			    rq->named_in_writing;
 
 			if (!allowed)
 				add(&refuse, &R_DP_RECIPIENT);
-			else if (el->stream == PB_ELIG_STREAM_SOCIAL_CARE &&
+			else if (el->stream == PB_STREAM_SOCIAL_CARE &&
 			    rel_parent && !rq->has_parental_responsibility &&
 			    !rq->named_in_writing && facts->age < 18)
 				add(&refuse, &R_DP_NO_PR);
@@ -353,20 +354,21 @@ static enum pb_err validate(const struct pb_elig_input *in,
 		return invalid(out, "plan_history", "too many plan status changes");
 	if (in->offer == NULL && in->noffer != 0)
 		return invalid(out, "offer", "offer rows missing");
-	if ((unsigned)in->requester.relationship > PB_ELIG_REL_REPRESENTATIVE)
+	if (in->requester.relationship != PB_ELIG_REL_NONE &&
+	    pb_relationship_str(in->requester.relationship) == NULL)
 		return invalid(out, "requester.relationship", "unknown relationship");
 	for (i = 0; i < in->nplan_history; i++) {
-		enum pb_elig_plan_status s = in->plan_history[i].status;
+		enum pb_plan_status s = in->plan_history[i].status;
 
-		if (s == PB_ELIG_PLAN_NONE || (unsigned)s > PB_ELIG_PLAN_CEASED)
+		if (pb_plan_status_str(s) == NULL)
 			return invalid(out, "plan_history.status", "unknown plan status");
 	}
 	for (i = 0; i < in->nelements; i++) {
 		const struct pb_elig_element *el = &in->elements[i];
 
-		if ((unsigned)el->stream > PB_ELIG_STREAM_HEALTH)
+		if (pb_stream_str(el->stream) == NULL)
 			return invalid(out, "elements.stream", "unknown stream");
-		if ((unsigned)el->arrangement > PB_ELIG_ARR_NOTIONAL)
+		if (el->arrangement < PB_ARR_DIRECT_PAYMENT || el->arrangement > PB_ARR_NOTIONAL)
 			return invalid(out, "elements.arrangement",
 			    "arrangement must be direct_payment, third_party or notional");
 		if (el->service_type == NULL || el->service_type[0] == '\0' ||
@@ -433,132 +435,33 @@ enum pb_err pb_elig_evaluate(const struct pb_elig_input *in,
 
 /* ---- names ------------------------------------------------------------- */
 
-static const char *const stream_names[] = { "education", "social_care", "health" };
-static const char *const arrangement_names[] = {
-	"direct_payment", "third_party", "notional", "mixed"
-};
-static const char *const relationship_names[] = {
-	"none", "parent", "carer", "young_person", "nominated_person", "representative"
-};
-static const char *const plan_status_names[] = {
-	"none", "assessment_agreed", "issued", "under_review", "ceased"
-};
-static const char *const outcome_names[] = { "eligible", "ineligible", "panel_referral" };
-static const char *const kind_names[] = { "law", "guidance", "local" };
+static const char *const outcome_names[] = { NULL, "eligible", "ineligible",
+    "panel_referral" };
+static const char *const kind_names[] = { NULL, "law", "guidance", "local" };
 
-#define NNAMES(a) (sizeof(a) / sizeof((a)[0]))
+PB_NAMES_DEFINE(pb_elig_outcome_str, pb_elig_outcome_parse, enum pb_elig_outcome,
+    outcome_names)
+PB_NAMES_DEFINE(pb_elig_rule_kind_str, pb_elig_rule_kind_parse, enum pb_elig_rule_kind,
+    kind_names)
 
-static const char *name_of(const char *const *names, size_t n, unsigned v)
+const char *pb_elig_relationship_name(enum pb_relationship v)
 {
-	return v < n ? names[v] : NULL;
+	return v == PB_ELIG_REL_NONE ? "none" : pb_relationship_str(v);
 }
 
-/* Index of s in names[first..n), or -1. */
-static int index_of(const char *const *names, size_t n, size_t first,
-    const char *s)
+const char *pb_elig_plan_status_name(enum pb_plan_status v)
 {
-	size_t i;
-
-	if (s == NULL)
-		return -1;
-	for (i = first; i < n; i++)
-		if (strcmp(s, names[i]) == 0)
-			return (int)i;
-	return -1;
-}
-
-const char *pb_elig_stream_str(enum pb_elig_stream v)
-{
-	return name_of(stream_names, NNAMES(stream_names), (unsigned)v);
-}
-
-enum pb_err pb_elig_stream_from_str(const char *s, enum pb_elig_stream *out)
-{
-	int i = index_of(stream_names, NNAMES(stream_names), 0, s);
-
-	if (i < 0)
-		return PB_EINVAL;
-	*out = (enum pb_elig_stream)i;
-	return PB_OK;
-}
-
-const char *pb_elig_arrangement_str(enum pb_elig_arrangement v)
-{
-	return name_of(arrangement_names, NNAMES(arrangement_names), (unsigned)v);
-}
-
-enum pb_err pb_elig_arrangement_from_str(const char *s,
-    enum pb_elig_arrangement *out)
-{
-	int i = index_of(arrangement_names, NNAMES(arrangement_names), 0, s);
-
-	if (i < 0)
-		return PB_EINVAL;
-	*out = (enum pb_elig_arrangement)i;
-	return PB_OK;
-}
-
-const char *pb_elig_relationship_str(enum pb_elig_relationship v)
-{
-	return name_of(relationship_names, NNAMES(relationship_names), (unsigned)v);
-}
-
-enum pb_err pb_elig_relationship_from_str(const char *s,
-    enum pb_elig_relationship *out)
-{
-	int i = index_of(relationship_names, NNAMES(relationship_names), 0, s);
-
-	if (i < 0)
-		return PB_EINVAL;
-	*out = (enum pb_elig_relationship)i;
-	return PB_OK;
-}
-
-const char *pb_elig_plan_status_str(enum pb_elig_plan_status v)
-{
-	return name_of(plan_status_names, NNAMES(plan_status_names), (unsigned)v);
-}
-
-enum pb_err pb_elig_plan_status_from_str(const char *s,
-    enum pb_elig_plan_status *out)
-{
-	/* from 1: "none" is not a plan status a client can send */
-	int i = index_of(plan_status_names, NNAMES(plan_status_names), 1, s);
-
-	if (i < 0)
-		return PB_EINVAL;
-	*out = (enum pb_elig_plan_status)i;
-	return PB_OK;
-}
-
-const char *pb_elig_outcome_str(enum pb_elig_outcome v)
-{
-	return name_of(outcome_names, NNAMES(outcome_names), (unsigned)v);
-}
-
-enum pb_err pb_elig_outcome_from_str(const char *s, enum pb_elig_outcome *out)
-{
-	int i = index_of(outcome_names, NNAMES(outcome_names), 0, s);
-
-	if (i < 0)
-		return PB_EINVAL;
-	*out = (enum pb_elig_outcome)i;
-	return PB_OK;
-}
-
-const char *pb_elig_rule_kind_str(enum pb_elig_rule_kind v)
-{
-	return name_of(kind_names, NNAMES(kind_names), (unsigned)v);
+	return v == PB_ELIG_PLAN_NONE ? "none" : pb_plan_status_str(v);
 }
 
 /* ---- budget request lifecycle (domain.md §4) ---------------------------- */
 
 static const char *const request_status_names[] = {
-	"submitted", "eligible", "ineligible", "panel_referral", "approved",
+	NULL, "submitted", "eligible", "ineligible", "panel_referral", "approved",
 	"declined", "review_requested", "upheld", "overturned", "withdrawn"
 };
 static const char *const request_action_names[] = {
-	"approve", "decline", "request_review", "uphold", "overturn", "withdraw",
+	NULL, "approve", "decline", "request_review", "uphold", "overturn", "withdraw",
 	"budget_linked"
 };
 
@@ -600,7 +503,7 @@ enum pb_err pb_elig_request_next(enum pb_elig_request_status from,
 {
 	size_t i;
 
-	for (i = 0; i < NNAMES(request_moves); i++)
+	for (i = 0; i < sizeof(request_moves) / sizeof(request_moves[0]); i++)
 		if (request_moves[i].from == from && request_moves[i].action == action) {
 			*to = request_moves[i].to;
 			return PB_OK;
@@ -614,26 +517,10 @@ int pb_elig_request_fundable(enum pb_elig_request_status s)
 	    s == PB_ELIG_REQ_OVERTURNED;
 }
 
-const char *pb_elig_request_status_str(enum pb_elig_request_status v)
-{
-	return name_of(request_status_names, NNAMES(request_status_names), (unsigned)v);
-}
-
-enum pb_err pb_elig_request_status_from_str(const char *s,
-    enum pb_elig_request_status *out)
-{
-	int i = index_of(request_status_names, NNAMES(request_status_names), 0, s);
-
-	if (i < 0)
-		return PB_EINVAL;
-	*out = (enum pb_elig_request_status)i;
-	return PB_OK;
-}
-
-const char *pb_elig_request_action_str(enum pb_elig_request_action v)
-{
-	return name_of(request_action_names, NNAMES(request_action_names), (unsigned)v);
-}
+PB_NAMES_DEFINE(pb_elig_request_status_str, pb_elig_request_status_parse,
+    enum pb_elig_request_status, request_status_names)
+PB_NAMES_DEFINE(pb_elig_request_action_str, pb_elig_request_action_parse,
+    enum pb_elig_request_action, request_action_names)
 
 /* ---- rule catalogue ------------------------------------------------------
  * Statements paraphrase docs/domain.md §3 for the public; sources are its

@@ -21,7 +21,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "internal/core/element.h"
 #include "internal/core/err.h"
+#include "internal/records/rules.h"
 
 #define PB_ELIG_MAX_ELEMENTS 8      /* elements in one request           */
 #define PB_ELIG_MAX_REASONS 8       /* reasons on one element (see .c)    */
@@ -29,50 +31,26 @@
 #define PB_ELIG_SERVICE_TYPE_MAX 64 /* bytes in a service_type, no NUL    */
 #define PB_ELIG_DEFAULT_OFFER_LEN 3
 
-enum pb_elig_stream {
-	PB_ELIG_STREAM_EDUCATION = 0,
-	PB_ELIG_STREAM_SOCIAL_CARE,
-	PB_ELIG_STREAM_HEALTH
-};
-
-/* MIXED exists only at budget level (BUD-2); an element is never mixed and
+/* Requested elements use the shared vocabulary of core/element.h; an
+ * element is never PB_ARR_MIXED (BUD-2: budget level only) and
  * pb_elig_evaluate() refuses it. */
-enum pb_elig_arrangement {
-	PB_ELIG_ARR_DIRECT_PAYMENT = 0,
-	PB_ELIG_ARR_THIRD_PARTY,
-	PB_ELIG_ARR_NOTIONAL,
-	PB_ELIG_ARR_MIXED
-};
 
-/* The requester's relationship to the child.  NONE (zero) is anyone else. */
-enum pb_elig_relationship {
-	PB_ELIG_REL_NONE = 0,
-	PB_ELIG_REL_PARENT,
-	PB_ELIG_REL_CARER,
-	PB_ELIG_REL_YOUNG_PERSON,
-	PB_ELIG_REL_NOMINATED_PERSON,
-	PB_ELIG_REL_REPRESENTATIVE
-};
+/* The requester's relationship to the child is a records relationship
+ * (records/rules.h), or this when the requester is not a contact. */
+#define PB_ELIG_REL_NONE ((enum pb_relationship)0)
 
-/* EHC plan status (domain.md §4).  NONE (zero) means "no plan at that
- * date"; it never appears in a history entry and has no API spelling
- * other than the diagnostic "none". */
-enum pb_elig_plan_status {
-	PB_ELIG_PLAN_NONE = 0,
-	PB_ELIG_PLAN_ASSESSMENT_AGREED,
-	PB_ELIG_PLAN_ISSUED,
-	PB_ELIG_PLAN_UNDER_REVIEW,
-	PB_ELIG_PLAN_CEASED
-};
+/* The EHC plan status in force (records/rules.h), or this when the child
+ * has no plan at that date (never in a history entry; reported "none"). */
+#define PB_ELIG_PLAN_NONE ((enum pb_plan_status)0)
 
 enum pb_elig_outcome {
-	PB_ELIG_ELIGIBLE = 0,
+	PB_ELIG_ELIGIBLE = 1,
 	PB_ELIG_INELIGIBLE,
 	PB_ELIG_PANEL_REFERRAL
 };
 
 enum pb_elig_rule_kind {
-	PB_ELIG_KIND_LAW = 0,
+	PB_ELIG_KIND_LAW = 1,
 	PB_ELIG_KIND_GUIDANCE,
 	PB_ELIG_KIND_LOCAL
 };
@@ -80,7 +58,7 @@ enum pb_elig_rule_kind {
 /* One status change of the child's EHC plan, in force from effective_from
  * (a pb_date day number) until the next change. */
 struct pb_elig_plan_event {
-	enum pb_elig_plan_status status;
+	enum pb_plan_status status;
 	int32_t effective_from;
 };
 
@@ -88,7 +66,7 @@ struct pb_elig_plan_event {
  * direct-payment recipient for PAY-1/2/4/12 (the API has no other person
  * in a check).  Flags are 0/1. */
 struct pb_elig_requester {
-	enum pb_elig_relationship relationship;
+	enum pb_relationship relationship;
 	int has_parental_responsibility; /* PR for the child (any relationship) */
 	int named_in_writing;   /* nominated in writing by the parent or, after
 	                         * CSA, the young person (PBR reg 5(1)(c)) */
@@ -101,15 +79,15 @@ struct pb_elig_requester {
 /* One requested element.  service_type is caller-owned, NUL-terminated,
  * 1..PB_ELIG_SERVICE_TYPE_MAX bytes, and need only live during the call. */
 struct pb_elig_element {
-	enum pb_elig_stream stream;
+	enum pb_stream stream;
 	const char *service_type;
-	enum pb_elig_arrangement arrangement;
+	enum pb_arrangement arrangement;
 };
 
 /* One row of the local offer (GET /v1/offer).  Flags are 0/1. */
 struct pb_elig_offer_item {
 	const char *service_type;
-	enum pb_elig_stream stream;
+	enum pb_stream stream;
 	int offered;
 	int direct_payment_allowed;
 };
@@ -151,7 +129,7 @@ struct pb_elig_result {
 	size_t nelements;               /* == input nelements */
 	struct pb_elig_element_result elements[PB_ELIG_MAX_ELEMENTS];
 	/* Facts the decision used, for the service, logs and budgets: */
-	enum pb_elig_plan_status plan_status; /* in force at as_of */
+	enum pb_plan_status plan_status; /* in force at as_of */
 	int age;                        /* whole years at as_of */
 	int32_t end_of_csa;             /* last day of compulsory school age */
 	int is_young_person;            /* as_of > end_of_csa (ELIG-3) */
@@ -184,7 +162,7 @@ enum pb_err pb_elig_evaluate(const struct pb_elig_input *in,
 /* The plan status in force on `day`: the status of the history entry with
  * the latest effective_from <= day (on a tie, the later array entry);
  * PB_ELIG_PLAN_NONE when there is none.  Pure. */
-enum pb_elig_plan_status pb_elig_plan_status_at(
+enum pb_plan_status pb_elig_plan_status_at(
     const struct pb_elig_plan_event *history, size_t n, int32_t day);
 
 /* The offer row for (service_type, stream): an exact match first, else
@@ -193,7 +171,7 @@ enum pb_elig_plan_status pb_elig_plan_status_at(
  * a pointer into `offer`. */
 const struct pb_elig_offer_item *pb_elig_offer_find(
     const struct pb_elig_offer_item *offer, size_t n,
-    const char *service_type, enum pb_elig_stream stream);
+    const char *service_type, enum pb_stream stream);
 
 /* 1 if service_type buys a school, college or institution place (ELIG-9):
  * one of pb_elig_place_service_types or ending in "_placement". */
@@ -227,26 +205,18 @@ extern const size_t pb_elig_rule_catalogue_len;
 const struct pb_elig_rule *pb_elig_rule_find(const char *id);
 
 /* ---- names ---------------------------------------------------------------
- * *_str() return the API spelling ("social_care", "direct_payment",
- * "panel_referral", …) or NULL for a value outside the enum.  *_from_str()
- * accept exactly those spellings (case-sensitive, NUL-terminated) and
- * return PB_OK, else PB_EINVAL leaving *out untouched.
- * pb_elig_plan_status_from_str() does not accept "none"; the relationship
- * parser does ("none" is a valid requester standing). */
-const char *pb_elig_stream_str(enum pb_elig_stream v);
-enum pb_err pb_elig_stream_from_str(const char *s, enum pb_elig_stream *out);
-const char *pb_elig_arrangement_str(enum pb_elig_arrangement v);
-enum pb_err pb_elig_arrangement_from_str(const char *s,
-    enum pb_elig_arrangement *out);
-const char *pb_elig_relationship_str(enum pb_elig_relationship v);
-enum pb_err pb_elig_relationship_from_str(const char *s,
-    enum pb_elig_relationship *out);
-const char *pb_elig_plan_status_str(enum pb_elig_plan_status v);
-enum pb_err pb_elig_plan_status_from_str(const char *s,
-    enum pb_elig_plan_status *out);
+ * *_str() return the API spelling ("panel_referral", "guidance", …) or
+ * NULL for a value outside the enum; *_parse() match exactly len bytes of
+ * s (PB_EINVAL, *out untouched, otherwise).  Streams, arrangements,
+ * relationships and plan statuses are core/element.h's and
+ * records/rules.h's; the two "none" values print through these: */
 const char *pb_elig_outcome_str(enum pb_elig_outcome v);
-enum pb_err pb_elig_outcome_from_str(const char *s, enum pb_elig_outcome *out);
+enum pb_err pb_elig_outcome_parse(const char *s, size_t len, enum pb_elig_outcome *out);
 const char *pb_elig_rule_kind_str(enum pb_elig_rule_kind v);
+enum pb_err pb_elig_rule_kind_parse(const char *s, size_t len, enum pb_elig_rule_kind *out);
+/* "none" for PB_ELIG_REL_NONE / PB_ELIG_PLAN_NONE, else the spelling. */
+const char *pb_elig_relationship_name(enum pb_relationship v);
+const char *pb_elig_plan_status_name(enum pb_plan_status v);
 
 /* ---- budget request lifecycle (domain.md §4) ------------------------------
  * submitted → eligible | ineligible | panel_referral (from the check);
@@ -257,7 +227,7 @@ const char *pb_elig_rule_kind_str(enum pb_elig_rule_kind v);
  * leaves the creating transaction.  Every other status not named as a
  * source above is terminal. */
 enum pb_elig_request_status {
-	PB_ELIG_REQ_SUBMITTED = 0,
+	PB_ELIG_REQ_SUBMITTED = 1,
 	PB_ELIG_REQ_ELIGIBLE,
 	PB_ELIG_REQ_INELIGIBLE,
 	PB_ELIG_REQ_PANEL_REFERRAL,
@@ -270,7 +240,7 @@ enum pb_elig_request_status {
 };
 
 enum pb_elig_request_action {
-	PB_ELIG_ACT_APPROVE = 0,     /* panel decision on a referral       */
+	PB_ELIG_ACT_APPROVE = 1,     /* panel decision on a referral       */
 	PB_ELIG_ACT_DECLINE,         /* panel decision on a referral       */
 	PB_ELIG_ACT_REQUEST_REVIEW,  /* requester side, after a decline    */
 	PB_ELIG_ACT_UPHOLD,          /* panel decision on a review         */
@@ -297,11 +267,13 @@ int pb_elig_request_fundable(enum pb_elig_request_status s);
 
 /* API spellings: "eligible", "review_requested", … / "approve",
  * "request_review", "budget_linked", …; NULL outside the enum.
- * pb_elig_request_status_from_str() accepts every status spelling
+ * pb_elig_request_status_parse() accepts every status spelling
  * (including "submitted"); PB_EINVAL leaves *out untouched. */
 const char *pb_elig_request_status_str(enum pb_elig_request_status v);
-enum pb_err pb_elig_request_status_from_str(const char *s,
+enum pb_err pb_elig_request_status_parse(const char *s, size_t len,
     enum pb_elig_request_status *out);
 const char *pb_elig_request_action_str(enum pb_elig_request_action v);
+enum pb_err pb_elig_request_action_parse(const char *s, size_t len,
+    enum pb_elig_request_action *out);
 
 #endif

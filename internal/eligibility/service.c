@@ -79,7 +79,7 @@ static cJSON *offer_item_tree(const struct pb_elig_offer_row *r)
 	cJSON *o = cJSON_CreateObject();
 
 	cJSON_AddStringToObject(o, "service_type", r->service_type);
-	cJSON_AddStringToObject(o, "stream", pb_elig_stream_str(r->stream));
+	cJSON_AddStringToObject(o, "stream", pb_stream_str(r->stream));
 	cJSON_AddBoolToObject(o, "offered", r->offered);
 	cJSON_AddBoolToObject(o, "direct_payment_allowed", r->direct_payment_allowed);
 	cJSON_AddStringToObject(o, "source", r->local ? "local" : "default");
@@ -247,9 +247,9 @@ static char *result_json(const struct pb_elig_input *in, const struct pb_elig_re
 		const struct pb_elig_element *e = &in->elements[i];
 		const struct pb_elig_element_result *er = &res->elements[i];
 		cJSON *o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "stream", pb_elig_stream_str(e->stream));
+		cJSON_AddStringToObject(o, "stream", pb_stream_str(e->stream));
 		cJSON_AddStringToObject(o, "service_type", e->service_type);
-		cJSON_AddStringToObject(o, "arrangement", pb_elig_arrangement_str(e->arrangement));
+		cJSON_AddStringToObject(o, "arrangement", pb_arrangement_str(e->arrangement));
 		cJSON_AddStringToObject(o, "outcome", pb_elig_outcome_str(er->outcome));
 		cJSON *rs = cJSON_AddArrayToObject(o, "reasons");
 		for (size_t r = 0; r < er->nreasons; r++) {
@@ -266,9 +266,9 @@ static char *result_json(const struct pb_elig_input *in, const struct pb_elig_re
 		cJSON_AddStringToObject(b, "plan_id", plan_id);
 	else
 		cJSON_AddNullToObject(b, "plan_id");
-	cJSON_AddStringToObject(b, "plan_status", pb_elig_plan_status_str(res->plan_status));
+	cJSON_AddStringToObject(b, "plan_status", pb_elig_plan_status_name(res->plan_status));
 	cJSON_AddStringToObject(b, "requester_relationship",
-	    pb_elig_relationship_str(in->requester.relationship));
+	    pb_elig_relationship_name(in->requester.relationship));
 	cJSON_AddNumberToObject(b, "age", res->age);
 	pb_date_format(res->end_of_csa, day);
 	cJSON_AddStringToObject(b, "end_of_compulsory_school_age", day);

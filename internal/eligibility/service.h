@@ -34,7 +34,7 @@ struct pb_db;
  * version 0, no id, updated_* empty). */
 struct pb_elig_offer_row {
 	char service_type[PB_ELIG_SERVICE_TYPE_MAX + 1];
-	enum pb_elig_stream stream;
+	enum pb_stream stream;
 	int offered;
 	int direct_payment_allowed;
 	int local;

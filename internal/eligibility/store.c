@@ -16,29 +16,20 @@
 #define OFFER_COLS "o.service_type, o.stream, o.offered, o.direct_payment_allowed," \
 	" o.version, o.id, o.updated_by, pb_ts(o.updated_at)"
 
-static void copy(char *dst, size_t n, const char *src)
-{
-	snprintf(dst, n, "%s", src ? src : "");
-}
-
-static int is_true(const PGresult *res, int row, int col)
-{
-	return PQgetvalue(res, row, col)[0] == 't';
-}
-
 /* Row i of an OFFER_COLS result into *r. */
 static void offer_row(const PGresult *res, int i, struct pb_elig_offer_row *r)
 {
 	memset(r, 0, sizeof(*r));
-	copy(r->service_type, sizeof(r->service_type), PQgetvalue(res, i, 0));
-	if (pb_elig_stream_from_str(PQgetvalue(res, i, 1), &r->stream) != PB_OK)
-		r->stream = PB_ELIG_STREAM_EDUCATION; /* CHECK constraint makes this unreachable */
-	r->offered = is_true(res, i, 2);
-	r->direct_payment_allowed = is_true(res, i, 3);
-	r->version = (int)strtol(PQgetvalue(res, i, 4), NULL, 10);
-	copy(r->id, sizeof(r->id), PQgetvalue(res, i, 5));
-	copy(r->updated_by, sizeof(r->updated_by), PQgetvalue(res, i, 6));
-	copy(r->updated_at, sizeof(r->updated_at), PQgetvalue(res, i, 7));
+	pb_db_col_copy(res, i, 0, r->service_type, sizeof(r->service_type));
+	const char *stream = PQgetvalue(res, i, 1);
+	if (pb_stream_parse(stream, strlen(stream), &r->stream) != PB_OK)
+		r->stream = PB_STREAM_EDUCATION; /* CHECK constraint makes this unreachable */
+	r->offered = pb_db_col_bool(res, i, 2);
+	r->direct_payment_allowed = pb_db_col_bool(res, i, 3);
+	r->version = (int)pb_db_col_int64(res, i, 4);
+	pb_db_col_copy(res, i, 5, r->id, sizeof(r->id));
+	pb_db_col_copy(res, i, 6, r->updated_by, sizeof(r->updated_by));
+	pb_db_col_copy(res, i, 7, r->updated_at, sizeof(r->updated_at));
 	r->local = 1;
 }
 
@@ -111,7 +102,7 @@ enum pb_err pb_elig_store_offer_count(struct pb_db *db, const char *la, int *n)
 	    1, pp, &res);
 	if (err)
 		return err;
-	*n = (int)strtol(PQgetvalue(res, 0, 0), NULL, 10);
+	*n = (int)pb_db_col_int64(res, 0, 0);
 	PQclear(res);
 	return PB_OK;
 }
@@ -122,7 +113,7 @@ enum pb_err pb_elig_store_offer_upsert(struct pb_db *db,
 {
 	PGresult *res = NULL;
 	const char *pp[] = { actor->la, in->id, in->service_type,
-	    pb_elig_stream_str(in->stream), in->offered ? "true" : "false",
+	    pb_stream_str(in->stream), in->offered ? "true" : "false",
 	    in->direct_payment_allowed ? "true" : "false", actor->sub };
 
 	enum pb_err err = pb_db_query(db,
@@ -176,13 +167,14 @@ enum pb_err pb_elig_store_contact(struct pb_db *db, const char *la,
 	if (err)
 		return err;
 	if (PQntuples(res) == 1) {
-		if (pb_elig_relationship_from_str(PQgetvalue(res, 0, 0), &out->relationship))
+		const char *rel = PQgetvalue(res, 0, 0);
+		if (pb_relationship_parse(rel, strlen(rel), &out->relationship))
 			err = PB_EINTERNAL; /* a relationship the rules do not know */
 		out->found = 1;
-		out->has_parental_responsibility = is_true(res, 0, 1);
-		out->nominated_in_writing = is_true(res, 0, 2);
-		out->dp_excluded = is_true(res, 0, 3);
-		out->lacks_capacity = is_true(res, 0, 4);
+		out->has_parental_responsibility = pb_db_col_bool(res, 0, 1);
+		out->nominated_in_writing = pb_db_col_bool(res, 0, 2);
+		out->dp_excluded = pb_db_col_bool(res, 0, 3);
+		out->lacks_capacity = pb_db_col_bool(res, 0, 4);
 	}
 	PQclear(res);
 	return err;
@@ -211,10 +203,11 @@ enum pb_err pb_elig_store_plan(struct pb_db *db, const char *la,
 		return err;
 	for (int i = 0; i < PQntuples(res); i++) {
 		struct pb_elig_plan_event *ev = &history[*nhistory];
-		copy(plan_id, 37, PQgetvalue(res, i, 0));
+		pb_db_col_copy(res, i, 0, plan_id, 37);
 		if (PQgetisnull(res, i, 1))
 			continue;
-		if (pb_elig_plan_status_from_str(PQgetvalue(res, i, 1), &ev->status) ||
+		const char *st = PQgetvalue(res, i, 1);
+		if (pb_plan_status_parse(st, strlen(st), &ev->status) ||
 		    pb_date_parse(PQgetvalue(res, i, 2), (size_t)PQgetlength(res, i, 2),
 		    &ev->effective_from)) {
 			err = PB_EINTERNAL;
@@ -259,9 +252,9 @@ static enum pb_err json_and_child(struct pb_db *db, const char *sql,
 		PQclear(res);
 		return PB_ENOTFOUND;
 	}
-	copy(child_id, 37, PQgetvalue(res, 0, 1));
+	pb_db_col_copy(res, 0, 1, child_id, 37);
 	if (version != NULL)
-		*version = PQnfields(res) > 2 ? (int)strtol(PQgetvalue(res, 0, 2), NULL, 10) : 0;
+		*version = PQnfields(res) > 2 ? (int)pb_db_col_int64(res, 0, 2) : 0;
 	*json = strdup(PQgetvalue(res, 0, 0));
 	PQclear(res);
 	if (*json == NULL)
@@ -315,10 +308,11 @@ enum pb_err pb_elig_store_request_lock(struct pb_db *db, const char *la,
 		PQclear(res);
 		return PB_ENOTFOUND;
 	}
-	if (pb_elig_request_status_from_str(PQgetvalue(res, 0, 0), status))
+	const char *st = PQgetvalue(res, 0, 0);
+	if (pb_elig_request_status_parse(st, strlen(st), status))
 		err = PB_EINTERNAL;
-	copy(child_id, 37, PQgetvalue(res, 0, 1));
-	*version = (int)strtol(PQgetvalue(res, 0, 2), NULL, 10);
+	pb_db_col_copy(res, 0, 1, child_id, 37);
+	*version = (int)pb_db_col_int64(res, 0, 2);
 	*before = strdup(PQgetvalue(res, 0, 3));
 	PQclear(res);
 	if (*before == NULL)

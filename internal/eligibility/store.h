@@ -52,7 +52,7 @@ enum pb_err pb_elig_store_child_dob(struct pb_db *db, const char *la,
  * zero) when the person is not a contact of the child. */
 struct pb_elig_contact_facts {
 	int found;
-	enum pb_elig_relationship relationship;
+	enum pb_relationship relationship;
 	int has_parental_responsibility;
 	int nominated_in_writing;
 	int dp_excluded;

@@ -789,6 +789,22 @@ enum pb_err pb_json_get_enum(const cJSON *obj, const char *prefix,
 	    "must be one of: %s", list);
 }
 
+enum pb_err pb_json_get_name(const cJSON *obj, const char *prefix,
+    const char *name, int required, const char *const *names, size_t n,
+    int *value, struct pb_problem *p)
+{
+	const char *values[32];
+	size_t k = 0;
+	int index = -1;
+
+	for (size_t i = 1; i < n && k + 1 < sizeof(values) / sizeof(values[0]); i++)
+		values[k++] = names[i];
+	values[k] = NULL;
+	enum pb_err err = pb_json_get_enum(obj, prefix, name, required, values, &index, p);
+	*value = index >= 0 ? index + 1 : 0;
+	return err;
+}
+
 enum pb_err pb_json_get_bool(const cJSON *obj, const char *prefix,
     const char *name, int required, int *out, int *present,
     struct pb_problem *p)

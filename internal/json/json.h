@@ -86,6 +86,14 @@ enum pb_err pb_json_get_enum(const cJSON *obj, const char *prefix,
     const char *name, int required, const char *const *values, int *index,
     struct pb_problem *p);
 
+/* String member naming a value of an enum by its names table (names.h:
+ * names[0] unused, names[1..n) the spellings; n <= 32): *value gets the
+ * enum value (1..n-1), 0 when absent or refused.  Passing a smaller n
+ * accepts only the first values of the enum. */
+enum pb_err pb_json_get_name(const cJSON *obj, const char *prefix,
+    const char *name, int required, const char *const *names, size_t n,
+    int *value, struct pb_problem *p);
+
 /* true/false member; *out untouched when absent. */
 enum pb_err pb_json_get_bool(const cJSON *obj, const char *prefix,
     const char *name, int required, int *out, int *present,

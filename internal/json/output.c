@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "internal/core/hex.h"
+
 char *pb_json_print(cJSON *tree)
 {
 	char *text = cJSON_PrintUnformatted(tree);
@@ -65,7 +67,6 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 
 enum pb_err pb_json_write_string(struct pb_buf *b, const char *s, size_t len)
 {
-	static const char hex[] = "0123456789abcdef";
 	const unsigned char *u = (const unsigned char *)s;
 	size_t run = 0, i = 0;
 	enum pb_err err = pb_buf_add(b, "\"", 1);
@@ -79,7 +80,7 @@ enum pb_err pb_json_write_string(struct pb_buf *b, const char *s, size_t len)
 		}
 		/* flush the clean run, then write the escape */
 		err = pb_buf_add(b, s + run, i - run);
-		char e[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+		char e[7] = { '\\', 'u', '0', '0' };
 		const char *esc = e;
 		size_t elen = 6;
 		switch (c) {
@@ -93,6 +94,8 @@ enum pb_err pb_json_write_string(struct pb_buf *b, const char *s, size_t len)
 		default:
 			if (c >= 0x20)
 				esc = "\\ufffd";  /* one byte of an ill-formed sequence */
+			else
+				pb_hex_encode(&c, 1, e + 4);
 			break;
 		}
 		if (err == PB_OK)

@@ -211,8 +211,8 @@ static int valid_amount(int64_t a)
 enum pb_err pb_pay_check_create(const struct pb_pay_facts *f,
     struct pb_problem *p)
 {
-	int dp = f->arrangement == PB_BUDGET_ARR_DIRECT_PAYMENT;
-	int tp = f->arrangement == PB_BUDGET_ARR_THIRD_PARTY;
+	int dp = f->arrangement == PB_ARR_DIRECT_PAYMENT;
+	int tp = f->arrangement == PB_ARR_THIRD_PARTY;
 
 	/* 1. only an approved budget pays out: a state conflict (409), the
 	 *    same request succeeds once the budget is resumed */
@@ -225,7 +225,7 @@ enum pb_err pb_pay_check_create(const struct pb_pay_facts *f,
 	if (!f->element_in_budget)
 		return pb_problem_field(p, "element_id", "not_found",
 		    "the element is not part of this budget");
-	if (!dp && !tp && f->arrangement != PB_BUDGET_ARR_NOTIONAL)
+	if (!dp && !tp && f->arrangement != PB_ARR_NOTIONAL)
 		return pb_problem_set(p, PB_EINTERNAL, NULL,
 		    "the element has no known arrangement");
 

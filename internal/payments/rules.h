@@ -139,7 +139,7 @@ struct pb_pay_facts {
 
 	/* the element */
 	int element_in_budget;          /* element_id belongs to this budget */
-	enum pb_budget_arrangement arrangement;
+	enum pb_arrangement arrangement;
 	int64_t element_remaining_pence;
 	const char *element_payee_id;   /* the element's own payee, if any */
 	int agreement_signed;           /* agreement.signed_on present */

@@ -105,7 +105,7 @@ static enum pb_err load_facts(struct pb_db *db, const char *la, const char *budg
 	f->period_end = x->b.period_end;
 	f->plan_start = x->b.plan_start;
 	f->plan_ceased_on = x->b.plan_ceased_on;
-	f->arrangement = f->element_in_budget ? x->e.arrangement : PB_BUDGET_ARR_NOTIONAL;
+	f->arrangement = f->element_in_budget ? x->e.arrangement : PB_ARR_NOTIONAL;
 	f->element_remaining_pence = x->e.allocated_pence - x->e.committed_pence -
 	    x->e.spent_pence;
 	f->element_payee_id = x->e.payee_id;
@@ -315,7 +315,7 @@ enum pb_err pb_pay_schedule_create(struct pb_db *db, const struct pb_actor *acto
 		return err;
 	err = load_facts(db, actor->la, in->budget_id, in->element_id, in->payee_id, &x, p);
 	if (err == PB_OK && x.f.element_in_budget &&
-	    x.e.arrangement != PB_BUDGET_ARR_DIRECT_PAYMENT)
+	    x.e.arrangement != PB_ARR_DIRECT_PAYMENT)
 		err = pb_problem_field(p, "element_id", "not_direct_payment",
 		    "Schedules are recurring direct payments: the element must be a direct payment.");
 	if (err == PB_OK) {
@@ -762,7 +762,7 @@ enum pb_err pb_pay_recovery_create(struct pb_db *db, const struct pb_actor *acto
 			err = pb_problem_field(p, "element_id", "not_found",
 			    "The element is not part of this budget.");
 	}
-	if (err == PB_OK && e.arrangement != PB_BUDGET_ARR_DIRECT_PAYMENT)
+	if (err == PB_OK && e.arrangement != PB_ARR_DIRECT_PAYMENT)
 		err = pb_problem_set(p, PB_ERULE, "PAY-18", "Only direct-payment money is "
 		    "recovered from the family; this element is not a direct payment.");
 	/* PAY-18 / PAY-24: never more than the element's net spent, read

@@ -55,8 +55,8 @@ enum pb_err pb_pay_store_element_lock(struct pb_db *db, const char *la,
 	if (err)
 		return err;
 	const char *a = PQgetvalue(res, 0, 0);
-	out->arrangement = (enum pb_budget_arrangement)0;
-	pb_budget_arrangement_parse(a, strlen(a), &out->arrangement);
+	out->arrangement = (enum pb_arrangement)0;
+	pb_arrangement_parse(a, strlen(a), &out->arrangement);
 	out->allocated_pence = pb_db_col_int64(res, 0, 1);
 	out->committed_pence = pb_db_col_int64(res, 0, 2);
 	out->spent_pence = pb_db_col_int64(res, 0, 3);

@@ -36,7 +36,7 @@ enum pb_err pb_pay_store_budget_share(struct pb_db *db, const char *la,
  * final for this transaction).  PB_ENOTFOUND when it is not one of the
  * budget's elements. */
 struct pb_pay_element_row {
-	enum pb_budget_arrangement arrangement;
+	enum pb_arrangement arrangement;
 	int64_t allocated_pence, committed_pence, spent_pence;
 	char payee_id[37];                      /* "" when none */
 	int agreement_signed, school_premises, head_teacher_agreed;

@@ -2,21 +2,18 @@
 /* rules.c — EHC plan lifecycle (domain.md §4). Pure. */
 #include "internal/records/rules.h"
 
-#include <string.h>
+#include "internal/core/names.h"
 
-const char *const pb_plan_status_names[] = { "assessment_agreed", "issued",
-    "under_review", "ceased", NULL };
+const char *const pb_plan_status_names[PB_PLAN_STATUS_NAMES] = { NULL,
+    "assessment_agreed", "issued", "under_review", "ceased" };
 
-const char *const pb_relationship_names[] = { "parent", "carer",
-    "young_person", "nominated_person", "representative", NULL };
+const char *const pb_relationship_names[PB_RELATIONSHIP_NAMES] = { NULL, "parent",
+    "carer", "young_person", "nominated_person", "representative" };
 
-int pb_plan_status_from_name(const char *name)
-{
-	for (int i = 0; pb_plan_status_names[i] != NULL; i++)
-		if (strcmp(name, pb_plan_status_names[i]) == 0)
-			return i;
-	return -1;
-}
+PB_NAMES_DEFINE(pb_plan_status_str, pb_plan_status_parse, enum pb_plan_status,
+    pb_plan_status_names)
+PB_NAMES_DEFINE(pb_relationship_str, pb_relationship_parse, enum pb_relationship,
+    pb_relationship_names)
 
 int pb_plan_initial_status_ok(enum pb_plan_status s)
 {
@@ -44,7 +41,7 @@ enum pb_err pb_plan_transition(enum pb_plan_status from, enum pb_plan_status to,
 	}
 	if (ok)
 		return PB_OK;
-	return pb_problem_set(p, PB_ETRANSITION, NULL,
-	    "An EHC plan cannot move from %s to %s.", pb_plan_status_names[from],
-	    pb_plan_status_names[to]);
+	const char *f = pb_plan_status_str(from), *t = pb_plan_status_str(to);
+	return pb_problem_set(p, PB_ETRANSITION, NULL, "An EHC plan cannot move from %s to %s.",
+	    f ? f : "an unknown status", t ? t : "an unknown status");
 }

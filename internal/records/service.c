@@ -290,8 +290,8 @@ enum pb_err pb_rec_plan_patch(struct pb_db *db, const struct pb_actor *actor,
 		err = if_match_ok(if_match, *version);
 	if (err)
 		goto out;
-	int to = v.status >= 0 ? v.status : (int)from;
-	if (v.status >= 0) {
+	int to = v.status > 0 ? v.status : (int)from;
+	if (v.status > 0) {
 		err = pb_plan_transition(from, (enum pb_plan_status)to, p);
 		if (err)
 			goto out;
@@ -310,12 +310,12 @@ enum pb_err pb_rec_plan_patch(struct pb_db *db, const struct pb_actor *actor,
 	}
 	struct pb_rec_plan_row row = plan_row(&v, to, &d);
 	err = pb_rec_store_plan_update(db, actor->la, id, &row);
-	if (err == PB_OK && v.status >= 0)
+	if (err == PB_OK && v.status > 0)
 		err = add_history(db, actor, id, &v, to, today);
 	if (err == PB_OK)
 		err = pb_rec_store_plan_json(db, actor->la, id, json, version);
 	if (err == PB_OK) {
-		const char *action = v.status >= 0 ? "plan.status_changed" : "plan.updated";
+		const char *action = v.status > 0 ? "plan.status_changed" : "plan.updated";
 		err = changed(db, actor, action, "plan", id, before, *json);
 	}
 out:

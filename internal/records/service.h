@@ -34,7 +34,7 @@ struct pb_child_in {
 
 struct pb_contact_in {
 	const char *person_id;
-	const char *relationship;
+	enum pb_relationship relationship;
 	int has_parental_responsibility;
 	int lives_with_child;
 	/* Optional facts for the eligibility rules (0 when not given): */
@@ -45,7 +45,7 @@ struct pb_contact_in {
 
 /* Plan fields; a has_* flag of 0 means "not given". */
 struct pb_plan_in {
-	int status;          /* enum pb_plan_status, or -1 */
+	int status;          /* enum pb_plan_status, or 0: not given */
 	int has_assessment_agreed_on, has_issued_on, has_next_review_due, has_ceased_on;
 	int32_t assessment_agreed_on, issued_on, next_review_due, ceased_on;
 };

@@ -133,7 +133,8 @@ static const char *flag(int v)
 enum pb_err pb_rec_store_contact_insert(struct pb_db *db, const struct pb_actor *actor,
     const char *id, const char *child_id, const struct pb_contact_in *in, char **json)
 {
-	const char *pp[] = { actor->la, id, child_id, in->person_id, in->relationship,
+	const char *pp[] = { actor->la, id, child_id, in->person_id,
+	    pb_relationship_str(in->relationship),
 	    flag(in->has_parental_responsibility), flag(in->lives_with_child), actor->sub,
 	    flag(in->nominated_in_writing), flag(in->dp_excluded), flag(in->lacks_capacity) };
 	return pb_db_one_json(db,
@@ -171,7 +172,7 @@ enum pb_err pb_rec_store_contact_list(struct pb_db *db, const struct pb_scope *s
 enum pb_err pb_rec_store_plan_insert(struct pb_db *db, const struct pb_actor *actor,
     const char *id, const char *child_id, const struct pb_rec_plan_row *row)
 {
-	const char *pp[] = { actor->la, id, child_id, pb_plan_status_names[row->status],
+	const char *pp[] = { actor->la, id, child_id, pb_plan_status_str(row->status),
 	    row->assessment_agreed_on, row->issued_on, row->next_review_due, actor->sub };
 	return pb_db_query(db,
 	    "INSERT INTO plans (la, id, child_id, status, assessment_agreed_on, issued_on,"
@@ -182,7 +183,7 @@ enum pb_err pb_rec_store_plan_insert(struct pb_db *db, const struct pb_actor *ac
 enum pb_err pb_rec_store_plan_update(struct pb_db *db, const char *la, const char *id,
     const struct pb_rec_plan_row *row)
 {
-	const char *pp[] = { la, id, pb_plan_status_names[row->status],
+	const char *pp[] = { la, id, pb_plan_status_str(row->status),
 	    row->assessment_agreed_on, row->issued_on, row->next_review_due, row->ceased_on };
 	return pb_db_query(db,
 	    "UPDATE plans SET status = $3,"
@@ -197,7 +198,7 @@ enum pb_err pb_rec_store_plan_update(struct pb_db *db, const char *la, const cha
 enum pb_err pb_rec_store_plan_history(struct pb_db *db, const struct pb_actor *actor,
     const char *plan_id, enum pb_plan_status status, const char *effective)
 {
-	const char *pp[] = { actor->la, plan_id, pb_plan_status_names[status], effective,
+	const char *pp[] = { actor->la, plan_id, pb_plan_status_str(status), effective,
 	    actor->sub };
 	return pb_db_query(db,
 	    "INSERT INTO plan_status_history (la, plan_id, seq, status, effective_from, changed_by)"
@@ -225,19 +226,14 @@ enum pb_err pb_rec_store_plan_lock(struct pb_db *db, const char *la, const char 
 	    " FROM plans p WHERE p.la = $1 AND p.id = $2 FOR UPDATE", 2, pp, &res);
 	if (err)
 		return err;
-	int s = pb_plan_status_from_name(PQgetvalue(res, 0, 2));
-	*json = strdup(PQgetvalue(res, 0, 0));
+	const char *st = PQgetvalue(res, 0, 2);
+	err = pb_plan_status_parse(st, strlen(st), status) == PB_OK ? PB_OK : PB_EINTERNAL;
 	*version = (int)pb_db_col_int64(res, 0, 1);
+	*json = err ? NULL : strdup(PQgetvalue(res, 0, 0));
 	PQclear(res);
-	if (*json == NULL)
+	if (err == PB_OK && *json == NULL)
 		abort();
-	if (s < 0) {
-		free(*json);
-		*json = NULL;
-		return PB_EINTERNAL;
-	}
-	*status = (enum pb_plan_status)s;
-	return PB_OK;
+	return err;
 }
 
 enum pb_err pb_rec_store_plan_get(struct pb_db *db, const struct pb_scope *scope,

@@ -8,7 +8,7 @@
  * re-parses; the getters never crash on whatever tree comes out.
  * Build and run: sh tests/fuzz/run.sh SECONDS
  */
-// FUZZ_SOURCES: internal/json/json.c internal/core/problem.c internal/core/err.c internal/core/date.c internal/core/uuid.c
+// FUZZ_SOURCES: internal/json/json.c internal/core/problem.c internal/core/err.c internal/core/date.c internal/core/uuid.c internal/core/hex.c
 // FUZZ_LIBS: -lcjson -lm
 #include <stddef.h>
 #include <stdint.h>

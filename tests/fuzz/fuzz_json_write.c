@@ -9,7 +9,7 @@
  * Build and run: sh tests/fuzz/run.sh SECONDS
  */
 // FUZZ_SOURCES: internal/json/output.c internal/json/json.c internal/core/buf.c
-// FUZZ_SOURCES: internal/core/problem.c internal/core/err.c internal/core/date.c internal/core/uuid.c
+// FUZZ_SOURCES: internal/core/problem.c internal/core/err.c internal/core/date.c internal/core/uuid.c internal/core/hex.c
 // FUZZ_LIBS: -lcjson -lm
 #include <stddef.h>
 #include <stdint.h>

@@ -4,7 +4,7 @@
  * refused (no key can sign it by chance) without a crash or leak; the
  * principal must come back zeroed.
  */
-// FUZZ_SOURCES: internal/auth/jwt.c internal/core/uuid.c internal/core/err.c
+// FUZZ_SOURCES: internal/auth/jwt.c internal/core/uuid.c internal/core/hex.c internal/core/err.c
 // FUZZ_LIBS: -ljwt -lcjson -lm
 #include <stddef.h>
 #include <stdint.h>

@@ -62,14 +62,14 @@ static void test_budget_enum_strings_round_trip(void **state)
 		{"suspended", PB_BUDGET_STATUS_SUSPENDED},
 		{"closed", PB_BUDGET_STATUS_CLOSED},
 	}, ar[] = {
-		{"direct_payment", PB_BUDGET_ARR_DIRECT_PAYMENT},
-		{"third_party", PB_BUDGET_ARR_THIRD_PARTY},
-		{"notional", PB_BUDGET_ARR_NOTIONAL},
-		{"mixed", PB_BUDGET_ARR_MIXED},
+		{"direct_payment", PB_ARR_DIRECT_PAYMENT},
+		{"third_party", PB_ARR_THIRD_PARTY},
+		{"notional", PB_ARR_NOTIONAL},
+		{"mixed", PB_ARR_MIXED},
 	}, sr[] = {
-		{"education", PB_BUDGET_STREAM_EDUCATION},
-		{"social_care", PB_BUDGET_STREAM_SOCIAL_CARE},
-		{"health", PB_BUDGET_STREAM_HEALTH},
+		{"education", PB_STREAM_EDUCATION},
+		{"social_care", PB_STREAM_SOCIAL_CARE},
+		{"health", PB_STREAM_HEALTH},
 	}, ac[] = {
 		{"approve", PB_BUDGET_ACTION_APPROVE},
 		{"suspend", PB_BUDGET_ACTION_SUSPEND},
@@ -79,10 +79,10 @@ static void test_budget_enum_strings_round_trip(void **state)
 		{"individual", PB_BUDGET_PAYEE_INDIVIDUAL},
 		{"organisation", PB_BUDGET_PAYEE_ORGANISATION},
 	}, rl[] = {
-		{"parent", PB_BUDGET_REL_PARENT},
-		{"carer", PB_BUDGET_REL_CARER},
-		{"young_person", PB_BUDGET_REL_YOUNG_PERSON},
-		{"nominated_person", PB_BUDGET_REL_NOMINATED_PERSON},
+		{"parent", PB_REL_PARENT},
+		{"carer", PB_REL_CARER},
+		{"young_person", PB_REL_YOUNG_PERSON},
+		{"nominated_person", PB_REL_NOMINATED_PERSON},
 	};
 
 	for (size_t i = 0; i < NELEM(st); i++) {
@@ -92,16 +92,16 @@ static void test_budget_enum_strings_round_trip(void **state)
 		ROW(strcmp(pb_budget_status_str(v), st[i].s) == 0, st[i].s);
 	}
 	for (size_t i = 0; i < NELEM(ar); i++) {
-		enum pb_budget_arrangement v = 0;
-		ROW(pb_budget_arrangement_parse(ar[i].s, strlen(ar[i].s), &v) ==
+		enum pb_arrangement v = 0;
+		ROW(pb_arrangement_parse(ar[i].s, strlen(ar[i].s), &v) ==
 		    PB_OK && (int)v == ar[i].v, ar[i].s);
-		ROW(strcmp(pb_budget_arrangement_str(v), ar[i].s) == 0, ar[i].s);
+		ROW(strcmp(pb_arrangement_str(v), ar[i].s) == 0, ar[i].s);
 	}
 	for (size_t i = 0; i < NELEM(sr); i++) {
-		enum pb_budget_stream v = 0;
-		ROW(pb_budget_stream_parse(sr[i].s, strlen(sr[i].s), &v) ==
+		enum pb_stream v = 0;
+		ROW(pb_stream_parse(sr[i].s, strlen(sr[i].s), &v) ==
 		    PB_OK && (int)v == sr[i].v, sr[i].s);
-		ROW(strcmp(pb_budget_stream_str(v), sr[i].s) == 0, sr[i].s);
+		ROW(strcmp(pb_stream_str(v), sr[i].s) == 0, sr[i].s);
 	}
 	for (size_t i = 0; i < NELEM(ac); i++) {
 		enum pb_budget_action v = 0;
@@ -116,10 +116,10 @@ static void test_budget_enum_strings_round_trip(void **state)
 		ROW(strcmp(pb_budget_payee_kind_str(v), pk[i].s) == 0, pk[i].s);
 	}
 	for (size_t i = 0; i < NELEM(rl); i++) {
-		enum pb_budget_relationship v = 0;
-		ROW(pb_budget_relationship_parse(rl[i].s, strlen(rl[i].s), &v) ==
+		enum pb_relationship v = 0;
+		ROW(pb_relationship_parse(rl[i].s, strlen(rl[i].s), &v) ==
 		    PB_OK && (int)v == rl[i].v, rl[i].s);
-		ROW(strcmp(pb_budget_relationship_str(v), rl[i].s) == 0,
+		ROW(strcmp(pb_relationship_str(v), rl[i].s) == 0,
 		    rl[i].s);
 	}
 }
@@ -137,18 +137,18 @@ static void test_budget_enum_strings_refuse_unknown(void **state)
 		    PB_EINVAL, bad[i]);
 		ROW(v == PB_BUDGET_STATUS_CLOSED, bad[i]);
 	}
-	enum pb_budget_stream s = 0;
+	enum pb_stream s = 0;
 	/* length-delimited: "healthy" with len 6 is "health" */
-	assert_int_equal(pb_budget_stream_parse("healthy", 6, &s), PB_OK);
-	assert_int_equal(s, PB_BUDGET_STREAM_HEALTH);
-	assert_int_equal(pb_budget_stream_parse(NULL, 0, &s), PB_EINVAL);
-	assert_int_equal(pb_budget_stream_parse("social-care", 11, &s),
+	assert_int_equal(pb_stream_parse("healthy", 6, &s), PB_OK);
+	assert_int_equal(s, PB_STREAM_HEALTH);
+	assert_int_equal(pb_stream_parse(NULL, 0, &s), PB_EINVAL);
+	assert_int_equal(pb_stream_parse("social-care", 11, &s),
 	    PB_EINVAL);
 	assert_null(pb_budget_status_str(0));
 	assert_null(pb_budget_status_str((enum pb_budget_status)99));
-	assert_null(pb_budget_arrangement_str(0));
-	assert_null(pb_budget_stream_str((enum pb_budget_stream)4));
-	assert_null(pb_budget_relationship_str((enum pb_budget_relationship)-1));
+	assert_null(pb_arrangement_str(0));
+	assert_null(pb_stream_str((enum pb_stream)4));
+	assert_null(pb_relationship_str((enum pb_relationship)-1));
 }
 
 /* ---- lifecycle ---------------------------------------------------------- */
@@ -224,14 +224,14 @@ static void test_BUD_lifecycle_refusal_says_what_and_why(void **state)
 static void test_BUD_2_derive_arrangement(void **state)
 {
 	(void)state;
-#define DP PB_BUDGET_ARR_DIRECT_PAYMENT
-#define TP PB_BUDGET_ARR_THIRD_PARTY
-#define NO_ PB_BUDGET_ARR_NOTIONAL
-#define MX PB_BUDGET_ARR_MIXED
+#define DP PB_ARR_DIRECT_PAYMENT
+#define TP PB_ARR_THIRD_PARTY
+#define NO_ PB_ARR_NOTIONAL
+#define MX PB_ARR_MIXED
 	static const struct {
 		const char *name;
 		size_t n;
-		enum pb_budget_arrangement a[3];
+		enum pb_arrangement a[3];
 		enum pb_err want;
 		int out;
 	} t[] = {
@@ -243,17 +243,17 @@ static void test_BUD_2_derive_arrangement(void **state)
 		{"last differs", 3, {NO_, NO_, TP}, PB_OK, MX},
 		{"empty", 0, {DP}, PB_EINVAL, 0},
 		{"element mixed", 2, {DP, MX}, PB_EINVAL, 0},
-		{"element zero", 1, {(enum pb_budget_arrangement)0}, PB_EINVAL,
+		{"element zero", 1, {(enum pb_arrangement)0}, PB_EINVAL,
 		    0},
 	};
 
 	for (size_t i = 0; i < NELEM(t); i++) {
-		enum pb_budget_arrangement out = 0;
+		enum pb_arrangement out = 0;
 		ROW(pb_budget_derive_arrangement(t[i].a, t[i].n, &out) ==
 		    t[i].want, t[i].name);
 		ROW((int)out == t[i].out, t[i].name);
 	}
-	enum pb_budget_arrangement out = 0;
+	enum pb_arrangement out = 0;
 	assert_int_equal(pb_budget_derive_arrangement(NULL, 1, &out), PB_EINVAL);
 #undef DP
 #undef TP
@@ -267,14 +267,14 @@ static struct pb_budget_element_facts dp_ok(void)
 {
 	struct pb_budget_element_facts f;
 	memset(&f, 0, sizeof(f));
-	f.arrangement = PB_BUDGET_ARR_DIRECT_PAYMENT;
+	f.arrangement = PB_ARR_DIRECT_PAYMENT;
 	f.recipient_person_id = "person-mum";
 	f.payee_id = "payee-mum";
 	f.has_agreement = 1;
 	f.payee_kind = PB_BUDGET_PAYEE_INDIVIDUAL;
 	f.payee_person_id = "person-mum";
 	f.recipient_is_contact = 1;
-	f.recipient_relationship = PB_BUDGET_REL_PARENT;
+	f.recipient_relationship = PB_REL_PARENT;
 	f.recipient_has_parental_responsibility = 1;
 	f.recipient_able_to_manage = 1;
 	return f;
@@ -284,7 +284,7 @@ static struct pb_budget_element_facts tp_ok(void)
 {
 	struct pb_budget_element_facts f;
 	memset(&f, 0, sizeof(f));
-	f.arrangement = PB_BUDGET_ARR_THIRD_PARTY;
+	f.arrangement = PB_ARR_THIRD_PARTY;
 	f.payee_id = "payee-trust";
 	f.payee_kind = PB_BUDGET_PAYEE_ORGANISATION;
 	return f;
@@ -294,7 +294,7 @@ static struct pb_budget_element_facts notional_ok(void)
 {
 	struct pb_budget_element_facts f;
 	memset(&f, 0, sizeof(f));
-	f.arrangement = PB_BUDGET_ARR_NOTIONAL;
+	f.arrangement = PB_ARR_NOTIONAL;
 	return f;
 }
 
@@ -351,10 +351,10 @@ static void test_BUD_2_element_fields_required_or_forbidden(void **state)
 	    "not_allowed"));
 
 	/* mixed or unknown is never an element arrangement */
-	static const int bad[] = {PB_BUDGET_ARR_MIXED, 0, 42};
+	static const int bad[] = {PB_ARR_MIXED, 0, 42};
 	for (size_t i = 0; i < NELEM(bad); i++) {
 		f = notional_ok();
-		f.arrangement = (enum pb_budget_arrangement)bad[i];
+		f.arrangement = (enum pb_arrangement)bad[i];
 		pb_problem_init(&p);
 		assert_int_equal(pb_budget_check_element(&f, 1, &p), PB_EINVAL);
 		assert_true(has_field(&p, "elements[1].arrangement", "invalid"));
@@ -369,15 +369,15 @@ static void test_PAY_10_refuses_council_payee(void **state)
 		int arrangement, is_la;
 		enum pb_err want;
 	} t[] = {
-		{"dp council", PB_BUDGET_ARR_DIRECT_PAYMENT, 1, PB_ERULE},
-		{"dp private", PB_BUDGET_ARR_DIRECT_PAYMENT, 0, PB_OK},
-		{"tp council", PB_BUDGET_ARR_THIRD_PARTY, 1, PB_ERULE},
-		{"tp private", PB_BUDGET_ARR_THIRD_PARTY, 0, PB_OK},
+		{"dp council", PB_ARR_DIRECT_PAYMENT, 1, PB_ERULE},
+		{"dp private", PB_ARR_DIRECT_PAYMENT, 0, PB_OK},
+		{"tp council", PB_ARR_THIRD_PARTY, 1, PB_ERULE},
+		{"tp private", PB_ARR_THIRD_PARTY, 0, PB_OK},
 	};
 
 	for (size_t i = 0; i < NELEM(t); i++) {
 		struct pb_budget_element_facts f =
-		    t[i].arrangement == PB_BUDGET_ARR_DIRECT_PAYMENT ?
+		    t[i].arrangement == PB_ARR_DIRECT_PAYMENT ?
 		    dp_ok() : tp_ok();
 		f.payee_is_local_authority = t[i].is_la;
 		struct pb_problem p;
@@ -443,23 +443,23 @@ static void test_PAY_1_recipient_is_parent_yp_or_written_nominee(void **state)
 		int contact, rel, pr, in_writing;
 		enum pb_err want;
 	} t[] = {
-		{"parent", 1, PB_BUDGET_REL_PARENT, 1, 0, PB_OK},
-		{"parent without PR", 1, PB_BUDGET_REL_PARENT, 0, 0, PB_OK},
-		{"young person", 1, PB_BUDGET_REL_YOUNG_PERSON, 0, 0, PB_OK},
-		{"nominee in writing", 1, PB_BUDGET_REL_NOMINATED_PERSON, 0, 1,
+		{"parent", 1, PB_REL_PARENT, 1, 0, PB_OK},
+		{"parent without PR", 1, PB_REL_PARENT, 0, 0, PB_OK},
+		{"young person", 1, PB_REL_YOUNG_PERSON, 0, 0, PB_OK},
+		{"nominee in writing", 1, PB_REL_NOMINATED_PERSON, 0, 1,
 		    PB_OK},
-		{"nominee not in writing", 1, PB_BUDGET_REL_NOMINATED_PERSON,
+		{"nominee not in writing", 1, PB_REL_NOMINATED_PERSON,
 		    0, 0, PB_ERULE},
-		{"carer with PR", 1, PB_BUDGET_REL_CARER, 1, 0, PB_OK},
-		{"carer without PR", 1, PB_BUDGET_REL_CARER, 0, 0, PB_ERULE},
-		{"not a contact", 0, PB_BUDGET_REL_PARENT, 1, 0, PB_ERULE},
+		{"carer with PR", 1, PB_REL_CARER, 1, 0, PB_OK},
+		{"carer without PR", 1, PB_REL_CARER, 0, 0, PB_ERULE},
+		{"not a contact", 0, PB_REL_PARENT, 1, 0, PB_ERULE},
 		{"unknown relationship", 1, 0, 1, 1, PB_ERULE},
 	};
 
 	for (size_t i = 0; i < NELEM(t); i++) {
 		struct pb_budget_element_facts f = dp_ok();
 		f.recipient_is_contact = t[i].contact;
-		f.recipient_relationship = (enum pb_budget_relationship)t[i].rel;
+		f.recipient_relationship = (enum pb_relationship)t[i].rel;
 		f.recipient_has_parental_responsibility = t[i].pr;
 		f.recipient_nominated_in_writing = t[i].in_writing;
 		struct pb_problem p;

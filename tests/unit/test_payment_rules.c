@@ -348,7 +348,7 @@ static struct pb_pay_facts dp_ok(void)
 	f.plan_start = Dn(20230901);
 	f.plan_ceased_on = NO;
 	f.element_in_budget = 1;
-	f.arrangement = PB_BUDGET_ARR_DIRECT_PAYMENT;
+	f.arrangement = PB_ARR_DIRECT_PAYMENT;
 	f.element_remaining_pence = 100000;
 	f.element_payee_id = "payee-mum";
 	f.agreement_signed = 1;
@@ -365,7 +365,7 @@ static struct pb_pay_facts dp_ok(void)
 static struct pb_pay_facts tp_ok(void)
 {
 	struct pb_pay_facts f = dp_ok();
-	f.arrangement = PB_BUDGET_ARR_THIRD_PARTY;
+	f.arrangement = PB_ARR_THIRD_PARTY;
 	f.element_payee_id = "payee-trust";
 	f.agreement_signed = 0;
 	f.payee_id = "payee-trust";
@@ -379,7 +379,7 @@ static struct pb_pay_facts tp_ok(void)
 static struct pb_pay_facts notional_ok(void)
 {
 	struct pb_pay_facts f = tp_ok();
-	f.arrangement = PB_BUDGET_ARR_NOTIONAL;
+	f.arrangement = PB_ARR_NOTIONAL;
 	f.element_payee_id = NULL;
 	f.payee_id = "payee-council-transport";
 	f.payee_is_local_authority = 1;
@@ -449,7 +449,7 @@ static void test_PAY_element_must_belong_to_budget(void **state)
 	assert_string_equal(p.errors[0].field, "element_id");
 
 	f = dp_ok();
-	f.arrangement = (enum pb_budget_arrangement)0;
+	f.arrangement = (enum pb_arrangement)0;
 	assert_int_equal(pb_pay_check_create(&f, NULL), PB_EINTERNAL);
 }
 
@@ -526,15 +526,15 @@ static void test_PAY_1_direct_payment_pays_only_own_payee(void **state)
 		const char *own, *requested;
 		enum pb_err want;
 	} t[] = {
-		{"dp own payee", PB_BUDGET_ARR_DIRECT_PAYMENT, "payee-mum",
+		{"dp own payee", PB_ARR_DIRECT_PAYMENT, "payee-mum",
 		    "payee-mum", PB_OK},
-		{"dp other payee", PB_BUDGET_ARR_DIRECT_PAYMENT, "payee-mum",
+		{"dp other payee", PB_ARR_DIRECT_PAYMENT, "payee-mum",
 		    "payee-dad", PB_ERULE},
-		{"dp element without payee", PB_BUDGET_ARR_DIRECT_PAYMENT, NULL,
+		{"dp element without payee", PB_ARR_DIRECT_PAYMENT, NULL,
 		    "payee-mum", PB_ERULE},
-		{"dp no payee requested", PB_BUDGET_ARR_DIRECT_PAYMENT,
+		{"dp no payee requested", PB_ARR_DIRECT_PAYMENT,
 		    "payee-mum", "", PB_ERULE},
-		{"dp prefix of own id", PB_BUDGET_ARR_DIRECT_PAYMENT, "payee-mum",
+		{"dp prefix of own id", PB_ARR_DIRECT_PAYMENT, "payee-mum",
 		    "payee-mu", PB_ERULE},
 	};
 
@@ -559,18 +559,18 @@ static void test_PAY_10_refuses_council_payee(void **state)
 		int arrangement, is_la;
 		enum pb_err want;
 	} t[] = {
-		{"dp council", PB_BUDGET_ARR_DIRECT_PAYMENT, 1, PB_ERULE},
-		{"dp not council", PB_BUDGET_ARR_DIRECT_PAYMENT, 0, PB_OK},
-		{"tp council", PB_BUDGET_ARR_THIRD_PARTY, 1, PB_ERULE},
-		{"tp not council", PB_BUDGET_ARR_THIRD_PARTY, 0, PB_OK},
-		{"notional council", PB_BUDGET_ARR_NOTIONAL, 1, PB_OK},
-		{"notional not council", PB_BUDGET_ARR_NOTIONAL, 0, PB_OK},
+		{"dp council", PB_ARR_DIRECT_PAYMENT, 1, PB_ERULE},
+		{"dp not council", PB_ARR_DIRECT_PAYMENT, 0, PB_OK},
+		{"tp council", PB_ARR_THIRD_PARTY, 1, PB_ERULE},
+		{"tp not council", PB_ARR_THIRD_PARTY, 0, PB_OK},
+		{"notional council", PB_ARR_NOTIONAL, 1, PB_OK},
+		{"notional not council", PB_ARR_NOTIONAL, 0, PB_OK},
 	};
 
 	for (size_t i = 0; i < NELEM(t); i++) {
 		struct pb_pay_facts f =
-		    t[i].arrangement == PB_BUDGET_ARR_DIRECT_PAYMENT ? dp_ok() :
-		    t[i].arrangement == PB_BUDGET_ARR_THIRD_PARTY ? tp_ok() :
+		    t[i].arrangement == PB_ARR_DIRECT_PAYMENT ? dp_ok() :
+		    t[i].arrangement == PB_ARR_THIRD_PARTY ? tp_ok() :
 		    notional_ok();
 		f.payee_is_local_authority = t[i].is_la;
 		expect_create(&f, t[i].want, t[i].want ? "PAY-10" : NULL,

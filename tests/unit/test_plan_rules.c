@@ -25,8 +25,8 @@ static void test_PLAN_lifecycle_grid(void **state)
 		for (int to = 0; to < 4; to++) {
 			struct pb_problem p;
 			pb_problem_init(&p);
-			enum pb_err err = pb_plan_transition((enum pb_plan_status)from,
-			    (enum pb_plan_status)to, &p);
+			enum pb_err err = pb_plan_transition((enum pb_plan_status)(from + 1),
+			    (enum pb_plan_status)(to + 1), &p);
 			if (allowed[from][to]) {
 				assert_int_equal(err, PB_OK);
 				assert_int_equal(p.err, PB_OK);
@@ -50,10 +50,19 @@ static void test_PLAN_initial_status(void **state)
 static void test_PLAN_status_names(void **state)
 {
 	(void)state;
-	assert_int_equal(pb_plan_status_from_name("under_review"), PB_PLAN_UNDER_REVIEW);
-	assert_int_equal(pb_plan_status_from_name("ceased"), PB_PLAN_CEASED);
-	assert_int_equal(pb_plan_status_from_name("Ceased"), -1);
-	assert_int_equal(pb_plan_status_from_name(""), -1);
+	enum pb_plan_status s = 0;
+	assert_int_equal(pb_plan_status_parse("under_review", 12, &s), PB_OK);
+	assert_int_equal(s, PB_PLAN_UNDER_REVIEW);
+	assert_int_equal(pb_plan_status_parse("ceased", 6, &s), PB_OK);
+	assert_int_equal(s, PB_PLAN_CEASED);
+	assert_int_equal(pb_plan_status_parse("Ceased", 6, &s), PB_EINVAL);
+	assert_int_equal(pb_plan_status_parse("", 0, &s), PB_EINVAL);
+	assert_string_equal(pb_plan_status_str(PB_PLAN_ISSUED), "issued");
+	assert_null(pb_plan_status_str((enum pb_plan_status)0));
+	struct pb_problem p;
+	pb_problem_init(&p);
+	assert_int_equal(pb_plan_transition((enum pb_plan_status)0, PB_PLAN_ISSUED, &p),
+	    PB_ETRANSITION);
 }
 
 int main(void)
