@@ -13,7 +13,7 @@ void pb_hex_encode(const unsigned char *b, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-static int value(char c)
+int pb_hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -27,7 +27,7 @@ static int value(char c)
 int pb_hex_decode(const char *s, unsigned char *b, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		int hi = value(s[2 * i]), lo = hi < 0 ? -1 : value(s[2 * i + 1]);
+		int hi = pb_hex_digit(s[2 * i]), lo = hi < 0 ? -1 : pb_hex_digit(s[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return -1;
 		b[i] = (unsigned char)(hi * 16 + lo);

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "internal/core/date.h"
+#include "internal/core/hex.h"
 #include "internal/core/uuid.h"
 
 /* Longest key echoed in a duplicate_key message (bytes). */
@@ -54,17 +55,6 @@ static void skip_ws(struct scan *sc)
 	}
 }
 
-static int hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Read the 4 hex digits after "\u" at sc->i; advance past them. */
 static int scan_hex4(struct scan *sc, unsigned *out)
 {
@@ -73,7 +63,7 @@ static int scan_hex4(struct scan *sc, unsigned *out)
 	if (sc->len - sc->i < 4)
 		return fail(sc, "truncated \\u escape");
 	for (int k = 0; k < 4; k++) {
-		int h = hexval(sc->s[sc->i + (size_t)k]);
+		int h = pb_hex_digit((char)sc->s[sc->i + (size_t)k]);
 		if (h < 0)
 			return fail(sc, "invalid \\u escape");
 		v = (v << 4) | (unsigned)h;
