@@ -230,7 +230,9 @@ void api_budgets_create(struct pb_req *req, struct pb_resp *resp)
 	pb_json_check_members(body, "", allowed, budget_server_owned, &p);
 	if (pb_json_get_uuid(body, "", "child_id", 1, child, &present, &p) == PB_OK)
 		in->child_id = child;
-	if (pb_json_get_uuid(body, "", "plan_id", 1, plan, &present, &p) == PB_OK)
+	/* ELIG-1/ELIG-10: only an education element needs a plan (the service
+	 * refuses one without: 422 ELIG-1) */
+	if (pb_json_get_uuid(body, "", "plan_id", 0, plan, &present, &p) == PB_OK && present)
 		in->plan_id = plan;
 	if (pb_json_get_uuid(body, "", "request_id", 0, request, &present, &p) == PB_OK &&
 	    present)

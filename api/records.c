@@ -12,6 +12,7 @@
 #include "api/common.h"
 #include "internal/core/date.h"
 #include "internal/json/json.h"
+#include "internal/budgets/service.h"
 #include "internal/records/service.h"
 
 #define NAME_MAX_BYTES 100
@@ -85,6 +86,41 @@ void api_people_create(struct pb_req *req, struct pb_resp *resp)
 void api_people_get(struct pb_req *req, struct pb_resp *resp)
 {
 	api_get_by_id(req, resp, API_READERS, "id", pb_rec_person_get);
+}
+
+void api_people_patch(struct pb_req *req, struct pb_resp *resp)
+{
+	static const char *const allowed[] = { "given_name", "family_name", "email", "phone", NULL };
+	struct pb_problem p;
+	struct pb_person_in in = { 0 };
+	struct pb_actor actor;
+	struct pb_db *db;
+	cJSON *body = NULL;
+	char id[37], *json = NULL;
+	int if_match, version = 0;
+
+	if (api_allow(req, resp, WRITERS) || api_id(req, resp, "id", id) ||
+	    api_if_match(req, resp, &if_match) || api_body(req, resp, 0, &body))
+		return;
+	pb_problem_init(&p);
+	pb_json_check_members(body, "", allowed, server_owned, &p);
+	pb_json_get_string(body, "", "given_name", 0, 1, NAME_MAX_BYTES, &in.given_name, &p);
+	pb_json_get_string(body, "", "family_name", 0, 1, NAME_MAX_BYTES, &in.family_name, &p);
+	pb_json_get_string(body, "", "email", 0, 3, 254, &in.email, &p);
+	pb_json_get_string(body, "", "phone", 0, 3, 32, &in.phone, &p);
+	check_email(in.email, &p);
+	check_phone(in.phone, &p);
+	if (p.err) {
+		pb_resp_problem(resp, &p);
+	} else if (api_db(req, resp, &db) == 0) {
+		api_actor(req, &actor);
+		enum pb_err err = pb_rec_person_patch(db, &actor, id, &in, if_match, &json, &version);
+		if (err)
+			api_fail(resp, err, &p);
+		else
+			api_json_text(resp, 200, json, version, NULL);
+	}
+	cJSON_Delete(body);
 }
 
 /* --- children ------------------------------------------------------------ */
@@ -189,7 +225,7 @@ void api_contacts_create(struct pb_req *req, struct pb_resp *resp)
 {
 	static const char *const allowed[] = { "person_id", "relationship",
 	    "has_parental_responsibility", "lives_with_child", "nominated_in_writing",
-	    "dp_excluded", "lacks_capacity", NULL };
+	    "dp_excluded", "lacks_capacity", "consent_withdrawn", NULL };
 	struct pb_problem p;
 	struct pb_contact_in in = { 0 };
 	struct pb_actor actor;
@@ -213,6 +249,7 @@ void api_contacts_create(struct pb_req *req, struct pb_resp *resp)
 	    &present, &p);
 	pb_json_get_bool(body, "", "dp_excluded", 0, &in.dp_excluded, &present, &p);
 	pb_json_get_bool(body, "", "lacks_capacity", 0, &in.lacks_capacity, &present, &p);
+	pb_json_get_bool(body, "", "consent_withdrawn", 0, &in.consent_withdrawn, &present, &p);
 	if (p.err) {
 		pb_resp_problem(resp, &p);
 	} else if (api_db(req, resp, &db) == 0) {
@@ -224,7 +261,7 @@ void api_contacts_create(struct pb_req *req, struct pb_resp *resp)
 			api_fail(resp, err, &p);
 		} else {
 			snprintf(loc, sizeof(loc), "/v1/children/%s/contacts/%s", child, id);
-			api_json_text(resp, 201, json, 0, loc);
+			api_json_text(resp, 201, json, 1, loc);
 		}
 	}
 	cJSON_Delete(body);
@@ -235,16 +272,66 @@ void api_contacts_get(struct pb_req *req, struct pb_resp *resp)
 	struct pb_scope scope;
 	struct pb_db *db;
 	char child[37], id[37], *json = NULL;
+	int version = 0;
 
 	if (api_allow(req, resp, API_READERS) || api_id(req, resp, "id", child) ||
 	    api_id(req, resp, "contact_id", id) || api_db(req, resp, &db))
 		return;
 	api_scope(req, &scope);
-	enum pb_err err = pb_rec_contact_get(db, &scope, child, id, &json);
+	enum pb_err err = pb_rec_contact_get(db, &scope, child, id, &json, &version);
 	if (err)
 		api_fail(resp, err, NULL);
 	else
-		api_json_text(resp, 200, json, 0, NULL);
+		api_json_text(resp, 200, json, version, NULL);
+}
+
+/* PATCH a contact's facts: the rules that decide who may receive a direct
+ * payment follow them (a change that makes a live one unlawful stops it). */
+void api_contacts_patch(struct pb_req *req, struct pb_resp *resp)
+{
+	static const char *const allowed[] = { "has_parental_responsibility",
+	    "lives_with_child", "nominated_in_writing", "dp_excluded", "lacks_capacity",
+	    "consent_withdrawn", NULL };
+	static const char *const owned[] = { "id", "child_id", "person_id", "relationship",
+	    "created_at", "updated_at", "version", NULL };
+	struct pb_problem p;
+	struct pb_contact_patch in;
+	struct pb_actor actor;
+	struct pb_db *db;
+	cJSON *body = NULL;
+	char child[37], id[37], *json = NULL;
+	int if_match, version = 0;
+
+	memset(&in, 0, sizeof(in));
+	if (api_allow(req, resp, WRITERS) || api_id(req, resp, "id", child) ||
+	    api_id(req, resp, "contact_id", id) || api_if_match(req, resp, &if_match) ||
+	    api_body(req, resp, 0, &body))
+		return;
+	pb_problem_init(&p);
+	pb_json_check_members(body, "", allowed, owned, &p);
+	pb_json_get_bool(body, "", "has_parental_responsibility", 0, &in.parental_responsibility,
+	    &in.has_parental_responsibility, &p);
+	pb_json_get_bool(body, "", "lives_with_child", 0, &in.lives_with_child,
+	    &in.has_lives_with_child, &p);
+	pb_json_get_bool(body, "", "nominated_in_writing", 0, &in.nominated_in_writing,
+	    &in.has_nominated_in_writing, &p);
+	pb_json_get_bool(body, "", "dp_excluded", 0, &in.dp_excluded, &in.has_dp_excluded, &p);
+	pb_json_get_bool(body, "", "lacks_capacity", 0, &in.lacks_capacity,
+	    &in.has_lacks_capacity, &p);
+	pb_json_get_bool(body, "", "consent_withdrawn", 0, &in.consent_withdrawn,
+	    &in.has_consent_withdrawn, &p);
+	if (p.err) {
+		pb_resp_problem(resp, &p);
+	} else if (api_db(req, resp, &db) == 0) {
+		api_actor(req, &actor);
+		enum pb_err err = pb_budget_contact_patch(db, &actor, child, id, &in, if_match,
+		    pb_date_today(), &p, &json, &version);
+		if (err)
+			api_fail(resp, err, &p);
+		else
+			api_json_text(resp, 200, json, version, NULL);
+	}
+	cJSON_Delete(body);
 }
 
 void api_contacts_list(struct pb_req *req, struct pb_resp *resp)
@@ -266,9 +353,13 @@ static void read_plan(const cJSON *body, int status_required, struct pb_plan_in 
     struct pb_problem *p)
 {
 	static const char *const allowed[] = { "status", "assessment_agreed_on",
-	    "issued_on", "next_review_due", "ceased_on", NULL };
+	    "issued_on", "next_review_due", "ceased_on", "cease_notice_on", NULL };
+	static const char *const owned[] = { "id", "status_history", "la", "created_at",
+	    "updated_at", "version", "created_by", "child_id", "appeal_window_ends_on",
+	    "recovery_review", NULL };
 
-	pb_json_check_members(body, "", allowed, server_owned, p);
+	memset(in, 0, sizeof(*in));
+	pb_json_check_members(body, "", allowed, owned, p);
 	pb_json_get_name(body, "", "status", status_required, pb_plan_status_names,
 	    PB_PLAN_STATUS_NAMES, &in->status, p);
 	read_plan_date(body, "assessment_agreed_on", &in->has_assessment_agreed_on,
@@ -277,6 +368,7 @@ static void read_plan(const cJSON *body, int status_required, struct pb_plan_in 
 	read_plan_date(body, "next_review_due", &in->has_next_review_due,
 	    &in->next_review_due, p);
 	read_plan_date(body, "ceased_on", &in->has_ceased_on, &in->ceased_on, p);
+	read_plan_date(body, "cease_notice_on", &in->has_cease_notice_on, &in->cease_notice_on, p);
 }
 
 void api_plans_create(struct pb_req *req, struct pb_resp *resp)
@@ -339,7 +431,9 @@ void api_plans_patch(struct pb_req *req, struct pb_resp *resp)
 		pb_resp_problem(resp, &p);
 	} else if (api_db(req, resp, &db) == 0) {
 		api_actor(req, &actor);
-		enum pb_err err = pb_rec_plan_patch(db, &actor, id, &in, if_match,
+		/* a plan change binds budgets and payments: the budgets service
+		 * applies what a cessation stops, in the same transaction */
+		enum pb_err err = pb_budget_plan_patch(db, &actor, id, &in, if_match,
 		    pb_date_today(), &p, &json, &version);
 		if (err)
 			api_fail(resp, err, &p);

@@ -18,6 +18,7 @@ const struct pb_route api_routes[] = {
 	/* core records */
 	{ PB_POST, "/v1/people", api_people_create, 0, 0 },
 	{ PB_GET, "/v1/people/{id}", api_people_get, 0, 0 },
+	{ PB_PATCH, "/v1/people/{id}", api_people_patch, 0, 0 },
 	{ PB_POST, "/v1/children", api_children_create, 0, 0 },
 	{ PB_GET, "/v1/children", api_children_list, 0, 0 },
 	{ PB_GET, "/v1/children/{id}", api_children_get, 0, 0 },
@@ -25,6 +26,7 @@ const struct pb_route api_routes[] = {
 	{ PB_POST, "/v1/children/{id}/contacts", api_contacts_create, 0, 0 },
 	{ PB_GET, "/v1/children/{id}/contacts", api_contacts_list, 0, 0 },
 	{ PB_GET, "/v1/children/{id}/contacts/{contact_id}", api_contacts_get, 0, 0 },
+	{ PB_PATCH, "/v1/children/{id}/contacts/{contact_id}", api_contacts_patch, 0, 0 },
 	{ PB_POST, "/v1/children/{id}/plans", api_plans_create, 0, 0 },
 	{ PB_GET, "/v1/children/{id}/plans", api_plans_list, 0, 0 },
 	{ PB_GET, "/v1/plans/{id}", api_plans_get, 0, 0 },

@@ -127,28 +127,6 @@ static const char *elem_field(char buf[96], size_t index, const char *name)
 	return buf;
 }
 
-static int recipient_qualifies(const struct pb_budget_element_facts *f)
-{
-	if (!f->recipient_is_contact)
-		return 0;
-	switch (f->recipient_relationship) {
-	case PB_REL_PARENT:
-	case PB_REL_YOUNG_PERSON:
-		return 1;
-	case PB_REL_CARER:
-		/* a carer with parental responsibility is a parent in law;
-		 * any other carer must be nominated in writing */
-		return f->recipient_has_parental_responsibility;
-	case PB_REL_NOMINATED_PERSON:
-		return f->recipient_nominated_in_writing;
-	case PB_REL_REPRESENTATIVE:
-		/* the young person's lawful decision-maker (ELIG-3), appointed
-		 * by a written instrument: a written nomination (PAY-1) */
-		return 1;
-	}
-	return 0;
-}
-
 enum pb_err pb_budget_check_element(const struct pb_budget_element_facts *f,
     size_t index, struct pb_problem *p)
 {
@@ -233,19 +211,8 @@ enum pb_err pb_budget_check_element(const struct pb_budget_element_facts *f,
 		return pb_problem_set(p, PB_ERULE, "PAY-1",
 		    "a direct payment is paid to its recipient: the payee "
 		    "must be an individual linked to the recipient");
-	if (!recipient_qualifies(f))
-		return pb_problem_set(p, PB_ERULE, "PAY-1",
-		    "a direct payment can only go to a parent, the young "
-		    "person, or someone they nominated in writing");
-	if (!f->recipient_able_to_manage)
-		return pb_problem_set(p, PB_ERULE, "PAY-2",
-		    "the recipient has not been found able to manage a "
-		    "direct payment");
-	if (f->recipient_excluded)
-		return pb_problem_set(p, PB_ERULE, "PAY-4",
-		    "the recipient is excluded from receiving direct "
-		    "payments");
-	return PB_OK;
+	/* PAY-3, PAY-4, PAY-2, PAY-1, PAY-12: who may receive it, now */
+	return pb_elig_check_dp_recipient(&f->recipient, p);
 }
 
 enum pb_err pb_budget_check_payee(enum pb_arrangement arrangement,

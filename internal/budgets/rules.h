@@ -24,6 +24,7 @@
 #include "internal/core/err.h"
 #include "internal/core/money.h"
 #include "internal/core/problem.h"
+#include "internal/eligibility/rules.h"
 #include "internal/records/rules.h"
 
 /* Largest total the arithmetic accepts; far above any real budget and low
@@ -108,13 +109,9 @@ struct pb_budget_element_facts {
 	const char *payee_person_id;    /* individual payee's person, or NULL */
 	int payee_is_local_authority;
 
-	/* the recipient's contact record for this child */
-	int recipient_is_contact;       /* 0: not a contact of the child */
-	enum pb_relationship recipient_relationship;
-	int recipient_has_parental_responsibility;
-	int recipient_nominated_in_writing; /* written nomination held */
-	int recipient_able_to_manage;   /* PAY-2 finding recorded */
-	int recipient_excluded;         /* PAY-4 exclusion applies */
+	/* the recipient's contact record for this child, the element's
+	 * stream and the day judged (PAY-1/2/3/4/12: eligibility/rules.h) */
+	struct pb_elig_dp_recipient recipient;
 };
 
 /*
@@ -130,10 +127,11 @@ struct pb_budget_element_facts {
  *   3. PAY-10: a direct_payment or third_party payee is not the council;
  *   4. third_party: the payee is an organisation (BUD-2);
  *   5. direct_payment: the payee is an individual whose person is the
- *      recipient (PAY-1); the recipient is a contact who is a parent, the
- *      young person, a carer with parental responsibility, or a nominated
- *      person nominated in writing (PAY-1); able to manage (PAY-2); not
- *      excluded (PAY-4).
+ *      recipient (PAY-1); then the recipient's standing now, by
+ *      pb_elig_check_dp_recipient (PAY-3 consent, PAY-4 exclusion, PAY-2
+ *      capacity, PAY-1 parent / young person / written nominee, PAY-12
+ *      parental responsibility for social care) — the one function the
+ *      eligibility check, budgets and payments all ask.
  * Rule failures return PB_ERULE with the rule id and a plain-English detail.
  */
 enum pb_err pb_budget_check_element(const struct pb_budget_element_facts *f,

@@ -23,6 +23,12 @@
 #include "internal/payments/service.h"
 #include "internal/records/service.h"
 
+/* NULL for an empty id column ("" in a row struct). */
+static const char *opt(const char *id)
+{
+	return id[0] ? id : NULL;
+}
+
 /* The overlap exclusion and the one-arrangement-per-service key both
  * surface as PB_ECONFLICT; say which in plain words. */
 static enum pb_err explain_conflict(enum pb_err err, struct pb_problem *p)
@@ -34,12 +40,75 @@ static enum pb_err explain_conflict(enum pb_err err, struct pb_problem *p)
 	return err;
 }
 
-/* Check elements[0..n) of a budget for child_id against BUD-2, PAY-1/2/4/10
- * (facts from the database) and, when agreements != 0, the content of each
+/* The facts a budget's rules read, loaded inside the change's transaction
+ * (so approval judges the plan, offer, request and contacts as they are
+ * then, not as they were at creation). */
+struct budget_facts {
+	int32_t dob;
+	int has_plan;
+	struct pb_budget_plan_facts plan;
+	int has_request;
+	struct pb_elig_request_facts request;
+	struct pb_elig_offer offer;
+};
+
+static enum pb_err load_budget_facts(struct pb_db *db, const char *la, const char *child_id,
+    const char *plan_id, const char *request_id, const struct pb_budget_element_in *el,
+    size_t n, struct budget_facts *bf, struct pb_problem *p)
+{
+	const char *types[PB_BUDGET_MAX_ELEMENTS];
+
+	memset(bf, 0, sizeof(*bf));
+	enum pb_err err = pb_rec_child_dob(db, la, child_id, &bf->dob);
+	if (err == PB_ENOTFOUND)
+		return pb_problem_field(p, "child_id", "not_found", "No such child in this council.");
+	if (err == PB_OK && plan_id != NULL) {
+		bf->has_plan = 1;
+		err = pb_budget_store_plan(db, la, child_id, plan_id, &bf->plan);
+		if (err == PB_ENOTFOUND)
+			return pb_problem_field(p, "plan_id", "not_found",
+			    "No such EHC plan for this child.");
+	}
+	if (err == PB_OK && request_id != NULL) {
+		bf->has_request = 1;
+		err = pb_elig_request_named(db, la, request_id, child_id, &bf->request, p);
+	}
+	for (size_t i = 0; i < n; i++)
+		types[i] = el[i].service_type;
+	if (err == PB_OK)
+		err = pb_elig_offer_for(db, la, types, n, &bf->offer);
+	return err;
+}
+
+/* ELIG-11 (the period ends by the age limit), ELIG-9/1/10/6 for each
+ * element, then BUD-10 (the period inside the plan's life). */
+static enum pb_err check_eligibility(const struct budget_facts *bf, int32_t start,
+    int32_t end, const struct pb_budget_element_in *el, size_t n, struct pb_problem *p)
+{
+	enum pb_err err = pb_plan_check_age_limit(bf->dob, 0, end, "The budget's last day", p);
+
+	for (size_t i = 0; i < n && err == PB_OK; i++) {
+		struct pb_elig_budget_element e = { el[i].stream, el[i].service_type,
+		    el[i].arrangement, bf->has_plan, bf->plan.status, bf->offer.items, bf->offer.n,
+		    bf->has_request && pb_elig_request_names(&bf->request, el[i].stream,
+		    el[i].service_type) };
+		err = pb_elig_check_budget_element(&e, i, p);
+	}
+	if (err || !bf->has_plan)
+		return err;
+	if (bf->plan.ceased)
+		return pb_problem_set(p, PB_ERULE, "BUD-10",
+		    "The EHC plan has ceased; nothing is payable after cessation.");
+	return pb_budget_check_period(start, end, bf->plan.start, bf->plan.ceased_on, p);
+}
+
+/* Check elements[0..n) of a budget for child_id against BUD-2, PAY-10 and
+ * the recipient rules (PAY-1/2/3/4/12, with the contact's facts now, on the
+ * period's first day) and, when agreements != 0, the content of each
  * agreement sent (BUD-3).  Field errors are collected across elements; a
  * rule refusal stops at once. */
 static enum pb_err check_elements(struct pb_db *db, const char *la,
-    const char *child_id, const struct pb_budget_element_in *el, size_t n,
+    const char *child_id, int32_t start, const struct pb_budget_element_in *el, size_t n,
     int agreements, struct pb_problem *p)
 {
 	char person[37], fld[64];
@@ -63,8 +132,8 @@ static enum pb_err check_elements(struct pb_db *db, const char *la,
 			}
 		}
 		if (err == PB_OK && e->recipient_person_id != NULL)
-			err = pb_budget_store_recipient_facts(db, la, child_id,
-			    e->recipient_person_id, &f);
+			err = pb_elig_dp_recipient_load(db, la, child_id, e->recipient_person_id,
+			    e->stream, start, &f.recipient);
 		if (err)
 			return err;
 		err = pb_budget_check_element(&f, i, p);
@@ -86,23 +155,23 @@ static enum pb_err check_elements(struct pb_db *db, const char *la,
 	return p->err;
 }
 
-/* BUD-10 against the plan: a ceased plan takes no new budget. */
-static enum pb_err check_plan_period(struct pb_db *db, const char *la,
-    const char *child_id, const char *plan_id, int32_t start, int32_t end,
-    struct pb_problem *p)
+/* Every rule a budget must satisfy at create, change and approval, with
+ * the facts as they are now: one path for all three. */
+static enum pb_err check_budget(struct pb_db *db, const char *la, const char *child_id,
+    const char *plan_id, const char *request_id, int32_t start, int32_t end,
+    const struct pb_budget_element_in *el, size_t n, int agreements, struct pb_problem *p)
 {
-	struct pb_budget_plan_facts plan;
-	enum pb_err err = pb_budget_store_plan(db, la, child_id, plan_id, &plan);
+	struct budget_facts *bf = calloc(1, sizeof(*bf));
 
-	if (err == PB_ENOTFOUND)
-		return pb_problem_field(p, "plan_id", "not_found",
-		    "No such EHC plan for this child.");
-	if (err)
-		return err;
-	if (plan.ceased)
-		return pb_problem_set(p, PB_ERULE, "BUD-10",
-		    "The EHC plan has ceased; nothing is payable after cessation.");
-	return pb_budget_check_period(start, end, plan.start, plan.ceased_on, p);
+	if (bf == NULL)
+		abort();
+	enum pb_err err = load_budget_facts(db, la, child_id, plan_id, request_id, el, n, bf, p);
+	if (err == PB_OK)
+		err = check_eligibility(bf, start, end, el, n, p);
+	if (err == PB_OK)
+		err = check_elements(db, la, child_id, start, el, n, agreements, p);
+	free(bf);
+	return err;
 }
 
 static enum pb_err derive(const struct pb_budget_element_in *el, size_t n,
@@ -168,17 +237,8 @@ enum pb_err pb_budget_create(struct pb_db *db, const struct pb_actor *actor,
 	enum pb_err err = pb_db_begin(db);
 	if (err)
 		return err;
-	err = pb_budget_store_child_exists(db, actor->la, in->child_id);
-	if (err == PB_ENOTFOUND) {
-		err = pb_problem_field(p, "child_id", "not_found", "No such child in this council.");
-		goto out;
-	}
-	if (err == PB_OK)
-		err = check_plan_period(db, actor->la, in->child_id, in->plan_id,
-		    in->period_start, in->period_end, p);
-	if (err == PB_OK)
-		err = check_elements(db, actor->la, in->child_id, in->elements,
-		    in->nelements, 1, p);
+	err = check_budget(db, actor->la, in->child_id, in->plan_id, in->request_id,
+	    in->period_start, in->period_end, in->elements, in->nelements, 1, p);
 	if (err == PB_OK)
 		err = derive(in->elements, in->nelements, &arr);
 	if (err)
@@ -207,6 +267,8 @@ static void rows_to_inputs(const struct pb_budget_element_row *rows, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		memset(&el[i], 0, sizeof(el[i]));
 		el[i].arrangement = rows[i].arrangement;
+		el[i].stream = rows[i].stream;
+		el[i].service_type = rows[i].service_type;
 		el[i].recipient_person_id = rows[i].recipient_person_id[0] ?
 		    rows[i].recipient_person_id : NULL;
 		el[i].payee_id = rows[i].payee_id[0] ? rows[i].payee_id : NULL;
@@ -242,19 +304,18 @@ enum pb_err pb_budget_patch(struct pb_db *db, const struct pb_actor *actor,
 		goto out;
 	int32_t start = in->has_period_start ? in->period_start : b.period_start;
 	int32_t end = in->has_period_end ? in->period_end : b.period_end;
-	err = check_plan_period(db, actor->la, b.child_id, b.plan_id, start, end, p);
-	if (err)
-		goto out;
-	if (in->has_elements) {
-		err = check_elements(db, actor->la, b.child_id, in->elements, in->nelements, 1, p);
-		if (err == PB_OK)
-			err = derive(in->elements, in->nelements, &arr);
-	} else {
+	const struct pb_budget_element_in *el = in->elements;
+	n = in->nelements;
+	if (!in->has_elements) {
 		err = pb_budget_store_elements(db, actor->la, id, rows, PB_BUDGET_MAX_ELEMENTS, &n);
 		rows_to_inputs(rows, n, old);
-		if (err == PB_OK)
-			err = derive(old, n, &arr);
+		el = old;
 	}
+	if (err == PB_OK)
+		err = check_budget(db, actor->la, b.child_id, opt(b.plan_id), opt(b.request_id),
+		    start, end, el, n, in->has_elements, p);
+	if (err == PB_OK)
+		err = derive(el, n, &arr);
 	if (err == PB_OK)
 		err = pb_budget_store_json(db, actor->la, id, &before, &v);
 	if (err == PB_OK && in->has_elements)
@@ -272,8 +333,9 @@ out:
 	return err;
 }
 
-/* Approval re-checks: the plan (BUD-10), every element's rules with
- * today's facts, and a DP agreement on each direct payment (BUD-3). */
+/* Approval re-checks every rule of a budget with today's facts (the
+ * plan, the offer, the request, the contacts, the payees: check_budget)
+ * and a DP agreement on each direct payment (BUD-3). */
 static enum pb_err approval_checks(struct pb_db *db, const char *la,
     const struct pb_budget_row *b, struct pb_problem *p)
 {
@@ -281,16 +343,14 @@ static enum pb_err approval_checks(struct pb_db *db, const char *la,
 	struct pb_budget_element_in el[PB_BUDGET_MAX_ELEMENTS];
 	size_t n = 0;
 
-	enum pb_err err = check_plan_period(db, la, b->child_id, b->plan_id,
-	    b->period_start, b->period_end, p);
-	if (err == PB_OK)
-		err = pb_budget_store_elements(db, la, b->id, rows, PB_BUDGET_MAX_ELEMENTS, &n);
+	enum pb_err err = pb_budget_store_elements(db, la, b->id, rows, PB_BUDGET_MAX_ELEMENTS, &n);
 	if (err)
 		return err;
 	rows_to_inputs(rows, n, el);
 	for (size_t i = 0; i < n; i++)
 		el[i].agreement.present = rows[i].has_agreement;
-	err = check_elements(db, la, b->child_id, el, n, 0, p);
+	err = check_budget(db, la, b->child_id, opt(b->plan_id), opt(b->request_id),
+	    b->period_start, b->period_end, el, n, 0, p);
 	if (err)
 		return err;
 	for (size_t i = 0; i < n; i++)
@@ -459,6 +519,136 @@ enum pb_err pb_budget_exception_add(struct pb_db *db, const struct pb_actor *act
 		    budget_id, *json, "budget.exception_recorded", *json);
 	err = pb_db_finish_json(db, err, json);
 	return err;
+}
+
+/* --- what a plan's cessation and a recipient's stop change ---------------------- */
+
+#define PLAN_BUDGETS_MAX 64
+#define STOPS_MAX 32
+
+/* Suspend one locked, approved budget with the reason (no payment is
+ * cancelled: provision before the cessation stays payable). */
+static enum pb_err suspend_for(struct pb_db *db, const struct pb_actor *actor,
+    const char *id, const char *reason)
+{
+	char *before = NULL, *json = NULL;
+	int v;
+
+	enum pb_err err = pb_budget_store_json(db, actor->la, id, &before, &v);
+	if (err == PB_OK)
+		err = pb_budget_store_set_status(db, actor, id, PB_BUDGET_STATUS_SUSPENDED);
+	if (err == PB_OK)
+		err = pb_budget_store_history(db, actor, id, PB_BUDGET_STATUS_SUSPENDED, reason);
+	if (err == PB_OK)
+		err = record(db, actor, id, "budget.suspended", before, reason, &json, &v);
+	free(before);
+	free(json);
+	return err;
+}
+
+static enum pb_err plan_ceased(struct pb_db *db, const struct pb_actor *actor,
+    const char *plan_id, int32_t ceased_on)
+{
+	char (*ids)[37] = calloc(PLAN_BUDGETS_MAX, sizeof(*ids));
+	char day[11], reason[96];
+	size_t n = 0;
+	int cancelled = 0, ended = 0;
+
+	if (ids == NULL)
+		abort();
+	pb_date_format(ceased_on, day);
+	snprintf(reason, sizeof(reason), "EHC plan ceased on %s", day);
+	/* budgets first, then their payments: the order every writer keeps */
+	enum pb_err err = pb_budget_store_lock_for_plan(db, actor->la, plan_id, ceased_on, ids,
+	    PLAN_BUDGETS_MAX, &n);
+	struct pb_pay_wind_down w = { plan_id, NULL, ceased_on, ceased_on, reason };
+	if (err == PB_OK)
+		err = pb_pay_wind_down(db, actor, &w, &cancelled, &ended);
+	for (size_t i = 0; i < n && err == PB_OK; i++)
+		err = suspend_for(db, actor, ids[i], reason);
+	free(ids);
+	return err;
+}
+
+enum pb_err pb_budget_plan_patch(struct pb_db *db, const struct pb_actor *actor,
+    const char *plan_id, const struct pb_plan_in *in, int if_match, int32_t today,
+    struct pb_problem *p, char **json, int *version)
+{
+	struct pb_rec_plan_change chg;
+
+	*json = NULL;
+	enum pb_err err = pb_db_begin(db);
+	if (err)
+		return err;
+	err = pb_rec_plan_patch_tx(db, actor, plan_id, in, if_match, today, p, json, version,
+	    &chg);
+	if (err == PB_OK && chg.ceased_on != PB_DATE_NONE) {
+		err = plan_ceased(db, actor, plan_id, chg.ceased_on);
+		free(*json);
+		*json = NULL;
+		if (err == PB_OK)   /* recovery_review now reads the cessation's effects */
+			err = pb_rec_plan_json(db, actor->la, plan_id, json, version);
+	}
+	return pb_db_finish_json(db, err, json);
+}
+
+/* Stop one direct-payment element (PAY-16): mark it, cancel what has not
+ * left the council, end its schedules, audit it on its budget. */
+static enum pb_err stop_element(struct pb_db *db, const struct pb_actor *actor,
+    const struct pb_budget_dp_row *r, const struct pb_problem *why, int32_t today)
+{
+	char *before = NULL, *json = NULL, reason[300];
+	int v, cancelled = 0, ended = 0;
+
+	snprintf(reason, sizeof(reason), "Direct payment stopped (%s): %s", why->rule,
+	    why->detail);
+	enum pb_err err = pb_budget_store_json(db, actor->la, r->budget_id, &before, &v);
+	if (err == PB_OK)
+		err = pb_budget_store_stop_element(db, actor->la, r->element_id, why->rule, reason,
+		    today);
+	struct pb_pay_wind_down w = { NULL, r->element_id, PB_DATE_NONE, today, reason };
+	if (err == PB_OK)
+		err = pb_pay_wind_down(db, actor, &w, &cancelled, &ended);
+	if (err == PB_OK)
+		err = record(db, actor, r->budget_id, "budget.element_stopped", before, reason, &json,
+		    &v);
+	free(before);
+	free(json);
+	return err;
+}
+
+enum pb_err pb_budget_contact_patch(struct pb_db *db, const struct pb_actor *actor,
+    const char *child_id, const char *contact_id, const struct pb_contact_patch *in,
+    int if_match, int32_t today, struct pb_problem *p, char **json, int *version)
+{
+	struct pb_rec_contact_facts after;
+	struct pb_budget_dp_row rows[STOPS_MAX];
+	char person[37];
+	size_t n = 0;
+
+	(void)p;   /* the contact's own checks are shape checks, done by api/ */
+	*json = NULL;
+	enum pb_err err = pb_db_begin(db);
+	if (err)
+		return err;
+	/* the contact row, then the budgets its change stops (budgets before
+	 * their payments, as every writer); no writer of budgets locks contacts */
+	err = pb_rec_child_visible(db, &(struct pb_scope){ actor->la, NULL }, child_id);
+	if (err == PB_OK)
+		err = pb_rec_contact_patch_tx(db, actor, child_id, contact_id, in, if_match, json,
+		    version, &after, person);
+	if (err == PB_OK)
+		err = pb_budget_store_lock_dp_of(db, actor->la, child_id, person, rows, STOPS_MAX, &n);
+	for (size_t i = 0; i < n && err == PB_OK; i++) {
+		struct pb_elig_dp_recipient r;
+		struct pb_problem why;
+		pb_problem_init(&why);
+		err = pb_elig_dp_recipient_load(db, actor->la, child_id, person, rows[i].stream,
+		    today, &r);
+		if (err == PB_OK && pb_elig_check_dp_recipient(&r, &why) != PB_OK)
+			err = stop_element(db, actor, &rows[i], &why, today);
+	}
+	return pb_db_finish_json(db, err, json);
 }
 
 /* --- reads ------------------------------------------------------------------ */

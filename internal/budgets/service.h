@@ -21,6 +21,7 @@
 #include "internal/budgets/rules.h"
 #include "internal/core/problem.h"
 #include "internal/core/scope.h"
+#include "internal/records/service.h"
 
 struct pb_db;
 
@@ -97,6 +98,33 @@ enum pb_err pb_budget_agreement_patch(struct pb_db *db,
 enum pb_err pb_budget_exception_add(struct pb_db *db, const struct pb_actor *actor,
     const char *budget_id, const char *element_id, const char *rule,
     const char *reason, struct pb_problem *p, char id[37], char **json);
+
+/*
+ * PATCH /v1/plans/{id}: the records service changes the plan (transition,
+ * ELIG-11, PLAN-2, PLAN-5), and when it ceases on D, in the same
+ * transaction (PLAN-5, BUD-10, domain.md §5): every pending or approved
+ * payment of the plan's budgets due after D is cancelled, their schedules
+ * end on D, and every approved budget whose period runs past D is
+ * suspended with the reason; exported payments due after D appear in the
+ * plan's recovery_review.  Budgets are locked before their payments.
+ */
+enum pb_err pb_budget_plan_patch(struct pb_db *db, const struct pb_actor *actor,
+    const char *plan_id, const struct pb_plan_in *in, int if_match, int32_t today,
+    struct pb_problem *p, char **json, int *version);
+
+/*
+ * PATCH /v1/children/{id}/contacts/{contact_id}: the records service
+ * changes the contact's facts; when the change means its person may no
+ * longer receive a direct payment (pb_elig_check_dp_recipient refuses:
+ * consent withdrawn, excluded, lacks capacity, nomination or parental
+ * responsibility lost), every live direct-payment element paid to them is
+ * stopped as PAY-16 requires, in the same transaction: marked stopped
+ * with the rule and a reason, its unexported payments cancelled and its
+ * schedules ended today.
+ */
+enum pb_err pb_budget_contact_patch(struct pb_db *db, const struct pb_actor *actor,
+    const char *child_id, const char *contact_id, const struct pb_contact_patch *in,
+    int if_match, int32_t today, struct pb_problem *p, char **json, int *version);
 
 /* Reads honouring scope (family: own children only); PB_ENOTFOUND when
  * not there or not visible. */

@@ -31,15 +31,18 @@ enum pb_err pb_budget_store_plan(struct pb_db *db, const char *la,
 	PGresult *res = NULL;
 	const char *pp[] = { la, child_id, plan_id };
 	enum pb_err err = pb_db_one_row(db,
-	    "SELECT status = 'ceased', coalesce(issued_on, assessment_agreed_on), ceased_on"
-	    " FROM plans WHERE la = $1 AND child_id = $2 AND id = $3", 3, pp, &res);
+	    "SELECT status = 'ceased', coalesce(issued_on, assessment_agreed_on), ceased_on,"
+	    " status FROM plans WHERE la = $1 AND child_id = $2 AND id = $3", 3, pp, &res);
 	if (err)
 		return err;
+	const char *st = PQgetvalue(res, 0, 3);
+	if (pb_plan_status_parse(st, strlen(st), &out->status) != PB_OK)
+		err = PB_EINTERNAL;
 	out->ceased = pb_db_col_bool(res, 0, 0);
 	out->start = pb_db_col_date(res, 0, 1, PB_DATE_NONE);
 	out->ceased_on = pb_db_col_date(res, 0, 2, PB_DATE_NONE);
 	PQclear(res);
-	return PB_OK;
+	return err;
 }
 
 enum pb_err pb_budget_store_payee_facts(struct pb_db *db, const char *la,
@@ -58,31 +61,6 @@ enum pb_err pb_budget_store_payee_facts(struct pb_db *db, const char *la,
 	pb_db_col_copy(res, 0, 1, person_buf, 37);
 	f->payee_person_id = person_buf;
 	f->payee_is_local_authority = pb_db_col_bool(res, 0, 2);
-	PQclear(res);
-	return PB_OK;
-}
-
-enum pb_err pb_budget_store_recipient_facts(struct pb_db *db, const char *la,
-    const char *child_id, const char *person_id, struct pb_budget_element_facts *f)
-{
-	PGresult *res = NULL;
-	const char *pp[] = { la, child_id, person_id };
-	enum pb_err err = pb_db_query(db,
-	    "SELECT relationship, has_parental_responsibility, nominated_in_writing,"
-	    " lacks_capacity, dp_excluded FROM contacts"
-	    " WHERE la = $1 AND child_id = $2 AND person_id = $3", 3, pp, &res);
-	if (err)
-		return err;
-	f->recipient_is_contact = PQntuples(res) == 1;
-	if (f->recipient_is_contact) {
-		const char *rel = PQgetvalue(res, 0, 0);
-		if (pb_relationship_parse(rel, strlen(rel), &f->recipient_relationship) != PB_OK)
-			f->recipient_is_contact = 0;
-		f->recipient_has_parental_responsibility = pb_db_col_bool(res, 0, 1);
-		f->recipient_nominated_in_writing = pb_db_col_bool(res, 0, 2);
-		f->recipient_able_to_manage = !pb_db_col_bool(res, 0, 3);   /* PAY-2 */
-		f->recipient_excluded = pb_db_col_bool(res, 0, 4);          /* PAY-4 */
-	}
 	PQclear(res);
 	return PB_OK;
 }
@@ -223,8 +201,9 @@ enum pb_err pb_budget_store_lock(struct pb_db *db, const char *la,
 	PGresult *res = NULL;
 	const char *pp[] = { la, id };
 	enum pb_err err = pb_db_one_row(db,
-	    "SELECT id, child_id, plan_id, status, period_start, period_end, created_by, version"
-	    " FROM budgets WHERE la = $1 AND id = $2 FOR UPDATE", 2, pp, &res);
+	    "SELECT b.id, b.child_id, b.plan_id, b.status, b.period_start, b.period_end,"
+	    " b.created_by, pb_budget_version(b), b.request_id"
+	    " FROM budgets b WHERE b.la = $1 AND b.id = $2 FOR UPDATE", 2, pp, &res);
 	if (err)
 		return err;
 	pb_db_col_copy(res, 0, 0, out->id, sizeof(out->id));
@@ -236,6 +215,7 @@ enum pb_err pb_budget_store_lock(struct pb_db *db, const char *la,
 	out->period_start = pb_db_col_date(res, 0, 4, PB_DATE_NONE);
 	out->period_end = pb_db_col_date(res, 0, 5, PB_DATE_NONE);
 	pb_db_col_copy(res, 0, 6, out->created_by, sizeof(out->created_by));
+	pb_db_col_copy(res, 0, 8, out->request_id, sizeof(out->request_id));
 	out->version = (int)pb_db_col_int64(res, 0, 7);
 	PQclear(res);
 	return err;
@@ -250,7 +230,7 @@ enum pb_err pb_budget_store_elements(struct pb_db *db, const char *la,
 	enum pb_err err = pb_db_query(db,
 	    "SELECT id, position, arrangement, recipient_person_id, payee_id,"
 	    " agreed_provision IS NOT NULL, agreed_provision, school_premises, signed_on,"
-	    " head_teacher_agreed_on FROM budget_elements"
+	    " head_teacher_agreed_on, stream, service_type, status = 'stopped' FROM budget_elements"
 	    " WHERE la = $1 AND budget_id = $2 ORDER BY position", 2, pp, &res);
 	if (err)
 		return err;
@@ -270,6 +250,11 @@ enum pb_err pb_budget_store_elements(struct pb_db *db, const char *la,
 		r->school_premises = pb_db_col_bool(res, i, 7);
 		r->signed_on = pb_db_col_date(res, i, 8, PB_DATE_NONE);
 		r->head_teacher_agreed_on = pb_db_col_date(res, i, 9, PB_DATE_NONE);
+		const char *stream = PQgetvalue(res, i, 10);
+		if (pb_stream_parse(stream, strlen(stream), &r->stream) != PB_OK)
+			err = PB_EINTERNAL;
+		pb_db_col_copy(res, i, 11, r->service_type, sizeof(r->service_type));
+		r->stopped = pb_db_col_bool(res, i, 12);
 	}
 	PQclear(res);
 	return err;
@@ -317,7 +302,7 @@ enum pb_err pb_budget_store_json(struct pb_db *db, const char *la,
     const char *id, char **json, int *version)
 {
 	const char *pp[] = { la, id };
-	return pb_db_one_json(db, "SELECT pb_json(b)::text, b.version FROM budgets b"
+	return pb_db_one_json(db, "SELECT pb_json(b)::text, pb_budget_version(b) FROM budgets b"
 	    " WHERE b.la = $1 AND b.id = $2", 2, pp, json, version);
 }
 
@@ -326,7 +311,7 @@ enum pb_err pb_budget_store_get(struct pb_db *db, const struct pb_scope *scope,
 {
 	const char *pp[] = { scope->la, id, scope->family_person_id };
 	return pb_db_one_json(db,
-	    "SELECT pb_json(b)::text, b.version FROM budgets b"
+	    "SELECT pb_json(b)::text, pb_budget_version(b) FROM budgets b"
 	    " WHERE b.la = $1 AND b.id = $2 AND pb_child_visible(b.la, b.child_id, $3::uuid)",
 	    3, pp, json, version);
 }
@@ -363,10 +348,16 @@ enum pb_err pb_budget_store_statement(struct pb_db *db,
 	/* Running balance = allocated + Σ effect so far, where a payment that
 	 * holds money (committed or paid) takes its amount off, a failed or
 	 * cancelled one takes nothing, and a recovery gives its amount back.
-	 * The last line's balance is the budget's remaining_pence. */
+	 * Lines are ordered by the day the money moved: a paid payment by the
+	 * day its result was recorded, any other payment by its due date, a
+	 * recovery by the day it was recorded, ties in recording order; so no
+	 * balance exceeds the allocation (a recovery never precedes what it
+	 * recovers) and the last line's is the budget's remaining_pence. */
 	return pb_db_list_json(db,
 	    "WITH lines AS ("
-	    "  SELECT p.id, p.due_date AS d, 0 AS k, p.created_at AS c, 'payment' AS kind,"
+	    "  SELECT p.id, CASE WHEN p.status = 'paid' THEN coalesce("
+	    "   (p.settled_at AT TIME ZONE 'UTC')::date, p.due_date) ELSE p.due_date END AS d, 0 AS k,"
+	    "   p.created_at AS c, 'payment' AS kind,"
 	    "   p.element_id, p.status, p.amount_pence,"
 	    "   -(pb_payment_committed(p.status, p.amount_pence)"
 	    "     + pb_payment_spent(p.status, p.amount_pence)) AS effect"
@@ -378,7 +369,7 @@ enum pb_err pb_budget_store_statement(struct pb_db *db,
 	    " n AS (SELECT l.*, row_number() OVER w AS rn,"
 	    "   (SELECT coalesce(sum(e.allocated_pence), 0) FROM budget_elements e"
 	    "     WHERE e.la = $1 AND e.budget_id = $2) + sum(l.effect) OVER w AS balance"
-	    "  FROM lines l WINDOW w AS (ORDER BY l.d, l.k, l.c, l.id ROWS UNBOUNDED PRECEDING))"
+	    "  FROM lines l WINDOW w AS (ORDER BY l.d, l.c, l.k, l.id ROWS UNBOUNDED PRECEDING))"
 	    " SELECT json_build_object('date', n.d, 'kind', n.kind,"
 	    "  'payment_id', CASE WHEN n.kind = 'payment' THEN n.id END,"
 	    "  'recovery_id', CASE WHEN n.kind = 'recovery' THEN n.id END,"
@@ -433,6 +424,8 @@ enum pb_err pb_budget_store_family_rows(struct pb_db *db, const char *la,
 	    " JOIN budgets b ON b.la = k.la AND b.child_id = k.child_id"
 	    "  AND b.status IN ('approved', 'suspended')"
 	    " LEFT JOIN LATERAL (SELECT p.due_date, p.amount_pence FROM payments p"
+	    "  JOIN budget_elements pe ON pe.la = p.la AND pe.id = p.element_id"
+	    "   AND pe.arrangement = 'direct_payment' AND pe.payee_id = p.payee_id"
 	    "  WHERE p.la = b.la AND p.budget_id = b.id"
 	    "   AND p.status IN ('pending_approval', 'approved', 'exported')"
 	    "   AND p.due_date >= $3::date"
@@ -505,4 +498,66 @@ enum pb_err pb_budget_store_review_rows(struct pb_db *db, const char *la,
 	}
 	PQclear(res);
 	return PB_OK;
+}
+
+enum pb_err pb_budget_store_lock_for_plan(struct pb_db *db, const char *la,
+    const char *plan_id, int32_t after, char (*ids)[37], size_t cap, size_t *n)
+{
+	PGresult *res = NULL;
+	char d[11];
+	const char *pp[] = { la, plan_id, pb_db_date_param(after, d) };
+	enum pb_err err = pb_db_query(db,
+	    "SELECT b.id, b.status = 'approved' AND b.period_end > $3::date FROM budgets b"
+	    " WHERE b.la = $1 AND b.plan_id = $2 AND b.status IN ('approved', 'suspended')"
+	    " ORDER BY b.id FOR UPDATE", 3, pp, &res);
+	if (err)
+		return err;
+	*n = 0;
+	for (int i = 0; i < PQntuples(res) && *n < cap; i++)
+		if (pb_db_col_bool(res, i, 1))
+			pb_db_col_copy(res, i, 0, ids[(*n)++], 37);
+	PQclear(res);
+	return PB_OK;
+}
+
+enum pb_err pb_budget_store_lock_dp_of(struct pb_db *db, const char *la,
+    const char *child_id, const char *person_id, struct pb_budget_dp_row *rows,
+    size_t cap, size_t *n)
+{
+	PGresult *res = NULL;
+	const char *pp[] = { la, child_id, person_id };
+	enum pb_err err = pb_db_query(db,
+	    "SELECT e.id, b.id, e.stream FROM budgets b JOIN budget_elements e"
+	    " ON e.la = b.la AND e.budget_id = b.id"
+	    " WHERE b.la = $1 AND b.child_id = $2 AND b.status IN ('approved', 'suspended')"
+	    " AND e.arrangement = 'direct_payment' AND e.status = 'active'"
+	    " AND e.recipient_person_id = $3 ORDER BY b.id, e.id FOR UPDATE OF b", 3, pp, &res);
+	if (err)
+		return err;
+	*n = 0;
+	for (int i = 0; i < PQntuples(res) && *n < cap && err == PB_OK; i++) {
+		struct pb_budget_dp_row *r = &rows[(*n)++];
+		const char *stream = PQgetvalue(res, i, 2);
+		pb_db_col_copy(res, i, 0, r->element_id, sizeof(r->element_id));
+		pb_db_col_copy(res, i, 1, r->budget_id, sizeof(r->budget_id));
+		if (pb_stream_parse(stream, strlen(stream), &r->stream) != PB_OK)
+			err = PB_EINTERNAL;
+	}
+	PQclear(res);
+	return err;
+}
+
+enum pb_err pb_budget_store_stop_element(struct pb_db *db, const char *la,
+    const char *element_id, const char *rule, const char *reason, int32_t on)
+{
+	char d[11];
+	const char *pp[] = { la, element_id, rule, reason, pb_db_date_param(on, d) };
+	enum pb_err err = pb_db_query(db,
+	    "UPDATE budget_elements SET status = 'stopped', stopped_rule = $3, stopped_reason = $4,"
+	    " stopped_on = $5, updated_at = now() WHERE la = $1 AND id = $2", 5, pp, NULL);
+	if (err == PB_OK)
+		err = pb_db_query(db, "UPDATE budgets b SET version = b.version + 1, updated_at = now()"
+		    " FROM budget_elements e WHERE e.la = $1 AND e.id = $2 AND b.la = e.la"
+		    " AND b.id = e.budget_id", 2, pp, NULL);
+	return err;
 }

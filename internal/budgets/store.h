@@ -22,7 +22,7 @@
 
 /* A budget row, locked or read, with the fields the service decides on. */
 struct pb_budget_row {
-	char id[37], child_id[37], plan_id[37];
+	char id[37], child_id[37], plan_id[37], request_id[37];   /* "" when none */
 	enum pb_budget_status status;
 	int32_t period_start, period_end;
 	char created_by[128];
@@ -33,7 +33,10 @@ struct pb_budget_row {
 struct pb_budget_element_row {
 	char id[37];
 	int position;
+	enum pb_stream stream;
+	char service_type[65];
 	enum pb_arrangement arrangement;
+	int stopped;                    /* PAY-16: status stopped */
 	char recipient_person_id[37];   /* "" when none */
 	char payee_id[37];              /* "" when none */
 	int has_agreement;
@@ -44,6 +47,7 @@ struct pb_budget_element_row {
 
 /* The EHC plan facts for BUD-10. */
 struct pb_budget_plan_facts {
+	enum pb_plan_status status;
 	int ceased;
 	int32_t start;             /* issued_on, else assessment_agreed_on, or NO_DATE */
 	int32_t ceased_on;         /* or PB_DATE_NONE */
@@ -60,11 +64,6 @@ enum pb_err pb_budget_store_plan(struct pb_db *db, const char *la,
  * person_buf (37 bytes) backs f->payee_person_id. */
 enum pb_err pb_budget_store_payee_facts(struct pb_db *db, const char *la,
     const char *payee_id, struct pb_budget_element_facts *f, char person_buf[37]);
-
-/* Fill the recipient part of f from the child's contact record of
- * person_id; recipient_is_contact = 0 when there is none (PB_OK). */
-enum pb_err pb_budget_store_recipient_facts(struct pb_db *db, const char *la,
-    const char *child_id, const char *person_id, struct pb_budget_element_facts *f);
 
 enum pb_err pb_budget_store_insert(struct pb_db *db, const struct pb_actor *actor,
     const char *id, const char *child_id, const char *plan_id,
@@ -157,5 +156,29 @@ struct pb_budget_review_row {
 /* Calls fn for each row (ordered by element id); stops on fn's non-zero. */
 enum pb_err pb_budget_store_review_rows(struct pb_db *db, const char *la,
     int (*fn)(const struct pb_budget_review_row *row, void *arg), void *arg);
+
+/* ---- what a plan's cessation and a recipient's stop change ---- */
+
+/* Lock (FOR UPDATE, in id order) the approved and suspended budgets of
+ * plan_id; the approved ones whose period runs past `after` are written
+ * to ids[0..cap) (*n). */
+enum pb_err pb_budget_store_lock_for_plan(struct pb_db *db, const char *la,
+    const char *plan_id, int32_t after, char (*ids)[37], size_t cap, size_t *n);
+
+/* The live direct-payment elements (active, budget approved or suspended)
+ * of child_id paid to recipient person_id, their budgets locked FOR UPDATE
+ * (id order): element ids, budget ids and streams into rows. */
+struct pb_budget_dp_row {
+	char element_id[37], budget_id[37];
+	enum pb_stream stream;
+};
+enum pb_err pb_budget_store_lock_dp_of(struct pb_db *db, const char *la,
+    const char *child_id, const char *person_id, struct pb_budget_dp_row *rows,
+    size_t cap, size_t *n);
+
+/* Mark an element stopped (PAY-16) with the rule, a reason and the day;
+ * bumps its budget's version. */
+enum pb_err pb_budget_store_stop_element(struct pb_db *db, const char *la,
+    const char *element_id, const char *rule, const char *reason, int32_t on);
 
 #endif

@@ -29,6 +29,8 @@ INSERT INTO plan_status_history (la, plan_id, seq, status, effective_from, chang
   ('E09000007', md5('demo-plan-1')::uuid, 3, 'under_review', '2026-11-01', 'seed-demo'),
   ('E09000007', md5('demo-plan-2')::uuid, 1, 'assessment_agreed', '2021-03-01', 'seed-demo'),
   ('E09000007', md5('demo-plan-2')::uuid, 2, 'issued', '2021-07-15', 'seed-demo'),
+  ('E09000007', md5('demo-plan-2')::uuid, 3, 'under_review', '2026-07-15', 'seed-demo'),
+  ('E09000007', md5('demo-plan-2')::uuid, 4, 'issued', '2026-08-01', 'seed-demo'),
   ('E09000007', md5('demo-plan-3')::uuid, 1, 'assessment_agreed', '2026-10-01', 'seed-demo')
 ON CONFLICT DO NOTHING;
 

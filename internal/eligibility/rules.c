@@ -79,6 +79,8 @@ static const struct pb_elig_reason R_DP_NO_PR = { "DIRECT_PAYMENT_NEEDS_PARENTAL
     "A social care direct payment for a child can only be paid to someone with parental responsibility." ALTERNATIVE };
 static const struct pb_elig_reason R_DP_MANAGE = { "UNABLE_TO_MANAGE_DIRECT_PAYMENT", "PAY-2",
     "Direct payments need someone who can manage them (alone or with help) and can agree to them." ALTERNATIVE };
+static const struct pb_elig_reason R_DP_NO_CONSENT = { "DIRECT_PAYMENT_CONSENT_WITHDRAWN", "PAY-3",
+    "Consent to direct payments has been withdrawn, so they cannot be made." ALTERNATIVE };
 static const struct pb_elig_reason R_DP_EXCLUDED = { "EXCLUDED_FROM_DIRECT_PAYMENTS", "PAY-4",
     "The law does not allow direct payments to this person because of a court order or treatment requirement." ALTERNATIVE };
 
@@ -244,7 +246,6 @@ static void decide_element(const struct pb_elig_input *in,
 	struct reason_list refuse = { 0, { NULL } };
 	struct reason_list refer = { 0, { NULL } };
 	struct reason_list ok = { 0, { NULL } };
-	const struct pb_elig_offer_item *item;
 	int dp = el->arrangement == PB_ARR_DIRECT_PAYMENT;
 
 	/* ELIG-11: applies to every element — the SEND personal budget ends
@@ -282,45 +283,32 @@ static void decide_element(const struct pb_elig_input *in,
 
 	/* ELIG-9 before ELIG-6: a place is never bought, so the panel route
 	 * does not arise. */
-	item = pb_elig_offer_find(in->offer, in->noffer, el->service_type,
-	    el->stream);
 	if (pb_elig_is_place_service(el->service_type)) {
 		add(&refuse, &R_PLACE);
-	} else if (item == NULL) {
-		add(&refer, &R_NOT_IN_OFFER);
-	} else if (item->stream != el->stream) {
-		add(&refer, &R_OTHER_STREAM);
-	} else if (!item->offered) {
-		add(&refer, &R_NOT_OFFERED);
 	} else {
-		add(&ok, &R_IN_OFFER);
-		/* Outside the offer -> panel (ELIG-6); a DP the offer does not
-		 * allow is "outside the offer" for that arrangement. */
-		if (dp && !item->direct_payment_allowed)
-			add(&refer, &R_DP_NOT_OFFERED);
+		const struct pb_elig_reason *panel = pb_elig_offer_verdict(in->offer, in->noffer,
+		    el->service_type, el->stream, el->arrangement);
+		add(panel ? &refer : &ok, panel ? panel : &R_IN_OFFER);
 	}
 
 	if (dp) {
+		struct pb_elig_dp_recipient r = { rq->relationship != PB_ELIG_REL_NONE, *rq,
+		    el->stream, in->date_of_birth, in->as_of };
+		unsigned fails = pb_elig_dp_failures(&r);
 		/* PAY-1/PAY-12 concern who the requester is: only meaningful
 		 * once ELIG-3 accepts them as the requester. */
-		if (st->elig3 == NULL) {
-			int rel_parent = rq->relationship == PB_REL_PARENT ||
-			    rq->relationship == PB_REL_CARER;
-			int allowed = (st->parentish && !st->is_yp) ||
-			    (rq->relationship == PB_REL_YOUNG_PERSON && st->is_yp) ||
-			    rq->named_in_writing;
-
-			if (!allowed)
-				add(&refuse, &R_DP_RECIPIENT);
-			else if (el->stream == PB_STREAM_SOCIAL_CARE &&
-			    rel_parent && !rq->has_parental_responsibility &&
-			    !rq->named_in_writing && facts->age < 18)
-				add(&refuse, &R_DP_NO_PR);
-		}
-		if (!rq->has_capacity || !rq->able_to_manage)
+		if (st->elig3 != NULL)
+			fails &= ~(PB_ELIG_DP_PAY1 | PB_ELIG_DP_PAY12);
+		if (fails & PB_ELIG_DP_PAY1)
+			add(&refuse, &R_DP_RECIPIENT);
+		if (fails & PB_ELIG_DP_PAY12)
+			add(&refuse, &R_DP_NO_PR);
+		if (fails & PB_ELIG_DP_PAY2)
 			add(&refuse, &R_DP_MANAGE);
-		if (rq->excluded)
+		if (fails & PB_ELIG_DP_PAY4)
 			add(&refuse, &R_DP_EXCLUDED);
+		if (fails & PB_ELIG_DP_PAY3)
+			add(&refuse, &R_DP_NO_CONSENT);
 		if (refuse.n == 0)
 			add(&ok, &R_DP_OK);
 	}
@@ -383,7 +371,7 @@ enum pb_err pb_elig_evaluate(const struct pb_elig_input *in,
     struct pb_elig_result *out)
 {
 	struct standing st;
-	int32_t b25, b26, limit;
+	int32_t limit;
 	size_t i, ninelig = 0, npanel = 0;
 	enum pb_err err;
 
@@ -403,15 +391,7 @@ enum pb_err pb_elig_evaluate(const struct pb_elig_input *in,
 	 * 31 Aug of the academic year of the 25th birthday, capped at the day
 	 * before the 26th (never binding with 1 Sept–31 Aug years, kept as
 	 * the law's own backstop). */
-	b25 = pb_date_birthday(in->date_of_birth, 25);
-	b26 = pb_date_birthday(in->date_of_birth, 26);
-	if (in->plan_continued_past_25) {
-		limit = pb_date_end_of_school_year(b25);
-		if (limit > b26 - 1)
-			limit = b26 - 1;
-	} else {
-		limit = b25 - 1;
-	}
+	limit = pb_plan_last_day(in->date_of_birth, in->plan_continued_past_25);
 	out->last_eligible_day = limit;
 
 	st = requester_standing(&in->requester, out->is_young_person);
@@ -430,6 +410,120 @@ enum pb_err pb_elig_evaluate(const struct pb_elig_input *in,
 		out->outcome = PB_ELIG_PANEL_REFERRAL;
 	else
 		out->outcome = PB_ELIG_ELIGIBLE;
+	return PB_OK;
+}
+
+/* ---- the rules that bind budgets and payments -------------------------- */
+
+const struct pb_elig_reason *pb_elig_offer_verdict(const struct pb_elig_offer_item *offer,
+    size_t n, const char *service_type, enum pb_stream stream,
+    enum pb_arrangement arrangement)
+{
+	const struct pb_elig_offer_item *item = pb_elig_offer_find(offer, n, service_type, stream);
+
+	if (item == NULL)
+		return &R_NOT_IN_OFFER;
+	if (item->stream != stream)
+		return &R_OTHER_STREAM;
+	if (!item->offered)
+		return &R_NOT_OFFERED;
+	/* a DP the offer does not allow is "outside the offer" for that
+	 * arrangement (ELIG-6) */
+	if (arrangement == PB_ARR_DIRECT_PAYMENT && !item->direct_payment_allowed)
+		return &R_DP_NOT_OFFERED;
+	return NULL;
+}
+
+/* "elements[<i>]" in buf (no stdio: rules stay free of it). */
+static const char *element_path(char buf[32], size_t index)
+{
+	char digits[24];
+	size_t nd = 0, k = 0;
+	static const char pre[] = "elements[";
+
+	do {
+		digits[nd++] = (char)('0' + (int)(index % 10));
+		index /= 10;
+	} while (index != 0 && nd < sizeof(digits));
+	for (size_t j = 0; pre[j]; j++)
+		buf[k++] = pre[j];
+	while (nd > 0 && k < 30)
+		buf[k++] = digits[--nd];
+	buf[k++] = ']';
+	buf[k] = '\0';
+	return buf;
+}
+
+enum pb_err pb_elig_check_budget_element(const struct pb_elig_budget_element *e,
+    size_t index, struct pb_problem *p)
+{
+	char el[32];
+
+	element_path(el, index);
+	if (pb_elig_is_place_service(e->service_type))
+		return pb_problem_set(p, PB_ERULE, "ELIG-9", "%s: %s", el, R_PLACE.message);
+	if (e->stream == PB_STREAM_EDUCATION) {
+		if (!e->has_plan)
+			return pb_problem_set(p, PB_ERULE, "ELIG-1", "%s: %s", el, R_NO_PLAN.message);
+		if (e->plan_status == PB_PLAN_CEASED)
+			return pb_problem_set(p, PB_ERULE, "ELIG-1", "%s: %s", el,
+			    R_PLAN_CEASED.message);
+	}
+	const struct pb_elig_reason *panel = pb_elig_offer_verdict(e->offer, e->noffer,
+	    e->service_type, e->stream, e->arrangement);
+	if (panel != NULL && !e->request_names_it)
+		return pb_problem_set(p, PB_ERULE, "ELIG-6",
+		    "%s: %s A budget for it needs a budget request the panel approved that "
+		    "names it (request_id).", el, panel->message);
+	return PB_OK;
+}
+
+unsigned pb_elig_dp_failures(const struct pb_elig_dp_recipient *r)
+{
+	const struct pb_elig_requester *w = &r->who;
+	enum pb_relationship rel = w->relationship;
+	int is_yp = r->on > pb_date_end_of_csa(r->child_dob);
+	int age = pb_date_age_on(r->child_dob, r->on);
+	int parentish = rel == PB_REL_PARENT || rel == PB_REL_CARER ||
+	    (w->has_parental_responsibility && rel != PB_REL_YOUNG_PERSON);
+	unsigned f = 0;
+
+	/* PAY-1: a parent until the end of CSA, then the young person; anyone
+	 * else (a representative too) only when nominated in writing */
+	int allowed = r->is_contact && ((parentish && !is_yp) ||
+	    (rel == PB_REL_YOUNG_PERSON && is_yp) || w->named_in_writing);
+	if (!allowed)
+		f |= PB_ELIG_DP_PAY1;
+	else if (r->stream == PB_STREAM_SOCIAL_CARE && (rel == PB_REL_PARENT ||
+	    rel == PB_REL_CARER) && !w->has_parental_responsibility &&
+	    !w->named_in_writing && age < 18)
+		f |= PB_ELIG_DP_PAY12;   /* CA89 s17A(2): a person with PR */
+	if (!w->has_capacity || !w->able_to_manage)
+		f |= PB_ELIG_DP_PAY2;
+	if (w->excluded)
+		f |= PB_ELIG_DP_PAY4;
+	if (w->consent_withdrawn)
+		f |= PB_ELIG_DP_PAY3;
+	return f;
+}
+
+enum pb_err pb_elig_check_dp_recipient(const struct pb_elig_dp_recipient *r,
+    struct pb_problem *p)
+{
+	static const struct {
+		unsigned bit;
+		const struct pb_elig_reason *why;
+	} order[] = {
+		{ PB_ELIG_DP_PAY3, &R_DP_NO_CONSENT }, { PB_ELIG_DP_PAY4, &R_DP_EXCLUDED },
+		{ PB_ELIG_DP_PAY2, &R_DP_MANAGE }, { PB_ELIG_DP_PAY1, &R_DP_RECIPIENT },
+		{ PB_ELIG_DP_PAY12, &R_DP_NO_PR },
+	};
+	unsigned f = pb_elig_dp_failures(r);
+
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		if (f & order[i].bit)
+			return pb_problem_set(p, PB_ERULE, order[i].why->rule, "%s",
+			    order[i].why->message);
 	return PB_OK;
 }
 

@@ -74,6 +74,7 @@ struct pb_elig_requester {
 	int has_capacity;       /* can make this decision and consent (ELIG-3,
 	                         * PAY-2); presumed, MCA 2005 s1(2) */
 	int able_to_manage;     /* PAY-2: can manage a DP, alone or helped */
+	int consent_withdrawn;  /* PAY-3: consent to DPs withdrawn in writing */
 };
 
 /* One requested element.  service_type is caller-owned, NUL-terminated,
@@ -185,6 +186,63 @@ extern const char *const pb_elig_place_service_types[];
  * seed every LA's catalogue. */
 extern const struct pb_elig_offer_item
     pb_elig_default_offer[PB_ELIG_DEFAULT_OFFER_LEN];
+
+/* ---- the rules that bind budgets and payments ----------------------------
+ * The same functions pb_elig_evaluate() asks, so the advisory check and
+ * every budget and payment decide alike (docs/rules.md). */
+
+/* ELIG-6: how the offer treats an element: NULL when it is offered under
+ * that stream (and, for a direct payment, as a direct payment), else the
+ * reason it goes to the SEN panel (NOT_IN_OFFER,
+ * OFFERED_UNDER_OTHER_ELEMENT, NOT_CURRENTLY_OFFERED,
+ * DIRECT_PAYMENT_NOT_OFFERED).  Static. */
+const struct pb_elig_reason *pb_elig_offer_verdict(const struct pb_elig_offer_item *offer,
+    size_t n, const char *service_type, enum pb_stream stream,
+    enum pb_arrangement arrangement);
+
+/* One element of a budget, with the facts as they are at the change. */
+struct pb_elig_budget_element {
+	enum pb_stream stream;
+	const char *service_type;
+	enum pb_arrangement arrangement;
+	int has_plan;                       /* the budget names an EHC plan */
+	enum pb_plan_status plan_status;    /* its status now */
+	const struct pb_elig_offer_item *offer; /* the council's offer now */
+	size_t noffer;
+	int request_names_it;               /* a panel-approved (or eligible,
+	                                     * overturned) request of the budget
+	                                     * names this stream and service type */
+};
+
+/* ELIG-9 (never a school, college or institution place), ELIG-1/ELIG-10
+ * (an education element needs a plan maintained or being prepared; social
+ * care and health need none) and ELIG-6 (outside the offer only with a
+ * panel-approved request naming it), in that order, for element `index`.
+ * PB_ERULE with the rule id. */
+enum pb_err pb_elig_check_budget_element(const struct pb_elig_budget_element *e,
+    size_t index, struct pb_problem *p);
+
+/* A direct-payment recipient (or would-be recipient): their standing as a
+ * contact of the child, the element's stream, and the day judged. */
+struct pb_elig_dp_recipient {
+	int is_contact;                     /* 0: not a contact of the child */
+	struct pb_elig_requester who;       /* their facts (relationship, PR, ...) */
+	enum pb_stream stream;
+	int32_t child_dob, on;              /* the child's birth; the day judged */
+};
+
+/* The direct-payment rules a recipient fails, one bit each. */
+#define PB_ELIG_DP_PAY1  0x01u          /* not a parent, YP or written nominee */
+#define PB_ELIG_DP_PAY12 0x02u          /* social care under 18 without PR */
+#define PB_ELIG_DP_PAY2  0x04u          /* cannot manage, or lacks capacity */
+#define PB_ELIG_DP_PAY4  0x08u          /* excluded (PBR Schedule) */
+#define PB_ELIG_DP_PAY3  0x10u          /* consent withdrawn */
+unsigned pb_elig_dp_failures(const struct pb_elig_dp_recipient *r);
+
+/* The binding form: PB_OK, or PB_ERULE with the first rule failed, in the
+ * order PAY-3, PAY-4, PAY-2, PAY-1, PAY-12. */
+enum pb_err pb_elig_check_dp_recipient(const struct pb_elig_dp_recipient *r,
+    struct pb_problem *p);
 
 /* ---- rule catalogue (GET /v1/rules) ------------------------------------ */
 

@@ -14,6 +14,7 @@
 
 #include "internal/audit/service.h"
 #include "internal/core/date.h"
+#include "internal/core/duty.h"
 #include "internal/core/uuid.h"
 #include "internal/db/db.h"
 #include "internal/eligibility/store.h"
@@ -171,6 +172,41 @@ out:
 
 /* --- checks ----------------------------------------------------------------- */
 
+/* A contact's facts as the rules read a requester or recipient (a person
+ * who is not a contact stays relationship NONE: ELIG-3 and PAY-1 then
+ * refuse them; capacity and ability to manage are presumed). */
+static void requester_of(const struct pb_rec_contact_facts *k, struct pb_elig_requester *r)
+{
+	r->relationship = k->found ? k->relationship : PB_ELIG_REL_NONE;
+	r->has_parental_responsibility = k->has_parental_responsibility;
+	r->named_in_writing = k->nominated_in_writing;
+	r->excluded = k->dp_excluded;
+	r->has_capacity = !k->lacks_capacity;
+	r->able_to_manage = 1;
+	r->consent_withdrawn = k->consent_withdrawn;
+}
+
+/* The la's offer rows for types[0..n) (defaults merged) into rows (room
+ * for n + PB_ELIG_DEFAULT_OFFER_LEN) and the rules' view of them into
+ * items (the same room); *count how many. */
+static enum pb_err offer_for(struct pb_db *db, const char *la, const char *const *types,
+    size_t n, struct pb_elig_offer_row *rows, struct pb_elig_offer_item *items,
+    size_t *count)
+{
+	enum pb_err err = pb_elig_store_offer_load(db, la, types, n, rows, n, count);
+
+	if (err)
+		return err;
+	merge_defaults(rows, count, types, n);
+	for (size_t i = 0; i < *count; i++) {
+		items[i].service_type = rows[i].service_type;
+		items[i].stream = rows[i].stream;
+		items[i].offered = rows[i].offered;
+		items[i].direct_payment_allowed = rows[i].direct_payment_allowed;
+	}
+	return PB_OK;
+}
+
 /* Fill in from the database (everything but the elements, copied by the
  * caller) and evaluate.  plan_id gets the plan used ("" for none). */
 static enum pb_err gather_and_evaluate(struct pb_db *db, const char *la,
@@ -178,12 +214,12 @@ static enum pb_err gather_and_evaluate(struct pb_db *db, const char *la,
     struct pb_elig_input *in, struct pb_elig_offer_row *offer, size_t *noffer,
     struct pb_elig_offer_item *items, char plan_id[37], struct pb_elig_result *res)
 {
-	struct pb_elig_contact_facts k;
+	struct pb_rec_contact_facts k;
 	const char *types[PB_ELIG_MAX_ELEMENTS];
 
 	pb_elig_input_init(in);
 	in->as_of = as_of;
-	enum pb_err err = pb_elig_store_child_dob(db, la, ci->child_id, &in->date_of_birth);
+	enum pb_err err = pb_rec_child_dob(db, la, ci->child_id, &in->date_of_birth);
 	if (err)
 		return err;
 	err = pb_rec_person_exists(db, la, ci->requester_person_id);
@@ -191,16 +227,10 @@ static enum pb_err gather_and_evaluate(struct pb_db *db, const char *la,
 		return pb_problem_field(p, "requester_person_id", "not_found",
 		    "No such person in this council.");
 	if (err == PB_OK)
-		err = pb_elig_store_contact(db, la, ci->child_id, ci->requester_person_id, &k);
+		err = pb_rec_contact_facts(db, la, ci->child_id, ci->requester_person_id, &k);
 	if (err)
 		return err;
-	/* A person who is not a contact of the child stays relationship NONE
-	 * (ELIG-3 then refuses them). */
-	in->requester.relationship = k.found ? k.relationship : PB_ELIG_REL_NONE;
-	in->requester.has_parental_responsibility = k.has_parental_responsibility;
-	in->requester.named_in_writing = k.nominated_in_writing;
-	in->requester.excluded = k.dp_excluded;
-	in->requester.has_capacity = !k.lacks_capacity;
+	requester_of(&k, &in->requester);
 	err = pb_elig_store_plan(db, la, ci->child_id, plan_id, in->plan_history,
 	    &in->nplan_history);
 	if (err)
@@ -212,17 +242,9 @@ static enum pb_err gather_and_evaluate(struct pb_db *db, const char *la,
 		types[i] = ci->elements[i].service_type;
 	}
 	/* Only the requested service types matter (rules.h allows that). */
-	err = pb_elig_store_offer_load(db, la, types, ci->nelements, offer,
-	    PB_ELIG_MAX_ELEMENTS, noffer);
+	err = offer_for(db, la, types, ci->nelements, offer, items, noffer);
 	if (err)
 		return err;
-	merge_defaults(offer, noffer, types, ci->nelements);
-	for (size_t i = 0; i < *noffer; i++) {
-		items[i].service_type = offer[i].service_type;
-		items[i].stream = offer[i].stream;
-		items[i].offered = offer[i].offered;
-		items[i].direct_payment_allowed = offer[i].direct_payment_allowed;
-	}
 	in->offer = items;
 	in->noffer = *noffer;
 
@@ -233,6 +255,56 @@ static enum pb_err gather_and_evaluate(struct pb_db *db, const char *la,
 		    "invalid", "%s.", res->invalid_message ? res->invalid_message : "invalid input");
 	}
 	return PB_OK;
+}
+
+enum pb_err pb_elig_offer_for(struct pb_db *db, const char *la, const char *const *types,
+    size_t n, struct pb_elig_offer *out)
+{
+	if (n > PB_ELIG_OFFER_FOR_MAX)
+		return PB_EINTERNAL;
+	return offer_for(db, la, types, n, out->rows, out->items, &out->n);
+}
+
+enum pb_err pb_elig_dp_recipient_load(struct pb_db *db, const char *la,
+    const char *child_id, const char *person_id, enum pb_stream stream, int32_t on,
+    struct pb_elig_dp_recipient *out)
+{
+	struct pb_rec_contact_facts k;
+
+	memset(out, 0, sizeof(*out));
+	enum pb_err err = pb_rec_child_dob(db, la, child_id, &out->child_dob);
+	if (err == PB_OK)
+		err = pb_rec_contact_facts(db, la, child_id, person_id, &k);
+	if (err)
+		return err;
+	out->is_contact = k.found;
+	requester_of(&k, &out->who);
+	out->stream = stream;
+	out->on = on;
+	return PB_OK;
+}
+
+enum pb_err pb_elig_request_named(struct pb_db *db, const char *la, const char *request_id,
+    const char *child_id, struct pb_elig_request_facts *out, struct pb_problem *p)
+{
+	enum pb_err err = pb_elig_store_request_facts(db, la, request_id, out);
+
+	if (err == PB_ENOTFOUND || (err == PB_OK && strcmp(out->child_id, child_id) != 0))
+		return pb_problem_field(p, "request_id", "not_found",
+		    "No such budget request for this child.");
+	return err;
+}
+
+int pb_elig_request_names(const struct pb_elig_request_facts *r, enum pb_stream stream,
+    const char *service_type)
+{
+	if (!pb_elig_request_fundable(r->status))
+		return 0;
+	for (size_t i = 0; i < r->nelements; i++)
+		if (r->elements[i].stream == stream &&
+		    strcmp(r->elements[i].service_type, service_type) == 0)
+			return 1;
+	return 0;
 }
 
 /* {"elements":[…],"basis":{…}} as stored in eligibility_checks.result. */
@@ -416,12 +488,13 @@ static enum pb_err apply_action(struct pb_db *db, const struct pb_scope *scope,
     int if_match, struct pb_problem *p, char **json, int *version)
 {
 	enum pb_elig_request_status from, to;
-	char child[37], *before = NULL, *changes = NULL;
+	char child[37], decided_by[128], *before = NULL, *changes = NULL;
+	const char *event = action_event(action);
 	int cur_version = 0;
 
 	*json = NULL;
 	enum pb_err err = pb_elig_store_request_lock(db, actor->la, id, &from, child,
-	    &cur_version, &before);
+	    decided_by, &cur_version, &before);
 	if (err == PB_OK && scope != NULL)
 		err = visible(db, scope, child);
 	if (err == PB_OK && want_child != NULL && strcmp(want_child, child) != 0)
@@ -433,26 +506,35 @@ static enum pb_err apply_action(struct pb_db *db, const struct pb_scope *scope,
 		goto out;
 	}
 	if (action == PB_ELIG_ACT_BUDGET_LINKED && from != PB_ELIG_REQ_ELIGIBLE) {
-		/* approved / overturned already fund a budget as they are */
-		if (!pb_elig_request_fundable(from))
+		/* approved / overturned fund a budget as they are: the request
+		 * only records which budget it funds */
+		if (!pb_elig_request_fundable(from)) {
 			err = pb_problem_set(p, PB_ERULE, "ELIG-6",
 			    "A budget can be made only from an eligible or approved request; this one is %s.",
 			    pb_elig_request_status_str(from));
-		goto out;
-	}
-	if (pb_elig_request_next(from, action, &to) != PB_OK) {
+			goto out;
+		}
+		to = from;
+		event = "budget_request.budget_linked";
+	} else if (pb_elig_request_next(from, action, &to) != PB_OK) {
 		err = pb_problem_set(p, PB_ETRANSITION, NULL,
 		    "A budget request that is %s cannot take the action %s.",
 		    pb_elig_request_status_str(from), pb_elig_request_action_str(action));
 		goto out;
+	}
+	/* the panel member who declined does not decide the review */
+	if (action == PB_ELIG_ACT_UPHOLD || action == PB_ELIG_ACT_OVERTURN) {
+		err = pb_duty_separate(decided_by, actor->sub, "a review must be decided",
+		    "the panel member who declined the request", p);
+		if (err)
+			goto out;
 	}
 	err = pb_elig_store_request_update(db, actor, id, action, to, reason, budget_id,
 	    json, version);
 	if (err)
 		goto out;
 	changes = pb_audit_before_after(before, *json);
-	err = pb_audit_record(db, actor, action_event(action), "budget_request", id, changes,
-	    action_event(action), *json);
+	err = pb_audit_record(db, actor, event, "budget_request", id, changes, event, *json);
 out:
 	free(before);
 	free(changes);

@@ -100,10 +100,49 @@ enum pb_err pb_elig_request_act(struct pb_db *db, const struct pb_scope *scope,
  * detail in p) when its status cannot fund a budget
  * (pb_elig_request_fundable).  An eligible request moves to approved with
  * budget_id recorded, an audit row and the event budget_request.approved;
- * an approved or overturned one is left as it is. */
+ * an approved or overturned one keeps its status and records budget_id
+ * (audited as budget_request.budget_linked). */
 enum pb_err pb_elig_request_link_budget(struct pb_db *db,
     const struct pb_actor *actor, const char *request_id, const char *child_id,
     const char *budget_id, struct pb_problem *p);
+
+/* ---- facts for the services whose changes the eligibility rules bind ---- */
+
+/* The offer for up to PB_ELIG_OFFER_FOR_MAX service types: the la's rows
+ * merged with the ELIG-7 default; items[0..n) point into rows. */
+#define PB_ELIG_OFFER_FOR_MAX 16
+struct pb_elig_offer {
+	size_t n;
+	struct pb_elig_offer_row rows[PB_ELIG_OFFER_FOR_MAX + PB_ELIG_DEFAULT_OFFER_LEN];
+	struct pb_elig_offer_item items[PB_ELIG_OFFER_FOR_MAX + PB_ELIG_DEFAULT_OFFER_LEN];
+};
+enum pb_err pb_elig_offer_for(struct pb_db *db, const char *la, const char *const *types,
+    size_t n, struct pb_elig_offer *out);
+
+/* A direct-payment recipient's facts now: the child's contact record of
+ * person_id (is_contact = 0 when there is none) and date of birth, for
+ * pb_elig_check_dp_recipient on day `on`.  PB_ENOTFOUND: no such child. */
+enum pb_err pb_elig_dp_recipient_load(struct pb_db *db, const char *la,
+    const char *child_id, const char *person_id, enum pb_stream stream, int32_t on,
+    struct pb_elig_dp_recipient *out);
+
+/* A budget request's status and the elements it asked for. */
+struct pb_elig_request_facts {
+	char child_id[37];
+	enum pb_elig_request_status status;
+	size_t nelements;
+	struct {
+		enum pb_stream stream;
+		char service_type[PB_ELIG_SERVICE_TYPE_MAX + 1];
+	} elements[PB_ELIG_MAX_ELEMENTS];
+};
+/* The request when it is child_id's (else PB_EINVAL on field request_id). */
+enum pb_err pb_elig_request_named(struct pb_db *db, const char *la, const char *request_id,
+    const char *child_id, struct pb_elig_request_facts *out, struct pb_problem *p);
+/* 1 when the request can fund a budget (pb_elig_request_fundable) and
+ * names (stream, service_type) among its elements (ELIG-6).  Pure. */
+int pb_elig_request_names(const struct pb_elig_request_facts *r, enum pb_stream stream,
+    const char *service_type);
 
 /* GET /v1/offer: {"items":[…],"next_cursor":null}, the ELIG-7 default
  * merged with the la's changes, ordered by service_type. */

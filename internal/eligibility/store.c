@@ -133,48 +133,38 @@ enum pb_err pb_elig_store_offer_upsert(struct pb_db *db,
 
 /* --- facts ---------------------------------------------------------------- */
 
-enum pb_err pb_elig_store_child_dob(struct pb_db *db, const char *la,
-    const char *child_id, int32_t *dob)
+enum pb_err pb_elig_store_request_facts(struct pb_db *db, const char *la,
+    const char *request_id, struct pb_elig_request_facts *out)
 {
 	PGresult *res = NULL;
-	const char *pp[] = { la, child_id };
-
-	enum pb_err err = pb_db_query(db,
-	    "SELECT date_of_birth::text FROM children WHERE la = $1 AND id = $2",
-	    2, pp, &res);
-	if (err)
-		return err;
-	if (PQntuples(res) != 1)
-		err = PB_ENOTFOUND;
-	else if (pb_date_parse(PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0), dob))
-		err = PB_EINTERNAL;
-	PQclear(res);
-	return err;
-}
-
-enum pb_err pb_elig_store_contact(struct pb_db *db, const char *la,
-    const char *child_id, const char *person_id,
-    struct pb_elig_contact_facts *out)
-{
-	PGresult *res = NULL;
-	const char *pp[] = { la, child_id, person_id };
+	const char *pp[] = { la, request_id };
 
 	memset(out, 0, sizeof(*out));
+	/* one row per requested element (a request has at least one) */
 	enum pb_err err = pb_db_query(db,
-	    "SELECT relationship, has_parental_responsibility, nominated_in_writing,"
-	    " dp_excluded, lacks_capacity FROM contacts"
-	    " WHERE la = $1 AND child_id = $2 AND person_id = $3", 3, pp, &res);
+	    "SELECT r.child_id, r.status, e ->> 'stream', e ->> 'service_type'"
+	    " FROM budget_requests r JOIN eligibility_checks c ON c.la = r.la AND c.id = r.check_id"
+	    " LEFT JOIN LATERAL json_array_elements(c.result -> 'elements') e ON true"
+	    " WHERE r.la = $1 AND r.id = $2", 2, pp, &res);
 	if (err)
 		return err;
-	if (PQntuples(res) == 1) {
-		const char *rel = PQgetvalue(res, 0, 0);
-		if (pb_relationship_parse(rel, strlen(rel), &out->relationship))
-			err = PB_EINTERNAL; /* a relationship the rules do not know */
-		out->found = 1;
-		out->has_parental_responsibility = pb_db_col_bool(res, 0, 1);
-		out->nominated_in_writing = pb_db_col_bool(res, 0, 2);
-		out->dp_excluded = pb_db_col_bool(res, 0, 3);
-		out->lacks_capacity = pb_db_col_bool(res, 0, 4);
+	int n = PQntuples(res);
+	if (n == 0)
+		err = PB_ENOTFOUND;
+	for (int i = 0; i < n && err == PB_OK; i++) {
+		const char *st = PQgetvalue(res, i, 1), *stream = PQgetvalue(res, i, 2);
+		if (i == 0) {
+			pb_db_col_copy(res, 0, 0, out->child_id, sizeof(out->child_id));
+			if (pb_elig_request_status_parse(st, strlen(st), &out->status))
+				err = PB_EINTERNAL;
+		}
+		if (out->nelements == PB_ELIG_MAX_ELEMENTS || PQgetisnull(res, i, 2))
+			break;
+		if (pb_stream_parse(stream, strlen(stream), &out->elements[out->nelements].stream))
+			err = PB_EINTERNAL;
+		pb_db_col_copy(res, i, 3, out->elements[out->nelements].service_type,
+		    sizeof(out->elements[0].service_type));
+		out->nelements++;
 	}
 	PQclear(res);
 	return err;
@@ -293,15 +283,15 @@ enum pb_err pb_elig_store_request_insert(struct pb_db *db,
 
 enum pb_err pb_elig_store_request_lock(struct pb_db *db, const char *la,
     const char *id, enum pb_elig_request_status *status, char child_id[37],
-    int *version, char **before)
+    char decided_by[128], int *version, char **before)
 {
 	PGresult *res = NULL;
 	const char *pp[] = { la, id };
 
 	*before = NULL;
 	enum pb_err err = pb_db_query(db,
-	    "SELECT r.status, r.child_id, r.version, pb_json(r)::text FROM budget_requests r"
-	    " WHERE r.la = $1 AND r.id = $2 FOR UPDATE", 2, pp, &res);
+	    "SELECT r.status, r.child_id, r.version, pb_json(r)::text, r.decided_by"
+	    " FROM budget_requests r WHERE r.la = $1 AND r.id = $2 FOR UPDATE", 2, pp, &res);
 	if (err)
 		return err;
 	if (PQntuples(res) != 1) {
@@ -313,6 +303,7 @@ enum pb_err pb_elig_store_request_lock(struct pb_db *db, const char *la,
 		err = PB_EINTERNAL;
 	pb_db_col_copy(res, 0, 1, child_id, 37);
 	*version = (int)pb_db_col_int64(res, 0, 2);
+	pb_db_col_copy(res, 0, 4, decided_by, 128);
 	*before = strdup(PQgetvalue(res, 0, 3));
 	PQclear(res);
 	if (*before == NULL)

@@ -44,23 +44,10 @@ enum pb_err pb_elig_store_offer_upsert(struct pb_db *db,
     const struct pb_actor *actor, const struct pb_elig_offer_row *in,
     struct pb_elig_offer_row *out);
 
-/* The child's date of birth; PB_ENOTFOUND when not in the la. */
-enum pb_err pb_elig_store_child_dob(struct pb_db *db, const char *la,
-    const char *child_id, int32_t *dob);
 
-/* The requester's contact row for the child.  found = 0 (and the rest
- * zero) when the person is not a contact of the child. */
-struct pb_elig_contact_facts {
-	int found;
-	enum pb_relationship relationship;
-	int has_parental_responsibility;
-	int nominated_in_writing;
-	int dp_excluded;
-	int lacks_capacity;
-};
-enum pb_err pb_elig_store_contact(struct pb_db *db, const char *la,
-    const char *child_id, const char *person_id,
-    struct pb_elig_contact_facts *out);
+/* A request's status, child and requested elements. */
+enum pb_err pb_elig_store_request_facts(struct pb_db *db, const char *la,
+    const char *request_id, struct pb_elig_request_facts *out);
 
 /* The child's most relevant EHC plan — the latest created that is not
  * ceased, else the latest created — and its newest
@@ -92,11 +79,12 @@ enum pb_err pb_elig_store_request_insert(struct pb_db *db,
     enum pb_elig_request_status status, const char *notes, char **json,
     int *version);
 
-/* Lock a request (FOR UPDATE): its status, child and current JSON
- * (*before, malloc'd).  PB_ENOTFOUND when absent. */
+/* Lock a request (FOR UPDATE): its status, child, who decided it (""
+ * when none) and current JSON (*before, malloc'd).  PB_ENOTFOUND when
+ * absent. */
 enum pb_err pb_elig_store_request_lock(struct pb_db *db, const char *la,
     const char *id, enum pb_elig_request_status *status, char child_id[37],
-    int *version, char **before);
+    char decided_by[128], int *version, char **before);
 
 /* Record `action` moving the request to `to`: the decision, review or
  * withdrawal columns that action owns get reason (may be NULL for a

@@ -228,6 +228,17 @@ enum pb_err pb_pay_check_create(const struct pb_pay_facts *f,
 	if (!dp && !tp && f->arrangement != PB_ARR_NOTIONAL)
 		return pb_problem_set(p, PB_EINTERNAL, NULL,
 		    "the element has no known arrangement");
+	/* PAY-10: a notional element's money stays with the council, which
+	 * commissions the provision itself: it never reaches a bank file */
+	if (f->arrangement == PB_ARR_NOTIONAL)
+		return pb_problem_set(p, PB_ERULE, "PAY-10",
+		    "a notional element's money is held and spent by the council; it is not "
+		    "paid out (use a third-party element to pay a provider)");
+	/* PAY-16: a stopped direct payment pays nothing more */
+	if (f->stopped_rule != NULL)
+		return pb_problem_set(p, PB_ERULE, f->stopped_rule,
+		    "the direct payment has been stopped (%s): no more payments can be made "
+		    "from it", f->stopped_rule);
 
 	/* 3. PAY-24: amount > 0 (and within the API's money range) */
 	if (!valid_amount(f->amount_pence))
@@ -246,12 +257,20 @@ enum pb_err pb_pay_check_create(const struct pb_pay_facts *f,
 		return pb_problem_set(p, PB_ERULE, "BUD-10",
 		    "the due date is outside the life of the EHC plan");
 
-	/* 5. PAY-1: a direct payment goes only to its recipient's payee */
+	/* 5. PAY-1: a direct payment goes only to its recipient's payee, and
+	 *    only while the recipient qualifies (PAY-3/4/2/1/12, now) */
 	if (dp && (!pb_text_present(f->element_payee_id) || !pb_text_present(f->payee_id) ||
 	    strcmp(f->element_payee_id, f->payee_id) != 0))
 		return pb_problem_set(p, PB_ERULE, "PAY-1",
 		    "a direct-payment element pays only its own recipient's "
 		    "payee");
+	if (dp) {
+		struct pb_elig_dp_recipient r = f->recipient;
+		r.on = f->due_date;
+		enum pb_err err = pb_elig_check_dp_recipient(&r, p);
+		if (err)
+			return err;
+	}
 
 	/* 6, 7. PAY-10 (never the council itself) and BUD-2 (a third party
 	 *    is an organisation): the budgets rule that chose the payee */
@@ -274,18 +293,20 @@ enum pb_err pb_pay_check_create(const struct pb_pay_facts *f,
 			    "teacher's agreement is not recorded");
 	}
 
-	/* 9. PAY-11: no employing a household relative unless recorded as
-	 *    necessary by an approver */
-	if (f->purpose == PB_PAY_PURPOSE_EMPLOYMENT &&
+	/* 9. PAY-11, decided by who is paid, whatever the payment is called:
+	 *    a partner or relative in the child's household (the recipient
+	 *    too) is paid nothing but the direct payment itself unless an
+	 *    approver recorded that it is necessary */
+	if (f->purpose != PB_PAY_PURPOSE_DIRECT_PAYMENT &&
 	    f->payee_kind == PB_BUDGET_PAYEE_INDIVIDUAL &&
 	    f->payee_lives_with_child && !f->pay11_exception)
 		return pb_problem_set(p, PB_ERULE, "PAY-11",
 		    "the payee lives with the child and cannot be paid for "
-		    "employment unless an approver records that it is "
-		    "necessary");
+		    "%s unless an approver records that it is necessary",
+		    pb_pay_purpose_str(f->purpose) ? pb_pay_purpose_str(f->purpose) : "this");
 
 	/* 10. PAY-24 / BUD-9: never beyond what remains */
-	if (f->amount_pence > f->element_remaining_pence)
+	if (!f->committed && f->amount_pence > f->element_remaining_pence)
 		return pb_problem_set(p, PB_EFUNDS, "PAY-24",
 		    "the payment of %lld pence exceeds the %lld pence "
 		    "remaining on the element", (long long)f->amount_pence,

@@ -146,6 +146,9 @@ struct pb_pay_facts {
 	int school_premises;            /* agreement.school_premises */
 	int head_teacher_agreed;        /* agreement.head_teacher_agreed_on */
 	int pay11_exception;            /* PAY-11 exception recorded */
+	const char *stopped_rule;       /* PAY-16: the rule that stopped it, or NULL */
+	/* a direct payment's recipient, judged on the due date (set .on) */
+	struct pb_elig_dp_recipient recipient;
 
 	/* the payee requested */
 	const char *payee_id;
@@ -159,26 +162,35 @@ struct pb_pay_facts {
 	int64_t amount_pence;
 	int32_t due_date;
 	enum pb_pay_purpose purpose;
+	int committed;                  /* approving: the amount is already held */
 };
 
 /*
- * pb_pay_check_create — may this payment be created?  Stops at the first
- * refusal, in this order:
+ * pb_pay_check_create — may this payment be created (or, with
+ * f->committed set, approved: the same rules on the facts as they are
+ * then, without the funds test the commitment already passed)?  Stops at
+ * the first refusal, in this order:
  *   1. budget approved, else PB_ETRANSITION (draft, suspended, closed:
  *      the budget's state, not a domain rule, blocks it; see README);
  *   2. element belongs to the budget, else PB_EINVAL field "element_id"
- *      (an element arrangement outside the enum is PB_EINTERNAL);
+ *      (an element arrangement outside the enum is PB_EINTERNAL); a
+ *      notional element's money is held by the council and is never a
+ *      payment (PAY-10); a stopped element refuses with the rule that
+ *      stopped it (PAY-16);
  *   3. 0 < amount <= PB_MAX_PENCE, else PB_EINVAL field "amount_pence";
  *   4. due date inside the budget period (PAY-24) and the plan's life
  *      (BUD-10), else PB_ERULE;
- *   5. a direct-payment element pays only its own payee (PAY-1);
- *   6. direct_payment/third_party never pay a council payee (PAY-10);
- *   7. third_party pays an organisation payee (BUD-2);
+ *   5. a direct-payment element pays only its own payee (PAY-1), whose
+ *      recipient still qualifies on the due date
+ *      (pb_elig_check_dp_recipient: PAY-3/4/2/1/12);
+ *   6, 7. the payee rule of budgets (pb_budget_check_payee: PAY-10, BUD-2);
  *   8. direct payment: signed agreement (PAY-8), then head-teacher
  *      agreement for provision on school premises (PAY-6);
- *   9. an individual who is a contact living with the child is not paid
- *      for employment without a recorded exception (PAY-11);
- *  10. amount <= element remaining, else PB_EFUNDS with rule "PAY-24".
+ *   9. PAY-11, by who is paid: an individual who is a contact living with
+ *      the child is paid for nothing but the direct payment itself unless
+ *      an approver recorded the exception on the element;
+ *  10. amount <= element remaining, else PB_EFUNDS with rule "PAY-24"
+ *      (not when f->committed).
  * Step 10 is advisory: the store re-checks it under the row lock and the
  * database constraint is the last word (architecture.md decision 4).
  */

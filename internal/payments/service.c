@@ -23,6 +23,7 @@
 #include "internal/core/hex.h"
 #include "internal/core/uuid.h"
 #include "internal/db/db.h"
+#include "internal/eligibility/service.h"
 #include "internal/json/output.h"
 #include "internal/log/log.h"
 #include "internal/payees/service.h"
@@ -78,12 +79,15 @@ struct facts {
 	struct pb_pay_facts f;
 };
 
-/* Lock the budget (FOR SHARE) and the element (FOR UPDATE), read the
- * payee, and fill x->f except amount, due date and purpose.  PB_ENOTFOUND
- * for the budget; an unknown payee is a field error; an element outside
- * the budget is left to pb_pay_check_create (element_in_budget = 0). */
+/* Lock the budget (FOR SHARE) and, when lock_element, the element (FOR
+ * UPDATE: its remaining is then final for this transaction), read the
+ * payee and, for a direct payment, the recipient's contact facts now, and
+ * fill x->f except amount, due date and purpose.  PB_ENOTFOUND for the
+ * budget; an unknown payee is a field error; an element outside the
+ * budget is left to pb_pay_check_create (element_in_budget = 0). */
 static enum pb_err load_facts(struct pb_db *db, const char *la, const char *budget_id,
-    const char *element_id, const char *payee_id, struct facts *x, struct pb_problem *p)
+    const char *element_id, const char *payee_id, int lock_element, struct facts *x,
+    struct pb_problem *p)
 {
 	struct pb_pay_facts *f = &x->f;
 
@@ -91,13 +95,17 @@ static enum pb_err load_facts(struct pb_db *db, const char *la, const char *budg
 	enum pb_err err = pb_pay_store_budget_share(db, la, budget_id, &x->b);
 	if (err)
 		return err;
-	err = pb_pay_store_element_lock(db, la, budget_id, element_id, &x->e);
+	err = lock_element ? pb_pay_store_element_lock(db, la, budget_id, element_id, &x->e)
+	    : pb_pay_store_element(db, la, budget_id, element_id, &x->e);
 	if (err && err != PB_ENOTFOUND)
 		return err;
 	f->element_in_budget = err == PB_OK;
 	err = pb_pay_store_payee(db, la, payee_id, x->b.child_id, &x->y);
 	if (err == PB_ENOTFOUND)
 		return pb_problem_field(p, "payee_id", "not_found", "No such payee in this council.");
+	if (err == PB_OK && f->element_in_budget && x->e.recipient_person_id[0])
+		err = pb_elig_dp_recipient_load(db, la, x->b.child_id, x->e.recipient_person_id,
+		    x->e.stream, PB_DATE_NONE, &f->recipient);
 	if (err)
 		return err;
 	f->budget_status = x->b.status;
@@ -105,7 +113,7 @@ static enum pb_err load_facts(struct pb_db *db, const char *la, const char *budg
 	f->period_end = x->b.period_end;
 	f->plan_start = x->b.plan_start;
 	f->plan_ceased_on = x->b.plan_ceased_on;
-	f->arrangement = f->element_in_budget ? x->e.arrangement : PB_ARR_NOTIONAL;
+	f->arrangement = f->element_in_budget ? x->e.arrangement : PB_ARR_THIRD_PARTY;
 	f->element_remaining_pence = x->e.allocated_pence - x->e.committed_pence -
 	    x->e.spent_pence;
 	f->element_payee_id = x->e.payee_id;
@@ -113,6 +121,7 @@ static enum pb_err load_facts(struct pb_db *db, const char *la, const char *budg
 	f->school_premises = x->e.school_premises;
 	f->head_teacher_agreed = x->e.head_teacher_agreed;
 	f->pay11_exception = x->e.pay11_exception;
+	f->stopped_rule = x->e.stopped_rule[0] ? x->e.stopped_rule : NULL;
 	f->payee_id = payee_id;
 	f->payee_kind = x->y.kind;
 	f->payee_is_local_authority = x->y.is_local_authority;
@@ -210,7 +219,7 @@ enum pb_err pb_pay_create(struct pb_db *db, const struct pb_actor *actor,
 	enum pb_err err = claim_key(db, actor, idem, p, out, &claimed);
 	if (err || !claimed)
 		return err;
-	err = load_facts(db, actor->la, in->budget_id, in->element_id, in->payee_id, &x, p);
+	err = load_facts(db, actor->la, in->budget_id, in->element_id, in->payee_id, 1, &x, p);
 	if (err == PB_OK) {
 		x.f.amount_pence = in->amount_pence;
 		x.f.due_date = in->due_date;
@@ -240,6 +249,25 @@ enum pb_err pb_pay_create(struct pb_db *db, const struct pb_actor *actor,
 
 /* --- approve, cancel -------------------------------------------------------------- */
 
+/* Approval judges the payment again with the facts as they are now (the
+ * plan, the element, the recipient, the payee, the household): the
+ * creation rules, without the funds its commitment already holds. */
+static enum pb_err approval_rules(struct pb_db *db, const char *la,
+    const struct pb_pay_payment_row *row, struct pb_problem *p)
+{
+	struct facts x;
+	enum pb_err err = load_facts(db, la, row->budget_id, row->element_id, row->payee_id, 0,
+	    &x, p);
+
+	if (err)
+		return err;
+	x.f.amount_pence = row->amount_pence;
+	x.f.due_date = row->due_date;
+	x.f.purpose = row->purpose;
+	x.f.committed = 1;
+	return pb_pay_check_create(&x.f, p);
+}
+
 static enum pb_err act(struct pb_db *db, const struct pb_actor *actor, const char *id,
     enum pb_pay_action action, const char *reason, struct pb_problem *p, char **json)
 {
@@ -253,13 +281,11 @@ static enum pb_err act(struct pb_db *db, const struct pb_actor *actor, const cha
 	enum pb_err err = pb_db_begin(db);
 	if (err)
 		return err;
-	/* a cancel releases money on the element: take the budget first, as
-	 * every writer of element rows does (approve leaves the element be) */
-	if (action == PB_PAY_ACTION_CANCEL) {
-		err = pb_pay_store_payment_budget(db, actor->la, id, budget_id);
-		if (err == PB_OK)
-			err = pb_pay_store_budget_share(db, actor->la, budget_id, &b);
-	}
+	/* take the budget first, as every writer of a budget's payments does
+	 * (a cessation or stop locks the budget before its payments) */
+	err = pb_pay_store_payment_budget(db, actor->la, id, budget_id);
+	if (err == PB_OK)
+		err = pb_pay_store_budget_share(db, actor->la, budget_id, &b);
 	if (err == PB_OK)
 		err = pb_pay_store_payment_lock(db, actor->la, id, &row);
 	if (err == PB_OK && action == PB_PAY_ACTION_APPROVE)
@@ -267,6 +293,8 @@ static enum pb_err act(struct pb_db *db, const struct pb_actor *actor, const cha
 		    "the person who created it", p);
 	if (err == PB_OK)
 		err = pb_pay_transition(row.status, action, &to, p);
+	if (err == PB_OK && action == PB_PAY_ACTION_APPROVE)
+		err = approval_rules(db, actor->la, &row, p);
 	if (err == PB_OK)
 		err = pb_pay_store_set_status(db, actor, id, to, reason);
 	if (err == PB_OK)
@@ -274,6 +302,23 @@ static enum pb_err act(struct pb_db *db, const struct pb_actor *actor, const cha
 	if (err == PB_OK)
 		err = audit(db, actor, events[action], "payment", id, *json, reason);
 	err = pb_db_finish_json(db, err, json);
+	return err;
+}
+
+enum pb_err pb_pay_wind_down(struct pb_db *db, const struct pb_actor *actor,
+    const struct pb_pay_wind_down *w, int *cancelled, int *ended)
+{
+	char *payments = NULL, *schedules = NULL;
+	enum pb_err err = pb_pay_store_cancel_wind_down(db, actor, w, &payments, cancelled);
+
+	if (err == PB_OK && *cancelled > 0)
+		err = pb_audit_record_many(db, actor, "payment.cancelled", "payment", payments);
+	if (err == PB_OK)
+		err = pb_pay_store_end_schedules(db, actor->la, w, &schedules, ended);
+	if (err == PB_OK && *ended > 0)
+		err = pb_audit_record_many(db, actor, "schedule.ended", "schedule", schedules);
+	free(payments);
+	free(schedules);
 	return err;
 }
 
@@ -313,7 +358,7 @@ enum pb_err pb_pay_schedule_create(struct pb_db *db, const struct pb_actor *acto
 	enum pb_err err = pb_db_begin(db);
 	if (err)
 		return err;
-	err = load_facts(db, actor->la, in->budget_id, in->element_id, in->payee_id, &x, p);
+	err = load_facts(db, actor->la, in->budget_id, in->element_id, in->payee_id, 1, &x, p);
 	if (err == PB_OK && x.f.element_in_budget &&
 	    x.e.arrangement != PB_ARR_DIRECT_PAYMENT)
 		err = pb_problem_field(p, "element_id", "not_direct_payment",
@@ -416,7 +461,7 @@ static enum pb_err materialise_one(const struct pb_pay_schedule *s, void *arg)
 		abort();
 	enum pb_err err = pb_db_begin(db);
 	if (err == PB_OK)
-		err = load_facts(db, m->actor->la, s->budget_id, s->element_id, s->payee_id, &x, &p);
+		err = load_facts(db, m->actor->la, s->budget_id, s->element_id, s->payee_id, 1, &x, &p);
 	if (err == PB_OK) {
 		int32_t until = m->until < x.b.period_end ? m->until : x.b.period_end;
 		/* more than MAX_INSTALMENTS due: the first ones now, the rest

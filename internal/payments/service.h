@@ -135,6 +135,21 @@ enum pb_err pb_pay_idempotency_purge(struct pb_db *db, int *count);
 enum pb_err pb_pay_cancel_open(struct pb_db *db, const struct pb_actor *actor,
     const char *budget_id, const char *reason, int *count);
 
+/* For the budgets service, INSIDE ITS TRANSACTION: what stops when a plan
+ * ceases (by plan_id, after = ceased_on) or a direct payment is stopped
+ * (by element_id, after = PB_DATE_NONE: every unexported payment).  The
+ * pending and approved payments due after `after` are cancelled (reason
+ * on each, an audit row and payment.cancelled event each), and the
+ * schedules end on end_on (an earlier end is kept; audit row and
+ * schedule.ended event each).  Exactly one of plan_id, element_id. */
+struct pb_pay_wind_down {
+	const char *plan_id, *element_id;
+	int32_t after, end_on;
+	const char *reason;
+};
+enum pb_err pb_pay_wind_down(struct pb_db *db, const struct pb_actor *actor,
+    const struct pb_pay_wind_down *w, int *cancelled, int *ended);
+
 /* POST /v1/payment-runs: export the approved payments due by the date
  * into a new run (possibly empty); id written. */
 enum pb_err pb_pay_run_create(struct pb_db *db, const struct pb_actor *actor,

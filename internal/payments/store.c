@@ -23,7 +23,7 @@ enum pb_err pb_pay_store_budget_share(struct pb_db *db, const char *la,
 	enum pb_err err = pb_db_one_row(db,
 	    "SELECT b.child_id, b.status, b.period_start, b.period_end,"
 	    " coalesce(pl.issued_on, pl.assessment_agreed_on), pl.ceased_on"
-	    " FROM budgets b JOIN plans pl ON pl.la = b.la AND pl.id = b.plan_id"
+	    " FROM budgets b LEFT JOIN plans pl ON pl.la = b.la AND pl.id = b.plan_id"
 	    " WHERE b.la = $1 AND b.id = $2 FOR SHARE OF b", 2, pp, &res);
 	if (err)
 		return err;
@@ -39,24 +39,28 @@ enum pb_err pb_pay_store_budget_share(struct pb_db *db, const char *la,
 	return out->status ? PB_OK : PB_EINTERNAL;
 }
 
-enum pb_err pb_pay_store_element_lock(struct pb_db *db, const char *la,
+#define ELEMENT_FACTS \
+	"SELECT e.arrangement, e.allocated_pence, e.committed_pence, e.spent_pence," \
+	" e.payee_id, e.signed_on IS NOT NULL, coalesce(e.school_premises, false)," \
+	" e.head_teacher_agreed_on IS NOT NULL," \
+	" EXISTS (SELECT 1 FROM budget_element_exceptions x WHERE x.la = e.la" \
+	"  AND x.element_id = e.id AND x.rule = 'PAY-11')," \
+	" e.stream, e.recipient_person_id, e.stopped_rule" \
+	" FROM budget_elements e WHERE e.la = $1 AND e.budget_id = $2 AND e.id = $3"
+
+static enum pb_err element_row(struct pb_db *db, const char *sql, const char *la,
     const char *budget_id, const char *element_id, struct pb_pay_element_row *out)
 {
 	PGresult *res = NULL;
 	const char *pp[] = { la, budget_id, element_id };
-	enum pb_err err = pb_db_one_row(db,
-	    "SELECT e.arrangement, e.allocated_pence, e.committed_pence, e.spent_pence,"
-	    " e.payee_id, e.signed_on IS NOT NULL, coalesce(e.school_premises, false),"
-	    " e.head_teacher_agreed_on IS NOT NULL,"
-	    " EXISTS (SELECT 1 FROM budget_element_exceptions x WHERE x.la = e.la"
-	    "  AND x.element_id = e.id AND x.rule = 'PAY-11')"
-	    " FROM budget_elements e WHERE e.la = $1 AND e.budget_id = $2 AND e.id = $3"
-	    " FOR UPDATE OF e", 3, pp, &res);
+	enum pb_err err = pb_db_one_row(db, sql, 3, pp, &res);
 	if (err)
 		return err;
-	const char *a = PQgetvalue(res, 0, 0);
-	out->arrangement = (enum pb_arrangement)0;
-	pb_arrangement_parse(a, strlen(a), &out->arrangement);
+	const char *a = PQgetvalue(res, 0, 0), *st = PQgetvalue(res, 0, 9);
+	memset(out, 0, sizeof(*out));
+	if (pb_arrangement_parse(a, strlen(a), &out->arrangement) != PB_OK ||
+	    pb_stream_parse(st, strlen(st), &out->stream) != PB_OK)
+		err = PB_EINTERNAL;
 	out->allocated_pence = pb_db_col_int64(res, 0, 1);
 	out->committed_pence = pb_db_col_int64(res, 0, 2);
 	out->spent_pence = pb_db_col_int64(res, 0, 3);
@@ -65,8 +69,22 @@ enum pb_err pb_pay_store_element_lock(struct pb_db *db, const char *la,
 	out->school_premises = pb_db_col_bool(res, 0, 6);
 	out->head_teacher_agreed = pb_db_col_bool(res, 0, 7);
 	out->pay11_exception = pb_db_col_bool(res, 0, 8);
+	pb_db_col_copy(res, 0, 10, out->recipient_person_id, sizeof(out->recipient_person_id));
+	pb_db_col_copy(res, 0, 11, out->stopped_rule, sizeof(out->stopped_rule));
 	PQclear(res);
-	return out->arrangement ? PB_OK : PB_EINTERNAL;
+	return err;
+}
+
+enum pb_err pb_pay_store_element_lock(struct pb_db *db, const char *la,
+    const char *budget_id, const char *element_id, struct pb_pay_element_row *out)
+{
+	return element_row(db, ELEMENT_FACTS " FOR UPDATE OF e", la, budget_id, element_id, out);
+}
+
+enum pb_err pb_pay_store_element(struct pb_db *db, const char *la,
+    const char *budget_id, const char *element_id, struct pb_pay_element_row *out)
+{
+	return element_row(db, ELEMENT_FACTS, la, budget_id, element_id, out);
 }
 
 enum pb_err pb_pay_store_payee(struct pb_db *db, const char *la,
@@ -127,15 +145,20 @@ enum pb_err pb_pay_store_payment_lock(struct pb_db *db, const char *la,
 	PGresult *res = NULL;
 	const char *pp[] = { la, id };
 	enum pb_err err = pb_db_one_row(db,
-	    "SELECT budget_id, status, created_by FROM payments"
-	    " WHERE la = $1 AND id = $2 FOR UPDATE", 2, pp, &res);
+	    "SELECT budget_id, status, created_by, element_id, payee_id, amount_pence, purpose,"
+	    " due_date FROM payments WHERE la = $1 AND id = $2 FOR UPDATE", 2, pp, &res);
 	if (err)
 		return err;
+	const char *s = PQgetvalue(res, 0, 1), *pu = PQgetvalue(res, 0, 6);
 	pb_db_col_copy(res, 0, 0, out->budget_id, sizeof(out->budget_id));
-	const char *s = PQgetvalue(res, 0, 1);
-	if (pb_pay_status_parse(s, strlen(s), &out->status) != PB_OK)
+	if (pb_pay_status_parse(s, strlen(s), &out->status) != PB_OK ||
+	    pb_pay_purpose_parse(pu, strlen(pu), &out->purpose) != PB_OK)
 		err = PB_EINTERNAL;
 	pb_db_col_copy(res, 0, 2, out->created_by, sizeof(out->created_by));
+	pb_db_col_copy(res, 0, 3, out->element_id, sizeof(out->element_id));
+	pb_db_col_copy(res, 0, 4, out->payee_id, sizeof(out->payee_id));
+	out->amount_pence = pb_db_col_int64(res, 0, 5);
+	out->due_date = pb_db_col_date(res, 0, 7, PB_DATE_NONE);
 	PQclear(res);
 	return err;
 }
@@ -266,6 +289,59 @@ enum pb_err pb_pay_store_idem_purge(struct pb_db *db, int *count)
 	return PB_OK;
 }
 
+/* One [{"id", "after"}] array and its length from a (count, json) row. */
+static enum pb_err entities(PGresult *res, char **json, int *count)
+{
+	*count = (int)pb_db_col_int64(res, 0, 0);
+	*json = strdup(PQgetvalue(res, 0, 1));
+	PQclear(res);
+	if (*json == NULL)
+		abort();
+	return PB_OK;
+}
+
+enum pb_err pb_pay_store_cancel_wind_down(struct pb_db *db, const struct pb_actor *actor,
+    const struct pb_pay_wind_down *w, char **payments, int *count)
+{
+	PGresult *res = NULL;
+	char after[11];
+	const char *pp[] = { actor->la, w->plan_id, w->element_id,
+	    pb_db_date_param(w->after, after), w->reason, actor->sub };
+
+	*payments = NULL;
+	enum pb_err err = pb_db_one_row(db,
+	    "WITH c AS (UPDATE payments AS p SET status = 'cancelled', cancel_reason = $5,"
+	    "  cancelled_by = $6, version = p.version + 1, updated_at = now()"
+	    "  FROM budgets b WHERE b.la = p.la AND b.id = p.budget_id AND p.la = $1"
+	    "  AND ($2::uuid IS NULL OR b.plan_id = $2) AND ($3::uuid IS NULL OR p.element_id = $3)"
+	    "  AND ($4::date IS NULL OR p.due_date > $4)"
+	    "  AND p.status IN ('pending_approval', 'approved')"
+	    "  RETURNING p.id, pb_json(p) AS j)"
+	    " SELECT count(*), coalesce(jsonb_agg(jsonb_build_object('id', c.id, 'after', c.j)"
+	    "  ORDER BY c.id), '[]')::text FROM c", 6, pp, &res);
+	return err ? err : entities(res, payments, count);
+}
+
+enum pb_err pb_pay_store_end_schedules(struct pb_db *db, const char *la,
+    const struct pb_pay_wind_down *w, char **schedules, int *count)
+{
+	PGresult *res = NULL;
+	char end[11];
+	const char *pp[] = { la, w->plan_id, w->element_id, pb_db_date_param(w->end_on, end) };
+
+	*schedules = NULL;
+	enum pb_err err = pb_db_one_row(db,
+	    "WITH s AS (UPDATE payment_schedules AS s SET end_date = $4,"
+	    "  version = s.version + 1, updated_at = now()"
+	    "  FROM budgets b WHERE b.la = s.la AND b.id = s.budget_id AND s.la = $1"
+	    "  AND ($2::uuid IS NULL OR b.plan_id = $2) AND ($3::uuid IS NULL OR s.element_id = $3)"
+	    "  AND (s.end_date IS NULL OR s.end_date > $4)"
+	    "  RETURNING s.id, pb_json(s) AS j)"
+	    " SELECT count(*), coalesce(jsonb_agg(jsonb_build_object('id', s.id, 'after', s.j)"
+	    "  ORDER BY s.id), '[]')::text FROM s", 4, pp, &res);
+	return err ? err : entities(res, schedules, count);
+}
+
 /* ---- schedules --------------------------------------------------------------- */
 
 enum pb_err pb_pay_store_schedule_insert(struct pb_db *db, const struct pb_actor *actor,
@@ -382,7 +458,16 @@ enum pb_err pb_pay_store_run_export(struct pb_db *db, const char *la,
 	enum pb_err err = pb_db_one_row(db,
 	    "WITH picked AS (SELECT q.id FROM payments q WHERE q.la = $1"
 	    "  AND q.status = 'approved' AND q.run_id IS NULL AND q.due_date <= $3::date"
-	    "  ORDER BY q.id FOR UPDATE SKIP LOCKED),"
+	    /* the rules again, at run time (PAY-10, BUD-10): never council money
+	     * or a council payee, never a payment due after its plan ceased */
+	    "  AND NOT EXISTS (SELECT 1 FROM budget_elements e WHERE e.la = q.la"
+	    "   AND e.id = q.element_id AND e.arrangement = 'notional')"
+	    "  AND NOT EXISTS (SELECT 1 FROM payees y WHERE y.la = q.la AND y.id = q.payee_id"
+	    "   AND y.is_local_authority)"
+	    "  AND NOT EXISTS (SELECT 1 FROM budgets b JOIN plans pl ON pl.la = b.la"
+	    "   AND pl.id = b.plan_id WHERE b.la = q.la AND b.id = q.budget_id"
+	    "   AND pl.ceased_on < q.due_date)"
+	    "  ORDER BY q.id FOR UPDATE OF q SKIP LOCKED),"
 	    " x AS (UPDATE payments p SET status = 'exported', run_id = $2, exported_at = now(),"
 	    "  version = p.version + 1, updated_at = now() FROM picked"
 	    "  WHERE p.la = $1 AND p.id = picked.id RETURNING p.amount_pence)"
@@ -442,7 +527,7 @@ enum pb_err pb_pay_store_settle(struct pb_db *db, const char *la,
     const char *run_id, const char *changes_json)
 {
 	const char *pp[] = { la, run_id, changes_json };
-	return pb_db_query(db,
+	enum pb_err err = pb_db_query(db,
 	    "UPDATE payments p SET status = u.outcome,"
 	    " failure_reason = CASE WHEN u.outcome = 'failed' THEN u.failure_reason END,"
 	    " settled_at = now(), version = p.version + 1, updated_at = now()"
@@ -450,6 +535,10 @@ enum pb_err pb_pay_store_settle(struct pb_db *db, const char *la,
 	    "  failure_reason text)"
 	    " WHERE p.la = $1 AND p.run_id = $2 AND p.id = u.payment_id"
 	    "  AND p.status = 'exported'", 3, pp, NULL);
+	if (err == PB_OK)   /* the run's document changed: its ETag and updated_at move */
+		err = pb_db_query(db, "UPDATE payment_runs SET version = version + 1,"
+		    " updated_at = now() WHERE la = $1 AND id = $2", 2, pp, NULL);
+	return err;
 }
 
 enum pb_err pb_pay_store_run_lines(struct pb_db *db, const char *la,
@@ -491,12 +580,12 @@ enum pb_err pb_pay_store_run_entities(struct pb_db *db, const char *la,
 }
 
 enum pb_err pb_pay_store_cancel_open(struct pb_db *db, const struct pb_actor *actor,
-    const char *budget_id, const char *reason, char **entities, int *count)
+    const char *budget_id, const char *reason, char **json, int *count)
 {
 	PGresult *res = NULL;
 	const char *pp[] = { actor->la, budget_id, reason, actor->sub };
 
-	*entities = NULL;
+	*json = NULL;
 	enum pb_err err = pb_db_one_row(db,
 	    "WITH c AS (UPDATE payments AS p SET status = 'cancelled', cancel_reason = $3,"
 	    "  cancelled_by = $4, version = version + 1, updated_at = now()"
@@ -505,14 +594,7 @@ enum pb_err pb_pay_store_cancel_open(struct pb_db *db, const struct pb_actor *ac
 	    "  RETURNING p.id, pb_json(p) AS j)"
 	    " SELECT count(*), coalesce(jsonb_agg(jsonb_build_object('id', c.id, 'after', c.j)"
 	    "  ORDER BY c.id), '[]')::text FROM c", 4, pp, &res);
-	if (err)
-		return err;
-	*count = (int)pb_db_col_int64(res, 0, 0);
-	*entities = strdup(PQgetvalue(res, 0, 1));
-	PQclear(res);
-	if (*entities == NULL)
-		abort();
-	return PB_OK;
+	return err ? err : entities(res, json, count);
 }
 
 /* ---- recoveries and surplus ----------------------------------------------------- */

@@ -37,12 +37,18 @@ enum pb_err pb_pay_store_budget_share(struct pb_db *db, const char *la,
  * budget's elements. */
 struct pb_pay_element_row {
 	enum pb_arrangement arrangement;
+	enum pb_stream stream;
 	int64_t allocated_pence, committed_pence, spent_pence;
 	char payee_id[37];                      /* "" when none */
+	char recipient_person_id[37];           /* "" when none */
 	int agreement_signed, school_premises, head_teacher_agreed;
 	int pay11_exception;
+	char stopped_rule[16];                  /* "" unless stopped (PAY-16) */
 };
 enum pb_err pb_pay_store_element_lock(struct pb_db *db, const char *la,
+    const char *budget_id, const char *element_id, struct pb_pay_element_row *out);
+/* The same facts without the lock (approval holds no money of its own). */
+enum pb_err pb_pay_store_element(struct pb_db *db, const char *la,
     const char *budget_id, const char *element_id, struct pb_pay_element_row *out);
 
 /* The payee facts, with lives_with_child for the child (PAY-11). */
@@ -77,9 +83,12 @@ enum pb_err pb_pay_store_insert(struct pb_db *db, const char *la,
 
 /* A payment locked FOR UPDATE. */
 struct pb_pay_payment_row {
-	char budget_id[37];
+	char budget_id[37], element_id[37], payee_id[37];
 	enum pb_pay_status status;
 	char created_by[128];
+	int64_t amount_pence;
+	enum pb_pay_purpose purpose;
+	int32_t due_date;
 };
 enum pb_err pb_pay_store_payment_lock(struct pb_db *db, const char *la,
     const char *id, struct pb_pay_payment_row *out);
@@ -158,6 +167,14 @@ enum pb_err pb_pay_store_schedule_dates(struct pb_db *db, const char *la,
  * --la: fn(la, arg); a non-PB_OK return stops and is returned. */
 enum pb_err pb_pay_store_schedule_las(struct pb_db *db,
     enum pb_err (*fn)(const char *la, void *arg), void *arg);
+
+/* Cancel the unexported payments a wind-down names (plan or element; due
+ * after `after`, or all when PB_DATE_NONE) and end its schedules on end_on:
+ * [{"id", "after"}] of each into *payments / *schedules (malloc'd). */
+enum pb_err pb_pay_store_cancel_wind_down(struct pb_db *db, const struct pb_actor *actor,
+    const struct pb_pay_wind_down *w, char **payments, int *count);
+enum pb_err pb_pay_store_end_schedules(struct pb_db *db, const char *la,
+    const struct pb_pay_wind_down *w, char **schedules, int *count);
 
 /* ---- payment runs ---- */
 

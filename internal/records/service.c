@@ -67,7 +67,34 @@ enum pb_err pb_rec_person_exists(struct pb_db *db, const char *la, const char *i
 	return pb_rec_store_person_exists(db, la, id);
 }
 
+enum pb_err pb_rec_person_patch(struct pb_db *db, const struct pb_actor *actor,
+    const char *id, const struct pb_person_in *in, int if_match, char **json,
+    int *version)
+{
+	char *before = NULL;
+
+	*json = NULL;
+	enum pb_err err = pb_db_begin(db);
+	if (err)
+		return err;
+	err = pb_rec_store_person_lock(db, actor->la, id, &before, version);
+	if (err == PB_OK)
+		err = if_match_ok(if_match, *version);
+	if (err == PB_OK)
+		err = pb_rec_store_person_update(db, actor->la, id, in, json, version);
+	if (err == PB_OK)
+		err = changed(db, actor, "person.updated", "person", id, before, *json);
+	free(before);
+	return pb_db_finish_json(db, err, json);
+}
+
 /* --- children ------------------------------------------------------------ */
+
+enum pb_err pb_rec_child_dob(struct pb_db *db, const char *la, const char *child_id,
+    int32_t *dob)
+{
+	return pb_rec_store_child_dob(db, la, child_id, dob);
+}
 
 enum pb_err pb_rec_child_create(struct pb_db *db, const struct pb_actor *actor,
     const struct pb_child_in *in, char id[37], char **json, int *version)
@@ -154,9 +181,41 @@ enum pb_err pb_rec_contact_create(struct pb_db *db, const struct pb_actor *actor
 }
 
 enum pb_err pb_rec_contact_get(struct pb_db *db, const struct pb_scope *scope,
-    const char *child_id, const char *contact_id, char **json)
+    const char *child_id, const char *contact_id, char **json, int *version)
 {
-	return pb_rec_store_contact_get(db, scope, child_id, contact_id, json);
+	return pb_rec_store_contact_get(db, scope, child_id, contact_id, json, version);
+}
+
+enum pb_err pb_rec_contact_facts(struct pb_db *db, const char *la, const char *child_id,
+    const char *person_id, struct pb_rec_contact_facts *out)
+{
+	return pb_rec_store_contact_facts(db, la, child_id, person_id, out);
+}
+
+enum pb_err pb_rec_contact_patch_tx(struct pb_db *db, const struct pb_actor *actor,
+    const char *child_id, const char *contact_id, const struct pb_contact_patch *in,
+    int if_match, char **json, int *version, struct pb_rec_contact_facts *after,
+    char person_id[37])
+{
+	char *before = NULL;
+
+	*json = NULL;
+	enum pb_err err = pb_rec_store_contact_lock(db, actor->la, child_id, contact_id, &before,
+	    version, person_id);
+	if (err == PB_OK)
+		err = if_match_ok(if_match, *version);
+	if (err == PB_OK)
+		err = pb_rec_store_contact_update(db, actor->la, contact_id, in, json, version);
+	if (err == PB_OK)
+		err = changed(db, actor, "contact.updated", "contact", contact_id, before, *json);
+	if (err == PB_OK)
+		err = pb_rec_store_contact_facts(db, actor->la, child_id, person_id, after);
+	free(before);
+	if (err) {
+		free(*json);
+		*json = NULL;
+	}
+	return err;
 }
 
 enum pb_err pb_rec_contact_list(struct pb_db *db, const struct pb_scope *scope,
@@ -173,7 +232,7 @@ enum pb_err pb_rec_contact_list(struct pb_db *db, const struct pb_scope *scope,
 
 /* Dates of a plan input as text (NULL when not given); bufs back them. */
 struct plan_dates {
-	char aa[11], io[11], nr[11], co[11];
+	char aa[11], io[11], nr[11], co[11], cn[11], aw[11];
 };
 
 static const char *opt_date(int has, int32_t d, char buf[11])
@@ -191,7 +250,8 @@ static struct pb_rec_plan_row plan_row(const struct pb_plan_in *v, int status,
 	    opt_date(v->has_assessment_agreed_on, v->assessment_agreed_on, d->aa),
 	    opt_date(v->has_issued_on, v->issued_on, d->io),
 	    opt_date(v->has_next_review_due, v->next_review_due, d->nr),
-	    opt_date(v->has_ceased_on, v->ceased_on, d->co) };
+	    opt_date(v->has_ceased_on, v->ceased_on, d->co),
+	    opt_date(v->has_cease_notice_on, v->cease_notice_on, d->cn), NULL };
 	return r;
 }
 
@@ -239,10 +299,20 @@ enum pb_err pb_rec_plan_create(struct pb_db *db, const struct pb_actor *actor,
 		v.has_issued_on = 1;
 		v.issued_on = today;
 	}
-	enum pb_err err = pb_db_begin(db);
+	int32_t dob = PB_DATE_NONE;
+	enum pb_err err = pb_plan_check_review_due(v.has_issued_on ? v.issued_on : PB_DATE_NONE,
+	    PB_DATE_NONE, v.has_next_review_due ? v.next_review_due : PB_DATE_NONE, p);
+	if (err)
+		return err;
+	err = pb_db_begin(db);
 	if (err)
 		return err;
 	err = pb_rec_store_child_visible(db, &staff, child_id);
+	if (err == PB_OK)
+		err = pb_rec_store_child_dob(db, actor->la, child_id, &dob);
+	/* ELIG-11: no plan is issued for someone past its age limit */
+	if (err == PB_OK && v.status == PB_PLAN_ISSUED)
+		err = pb_plan_check_age_limit(dob, 0, v.issued_on, "The plan's issue date", p);
 	pb_uuid_new(id);
 	struct pb_rec_plan_row row = plan_row(&v, v.status, &d);
 	if (err == PB_OK)
@@ -272,34 +342,67 @@ enum pb_err pb_rec_plan_list(struct pb_db *db, const struct pb_scope *scope,
 	return pb_rec_store_plan_list(db, scope, child_id, cursor, limit, json);
 }
 
-enum pb_err pb_rec_plan_patch(struct pb_db *db, const struct pb_actor *actor,
-    const char *id, const struct pb_plan_in *in, int if_match, int32_t today,
-    struct pb_problem *p, char **json, int *version)
+enum pb_err pb_rec_plan_json(struct pb_db *db, const char *la, const char *id,
+    char **json, int *version)
 {
-	enum pb_plan_status from;
+	return pb_rec_store_plan_json(db, la, id, json, version);
+}
+
+/* The rules a plan change must satisfy, on the merged values: ELIG-11 when
+ * it is issued, PLAN-2 for the review date, PLAN-5 for a cessation.
+ * *window gets the cessation's appeal window end (PB_DATE_NONE). */
+static enum pb_err plan_change_rules(struct pb_db *db, const char *la,
+    const struct pb_rec_plan_facts *f, const struct pb_plan_in *v, int to,
+    int32_t *window, struct pb_problem *p)
+{
+	int32_t dob = PB_DATE_NONE;
+	int32_t issued = v->has_issued_on ? v->issued_on : f->issued_on;
+	enum pb_err err = PB_OK;
+
+	*window = PB_DATE_NONE;
+	if (to == PB_PLAN_ISSUED && f->status == PB_PLAN_ASSESSMENT_AGREED) {
+		err = pb_rec_store_child_dob(db, la, f->child_id, &dob);
+		if (err == PB_OK)
+			err = pb_plan_check_age_limit(dob, 0, issued, "The plan's issue date", p);
+	}
+	if (err == PB_OK && (v->has_next_review_due || v->has_issued_on))
+		err = pb_plan_check_review_due(issued, f->last_review_on,
+		    v->has_next_review_due ? v->next_review_due : f->next_review_due, p);
+	if (err == PB_OK && to == PB_PLAN_CEASED)
+		err = pb_plan_check_cessation(f->status, v->has_cease_notice_on, v->cease_notice_on,
+		    v->ceased_on, window, p);
+	else if (err == PB_OK && v->has_cease_notice_on)
+		err = pb_problem_field(p, "cease_notice_on", "invalid",
+		    "cease_notice_on is given together with status ceased.");
+	return err;
+}
+
+enum pb_err pb_rec_plan_patch_tx(struct pb_db *db, const struct pb_actor *actor,
+    const char *id, const struct pb_plan_in *in, int if_match, int32_t today,
+    struct pb_problem *p, char **json, int *version, struct pb_rec_plan_change *chg)
+{
+	struct pb_rec_plan_facts f;
 	struct plan_dates d;
 	struct pb_plan_in v = *in;
-	char *before = NULL;
+	char *before = NULL, aw[11];
+	int32_t window = PB_DATE_NONE;
 
 	*json = NULL;
-	enum pb_err err = pb_db_begin(db);
-	if (err)
-		return err;
-	err = pb_rec_store_plan_lock(db, actor->la, id, &before, version, &from);
+	enum pb_err err = pb_rec_store_plan_lock(db, actor->la, id, &before, version, &f);
 	if (err == PB_OK)
 		err = if_match_ok(if_match, *version);
 	if (err)
 		goto out;
-	int to = v.status > 0 ? v.status : (int)from;
+	int to = v.status > 0 ? v.status : (int)f.status;
 	if (v.status > 0) {
-		err = pb_plan_transition(from, (enum pb_plan_status)to, p);
+		err = pb_plan_transition(f.status, (enum pb_plan_status)to, p);
 		if (err)
 			goto out;
 		if (to == PB_PLAN_CEASED && !v.has_ceased_on) {
 			v.has_ceased_on = 1;
 			v.ceased_on = today;
 		}
-		if (to == PB_PLAN_ISSUED && from == PB_PLAN_ASSESSMENT_AGREED && !v.has_issued_on) {
+		if (to == PB_PLAN_ISSUED && f.status == PB_PLAN_ASSESSMENT_AGREED && !v.has_issued_on) {
 			v.has_issued_on = 1;
 			v.issued_on = today;
 		}
@@ -308,7 +411,12 @@ enum pb_err pb_rec_plan_patch(struct pb_db *db, const struct pb_actor *actor,
 		    "ceased_on is set together with status ceased.");
 		goto out;
 	}
+	err = plan_change_rules(db, actor->la, &f, &v, to, &window, p);
+	if (err)
+		goto out;
 	struct pb_rec_plan_row row = plan_row(&v, to, &d);
+	row.appeal_window_ends_on = window != PB_DATE_NONE ? (pb_date_format(window, aw), aw)
+	    : NULL;
 	err = pb_rec_store_plan_update(db, actor->la, id, &row);
 	if (err == PB_OK && v.status > 0)
 		err = add_history(db, actor, id, &v, to, today);
@@ -318,7 +426,18 @@ enum pb_err pb_rec_plan_patch(struct pb_db *db, const struct pb_actor *actor,
 		const char *action = v.status > 0 ? "plan.status_changed" : "plan.updated";
 		err = changed(db, actor, action, "plan", id, before, *json);
 	}
+	if (err == PB_OK) {
+		snprintf(chg->child_id, sizeof(chg->child_id), "%s", f.child_id);
+		chg->from = f.status;
+		chg->to = (enum pb_plan_status)to;
+		chg->ceased_on = to == PB_PLAN_CEASED && f.status != PB_PLAN_CEASED ? v.ceased_on
+		    : PB_DATE_NONE;
+	}
 out:
 	free(before);
-	return pb_db_finish_json(db, err, json);
+	if (err) {
+		free(*json);
+		*json = NULL;
+	}
+	return err;
 }

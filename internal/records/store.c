@@ -52,7 +52,41 @@ enum pb_err pb_rec_store_person_exists(struct pb_db *db, const char *la, const c
 	return err;
 }
 
+enum pb_err pb_rec_store_person_lock(struct pb_db *db, const char *la, const char *id,
+    char **json, int *version)
+{
+	const char *pp[] = { la, id };
+	return pb_db_one_json(db, "SELECT pb_json(p)::text, p.version FROM people p"
+	    " WHERE p.la = $1 AND p.id = $2 FOR UPDATE", 2, pp, json, version);
+}
+
+enum pb_err pb_rec_store_person_update(struct pb_db *db, const char *la, const char *id,
+    const struct pb_person_in *in, char **json, int *version)
+{
+	const char *pp[] = { la, id, in->given_name, in->family_name, in->email, in->phone };
+	return pb_db_one_json(db,
+	    "UPDATE people AS p SET given_name = coalesce($3, given_name),"
+	    " family_name = coalesce($4, family_name), email = coalesce($5, email),"
+	    " phone = coalesce($6, phone), version = version + 1, updated_at = now()"
+	    " WHERE la = $1 AND id = $2 RETURNING pb_json(p)::text, p.version",
+	    6, pp, json, version);
+}
+
 /* --- children ------------------------------------------------------------ */
+
+enum pb_err pb_rec_store_child_dob(struct pb_db *db, const char *la, const char *child_id,
+    int32_t *dob)
+{
+	PGresult *res = NULL;
+	const char *pp[] = { la, child_id };
+	enum pb_err err = pb_db_one_row(db,
+	    "SELECT date_of_birth FROM children WHERE la = $1 AND id = $2", 2, pp, &res);
+	if (err)
+		return err;
+	*dob = pb_db_col_date(res, 0, 0, PB_DATE_NONE);
+	PQclear(res);
+	return *dob == PB_DATE_NONE ? PB_EINTERNAL : PB_OK;
+}
 
 enum pb_err pb_rec_store_child_insert(struct pb_db *db, const struct pb_actor *actor,
     const char *id, const struct pb_child_in *in, char **json, int *version)
@@ -136,23 +170,24 @@ enum pb_err pb_rec_store_contact_insert(struct pb_db *db, const struct pb_actor 
 	const char *pp[] = { actor->la, id, child_id, in->person_id,
 	    pb_relationship_str(in->relationship),
 	    flag(in->has_parental_responsibility), flag(in->lives_with_child), actor->sub,
-	    flag(in->nominated_in_writing), flag(in->dp_excluded), flag(in->lacks_capacity) };
+	    flag(in->nominated_in_writing), flag(in->dp_excluded), flag(in->lacks_capacity),
+	    flag(in->consent_withdrawn) };
 	return pb_db_one_json(db,
 	    "INSERT INTO contacts AS k (la, id, child_id, person_id, relationship,"
 	    " has_parental_responsibility, lives_with_child, created_by,"
-	    " nominated_in_writing, dp_excluded, lacks_capacity)"
-	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
-	    " RETURNING pb_json(k)::text", 11, pp, json, NULL);
+	    " nominated_in_writing, dp_excluded, lacks_capacity, consent_withdrawn)"
+	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+	    " RETURNING pb_json(k)::text, k.version", 12, pp, json, NULL);
 }
 
 enum pb_err pb_rec_store_contact_get(struct pb_db *db, const struct pb_scope *scope,
-    const char *child_id, const char *contact_id, char **json)
+    const char *child_id, const char *contact_id, char **json, int *version)
 {
 	const char *pp[] = { scope->la, child_id, scope->family_person_id, contact_id };
 	return pb_db_one_json(db,
-	    "SELECT pb_json(k)::text FROM contacts k"
+	    "SELECT pb_json(k)::text, k.version FROM contacts k"
 	    " WHERE k.la = $1 AND k.child_id = $2 AND k.id = $4"
-	    " AND pb_child_visible(k.la, k.child_id, $3::uuid)", 4, pp, json, NULL);
+	    " AND pb_child_visible(k.la, k.child_id, $3::uuid)", 4, pp, json, version);
 }
 
 enum pb_err pb_rec_store_contact_list(struct pb_db *db, const struct pb_scope *scope,
@@ -165,6 +200,86 @@ enum pb_err pb_rec_store_contact_list(struct pb_db *db, const struct pb_scope *s
 	    "SELECT pb_json(k)::text, k.id FROM contacts k"
 	    " WHERE k.la = $1 AND k.child_id = $2 AND ($3::uuid IS NULL OR k.id > $3)"
 	    " ORDER BY k.id LIMIT $4", 4, pp, limit, json);
+}
+
+enum pb_err pb_rec_store_contact_facts(struct pb_db *db, const char *la,
+    const char *child_id, const char *person_id, struct pb_rec_contact_facts *out)
+{
+	PGresult *res = NULL;
+	const char *pp[] = { la, child_id, person_id };
+
+	memset(out, 0, sizeof(*out));
+	enum pb_err err = pb_db_query(db,
+	    "SELECT id, relationship, has_parental_responsibility, lives_with_child,"
+	    " nominated_in_writing, dp_excluded, lacks_capacity, consent_withdrawn FROM contacts"
+	    " WHERE la = $1 AND child_id = $2 AND person_id = $3", 3, pp, &res);
+	if (err)
+		return err;
+	if (PQntuples(res) == 1) {
+		const char *rel = PQgetvalue(res, 0, 1);
+		out->found = 1;
+		pb_db_col_copy(res, 0, 0, out->id, sizeof(out->id));
+		if (pb_relationship_parse(rel, strlen(rel), &out->relationship) != PB_OK)
+			err = PB_EINTERNAL;
+		out->has_parental_responsibility = pb_db_col_bool(res, 0, 2);
+		out->lives_with_child = pb_db_col_bool(res, 0, 3);
+		out->nominated_in_writing = pb_db_col_bool(res, 0, 4);
+		out->dp_excluded = pb_db_col_bool(res, 0, 5);
+		out->lacks_capacity = pb_db_col_bool(res, 0, 6);
+		out->consent_withdrawn = pb_db_col_bool(res, 0, 7);
+	}
+	PQclear(res);
+	return err;
+}
+
+enum pb_err pb_rec_store_contact_lock(struct pb_db *db, const char *la,
+    const char *child_id, const char *contact_id, char **json, int *version,
+    char person_id[37])
+{
+	PGresult *res = NULL;
+	const char *pp[] = { la, child_id, contact_id };
+
+	*json = NULL;
+	enum pb_err err = pb_db_one_row(db, "SELECT pb_json(k)::text, k.version, k.person_id"
+	    " FROM contacts k WHERE k.la = $1 AND k.child_id = $2 AND k.id = $3 FOR UPDATE",
+	    3, pp, &res);
+	if (err)
+		return err;
+	*version = (int)pb_db_col_int64(res, 0, 1);
+	pb_db_col_copy(res, 0, 2, person_id, 37);
+	*json = strdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	if (*json == NULL)
+		abort();
+	return PB_OK;
+}
+
+static const char *opt_flag(int has, int v)
+{
+	return has ? (v ? "true" : "false") : NULL;
+}
+
+enum pb_err pb_rec_store_contact_update(struct pb_db *db, const char *la,
+    const char *contact_id, const struct pb_contact_patch *in, char **json, int *version)
+{
+	const char *pp[] = { la, contact_id,
+	    opt_flag(in->has_parental_responsibility, in->parental_responsibility),
+	    opt_flag(in->has_lives_with_child, in->lives_with_child),
+	    opt_flag(in->has_nominated_in_writing, in->nominated_in_writing),
+	    opt_flag(in->has_dp_excluded, in->dp_excluded),
+	    opt_flag(in->has_lacks_capacity, in->lacks_capacity),
+	    opt_flag(in->has_consent_withdrawn, in->consent_withdrawn) };
+	return pb_db_one_json(db,
+	    "UPDATE contacts AS k SET"
+	    " has_parental_responsibility = coalesce($3::boolean, has_parental_responsibility),"
+	    " lives_with_child = coalesce($4::boolean, lives_with_child),"
+	    " nominated_in_writing = coalesce($5::boolean, nominated_in_writing),"
+	    " dp_excluded = coalesce($6::boolean, dp_excluded),"
+	    " lacks_capacity = coalesce($7::boolean, lacks_capacity),"
+	    " consent_withdrawn = coalesce($8::boolean, consent_withdrawn),"
+	    " version = version + 1, updated_at = now()"
+	    " WHERE la = $1 AND id = $2 RETURNING pb_json(k)::text, k.version",
+	    8, pp, json, version);
 }
 
 /* --- plans --------------------------------------------------------------- */
@@ -184,15 +299,18 @@ enum pb_err pb_rec_store_plan_update(struct pb_db *db, const char *la, const cha
     const struct pb_rec_plan_row *row)
 {
 	const char *pp[] = { la, id, pb_plan_status_str(row->status),
-	    row->assessment_agreed_on, row->issued_on, row->next_review_due, row->ceased_on };
+	    row->assessment_agreed_on, row->issued_on, row->next_review_due, row->ceased_on,
+	    row->cease_notice_on, row->appeal_window_ends_on };
 	return pb_db_query(db,
 	    "UPDATE plans SET status = $3,"
 	    " assessment_agreed_on = coalesce($4::date, assessment_agreed_on),"
 	    " issued_on = coalesce($5::date, issued_on),"
 	    " next_review_due = coalesce($6::date, next_review_due),"
 	    " ceased_on = coalesce($7::date, ceased_on),"
+	    " cease_notice_on = coalesce($8::date, cease_notice_on),"
+	    " appeal_window_ends_on = coalesce($9::date, appeal_window_ends_on),"
 	    " version = version + 1, updated_at = now() WHERE la = $1 AND id = $2",
-	    7, pp, NULL);
+	    9, pp, NULL);
 }
 
 enum pb_err pb_rec_store_plan_history(struct pb_db *db, const struct pb_actor *actor,
@@ -216,19 +334,27 @@ enum pb_err pb_rec_store_plan_json(struct pb_db *db, const char *la, const char 
 }
 
 enum pb_err pb_rec_store_plan_lock(struct pb_db *db, const char *la, const char *id,
-    char **json, int *version, enum pb_plan_status *status)
+    char **json, int *version, struct pb_rec_plan_facts *facts)
 {
 	PGresult *res = NULL;
 	const char *pp[] = { la, id };
 
 	*json = NULL;
-	enum pb_err err = pb_db_one_row(db, "SELECT pb_json(p)::text, p.version, p.status"
-	    " FROM plans p WHERE p.la = $1 AND p.id = $2 FOR UPDATE", 2, pp, &res);
+	enum pb_err err = pb_db_one_row(db, "SELECT pb_json(p)::text, p.version, p.status,"
+	    " p.child_id, p.issued_on, p.next_review_due,"
+	    " (SELECT max(h.effective_from) FROM plan_status_history h WHERE h.la = p.la"
+	    "  AND h.plan_id = p.id AND h.status = 'under_review')"
+	    " FROM plans p WHERE p.la = $1 AND p.id = $2 FOR UPDATE OF p", 2, pp, &res);
 	if (err)
 		return err;
 	const char *st = PQgetvalue(res, 0, 2);
-	err = pb_plan_status_parse(st, strlen(st), status) == PB_OK ? PB_OK : PB_EINTERNAL;
+	err = pb_plan_status_parse(st, strlen(st), &facts->status) == PB_OK ? PB_OK
+	    : PB_EINTERNAL;
 	*version = (int)pb_db_col_int64(res, 0, 1);
+	pb_db_col_copy(res, 0, 3, facts->child_id, sizeof(facts->child_id));
+	facts->issued_on = pb_db_col_date(res, 0, 4, PB_DATE_NONE);
+	facts->next_review_due = pb_db_col_date(res, 0, 5, PB_DATE_NONE);
+	facts->last_review_on = pb_db_col_date(res, 0, 6, PB_DATE_NONE);
 	*json = err ? NULL : strdup(PQgetvalue(res, 0, 0));
 	PQclear(res);
 	if (err == PB_OK && *json == NULL)

@@ -21,6 +21,17 @@ AP = token(["approver"], sub="ap-carol")
 FIN = token(["finance"], sub="fin-dan")
 AUD = token(["auditor"], sub="aud-erin")
 PERIOD = {"period_start": "2026-09-01", "period_end": "2027-08-31"}
+ADMIN = token(["admin"], sub="admin-fay")
+
+# ELIG-6: the service types these tests use are in this council's offer
+for _stream, _types in (("education", ("review_dp", "review_dp2")),
+                        ("social_care", ("respite", "respite_two", "respite_three")),
+                        ("health", ("other", "review_notional", "x", "z"))):
+    for _t in _types:
+        _s = D.request("PUT", "/v1/offer/" + _t, {"stream": _stream, "offered": True,
+                                                  "direct_payment_allowed": True}, token=ADMIN)[0]
+        if _s != 200:
+            raise SystemExit("offer setup: PUT /v1/offer/%s answered %d" % (_t, _s))
 
 
 def ok(resp, status, what):
@@ -59,7 +70,7 @@ def family(relationship="parent", lives_with=True, plan=None):
     post("/v1/children/%s/contacts" % child,
          {"person_id": parent, "relationship": relationship,
           "has_parental_responsibility": True, "lives_with_child": lives_with})
-    p = plan or {"status": "issued", "issued_on": "2025-09-01", "next_review_due": "2027-03-01"}
+    p = plan or {"status": "issued", "issued_on": "2025-09-01", "next_review_due": "2026-08-31"}
     plan_id = post("/v1/children/%s/plans" % child, p)["id"]
     dp_payee = post("/v1/payees", {"kind": "individual", "name": "Pat Parent",
                                    "person_id": parent, "is_local_authority": False})["id"]
@@ -373,8 +384,10 @@ def test_recipient_rules_pay1_pay2_pay4():
     psql(URL, "UPDATE contacts SET dp_excluded = true WHERE person_id = '%s'" % f["parent"])
     problem(D.request("POST", "/v1/budgets/%s/approve" % b["id"], {}, token=AP),
             422, "RULE_VIOLATION", rule="PAY-4")
-    # a nominee needs a written nomination
+    # a nominee (without parental responsibility) needs a written nomination
     g = family(relationship="nominated_person")
+    psql(URL, "UPDATE contacts SET has_parental_responsibility = false WHERE person_id = '%s'"
+         % g["parent"])
     problem(D.request("POST", "/v1/budgets", budget_body(g, [dp(g)]), token=CW),
             422, "RULE_VIOLATION", rule="PAY-1")
     psql(URL, "UPDATE contacts SET nominated_in_writing = true WHERE person_id = '%s'"
@@ -446,7 +459,8 @@ def test_period_outside_plan_bud10():
     # a ceased plan takes no new budget, and the period ends by ceased_on
     s, h, _, _ = D.request("GET", "/v1/plans/" + f["plan"], token=CW)
     post_ok = D.request("PATCH", "/v1/plans/" + f["plan"],
-                        {"status": "ceased", "ceased_on": "2026-10-31"}, token=CW,
+                        {"status": "ceased", "ceased_on": "2026-10-31",
+                         "cease_notice_on": "2026-08-20"}, token=CW,
                         headers={"If-Match": h["etag"]})
     eq(post_ok[0], 200, "plan ceased")
     problem(D.request("POST", "/v1/budgets", budget_body(f, [notional()]), token=CW),
@@ -709,10 +723,10 @@ def test_request_moves_to_approved():
 
 @test
 def test_reviews_due_pay14():
-    f = family(plan={"status": "issued", "issued_on": "2025-09-01",
+    f = family(plan={"status": "issued", "issued_on": "2025-11-01",
                      "next_review_due": "2026-11-01"})
     a = approved_budget(f, [dp(f, service="review_dp"), notional("review_notional")])
-    g = family(plan={"status": "issued", "issued_on": "2025-09-01",
+    g = family(plan={"status": "issued", "issued_on": "2026-07-01",
                      "next_review_due": "2027-06-01"})
     b = approved_budget(g, [dp(g, service="review_dp2")])
     pay(b, b["elements"][0]["id"], 1000, "paid", due="2026-11-10")

@@ -17,6 +17,7 @@ OFFER_LA = "E06000001"   # a council of its own for offer changes
 
 CW = token(["caseworker"], sub="cw-1")
 PANEL = token(["panel"], sub="panel-1")
+PANEL2 = token(["panel"], sub="panel-2")   # a review is decided by another member
 ADMIN = token(["admin"], sub="admin-1")
 FINANCE = token(["finance"], sub="fin-1")
 AUDITOR = token(["auditor"], sub="aud-1")
@@ -335,8 +336,10 @@ def test_family_journey_referral_decline_review_overturn():
     eq(v["review"]["reason"], "Section F names riding therapy.", "review reason")
     act(r["id"], "review", {"reason": "again"}, fam.token, 409)       # once only
     act(r["id"], "decision", {"decision": "approve", "reason": "x"}, PANEL, 409)  # not a review answer
+    # the member who declined cannot decide the review (separation of duties)
+    act(r["id"], "decision", {"decision": "overturn", "reason": "x"}, PANEL, 403)
     o = act(r["id"], "decision", {"decision": "overturn", "reason": "Therapy is in section F."},
-            PANEL)
+            PANEL2)
     eq(o["status"], "overturned", "overturned")
     eq(o["review"]["decision"], "overturn", "review decision")
     act(r["id"], "decision", {"decision": "uphold", "reason": "x"}, PANEL, 409)   # terminal
@@ -374,7 +377,7 @@ def test_panel_upholds_a_review():
     r = request_(fam, HORSES)
     act(r["id"], "decision", {"decision": "decline", "reason": "Not in plan."}, PANEL)
     act(r["id"], "review", {"reason": "Please look again."}, CW)
-    u = act(r["id"], "decision", {"decision": "uphold", "reason": "Still not in plan."}, PANEL)
+    u = act(r["id"], "decision", {"decision": "uphold", "reason": "Still not in plan."}, PANEL2)
     eq(u["status"], "upheld", "upheld")
     eq(u["review"]["decision_reason"], "Still not in plan.", "reason")
 

@@ -107,7 +107,7 @@ def setup():
                            "has_parental_responsibility": True, "lives_with_child": True})["id"]
     ids["plan"] = post("/v1/children/%s/plans" % ids["child"],
                        {"status": "issued", "issued_on": "2025-09-01",
-                        "next_review_due": "2027-03-01"})["id"]
+                        "next_review_due": "2026-08-31"})["id"]
     REAL.update(("person", "child", "contact", "plan"))
     # another family in the same council: its token must see none of the above
     other_parent = post("/v1/people", {"given_name": "Sam", "family_name": "Other"})["id"]
@@ -209,6 +209,8 @@ def body_for(handler, ids):
         "api_people_create": {"given_name": "A", "family_name": "B"},
         "api_children_create": {"given_name": "A", "family_name": "B", "date_of_birth": "2015-01-01"},
         "api_children_patch": {"given_name": "Renamed"},
+        "api_people_patch": {"family_name": "Renamed"},
+        "api_contacts_patch": {"lives_with_child": True},
         "api_contacts_create": {"person_id": i["person"], "relationship": "carer",
                                 "has_parental_responsibility": False, "lives_with_child": False},
         "api_plans_create": {"status": "assessment_agreed", "assessment_agreed_on": "2025-06-01"},
@@ -499,6 +501,8 @@ ROLES = {
     ("POST", "/v1/children"): {"caseworker", "admin"},
     ("PATCH", "/v1/children/{id}"): {"caseworker", "admin"},
     ("POST", "/v1/children/{id}/contacts"): {"caseworker", "admin"},
+    ("PATCH", "/v1/people/{id}"): {"caseworker", "admin"},
+    ("PATCH", "/v1/children/{id}/contacts/{contact_id}"): {"caseworker", "admin"},
     ("POST", "/v1/children/{id}/plans"): {"caseworker", "admin"},
     ("PATCH", "/v1/plans/{id}"): {"caseworker", "admin"},
     ("PUT", "/v1/offer/{service_type}"): {"admin"},

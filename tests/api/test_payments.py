@@ -201,8 +201,11 @@ def test_rules_refused_by_rule_id():
     expect(w.create(element=w.tp, payee=w.dp_payee, purpose="services"), 422,
            "RULE_VIOLATION", rule="BUD-2")
     w.pay(element=w.tp, payee=w.org, purpose="transport")
-    # notional elements may buy council services
-    w.pay(element=w.nt, payee=council, purpose="services")
+    # PAY-10: a notional element's money is the council's own: never a payment
+    expect(w.create(element=w.nt, payee=council, purpose="services"), 422,
+           "RULE_VIOLATION", rule="PAY-10")
+    expect(w.create(element=w.nt, payee=w.org, purpose="services"), 422,
+           "RULE_VIOLATION", rule="PAY-10")
     # PAY-24: due date outside the budget period
     for due in ("2026-08-31", "2027-09-01"):
         expect(w.create(due=due), 422, "RULE_VIOLATION", rule="PAY-24")
@@ -379,9 +382,9 @@ def test_lifecycle_through_a_payment_run():
     p1 = w.approved(amount=12345, due="2026-12-01")                       # DP, parent
     p2 = w.approved(element=w.tp, payee=w.org, purpose="transport", amount=5,
                     due="2026-11-01")                                      # "=SUM(A1)"
-    p3 = w.approved(element=w.nt, payee=quoted, purpose="services", amount=99500,
+    p3 = w.approved(element=w.tp, payee=quoted, purpose="services", amount=99500,
                     due="2026-12-01")
-    p4 = w.approved(element=w.nt, payee=nobank, purpose="equipment", amount=250,
+    p4 = w.approved(element=w.tp, payee=nobank, purpose="equipment", amount=250,
                     due="2026-12-02")
     later = w.approved(amount=1, due="2027-01-05")                         # not due yet
     pending = w.pay(amount=2, due="2026-10-01")                            # not approved
@@ -465,7 +468,7 @@ def test_lifecycle_through_a_payment_run():
     # money: p1 spent, p4 released; statement lines show current status
     e = w.element(w.dp)
     eq((e["spent_pence"], e["committed_pence"]), (12345, 1 + 2), "DP element")
-    eq(w.element(w.nt)["committed_pence"], 99500, "p3 still committed, p4 released")
+    eq(w.element(w.tp)["committed_pence"], 5 + 99500, "p2, p3 still committed, p4 released")
     lines = expect(call("GET", "/v1/budgets/%s/statement" % w.budget, tok=st.cw), 200)["items"]
     status = {x["payment_id"]: x["status"] for x in lines}
     eq((status[p1["id"]], status[p4["id"]], status[p3["id"]]), ("paid", "failed", "exported"),

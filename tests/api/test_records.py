@@ -2,6 +2,7 @@
 success paths, strict validation, pagination, ETag/If-Match, the plan
 lifecycle, tenancy, family ownership, and the audit log / events feed."""
 import json
+import datetime
 import os
 import sys
 import threading
@@ -493,8 +494,13 @@ def test_plan_transitions():
     h, plan = new_plan(ch["id"], status="assessment_agreed")
     path = "/v1/plans/" + plan["id"]
     version = 1
+    # PLAN-5: ceasing needs the notice date, its 2-month appeal window over
+    notice = (datetime.date.today() - datetime.timedelta(days=70)).isoformat()
     for to in ("issued", "under_review", "issued", "ceased"):
-        s, h, b, j = D.request("PATCH", path, {"status": to}, token=CW,
+        body = {"status": to}
+        if to == "ceased":
+            body["cease_notice_on"] = notice
+        s, h, b, j = D.request("PATCH", path, body, token=CW,
                                headers={"If-Match": '"%d"' % version})
         eq(s, 200, "-> %s (body %r)" % (to, b[:300]))
         version += 1

@@ -46,7 +46,7 @@ def fixture():
     post("/v1/children/%s/contacts" % child, {"person_id": person, "relationship": "parent",
                                               "has_parental_responsibility": True, "lives_with_child": True})
     plan = post("/v1/children/%s/plans" % child, {"status": "issued", "issued_on": "2025-09-01",
-                                                  "next_review_due": "2027-03-01"})["id"]
+                                                  "next_review_due": "2026-08-31"})["id"]
     payee = post("/v1/payees", {"kind": "individual", "name": "Pat Load", "person_id": person,
                                 "is_local_authority": False})["id"]
     b = post("/v1/budgets", {"child_id": child, "plan_id": plan, "period_start": "2025-09-01",

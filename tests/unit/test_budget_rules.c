@@ -273,10 +273,14 @@ static struct pb_budget_element_facts dp_ok(void)
 	f.has_agreement = 1;
 	f.payee_kind = PB_BUDGET_PAYEE_INDIVIDUAL;
 	f.payee_person_id = "person-mum";
-	f.recipient_is_contact = 1;
-	f.recipient_relationship = PB_REL_PARENT;
-	f.recipient_has_parental_responsibility = 1;
-	f.recipient_able_to_manage = 1;
+	f.recipient.is_contact = 1;
+	f.recipient.who.relationship = PB_REL_PARENT;
+	f.recipient.who.has_parental_responsibility = 1;
+	f.recipient.who.has_capacity = 1;
+	f.recipient.who.able_to_manage = 1;
+	f.recipient.stream = PB_STREAM_EDUCATION;
+	f.recipient.child_dob = pb_date_from_ymd(2014, 5, 1);
+	f.recipient.on = pb_date_from_ymd(2026, 9, 1);     /* aged 12 */
 	return f;
 }
 
@@ -441,33 +445,63 @@ static void test_PAY_1_recipient_is_parent_yp_or_written_nominee(void **state)
 	static const struct {
 		const char *name;
 		int contact, rel, pr, in_writing;
-		enum pb_err want;
+		int on_year;            /* 2026: aged 12; 2031: past compulsory school age */
+		enum pb_stream stream;
+		const char *want;       /* NULL: lawful */
 	} t[] = {
-		{"parent", 1, PB_REL_PARENT, 1, 0, PB_OK},
-		{"parent without PR", 1, PB_REL_PARENT, 0, 0, PB_OK},
-		{"young person", 1, PB_REL_YOUNG_PERSON, 0, 0, PB_OK},
-		{"nominee in writing", 1, PB_REL_NOMINATED_PERSON, 0, 1,
-		    PB_OK},
-		{"nominee not in writing", 1, PB_REL_NOMINATED_PERSON,
-		    0, 0, PB_ERULE},
-		{"carer with PR", 1, PB_REL_CARER, 1, 0, PB_OK},
-		{"carer without PR", 1, PB_REL_CARER, 0, 0, PB_ERULE},
-		{"not a contact", 0, PB_REL_PARENT, 1, 0, PB_ERULE},
-		{"unknown relationship", 1, 0, 1, 1, PB_ERULE},
+		{"parent", 1, PB_REL_PARENT, 1, 0, 2026, PB_STREAM_EDUCATION, NULL},
+		{"parent without PR, education", 1, PB_REL_PARENT, 0, 0, 2026,
+		    PB_STREAM_EDUCATION, NULL},
+		{"parent without PR, social care (PAY-12)", 1, PB_REL_PARENT, 0, 0, 2026,
+		    PB_STREAM_SOCIAL_CARE, "PAY-12"},
+		{"young person before the end of CSA", 1, PB_REL_YOUNG_PERSON, 0, 0, 2026,
+		    PB_STREAM_EDUCATION, "PAY-1"},
+		{"young person after CSA", 1, PB_REL_YOUNG_PERSON, 0, 0, 2031,
+		    PB_STREAM_EDUCATION, NULL},
+		{"parent after CSA, not nominated", 1, PB_REL_PARENT, 1, 0, 2031,
+		    PB_STREAM_EDUCATION, "PAY-1"},
+		{"parent after CSA, nominated by the YP", 1, PB_REL_PARENT, 1, 1, 2031,
+		    PB_STREAM_EDUCATION, NULL},
+		{"nominee in writing", 1, PB_REL_NOMINATED_PERSON, 0, 1, 2026,
+		    PB_STREAM_EDUCATION, NULL},
+		{"nominee not in writing", 1, PB_REL_NOMINATED_PERSON, 0, 0, 2026,
+		    PB_STREAM_EDUCATION, "PAY-1"},
+		{"representative not nominated", 1, PB_REL_REPRESENTATIVE, 0, 0, 2031,
+		    PB_STREAM_EDUCATION, "PAY-1"},
+		{"carer with PR", 1, PB_REL_CARER, 1, 0, 2026, PB_STREAM_SOCIAL_CARE, NULL},
+		{"carer without PR: care of the child", 1, PB_REL_CARER, 0, 0, 2026,
+		    PB_STREAM_EDUCATION, NULL},
+		{"not a contact", 0, PB_REL_PARENT, 1, 0, 2026, PB_STREAM_EDUCATION, "PAY-1"},
 	};
 
 	for (size_t i = 0; i < NELEM(t); i++) {
 		struct pb_budget_element_facts f = dp_ok();
-		f.recipient_is_contact = t[i].contact;
-		f.recipient_relationship = (enum pb_relationship)t[i].rel;
-		f.recipient_has_parental_responsibility = t[i].pr;
-		f.recipient_nominated_in_writing = t[i].in_writing;
+		f.recipient.is_contact = t[i].contact;
+		f.recipient.who.relationship = (enum pb_relationship)t[i].rel;
+		f.recipient.who.has_parental_responsibility = t[i].pr;
+		f.recipient.who.named_in_writing = t[i].in_writing;
+		f.recipient.stream = t[i].stream;
+		f.recipient.on = pb_date_from_ymd(t[i].on_year, 9, 1);
 		struct pb_problem p;
 		pb_problem_init(&p);
-		ROW(pb_budget_check_element(&f, 0, &p) == t[i].want, t[i].name);
-		if (t[i].want == PB_ERULE)
-			ROW(strcmp(p.rule, "PAY-1") == 0, t[i].name);
+		enum pb_err got = pb_budget_check_element(&f, 0, &p);
+		ROW(got == (t[i].want ? PB_ERULE : PB_OK), t[i].name);
+		if (t[i].want)
+			ROW(strcmp(p.rule, t[i].want) == 0, t[i].name);
 	}
+}
+
+static void test_PAY_3_consent_withdrawn(void **state)
+{
+	(void)state;
+	struct pb_budget_element_facts f = dp_ok();
+	struct pb_problem p;
+
+	f.recipient.who.consent_withdrawn = 1;
+	f.recipient.who.excluded = 1;
+	pb_problem_init(&p);
+	assert_int_equal(pb_budget_check_element(&f, 0, &p), PB_ERULE);
+	assert_string_equal(p.rule, "PAY-3");   /* consent first, then the rest */
 }
 
 static void test_PAY_2_recipient_able_to_manage(void **state)
@@ -477,7 +511,7 @@ static void test_PAY_2_recipient_able_to_manage(void **state)
 	struct pb_problem p;
 
 	assert_int_equal(pb_budget_check_element(&f, 0, NULL), PB_OK);
-	f.recipient_able_to_manage = 0;
+	f.recipient.who.able_to_manage = 0;
 	pb_problem_init(&p);
 	assert_int_equal(pb_budget_check_element(&f, 0, &p), PB_ERULE);
 	assert_string_equal(p.rule, "PAY-2");
@@ -490,13 +524,13 @@ static void test_PAY_4_recipient_not_excluded(void **state)
 	struct pb_budget_element_facts f = dp_ok();
 	struct pb_problem p;
 
-	f.recipient_excluded = 1;
+	f.recipient.who.excluded = 1;
 	pb_problem_init(&p);
 	assert_int_equal(pb_budget_check_element(&f, 0, &p), PB_ERULE);
 	assert_string_equal(p.rule, "PAY-4");
 	/* exclusion only matters for direct payments */
 	struct pb_budget_element_facts t = tp_ok();
-	t.recipient_excluded = 1;
+	t.recipient.who.excluded = 1;
 	assert_int_equal(pb_budget_check_element(&t, 0, NULL), PB_OK);
 }
 
@@ -809,6 +843,7 @@ int main(void)
 		cmocka_unit_test(test_PAY_1_direct_payment_payee_is_recipient),
 		cmocka_unit_test(test_PAY_1_recipient_is_parent_yp_or_written_nominee),
 		cmocka_unit_test(test_PAY_2_recipient_able_to_manage),
+		cmocka_unit_test(test_PAY_3_consent_withdrawn),
 		cmocka_unit_test(test_PAY_4_recipient_not_excluded),
 		cmocka_unit_test(test_BUD_3_agreement_fields),
 		cmocka_unit_test(test_BUD_10_period_within_plan_life),

@@ -359,6 +359,14 @@ static struct pb_pay_facts dp_ok(void)
 	f.amount_pence = 25000;
 	f.due_date = Dn(20240501);
 	f.purpose = PB_PAY_PURPOSE_DIRECT_PAYMENT;
+	/* the recipient: the child's parent, with PR, able to manage */
+	f.recipient.is_contact = 1;
+	f.recipient.who.relationship = PB_REL_PARENT;
+	f.recipient.who.has_parental_responsibility = 1;
+	f.recipient.who.has_capacity = 1;
+	f.recipient.who.able_to_manage = 1;
+	f.recipient.stream = PB_STREAM_SOCIAL_CARE;
+	f.recipient.child_dob = Dn(20140501);
 	return f;
 }
 
@@ -409,9 +417,12 @@ static void test_PAY_valid_payments_pass(void **state)
 	expect_create(&f, PB_OK, NULL, "direct payment");
 	f = tp_ok();
 	expect_create(&f, PB_OK, NULL, "third party");
+	/* PAY-10: a notional element's money is the council's to spend, never a
+	 * payment, whoever the payee */
 	f = notional_ok();
-	expect_create(&f, PB_OK, NULL, "notional pays council service");
-	assert_int_equal(pb_pay_check_create(&f, NULL), PB_OK);
+	expect_create(&f, PB_ERULE, "PAY-10", "notional pays nobody");
+	f.payee_is_local_authority = 0;
+	expect_create(&f, PB_ERULE, "PAY-10", "notional pays no provider");
 }
 
 static void test_PAY_create_budget_must_be_approved(void **state)
@@ -563,8 +574,8 @@ static void test_PAY_10_refuses_council_payee(void **state)
 		{"dp not council", PB_ARR_DIRECT_PAYMENT, 0, PB_OK},
 		{"tp council", PB_ARR_THIRD_PARTY, 1, PB_ERULE},
 		{"tp not council", PB_ARR_THIRD_PARTY, 0, PB_OK},
-		{"notional council", PB_ARR_NOTIONAL, 1, PB_OK},
-		{"notional not council", PB_ARR_NOTIONAL, 0, PB_OK},
+		{"notional council", PB_ARR_NOTIONAL, 1, PB_ERULE},
+		{"notional not council", PB_ARR_NOTIONAL, 0, PB_ERULE},
 	};
 
 	for (size_t i = 0; i < NELEM(t); i++) {
@@ -647,30 +658,62 @@ static void test_PAY_11_household_relative_employment(void **state)
 		    PB_OK},
 		{"relative elsewhere, employment", PB_BUDGET_PAYEE_INDIVIDUAL, 0,
 		    PB_PAY_PURPOSE_EMPLOYMENT, 0, PB_OK},
+		/* decided by who is paid, not by what the payment is called */
+		{"lives with child, services", PB_BUDGET_PAYEE_INDIVIDUAL, 1,
+		    PB_PAY_PURPOSE_SERVICES, 0, PB_ERULE},
 		{"lives with child, transport", PB_BUDGET_PAYEE_INDIVIDUAL, 1,
-		    PB_PAY_PURPOSE_TRANSPORT, 0, PB_OK},
-		{"lives with child, direct payment", PB_BUDGET_PAYEE_INDIVIDUAL, 1,
+		    PB_PAY_PURPOSE_TRANSPORT, 0, PB_ERULE},
+		{"lives with child, services, exception", PB_BUDGET_PAYEE_INDIVIDUAL, 1,
+		    PB_PAY_PURPOSE_SERVICES, 1, PB_OK},
+		{"lives with child, the direct payment itself", PB_BUDGET_PAYEE_INDIVIDUAL, 1,
 		    PB_PAY_PURPOSE_DIRECT_PAYMENT, 0, PB_OK},
-		{"organisation, employment", PB_BUDGET_PAYEE_ORGANISATION, 1,
-		    PB_PAY_PURPOSE_EMPLOYMENT, 0, PB_OK},
 	};
 
 	for (size_t i = 0; i < NELEM(t); i++) {
-		/* notional: no payee restrictions besides PAY-11 */
-		struct pb_pay_facts f = notional_ok();
-		f.payee_is_local_authority = 0;
+		/* a direct payment paying its own recipient, who may be a
+		 * relative in the household */
+		struct pb_pay_facts f = dp_ok();
 		f.payee_kind = (enum pb_budget_payee_kind)t[i].kind;
-		f.payee_person_id = "person-gran";
 		f.payee_lives_with_child = t[i].lives;
 		f.purpose = (enum pb_pay_purpose)t[i].purpose;
 		f.pay11_exception = t[i].exception;
 		expect_create(&f, t[i].want, t[i].want ? "PAY-11" : NULL,
 		    t[i].name);
 	}
-	/* also on a direct payment paying its own (resident) recipient */
-	struct pb_pay_facts f = dp_ok();
+	/* an organisation is never a household relative */
+	struct pb_pay_facts f = tp_ok();
+	f.payee_lives_with_child = 1;
 	f.purpose = PB_PAY_PURPOSE_EMPLOYMENT;
-	expect_create(&f, PB_ERULE, "PAY-11", "dp recipient as employee");
+	expect_create(&f, PB_OK, NULL, "organisation, employment");
+}
+
+/* PAY-1/2/3/4/12 again at each payment, on its due date (the recipient's
+ * facts as they are now); PAY-16: a stopped element pays nothing more. */
+static void test_PAY_16_recipient_rechecked_and_stops_bind(void **state)
+{
+	(void)state;
+	struct pb_pay_facts f = dp_ok();
+	f.recipient.who.consent_withdrawn = 1;
+	expect_create(&f, PB_ERULE, "PAY-3", "consent withdrawn");
+	f = dp_ok();
+	f.recipient.who.excluded = 1;
+	expect_create(&f, PB_ERULE, "PAY-4", "excluded");
+	f = dp_ok();
+	f.recipient.who.has_parental_responsibility = 0;
+	expect_create(&f, PB_ERULE, "PAY-12", "social care without PR");
+	f = dp_ok();
+	f.stopped_rule = "PAY-3";
+	expect_create(&f, PB_ERULE, "PAY-3", "stopped element");
+	f = tp_ok();
+	f.recipient.who.excluded = 1;        /* not a direct payment: no recipient */
+	expect_create(&f, PB_OK, NULL, "third party");
+	/* approving: the same rules, but the amount is already committed */
+	f = dp_ok();
+	f.element_remaining_pence = 0;
+	f.committed = 1;
+	expect_create(&f, PB_OK, NULL, "approving a committed payment");
+	f.recipient.who.has_capacity = 0;
+	expect_create(&f, PB_ERULE, "PAY-2", "approving after capacity is lost");
 }
 
 static void test_PAY_24_amount_within_remaining(void **state)
@@ -964,6 +1007,7 @@ int main(void)
 		cmocka_unit_test(test_PAY_8_direct_payment_needs_signed_agreement),
 		cmocka_unit_test(test_PAY_6_school_premises_needs_head_teacher),
 		cmocka_unit_test(test_PAY_11_household_relative_employment),
+		cmocka_unit_test(test_PAY_16_recipient_rechecked_and_stops_bind),
 		cmocka_unit_test(test_PAY_24_amount_within_remaining),
 		cmocka_unit_test(test_PAY_create_checks_run_in_documented_order),
 		cmocka_unit_test(test_PAY_18_recovery_never_more_than_spent),
