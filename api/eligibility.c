@@ -140,9 +140,10 @@ void api_offer_list(struct pb_req *req, struct pb_resp *resp)
 
 void api_offer_put(struct pb_req *req, struct pb_resp *resp)
 {
-	static const char *const allowed[] = { "stream", "offered", "direct_payment_allowed", NULL };
-	static const char *const owned[] = { "service_type", "source", "updated_by", "updated_at",
-	    "version", NULL };
+	/* a client sends back what GET returned: the server-owned members are
+	 * accepted when they equal the current values (the service checks) */
+	static const char *const allowed[] = { "stream", "offered", "direct_payment_allowed",
+	    "service_type", "source", "updated_by", "updated_at", "version", NULL };
 	struct pb_problem p;
 	struct pb_elig_offer_row in;
 	struct pb_actor actor;
@@ -161,7 +162,7 @@ void api_offer_put(struct pb_req *req, struct pb_resp *resp)
 		check_service_type(type ? type : "", "service_type", &p);
 	else
 		snprintf(in.service_type, sizeof(in.service_type), "%s", type);
-	pb_json_check_members(body, "", allowed, owned, &p);
+	pb_json_check_members(body, "", allowed, NULL, &p);
 	pb_json_get_name(body, "", "stream", 1, pb_stream_names, PB_STREAM_NAMES, &stream, &p);
 	pb_json_get_bool(body, "", "offered", 1, &in.offered, &present, &p);
 	pb_json_get_bool(body, "", "direct_payment_allowed", 1, &in.direct_payment_allowed,
@@ -171,7 +172,8 @@ void api_offer_put(struct pb_req *req, struct pb_resp *resp)
 	} else if (api_db(req, resp, &db) == 0) {
 		in.stream = (enum pb_stream)stream;
 		api_actor(req, &actor);
-		enum pb_err err = pb_elig_offer_put(db, &actor, &in, if_match, &p, &json, &version);
+		enum pb_err err = pb_elig_offer_put(db, &actor, &in, body, if_match, &p, &json,
+		    &version);
 		if (err)
 			api_fail(resp, err, &p);
 		else

@@ -24,25 +24,50 @@
 #include "internal/payees/service.h"
 #include "internal/payments/service.h"
 
+/* Each subcommand: its name, its synopsis and what it does (its own
+ * `pbd NAME --help`); `pbd --help` lists them all. */
+static const struct command {
+	const char *name, *synopsis, *about;
+} commands[] = {
+	{ "serve", "", "run the HTTP daemon (the default); configuration from the environment" },
+	{ "migrate", "", "apply pending database migrations to DATABASE_URL (idempotent)" },
+	{ "seed-demo", "", "load the demo council E09000007 (idempotent)" },
+	{ "seed-bench", "", "load the benchmark data set, 20,000 children (idempotent)" },
+	{ "token", "--role ROLE [--role ROLE...] [--sub S] [--person-id UUID] [--la CODE]"
+	  " [--ttl SECONDS]", "print a development JWT signed with PB_JWT_SECRET (HS256); a"
+	  " family token needs --person-id" },
+	{ "materialise", "--until YYYY-MM-DD [--la CODE]", "create the due payments of"
+	  " recurring schedules (run it from cron), for one council or every council with"
+	  " schedules; also purges idempotency keys older than 24 hours" },
+	{ "rekey", "[--batch N]", "re-encrypt payees' bank details from PB_BANK_KEY_OLD to"
+	  " PB_BANK_KEY, N rows per transaction (default 500; idempotent)" },
+	{ "version", "", "print the version" },
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
 static int usage(FILE *out)
 {
-	fprintf(out,
-	    "usage: pbd [serve | migrate | seed-demo | seed-bench | token | version] [--help]\n"
-	    "  serve       run the HTTP daemon (default)\n"
-	    "  migrate     apply pending database migrations to DATABASE_URL\n"
-	    "  seed-demo   load the demo council (idempotent)\n"
-	    "  seed-bench  load the benchmark data set, 20,000 children (idempotent)\n"
-	    "  token       print a development JWT:\n"
-	    "              --role ROLE [--role ROLE...] [--sub S] [--person-id UUID]\n"
-	    "              [--la CODE] [--ttl SECONDS]\n"
-	    "  materialise create the due payments of recurring schedules (cron):\n"
-	    "              --until YYYY-MM-DD [--la CODE] (default: every council\n"
-	    "              with schedules); also purges idempotency keys > 24 h old\n"
-	    "  rekey       re-encrypt payees' bank details from PB_BANK_KEY_OLD to\n"
-	    "              PB_BANK_KEY, in batches [--batch N] (idempotent)\n"
-	    "  version     print the version\n"
-	    "Configuration comes from the environment: see README.md.\n");
+	fprintf(out, "usage: pbd [");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(out, "%s%s", i ? " | " : "", commands[i].name);
+	fprintf(out, "] [--help]\n");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].about);
+	fprintf(out, "pbd COMMAND --help says more.  Configuration comes from the environment:"
+	    " see README.md.\n");
 	return out == stdout ? 0 : 2;
+}
+
+/* `pbd NAME --help`: that command's own usage. */
+static int command_usage(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0) {
+			printf("usage: pbd %s%s%s\n  %s\n", name, commands[i].synopsis[0] ? " " : "",
+			    commands[i].synopsis, commands[i].about);
+			return 0;
+		}
+	return usage(stdout);
 }
 
 static int wants_help(int argc, char **argv)
@@ -307,7 +332,7 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0)
 		return usage(stdout);
 	if (argc > 1 && wants_help(argc - 1, argv + 1))
-		return usage(stdout);
+		return command_usage(cmd);
 	if (strcmp(cmd, "serve") == 0)
 		return cmd_serve();
 	if (strcmp(cmd, "migrate") == 0)

@@ -546,27 +546,20 @@ static enum pb_err suspend_for(struct pb_db *db, const struct pb_actor *actor,
 	return err;
 }
 
+/* What a cessation on ceased_on stops, the plan's budgets already locked
+ * (ids: the approved ones running past it). */
 static enum pb_err plan_ceased(struct pb_db *db, const struct pb_actor *actor,
-    const char *plan_id, int32_t ceased_on)
+    const char *plan_id, int32_t ceased_on, char (*ids)[37], size_t n)
 {
-	char (*ids)[37] = calloc(PLAN_BUDGETS_MAX, sizeof(*ids));
 	char day[11], reason[96];
-	size_t n = 0;
 	int cancelled = 0, ended = 0;
 
-	if (ids == NULL)
-		abort();
 	pb_date_format(ceased_on, day);
 	snprintf(reason, sizeof(reason), "EHC plan ceased on %s", day);
-	/* budgets first, then their payments: the order every writer keeps */
-	enum pb_err err = pb_budget_store_lock_for_plan(db, actor->la, plan_id, ceased_on, ids,
-	    PLAN_BUDGETS_MAX, &n);
 	struct pb_pay_wind_down w = { plan_id, NULL, ceased_on, ceased_on, reason };
-	if (err == PB_OK)
-		err = pb_pay_wind_down(db, actor, &w, &cancelled, &ended);
+	enum pb_err err = pb_pay_wind_down(db, actor, &w, &cancelled, &ended);
 	for (size_t i = 0; i < n && err == PB_OK; i++)
 		err = suspend_for(db, actor, ids[i], reason);
-	free(ids);
 	return err;
 }
 
@@ -575,20 +568,32 @@ enum pb_err pb_budget_plan_patch(struct pb_db *db, const struct pb_actor *actor,
     struct pb_problem *p, char **json, int *version)
 {
 	struct pb_rec_plan_change chg;
+	char (*ids)[37] = calloc(PLAN_BUDGETS_MAX, sizeof(*ids));
+	size_t n = 0;
+	int ceasing = in->status == PB_PLAN_CEASED;
+	int32_t ceased_on = in->has_ceased_on ? in->ceased_on : today;
 
 	*json = NULL;
+	if (ids == NULL)
+		abort();
 	enum pb_err err = pb_db_begin(db);
-	if (err)
-		return err;
-	err = pb_rec_plan_patch_tx(db, actor, plan_id, in, if_match, today, p, json, version,
-	    &chg);
+	/* Lock order: the plan's budgets before anything takes the event
+	 * counter (the plan's own audit row), as payment approvals and
+	 * creations take a budget before it: no deadlock with them. */
+	if (err == PB_OK && ceasing)
+		err = pb_budget_store_lock_for_plan(db, actor->la, plan_id, ceased_on, ids,
+		    PLAN_BUDGETS_MAX, &n);
+	if (err == PB_OK)
+		err = pb_rec_plan_patch_tx(db, actor, plan_id, in, if_match, today, p, json,
+		    version, &chg);
 	if (err == PB_OK && chg.ceased_on != PB_DATE_NONE) {
-		err = plan_ceased(db, actor, plan_id, chg.ceased_on);
+		err = plan_ceased(db, actor, plan_id, chg.ceased_on, ids, n);
 		free(*json);
 		*json = NULL;
 		if (err == PB_OK)   /* recovery_review now reads the cessation's effects */
 			err = pb_rec_plan_json(db, actor->la, plan_id, json, version);
 	}
+	free(ids);
 	return pb_db_finish_json(db, err, json);
 }
 
@@ -631,9 +636,12 @@ enum pb_err pb_budget_contact_patch(struct pb_db *db, const struct pb_actor *act
 	enum pb_err err = pb_db_begin(db);
 	if (err)
 		return err;
-	/* the contact row, then the budgets its change stops (budgets before
-	 * their payments, as every writer); no writer of budgets locks contacts */
+	/* the child's budgets first (a stop writes them and their payments),
+	 * before the contact's audit row takes the event counter: the order
+	 * every payment writer keeps */
 	err = pb_rec_child_visible(db, &(struct pb_scope){ actor->la, NULL }, child_id);
+	if (err == PB_OK)
+		err = pb_budget_store_lock_child(db, actor->la, child_id);
 	if (err == PB_OK)
 		err = pb_rec_contact_patch_tx(db, actor, child_id, contact_id, in, if_match, json,
 		    version, &after, person);

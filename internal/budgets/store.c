@@ -561,3 +561,10 @@ enum pb_err pb_budget_store_stop_element(struct pb_db *db, const char *la,
 		    " AND b.id = e.budget_id", 2, pp, NULL);
 	return err;
 }
+
+enum pb_err pb_budget_store_lock_child(struct pb_db *db, const char *la, const char *child_id)
+{
+	const char *pp[] = { la, child_id };
+	return pb_db_query(db, "SELECT b.id FROM budgets b WHERE b.la = $1 AND b.child_id = $2"
+	    " AND b.status IN ('approved', 'suspended') ORDER BY b.id FOR UPDATE", 2, pp, NULL);
+}

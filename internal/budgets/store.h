@@ -176,6 +176,9 @@ enum pb_err pb_budget_store_lock_dp_of(struct pb_db *db, const char *la,
     const char *child_id, const char *person_id, struct pb_budget_dp_row *rows,
     size_t cap, size_t *n);
 
+/* Lock (FOR UPDATE, id order) every approved or suspended budget of a child. */
+enum pb_err pb_budget_store_lock_child(struct pb_db *db, const char *la, const char *child_id);
+
 /* Mark an element stopped (PAY-16) with the rule, a reason and the day;
  * bumps its budget's version. */
 enum pb_err pb_budget_store_stop_element(struct pb_db *db, const char *la,

@@ -120,9 +120,28 @@ enum pb_err pb_elig_offer_list(struct pb_db *db, const char *la, char **json)
 	return PB_OK;
 }
 
+/* The server-owned members echo carries must equal the current item's. */
+static enum pb_err echo_matches(const cJSON *echo, const struct pb_elig_offer_row *cur,
+    struct pb_problem *p)
+{
+	static const char *const owned[] = { "service_type", "source", "updated_by",
+	    "updated_at", "version" };
+	cJSON *now = offer_item_tree(cur);
+
+	for (size_t i = 0; i < sizeof(owned) / sizeof(owned[0]); i++) {
+		const cJSON *sent = cJSON_GetObjectItemCaseSensitive(echo, owned[i]);
+		const cJSON *have = cJSON_GetObjectItemCaseSensitive(now, owned[i]);
+		if (sent != NULL && (have == NULL || !cJSON_Compare(sent, have, 1)))
+			pb_problem_field(p, owned[i], "read_only",
+			    "is set by the server; send it back unchanged or leave it out");
+	}
+	cJSON_Delete(now);
+	return p->err;
+}
+
 enum pb_err pb_elig_offer_put(struct pb_db *db, const struct pb_actor *actor,
-    const struct pb_elig_offer_row *in, int if_match, struct pb_problem *p,
-    char **json, int *version)
+    const struct pb_elig_offer_row *in, const cJSON *echo, int if_match,
+    struct pb_problem *p, char **json, int *version)
 {
 	struct pb_elig_offer_row cur, row = *in, out;
 	char *before = NULL, *changes = NULL;
@@ -147,6 +166,15 @@ enum pb_err pb_elig_offer_put(struct pb_db *db, const struct pb_actor *actor,
 	} else if (err == PB_OK) {
 		snprintf(row.id, sizeof(row.id), "%s", cur.id);
 	}
+	if (err)
+		goto out;
+	if (!have) {   /* a service type new to the offer: what GET would show */
+		memset(&cur, 0, sizeof(cur));
+		snprintf(cur.service_type, sizeof(cur.service_type), "%s", in->service_type);
+		cur.stream = in->stream;
+	}
+	/* the body's own fields first (400), then the precondition (412) */
+	err = echo_matches(echo, &cur, p);
 	if (err)
 		goto out;
 	if (if_match >= 0 && if_match != (have ? cur.version : 0)) {

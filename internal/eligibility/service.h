@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <cJSON.h>
+
 #include "internal/core/problem.h"
 #include "internal/core/scope.h"
 #include "internal/eligibility/rules.h"
@@ -150,11 +152,15 @@ enum pb_err pb_elig_offer_list(struct pb_db *db, const char *la, char **json);
 
 /* PUT /v1/offer/{service_type}: set the la's row (service_type, stream,
  * offered, direct_payment_allowed from *in; the other fields ignored).
+ * echo is the body as sent: any server-owned member it carries
+ * (service_type, source, updated_by, updated_at, version) must equal the
+ * item's current value (read_only field error otherwise), so a client can
+ * send back what GET returned.
  * if_match as above (a default row's version is 0).  PB_ECONFLICT when
  * the la already has PB_ELIG_OFFER_MAX rows.  Audit offer.updated with
  * before/after, event offer.updated. */
 enum pb_err pb_elig_offer_put(struct pb_db *db, const struct pb_actor *actor,
-    const struct pb_elig_offer_row *in, int if_match, struct pb_problem *p,
-    char **json, int *version);
+    const struct pb_elig_offer_row *in, const cJSON *echo, int if_match,
+    struct pb_problem *p, char **json, int *version);
 
 #endif

@@ -30,12 +30,26 @@
 /* Scanner                                                             */
 /* ------------------------------------------------------------------ */
 
+/* Where the scanner is, for naming a member whose number is not an
+ * integer: one frame per open container (the key or index being read). */
+struct scan_frame {
+	int is_object;
+	size_t key_off, key_len;   /* object: the current key's raw bytes */
+	long index;                /* array: the current element */
+};
+
 struct scan {
 	const unsigned char *s;
 	size_t len;
 	size_t i;
 	const char *why;
+	int depth;                 /* frames in use */
+	struct scan_frame frame[PB_JSON_MAX_DEPTH + 1];
+	char *number_path;         /* NULL, or where to write the member path of a
+	                            * number refused for its form (PATH_MAX_BYTES) */
 };
+
+#define PATH_MAX_BYTES 96
 
 static int scan_value(struct scan *sc, int depth);
 
@@ -43,6 +57,51 @@ static int fail(struct scan *sc, const char *why)
 {
 	sc->why = why;
 	return -1;
+}
+
+/* The path of the value being scanned ("elements[0].allocated_pence")
+ * into out (PATH_MAX_BYTES), cut to fit; "body" at the top level. */
+static void scan_path(const struct scan *sc, char *out)
+{
+	size_t k = 0;
+
+	out[0] = '\0';
+	for (int d = 0; d < sc->depth; d++) {
+		const struct scan_frame *f = &sc->frame[d];
+		char piece[PATH_MAX_BYTES];
+		int n;
+		if (f->is_object) {
+			/* at most 64 bytes of the key, cut on a UTF-8 boundary */
+			size_t kl = f->key_len;
+			if (kl > 64) {
+				kl = 64;
+				while (kl > 0 && (sc->s[f->key_off + kl] & 0xC0) == 0x80)
+					kl--;
+			}
+			n = snprintf(piece, sizeof(piece), "%s%.*s", k ? "." : "", (int)kl,
+			    (const char *)sc->s + f->key_off);
+		} else {
+			n = snprintf(piece, sizeof(piece), "[%ld]", f->index);
+		}
+		if (n < 0 || k + (size_t)n >= PATH_MAX_BYTES)
+			break;
+		memcpy(out + k, piece, (size_t)n + 1);
+		k += (size_t)n;
+	}
+	if (k == 0)
+		snprintf(out, PATH_MAX_BYTES, "body");
+	/* keys are echoed: no quote, backslash or control byte in a field name */
+	for (char *c = out; *c; c++)
+		if (*c == '"' || *c == '\\' || (unsigned char)*c < 0x20)
+			*c = '?';
+}
+
+/* A number refused for its form: say which member holds it. */
+static int fail_number(struct scan *sc, const char *why)
+{
+	if (sc->number_path != NULL)
+		scan_path(sc, sc->number_path);
+	return fail(sc, why);
 }
 
 static void skip_ws(struct scan *sc)
@@ -196,21 +255,21 @@ static int scan_number(struct scan *sc)
 		    sc->s[sc->i] <= '9')
 			return fail(sc, "number with a leading zero");
 		if (neg)
-			return fail(sc, "-0 is not allowed");
+			return fail_number(sc, "-0 is not allowed");
 	} else {
 		while (sc->i < sc->len && sc->s[sc->i] >= '0' &&
 		    sc->s[sc->i] <= '9')
 			sc->i++;
 	}
 	if (sc->i - start > PB_JSON_MAX_NUMBER_DIGITS)
-		return fail(sc, "number has too many digits");
+		return fail_number(sc, "number has too many digits");
 	if (sc->i < sc->len) {
 		unsigned char c = sc->s[sc->i];
 		if (c == '.')
-			return fail(sc, "numbers must be integers "
+			return fail_number(sc, "numbers must be integers "
 			    "(no fraction)");
 		if (c == 'e' || c == 'E')
-			return fail(sc, "numbers must be integers "
+			return fail_number(sc, "numbers must be integers "
 			    "(no exponent)");
 	}
 	return 0;
@@ -225,13 +284,9 @@ static int scan_literal(struct scan *sc, const char *lit, size_t n)
 }
 
 /* sc->i at '{' or '['; depth is the nesting level of this container. */
-static int scan_container(struct scan *sc, int depth)
+static int scan_members(struct scan *sc, int depth, unsigned char close,
+    struct scan_frame *f)
 {
-	unsigned char close = sc->s[sc->i] == '{' ? '}' : ']';
-
-	if (depth > PB_JSON_MAX_DEPTH)
-		return fail(sc, "nesting too deep");
-	sc->i++;
 	skip_ws(sc);
 	if (sc->i < sc->len && sc->s[sc->i] == close) {
 		sc->i++;
@@ -243,8 +298,11 @@ static int scan_container(struct scan *sc, int depth)
 				return fail(sc, sc->i >= sc->len ?
 				    "unexpected end of input" :
 				    "expected a string key");
+			size_t key = sc->i + 1;
 			if (scan_string(sc))
 				return -1;
+			f->key_off = key;
+			f->key_len = sc->i - 1 - key;
 			skip_ws(sc);
 			if (sc->i >= sc->len || sc->s[sc->i] != ':')
 				return fail(sc, "expected ':' after key");
@@ -264,8 +322,25 @@ static int scan_container(struct scan *sc, int depth)
 			return fail(sc, close == '}' ?
 			    "expected ',' or '}'" : "expected ',' or ']'");
 		sc->i++;
+		f->index++;
 		skip_ws(sc);
 	}
+}
+
+static int scan_container(struct scan *sc, int depth)
+{
+	unsigned char close = sc->s[sc->i] == '{' ? '}' : ']';
+
+	if (depth > PB_JSON_MAX_DEPTH)
+		return fail(sc, "nesting too deep");
+	sc->i++;
+	struct scan_frame *f = &sc->frame[sc->depth++];
+	memset(f, 0, sizeof(*f));
+	f->is_object = close == '}';
+	int rc = scan_members(sc, depth, close, f);
+	if (rc == 0)
+		sc->depth--;   /* on failure the path stays for the message */
+	return rc;
 }
 
 /* A value at sc->i (whitespace already skipped); depth = enclosing level. */
@@ -293,10 +368,19 @@ static int scan_value(struct scan *sc, int depth)
 	}
 }
 
-enum pb_err pb_json_validate_at(const char *buf, size_t len,
-    const char **why, size_t *offset)
+/* The scanner; number_path (PATH_MAX_BYTES, may be NULL) gets the member
+ * path when the failure is a number's form, else stays "". */
+static enum pb_err validate(const char *buf, size_t len, const char **why,
+    size_t *offset, char *number_path)
 {
-	struct scan sc = { (const unsigned char *)buf, len, 0, NULL };
+	struct scan sc;
+
+	memset(&sc, 0, sizeof(sc));
+	sc.s = (const unsigned char *)buf;
+	sc.len = len;
+	sc.number_path = number_path;
+	if (number_path != NULL)
+		number_path[0] = '\0';
 	const void *nul;
 
 	if (buf == NULL)
@@ -335,9 +419,15 @@ bad:
 	return PB_EINVAL;
 }
 
+enum pb_err pb_json_validate_at(const char *buf, size_t len,
+    const char **why, size_t *offset)
+{
+	return validate(buf, len, why, offset, NULL);
+}
+
 enum pb_err pb_json_validate(const char *buf, size_t len, const char **why)
 {
-	return pb_json_validate_at(buf, len, why, NULL);
+	return validate(buf, len, why, NULL, NULL);
 }
 
 /* ------------------------------------------------------------------ */
@@ -441,8 +531,18 @@ enum pb_err pb_json_parse_strict(const char *buf, size_t len, cJSON **out,
 	enum pb_err err;
 	int oom = 0;
 
+	char number_path[PATH_MAX_BYTES];
+
 	*out = NULL;
-	err = pb_json_validate_at(buf, len, &why, &off);
+	err = validate(buf, len, &why, &off, number_path);
+	if (err && number_path[0] && strcmp(number_path, "body") != 0) {
+		/* valid JSON, but the API has no fractional numbers: name the
+		 * member, as the getters would (money is integer pence) */
+		pb_problem_field(p, number_path, "invalid_number",
+		    "must be a whole number: no fraction, no exponent, at most %d digits (%s)",
+		    PB_JSON_MAX_NUMBER_DIGITS, why);
+		return PB_EINVAL;
+	}
 	if (err) {
 		pb_problem_field(p, "body", "invalid_json",
 		    "is not valid JSON: %s (at byte %zu)", why, off);

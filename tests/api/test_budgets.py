@@ -477,8 +477,8 @@ def test_bad_inputs_400():
     base = budget_body(f, [notional()])
     for pence in (1.5, "100", 1e3, -1, 0, 100000000001, None, True):
         body = budget_body(f, [notional(pence=pence)])
-        # fractions and exponents fail the strict JSON scanner ("body")
-        field = "body" if isinstance(pence, float) else "elements[0].allocated_pence"
+        # every refused form names the member (fractions and exponents too)
+        field = "elements[0].allocated_pence"
         problem(D.request("POST", "/v1/budgets", body, token=CW), 400, "VALIDATION_FAILED",
                 field=field)
     # exponent and fraction forms in the raw text

@@ -105,6 +105,7 @@ def setup():
     ids["contact"] = post("/v1/children/%s/contacts" % ids["child"],
                           {"person_id": ids["person"], "relationship": "parent",
                            "has_parental_responsibility": True, "lives_with_child": True})["id"]
+    ids["offer_type"] = "transport"    # a service type of the default offer
     ids["plan"] = post("/v1/children/%s/plans" % ids["child"],
                        {"status": "issued", "issued_on": "2025-09-01",
                         "next_review_due": "2026-08-31"})["id"]
@@ -174,7 +175,8 @@ FAMILY_OTHER = token(["family"], sub="fam-other", person_id=IDS["other_parent"])
 RESOURCE = {"people": "person", "children": "child", "plans": "plan", "checks": "check",
             "budget-requests": "request", "budgets": "budget", "payees": "payee",
             "payments": "payment", "schedules": "schedule", "payment-runs": "run",
-            "recoveries": "recovery", "contacts": "contact", "elements": "element"}
+            "recoveries": "recovery", "contacts": "contact", "elements": "element",
+            "offer": "offer_type"}
 # what a family may read (the contract: its own children's records, plans,
 # contacts, budgets, payments and requests); other reads are staff only
 FAMILY_READS = {"/v1/children/{id}", "/v1/children/{id}/contacts",

@@ -247,9 +247,14 @@ def test_child_dob_in_future():
 
 @test
 def test_number_forms_refused():
-    for num in ("1.5", "1e3", "-0", "1.0", "1E3", "01", "2e0"):
+    # valid JSON numbers the API refuses name the member that holds them
+    for num in ("1.5", "1e3", "-0", "1.0", "1E3", "2e0", "123456789012345678901234567890"):
         raw = ('{"given_name": %s, "family_name": "L", "date_of_birth": "2014-05-01"}' % num)
-        field_error(post_raw("/v1/children", raw.encode()), "body", "invalid_json", "number " + num)
+        field_error(post_raw("/v1/children", raw.encode()), "given_name", "invalid_number",
+                    "number " + num)
+    # not JSON at all: the body
+    raw = b'{"given_name": 01, "family_name": "L", "date_of_birth": "2014-05-01"}'
+    field_error(post_raw("/v1/children", raw), "body", "invalid_json", "number 01")
     # an integer where a string belongs is a type error on that field
     raw = b'{"given_name": 7, "family_name": "L", "date_of_birth": "2014-05-01"}'
     field_error(post_raw("/v1/children", raw), "given_name", "invalid_type", "integer name")
@@ -876,8 +881,8 @@ def test_json_string_edges():
         field_error(post_raw("/v1/children", body(bad)), "body", "invalid_json", "string " + bad)
     field_error(post_raw("/v1/children", b"\xef\xbb\xbf" + json.dumps(child_body()).encode()),
                 "body", "invalid_json", "byte order mark")
-    field_error(post_raw("/v1/children", body("123456789012345678901234567890")), "body",
-                "invalid_json", "huge integer")
+    field_error(post_raw("/v1/children", body("123456789012345678901234567890")), "given_name",
+                "invalid_number", "huge integer")
     # escapes that are valid JSON are accepted and decoded
     s, h, b, j = D.request("POST", "/v1/children", token=CW, raw=body('"Z\\u00e9\\ud83d\\ude00"'),
                            headers={"Content-Type": "application/json"})

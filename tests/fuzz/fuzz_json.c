@@ -96,7 +96,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	REQUIRE((e == PB_OK) == (root != NULL));
 	if (v != PB_OK) {
 		REQUIRE(e == PB_EINVAL && p.nerrors == 1);
-		REQUIRE(strcmp(p.errors[0].code, "invalid_json") == 0);
+		/* a number of the wrong form names its member (a clean path) */
+		REQUIRE(strcmp(p.errors[0].code, "invalid_json") == 0 ||
+		    (strcmp(p.errors[0].code, "invalid_number") == 0 &&
+		    json_safe(p.errors[0].field) && strcmp(p.errors[0].field, "body") != 0));
 		return 0;
 	}
 	if (e != PB_OK) {

@@ -200,10 +200,49 @@ static void test_rejected(void **state)
 		    PB_EINVAL, r->name);
 		CHECK(root == NULL, r->name);
 		CHECK(p.err == PB_EINVAL && p.nerrors == 1, r->name);
-		CHECK(strcmp(p.errors[0].field, "body") == 0, r->name);
-		CHECK(strcmp(p.errors[0].code, "invalid_json") == 0, r->name);
+		/* a number of the wrong form names its member; all else is "body" */
+		if (strcmp(p.errors[0].code, "invalid_number") == 0)
+			CHECK(strcmp(p.errors[0].field, "body") != 0, r->name);
+		else
+			CHECK(strcmp(p.errors[0].field, "body") == 0 &&
+			    strcmp(p.errors[0].code, "invalid_json") == 0, r->name);
 		CHECK(strstr(p.errors[0].message, why) != NULL, r->name);
 	}
+}
+
+/* 10.5, 1e3 or 20 digits are valid JSON but not the API's numbers: the
+ * problem names the member's path, as a getter would. */
+static void test_number_form_names_the_member(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *body, *field, *why;
+	} t[] = {
+		{ "{\"amount_pence\": 10.5}", "amount_pence", "fraction" },
+		{ "{\"amount_pence\": 1e3}", "amount_pence", "exponent" },
+		{ "{\"amount_pence\": 12345678901234567890}", "amount_pence", "digits" },
+		{ "{\"child_id\": \"x\", \"elements\": [{\"stream\": \"health\"},"
+		  " {\"allocated_pence\": 1.0}]}", "elements[1].allocated_pence", "fraction" },
+		{ "{\"a\": {\"b\": [[1, 2E1]]}}", "a.b[0][1]", "exponent" },
+		{ "[1, 2.5]", "[1]", "fraction" },
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct pb_problem p;
+		cJSON *root = NULL;
+		pb_problem_init(&p);
+		assert_int_equal(pb_json_parse_strict(t[i].body, strlen(t[i].body), &root, &p),
+		    PB_EINVAL);
+		assert_null(root);
+		assert_string_equal(p.errors[0].field, t[i].field);
+		assert_string_equal(p.errors[0].code, "invalid_number");
+		assert_non_null(strstr(p.errors[0].message, t[i].why));
+	}
+	/* a top-level number is the body itself */
+	struct pb_problem p;
+	cJSON *root = NULL;
+	pb_problem_init(&p);
+	assert_int_equal(pb_json_parse_strict("1.5", 3, &root, &p), PB_EINVAL);
+	assert_string_equal(p.errors[0].field, "body");
 }
 
 /* Specific reasons for a few classes, so messages stay helpful. */
@@ -1199,6 +1238,7 @@ int main(void)
 		cmocka_unit_test(test_long_field_name),
 		cmocka_unit_test(test_print_revalidates),
 		cmocka_unit_test(test_write_string),
+		cmocka_unit_test(test_number_form_names_the_member),
 		cmocka_unit_test(test_print_and_add_int),
 	};
 
