@@ -11,7 +11,7 @@
  * as a spreadsheet sees it never starts with a formula character.  On
  * refusal: the input held a NUL or the output did not fit, and out is "".
  */
-// FUZZ_SOURCES: internal/payments/rules.c internal/budgets/rules.c internal/records/rules.c internal/core/*.c
+// FUZZ_SOURCES: internal/payments/rules.c internal/budgets/rules.c internal/records/rules.c internal/eligibility/rules.c internal/core/*.c
 // FUZZ_LIBS:
 #include <stddef.h>
 #include <stdint.h>
