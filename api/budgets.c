@@ -277,8 +277,7 @@ void api_budgets_patch(struct pb_req *req, struct pb_resp *resp)
 
 	if (in == NULL || ids == NULL)
 		abort();
-	if (api_allow(req, resp, DRAFTERS) || api_id(req, resp, "id", id) ||
-	    api_if_match(req, resp, &if_match) || api_body(req, resp, 0, &body))
+	if (api_write_open(req, resp, DRAFTERS, "id", id, &if_match, 0, &body))
 		goto done;
 	pb_problem_init(&p);
 	pb_json_check_members(body, "", allowed, patch_server_owned, &p);
@@ -290,10 +289,7 @@ void api_budgets_patch(struct pb_req *req, struct pb_resp *resp)
 		api_actor(req, &actor);
 		enum pb_err err = pb_budget_patch(db, &actor, id, in, if_match, pb_date_today(),
 		    &p, &json, &version);
-		if (err)
-			api_fail(resp, err, &p);
-		else
-			api_json_text(resp, 200, json, version, NULL);
+		api_reply(resp, err, &p, json, version);
 	}
 done:
 	cJSON_Delete(body);
@@ -326,10 +322,7 @@ static void act(struct pb_req *req, struct pb_resp *resp, enum pb_budget_action 
 	} else if (api_db(req, resp, &db) == 0) {
 		api_actor(req, &actor);
 		enum pb_err err = pb_budget_act(db, &actor, id, action, reason, &p, &json, &version);
-		if (err)
-			api_fail(resp, err, &p);
-		else
-			api_json_text(resp, 200, json, version, NULL);
+		api_reply(resp, err, &p, json, version);
 	}
 	cJSON_Delete(body);
 }
@@ -379,10 +372,7 @@ void api_budgets_agreement_patch(struct pb_req *req, struct pb_resp *resp)
 		api_actor(req, &actor);
 		enum pb_err err = pb_budget_agreement_patch(db, &actor, id, element, &a, &p,
 		    &json, &version);
-		if (err)
-			api_fail(resp, err, &p);
-		else
-			api_json_text(resp, 200, json, version, NULL);
+		api_reply(resp, err, &p, json, version);
 	}
 	cJSON_Delete(body);
 }

@@ -145,6 +145,24 @@ void api_fail(struct pb_resp *resp, enum pb_err err, const struct pb_problem *p)
 	}
 }
 
+void api_reply(struct pb_resp *resp, enum pb_err err, const struct pb_problem *p,
+    char *json, int version)
+{
+	if (err) {
+		free(json);
+		api_fail(resp, err, p);
+	} else {
+		api_json_text(resp, 200, json, version, NULL);
+	}
+}
+
+int api_write_open(struct pb_req *req, struct pb_resp *resp, unsigned roles,
+    const char *param, char id[37], int *if_match, int allow_empty, cJSON **body)
+{
+	return api_allow(req, resp, roles) || api_id(req, resp, param, id) ||
+	    api_if_match(req, resp, if_match) || api_body(req, resp, allow_empty, body);
+}
+
 void api_json_text(struct pb_resp *resp, int status, char *json, int version,
     const char *location)
 {

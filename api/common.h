@@ -69,6 +69,17 @@ void api_list(struct pb_req *req, struct pb_resp *resp, unsigned roles,
 /* Render an error: the problem when it holds one, else err alone. */
 void api_fail(struct pb_resp *resp, enum pb_err err, const struct pb_problem *p);
 
+/* The answer to a service call: api_fail() when err, else 200 with json
+ * (owned and freed either way) and, when version > 0, its ETag. */
+void api_reply(struct pb_resp *resp, enum pb_err err, const struct pb_problem *p,
+    char *json, int version);
+
+/* The opening of every If-Match write on one resource: roles, the UUID
+ * path parameter `param` into id, If-Match, and the JSON object body
+ * (empty allowed when allow_empty; caller cJSON_Delete()s *body). */
+int api_write_open(struct pb_req *req, struct pb_resp *resp, unsigned roles,
+    const char *param, char id[37], int *if_match, int allow_empty, cJSON **body);
+
 /* Respond with JSON text (takes ownership of json).  version > 0 adds an
  * ETag; location (may be NULL) adds Location. */
 void api_json_text(struct pb_resp *resp, int status, char *json, int version,

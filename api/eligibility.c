@@ -174,10 +174,7 @@ void api_offer_put(struct pb_req *req, struct pb_resp *resp)
 		api_actor(req, &actor);
 		enum pb_err err = pb_elig_offer_put(db, &actor, &in, body, if_match, &p, &json,
 		    &version);
-		if (err)
-			api_fail(resp, err, &p);
-		else
-			api_json_text(resp, 200, json, version, NULL);
+		api_reply(resp, err, &p, json, version);
 	}
 	cJSON_Delete(body);
 }
@@ -328,8 +325,7 @@ static void request_action(struct pb_req *req, struct pb_resp *resp, unsigned ro
 	char id[37], *json = NULL;
 	int if_match, version = 0, d = -1;
 
-	if (api_allow(req, resp, roles) || api_id(req, resp, "id", id) ||
-	    api_if_match(req, resp, &if_match) || api_body(req, resp, !reason_required, &body))
+	if (api_write_open(req, resp, roles, "id", id, &if_match, !reason_required, &body))
 		return;
 	pb_problem_init(&p);
 	pb_json_check_members(body, "", decision ? with_decision : reason_only, server_owned, &p);
@@ -343,10 +339,7 @@ static void request_action(struct pb_req *req, struct pb_resp *resp, unsigned ro
 		api_actor(req, &actor);
 		enum pb_err err = pb_elig_request_act(db, &scope, &actor, id, action, reason,
 		    if_match, &p, &json, &version);
-		if (err)
-			api_fail(resp, err, &p);
-		else
-			api_json_text(resp, 200, json, version, NULL);
+		api_reply(resp, err, &p, json, version);
 	}
 	cJSON_Delete(body);
 }

@@ -184,10 +184,7 @@ void api_payment_runs_results(struct pb_req *req, struct pb_resp *resp)
 	} else if (api_db(req, resp, &db) == 0) {
 		api_actor(req, &actor);
 		enum pb_err err = pb_pay_run_results(db, &actor, id, r.in, r.n, &p, &json);
-		if (err)
-			api_fail(resp, err, &p);
-		else
-			api_json_text(resp, 200, json, 0, NULL);
+		api_reply(resp, err, &p, json, 0);
 	}
 	free(r.in);
 	free(r.ids);

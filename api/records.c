@@ -99,8 +99,7 @@ void api_people_patch(struct pb_req *req, struct pb_resp *resp)
 	char id[37], *json = NULL;
 	int if_match, version = 0;
 
-	if (api_allow(req, resp, WRITERS) || api_id(req, resp, "id", id) ||
-	    api_if_match(req, resp, &if_match) || api_body(req, resp, 0, &body))
+	if (api_write_open(req, resp, WRITERS, "id", id, &if_match, 0, &body))
 		return;
 	pb_problem_init(&p);
 	pb_json_check_members(body, "", allowed, server_owned, &p);
@@ -115,10 +114,7 @@ void api_people_patch(struct pb_req *req, struct pb_resp *resp)
 	} else if (api_db(req, resp, &db) == 0) {
 		api_actor(req, &actor);
 		enum pb_err err = pb_rec_person_patch(db, &actor, id, &in, if_match, &json, &version);
-		if (err)
-			api_fail(resp, err, &p);
-		else
-			api_json_text(resp, 200, json, version, NULL);
+		api_reply(resp, err, &p, json, version);
 	}
 	cJSON_Delete(body);
 }
@@ -201,8 +197,7 @@ void api_children_patch(struct pb_req *req, struct pb_resp *resp)
 	char id[37], *json = NULL;
 	int if_match, version = 0;
 
-	if (api_allow(req, resp, WRITERS) || api_id(req, resp, "id", id) ||
-	    api_if_match(req, resp, &if_match) || api_body(req, resp, 0, &body))
+	if (api_write_open(req, resp, WRITERS, "id", id, &if_match, 0, &body))
 		return;
 	pb_problem_init(&p);
 	read_child(body, 0, &in, &p);
@@ -211,10 +206,7 @@ void api_children_patch(struct pb_req *req, struct pb_resp *resp)
 	} else if (api_db(req, resp, &db) == 0) {
 		api_actor(req, &actor);
 		enum pb_err err = pb_rec_child_patch(db, &actor, id, &in, if_match, &json, &version);
-		if (err)
-			api_fail(resp, err, &p);
-		else
-			api_json_text(resp, 200, json, version, NULL);
+		api_reply(resp, err, &p, json, version);
 	}
 	cJSON_Delete(body);
 }
@@ -326,10 +318,7 @@ void api_contacts_patch(struct pb_req *req, struct pb_resp *resp)
 		api_actor(req, &actor);
 		enum pb_err err = pb_budget_contact_patch(db, &actor, child, id, &in, if_match,
 		    pb_date_today(), &p, &json, &version);
-		if (err)
-			api_fail(resp, err, &p);
-		else
-			api_json_text(resp, 200, json, version, NULL);
+		api_reply(resp, err, &p, json, version);
 	}
 	cJSON_Delete(body);
 }
@@ -422,8 +411,7 @@ void api_plans_patch(struct pb_req *req, struct pb_resp *resp)
 	char id[37], *json = NULL;
 	int if_match, version = 0;
 
-	if (api_allow(req, resp, WRITERS) || api_id(req, resp, "id", id) ||
-	    api_if_match(req, resp, &if_match) || api_body(req, resp, 0, &body))
+	if (api_write_open(req, resp, WRITERS, "id", id, &if_match, 0, &body))
 		return;
 	pb_problem_init(&p);
 	read_plan(body, 0, &in, &p);
@@ -435,10 +423,7 @@ void api_plans_patch(struct pb_req *req, struct pb_resp *resp)
 		 * applies what a cessation stops, in the same transaction */
 		enum pb_err err = pb_budget_plan_patch(db, &actor, id, &in, if_match,
 		    pb_date_today(), &p, &json, &version);
-		if (err)
-			api_fail(resp, err, &p);
-		else
-			api_json_text(resp, 200, json, version, NULL);
+		api_reply(resp, err, &p, json, version);
 	}
 	cJSON_Delete(body);
 }
