@@ -83,6 +83,7 @@ struct server {
 	atomic_long shed;           /* connections closed to admit new ones */
 	int max_open;               /* PB_MAX_CONNECTIONS, within RLIMIT_NOFILE */
 	struct pb_ratelimit *limiter;
+	struct event_base *main_base; /* owns the signals; runs until a stop */
 };
 
 /* Server-private part of a request (pb_req.native). */
@@ -772,6 +773,32 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	pb_log(PB_LOG_INFO, "signal %d: shutting down", (int)sig);
 	for (int i = 0; i < srv->nworkers; i++)
 		event_active(srv->workers[i].stop_ev, EV_TIMEOUT, 0);
+	if (srv->main_base != NULL)
+		event_base_loopbreak(srv->main_base);
+}
+
+/* SIGHUP asks a daemon to reopen its log after rotation, or tells it the
+ * terminal went away: neither is a reason to stop.  The log is stderr,
+ * opened by whoever started pbd (and, when redirected to a file, written
+ * with O_APPEND semantics by the shell or supervisor), so it is kept. */
+static void on_hangup(evutil_socket_t sig, short what, void *arg)
+{
+	(void)sig;
+	(void)what;
+	(void)arg;
+	pb_log(PB_LOG_INFO, "SIGHUP: still serving; the log stays on stderr");
+}
+
+/* Process-wide dispositions before any thread starts, so no thread ever
+ * sees a default action: SIGPIPE (a client went away mid-write), SIGUSR1
+ * and SIGUSR2 (sent by tools and sidecars) are ignored; SIGHUP is ignored
+ * until its handler is added on the main loop. */
+static void ignore_stray_signals(void)
+{
+	static const int ignored[] = { SIGPIPE, SIGUSR1, SIGUSR2, SIGHUP };
+
+	for (size_t i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
+		signal(ignored[i], SIG_IGN);
 }
 
 /* How many client connections fit: PB_MAX_CONNECTIONS, after raising the
@@ -807,7 +834,7 @@ int pb_http_serve(const struct pb_config *cfg, struct pb_db_pool *pool,
 	    .nroutes = nroutes, .nworkers = cfg->threads };
 	int rc = -1, started = 0;
 
-	signal(SIGPIPE, SIG_IGN);
+	ignore_stray_signals();
 	evthread_use_pthreads();
 	srv.max_open = open_budget(cfg);
 	srv.workers = calloc((size_t)srv.nworkers, sizeof(*srv.workers));
@@ -821,10 +848,13 @@ int pb_http_serve(const struct pb_config *cfg, struct pb_db_pool *pool,
 			    cfg->listen_port);
 			goto out;
 		}
+	srv.main_base = main_base;
 	struct event *sigint = evsignal_new(main_base, SIGINT, on_signal, &srv);
 	struct event *sigterm = evsignal_new(main_base, SIGTERM, on_signal, &srv);
+	struct event *sighup = evsignal_new(main_base, SIGHUP, on_hangup, &srv);
 	evsignal_add(sigint, NULL);
 	evsignal_add(sigterm, NULL);
+	evsignal_add(sighup, NULL);
 	for (int i = 0; i < srv.nworkers; i++) {
 		if (pthread_create(&srv.workers[i].thread, NULL, worker_main, &srv.workers[i]) != 0)
 			break;
@@ -833,8 +863,8 @@ int pb_http_serve(const struct pb_config *cfg, struct pb_db_pool *pool,
 	pb_log(PB_LOG_INFO, "listening on %s:%d with %d threads", cfg->listen_host,
 	    cfg->listen_port, started);
 	if (started == srv.nworkers) {
-		/* Returns when a signal has been handled: each worker was told. */
-		event_base_loop(main_base, EVLOOP_ONCE);
+		/* Returns when SIGTERM or SIGINT has told each worker to drain. */
+		event_base_dispatch(main_base);
 		rc = 0;
 	} else {
 		on_signal(SIGTERM, 0, &srv);
@@ -843,6 +873,7 @@ int pb_http_serve(const struct pb_config *cfg, struct pb_db_pool *pool,
 		pthread_join(srv.workers[i].thread, NULL);
 	event_free(sigint);
 	event_free(sigterm);
+	event_free(sighup);
 	pb_log(PB_LOG_INFO, "stopped");
 out:
 	for (int i = 0; srv.workers && i < srv.nworkers; i++)

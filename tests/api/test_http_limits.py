@@ -555,4 +555,50 @@ def test_sigint_exits_zero():
     d.stop()
 
 
+@test
+def test_sighup_and_usr_signals_never_stop_serving():
+    """SIGHUP (log rotation, terminal hang-up), SIGUSR1/2 and SIGPIPE under load: every request
+    in flight and after is answered 200, the process stays; SIGTERM still drains to exit 0."""
+    import threading
+    d = Daemon(DB, env={"PB_LOG_LEVEL": "info"})
+    stop = threading.Event()
+    statuses = []
+
+    def load():
+        while not stop.is_set():
+            try:
+                statuses.append(d.request("GET", "/v1/children", token=CW, timeout=5)[0])
+            except Exception as e:  # a refused or reset connection is a failure too
+                statuses.append(repr(e))
+
+    workers = [threading.Thread(target=load) for _ in range(4)]
+    for w in workers:
+        w.start()
+    try:
+        time.sleep(0.3)
+        for sig in (signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2, signal.SIGPIPE, signal.SIGHUP):
+            d.proc.send_signal(sig)
+            time.sleep(0.2)
+            eq(d.proc.poll(), None, "alive after signal %d" % sig)
+        time.sleep(0.3)
+    finally:
+        stop.set()
+        for w in workers:
+            w.join()
+    check(len(statuses) > 20, "load ran: %d requests" % len(statuses))
+    bad = [x for x in statuses if x != 200]
+    eq(bad, [], "every request under the signals answered 200")
+    eq(d.request("GET", "/healthz")[0], 200, "still serving")
+    log = open(d.log_path).read()
+    check("SIGHUP" in log, "SIGHUP is logged: " + log[-500:])
+    d.proc.send_signal(signal.SIGTERM)
+    try:
+        rc = d.proc.wait(5)
+    except subprocess.TimeoutExpired:
+        d.proc.kill()
+        raise AssertionError("pbd did not exit within 5 s of SIGTERM after SIGHUP")
+    eq(rc, 0, "exit code")
+    d.stop()
+
+
 run()
