@@ -273,8 +273,16 @@ static int cmd_serve(void)
 	struct pb_config cfg;
 	static const char *route_names[PB_METRICS_MAX_ROUTES];
 
+	const char *why = NULL;
+
 	if (load(&cfg, PB_NEED_DB | PB_NEED_JWT))
 		return 1;
+	if (pb_auth_check_key(&cfg, &why) != PB_OK) {
+		fprintf(stderr, "pbd: configuration error: PB_JWT_ALG %s: %s\n",
+		    pb_config_alg_name(cfg.jwt_alg), why);
+		pb_config_free(&cfg);
+		return 1;
+	}
 	for (size_t i = 0; i < api_routes_count && i < PB_METRICS_MAX_ROUTES; i++)
 		route_names[i] = api_routes[i].pattern;
 	pb_metrics_init(route_names, api_routes_count);

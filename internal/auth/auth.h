@@ -3,16 +3,16 @@
  * auth.h — JWT bearer tokens → principal; roles.
  *
  * pb_auth_verify() accepts a token only if: it is at most PB_AUTH_MAX_TOKEN
- * bytes; libjwt verifies its signature with the configured key; its header
- * algorithm is exactly the configured one (this blocks "none" and HS256
- * signed with a public key); `exp` is an integer in the future (60 s
+ * bytes; its JOSE header names exactly the configured algorithm (this
+ * blocks "none" and HS256 signed with a public key), no `crit`, and a
+ * `typ` of JWT or at+jwt when any (jws.h); its signature verifies with the
+ * configured key; its claims hold no duplicate names; `exp` is an integer in the future (60 s
  * leeway); `nbf`, when present, is an integer not in the future (60 s);
  * `iss` equals the configured issuer; `aud` equals (or, as an array,
  * contains) the configured audience; `sub` is a non-empty string of at most
  * 127 bytes; `la` looks like an ONS local-authority code (E09000007);
  * `roles`, when present, is an array of strings; a `family` token carries a
- * `person_id` UUID.  libjwt 1.10 checks none of the claims: all of that is
- * done here.  Thread-safe.
+ * `person_id` UUID.  Thread-safe.
  */
 #ifndef PB_AUTH_AUTH_H
 #define PB_AUTH_AUTH_H
@@ -56,6 +56,12 @@ struct pb_principal {
  * never contains the token). */
 enum pb_err pb_auth_verify(const struct pb_config *cfg, const char *token,
     size_t len, int64_t now, struct pb_principal *out, const char **why);
+
+/* Whether cfg's key can verify cfg's algorithm: a secret of 32 bytes or
+ * more for HS256, a PEM public key of RSA (2048 bits or more) for RS256,
+ * of EC P-256 for ES256.  PB_OK, or PB_EINVAL with *why (static string).
+ * pbd serve refuses to start without it. */
+enum pb_err pb_auth_check_key(const struct pb_config *cfg, const char **why);
 
 /* pb_auth_verify through a process-wide cache of verified tokens (16,384
  * entries, thread-safe) keyed by the token's SHA-256: a token seen before

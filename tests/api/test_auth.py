@@ -458,6 +458,99 @@ def test_es256_der_signature_refused():
     expect_401(get(msg.decode() + "." + b64u(der), ES), what="ES256 DER signature")
 
 
+# --- JOSE header and claims strictness (issue 14) ----------------------------------------
+
+def hs_raw(header, payload):
+    """HS256-signed token from a header dict (or exact bytes) and exact payload bytes."""
+    h = header if isinstance(header, bytes) else json.dumps(header).encode()
+    p = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    return raw_jwt(h, p)
+
+
+@test
+def test_alg_compared_exactly():
+    for alg in ("hs256", "Hs256", "HS256 ", "HS-256"):
+        expect_401(get(hs_raw({"alg": alg, "typ": "JWT"}, c())), what="alg %r" % alg)
+    expect_401(get(hs_raw({"typ": "JWT"}, c())), what="no alg")
+    expect_401(get(hs_raw({"alg": ["HS256"]}, c())), what="alg array")
+    expect_ok(get(hs_raw({"alg": "HS256"}, c())), "alg HS256 without typ")
+
+
+@test
+def test_crit_header_refused():
+    for crit in (["exp"], ["b64"], [], "exp", None):
+        expect_401(get(hs_raw({"alg": "HS256", "typ": "JWT", "crit": crit}, c())),
+                   what="crit %r" % (crit,))
+
+
+@test
+def test_typ_values():
+    for typ in ("JWT", "jwt", "at+jwt", "application/at+jwt", "AT+JWT"):
+        expect_ok(get(hs_raw({"alg": "HS256", "typ": typ}, c())), "typ %r" % typ)
+    for typ in ("JOSE", "JWS", "application/jwt", "at+jwt; x", "", 1, None, ["JWT"]):
+        expect_401(get(hs_raw({"alg": "HS256", "typ": typ}, c())), what="typ %r" % (typ,))
+
+
+@test
+def test_duplicate_names_refused():
+    good = json.dumps(c())
+    dup_sub = good[:-1] + ', "sub": "someone-else"}'
+    expect_401(get(hs_raw({"alg": "HS256"}, dup_sub.encode())), what="duplicate sub")
+    dup_la = good[:-1] + ', "la": "E09000001"}'
+    expect_401(get(hs_raw({"alg": "HS256"}, dup_la.encode())), what="duplicate la")
+    expect_401(get(hs_raw(b'{"alg":"HS256","alg":"HS256"}', good.encode())),
+               what="duplicate alg in header")
+    expect_ok(get(hs_raw({"alg": "HS256"}, good.encode())), "same claims once each")
+
+
+@test
+def test_framing_is_strict_base64url():
+    tok = jwt(c())
+    head, body, sig = tok.split(".")
+    expect_401(get(head + "=." + body + "." + sig), what="padding in header")
+    expect_401(get(head + "." + body + "." + sig + "="), what="padding in signature")
+    expect_401(get(head + "." + body + "." + sig.replace("-", "+").replace("_", "/")
+                   if ("-" in sig or "_" in sig) else head + "." + body + ".+" + sig[1:]),
+               what="base64 (not url) alphabet")
+    expect_401(get(tok + ".x"), what="four segments")
+    expect_401(get(head + "." + body), what="two segments")
+
+
+def asym_typ_jwt(claims_obj, keyfile, alg, typ):
+    head = b64u(json.dumps({"alg": alg, "typ": typ}).encode())
+    msg = (head + "." + b64u(json.dumps(claims_obj).encode())).encode()
+    sig = openssl("dgst", "-sha256", "-sign", keyfile, data=msg)
+    if alg == "ES256":
+        sig = der_to_raw_ecdsa(sig)
+    return msg.decode() + "." + b64u(sig)
+
+
+@test
+def test_at_jwt_access_tokens_from_identity_providers():
+    expect_ok(get(asym_typ_jwt(c(), RSA_KEY, "RS256", "at+jwt"), RS), "RS256 at+jwt")
+    expect_ok(get(asym_typ_jwt(c(), EC_KEY, "ES256", "application/at+jwt"), ES),
+              "ES256 application/at+jwt")
+    expect_401(get(asym_typ_jwt(c(), RSA_KEY, "rs256", "at+jwt"), RS), what="RS256 alg case")
+    expect_401(get(asym_typ_jwt(c(), RSA2_KEY, "RS256", "at+jwt"), RS), what="at+jwt other key")
+
+
+@test
+def test_serve_refuses_key_of_the_wrong_kind():
+    rc, out, err = run_pbd(["serve"], serve_env(PB_JWT_ALG="RS256", PB_JWT_PUBLIC_KEY_FILE=EC_PUB))
+    check(rc != 0, "RS256 with an EC key: exit code %r" % rc)
+    one_line_mentioning(err, "RS256")
+    rc, out, err = run_pbd(["serve"], serve_env(PB_JWT_ALG="ES256", PB_JWT_PUBLIC_KEY_FILE=RSA_PUB))
+    check(rc != 0, "ES256 with an RSA key: exit code %r" % rc)
+    one_line_mentioning(err, "ES256")
+    small = os.path.join(TMP, "rsa1024.key")
+    openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024", "-out", small)
+    small_pub = small + ".pub.pem"
+    openssl("pkey", "-in", small, "-pubout", "-out", small_pub)
+    rc, out, err = run_pbd(["serve"], serve_env(PB_JWT_ALG="RS256", PB_JWT_PUBLIC_KEY_FILE=small_pub))
+    check(rc != 0, "RS256 with a 1024-bit key: exit code %r" % rc)
+    one_line_mentioning(err, "2048")
+
+
 # --- configuration failures -----------------------------------------------------------
 
 def serve_env(**over):
