@@ -20,13 +20,18 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes 
         -Wpointer-arith -Wformat=2 -Wno-format-nonliteral -fno-common
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 OPT := $(if $(SAN),-O1 -g $(SANFLAGS),-O2 -g -D_FORTIFY_SOURCE=2)
-CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(OPT) -fstack-protector-strong -I. -I$(BUILD)/gen $(PKG_CFLAGS) -MMD -MP
+# llhttp (the HTTP/1.1 parser Node.js uses) is packaged in Debian 12 as C sources
+# (node-llhttp); they are compiled here with the build's options but without our warnings.
+LLHTTP_DIR ?= /usr/share/llhttp
+LLHTTP_INC ?= /usr/share/include/llhttp
+CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(OPT) -fstack-protector-strong -I. -I$(BUILD)/gen -I$(LLHTTP_INC) $(PKG_CFLAGS) -MMD -MP
 LDFLAGS := $(if $(SAN),$(SANFLAGS))
 LDLIBS := $(PKG_LIBS) -lpthread -lm
 
 LIB_SRC := $(sort $(wildcard internal/*/*.c api/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o $(BUILD)/gen/openapi.o $(BUILD)/gen/seed_demo.o \
-           $(BUILD)/gen/seed_bench.o $(BUILD)/gen/docs_index.o $(BUILD)/gen/docs_init.o
+           $(BUILD)/gen/seed_bench.o $(BUILD)/gen/docs_index.o $(BUILD)/gen/docs_init.o \
+           $(BUILD)/llhttp/api.o $(BUILD)/llhttp/http.o $(BUILD)/llhttp/llhttp.o
 MIGRATIONS := $(sort $(wildcard internal/db/migrations/*.sql))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -66,6 +71,11 @@ $(BUILD)/gen/seed_bench.c: internal/db/seed_bench.sql deploy/embed-file.sh
 
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	$(CC) $(CFLAGS) -Wno-missing-variable-declarations -c $< -o $@
+
+$(BUILD)/llhttp/%.o: $(LLHTTP_DIR)/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC  $<"
+	@$(CC) -std=c11 $(OPT) -fstack-protector-strong -I$(LLHTTP_INC) -w -c $< -o $@
 
 $(BUILD)/libpb.a: $(LIB_OBJ)
 	@rm -f $@
