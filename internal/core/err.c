@@ -24,6 +24,12 @@ const char *pb_err_code(enum pb_err err)
 	case PB_ERATE: return "RATE_LIMITED";
 	case PB_EDB: return "INTERNAL";
 	case PB_EINTERNAL: return "INTERNAL";
+	case PB_EBADREQUEST: return "BAD_REQUEST";
+	case PB_ETIMEOUT: return "REQUEST_TIMEOUT";
+	case PB_EEXPECTATION: return "EXPECTATION_FAILED";
+	case PB_EHEADERS: return "HEADERS_TOO_LARGE";
+	case PB_ENOTIMPLEMENTED: return "NOT_IMPLEMENTED";
+	case PB_EVERSION: return "HTTP_VERSION_NOT_SUPPORTED";
 	}
 	return "INTERNAL";
 }

@@ -29,7 +29,14 @@ enum pb_err {
 	PB_EMEDIA,          /* body not application/json                -> 415 */
 	PB_ERATE,           /* rate limit                               -> 429 */
 	PB_EDB,             /* unexpected database error                -> 500 */
-	PB_EINTERNAL        /* programmer error                         -> 500 */
+	PB_EINTERNAL,       /* programmer error                         -> 500 */
+	/* HTTP framing, answered by the server before any handler runs */
+	PB_EBADREQUEST,     /* not well-formed HTTP/1.1                 -> 400 */
+	PB_ETIMEOUT,        /* the request did not arrive in time       -> 408 */
+	PB_EEXPECTATION,    /* an Expect other than 100-continue        -> 417 */
+	PB_EHEADERS,        /* request head over the limit              -> 431 */
+	PB_ENOTIMPLEMENTED, /* unknown method or transfer coding        -> 501 */
+	PB_EVERSION         /* an HTTP version other than 1.0 and 1.1   -> 505 */
 };
 
 /* Stable UPPER_SNAKE name of an error ("NOT_FOUND"); never NULL. */

@@ -2,8 +2,8 @@
 /*
  * http.h — what a handler sees of HTTP: a request context in, a response
  * out.  Handlers never call libevent (architecture decision 1); the server
- * (server.c) fills struct pb_req, runs the handler on its loop thread, and
- * renders struct pb_resp exactly once.
+ * (dispatch.c) fills struct pb_req, runs the handler in a task on its loop
+ * thread, and conn.c renders struct pb_resp exactly once.
  *
  * Ownership: everything reachable from a pb_req is owned by the server and
  * valid only during the handler call.  A handler hands a cJSON body or a
@@ -25,8 +25,7 @@ struct pb_db;
 struct pb_db_pool;
 
 #define PB_HTTP_MAX_BODY (64 * 1024)       /* contract limit → 413 */
-#define PB_HTTP_HARD_MAX_BODY (1024 * 1024) /* evhttp's own cap, above it */
-#define PB_HTTP_MAX_HEADERS (8 * 1024)
+#define PB_HTTP_MAX_HEADERS (8 * 1024)     /* the request head → 431 */
 #define PB_HTTP_MAX_PARAMS 4
 #define PB_HTTP_MAX_RESP_HEADERS 8
 
@@ -106,6 +105,9 @@ void pb_resp_error(struct pb_resp *resp, enum pb_err err, const char *detail);
 
 /* HTTP status for an error (PB_EINVAL → 400 …). */
 int pb_http_status_for(enum pb_err err);
+
+/* The reason phrase of a status ("Not Found"), also the problem title. */
+const char *pb_http_reason(int status);
 
 /* Router: match method+path against routes.  Returns the index of the
  * matching route and fills req->params; -1 when no pattern matches the

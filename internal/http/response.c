@@ -31,26 +31,48 @@ int pb_http_status_for(enum pb_err err)
 	case PB_ERATE: return 429;
 	case PB_EDB: return 500;
 	case PB_EINTERNAL: return 500;
+	case PB_EBADREQUEST: return 400;
+	case PB_ETIMEOUT: return 408;
+	case PB_EEXPECTATION: return 417;
+	case PB_EHEADERS: return 431;
+	case PB_ENOTIMPLEMENTED: return 501;
+	case PB_EVERSION: return 505;
 	}
 	return 500;
 }
 
-static const char *title_for(int status)
+const char *pb_http_reason(int status)
 {
 	switch (status) {
+	case 100: return "Continue";
+	case 200: return "OK";
+	case 201: return "Created";
+	case 202: return "Accepted";
+	case 204: return "No Content";
+	case 301: return "Moved Permanently";
+	case 302: return "Found";
+	case 304: return "Not Modified";
 	case 400: return "Bad Request";
 	case 401: return "Unauthorized";
 	case 403: return "Forbidden";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
+	case 406: return "Not Acceptable";
+	case 408: return "Request Timeout";
 	case 409: return "Conflict";
 	case 412: return "Precondition Failed";
 	case 413: return "Content Too Large";
 	case 415: return "Unsupported Media Type";
+	case 417: return "Expectation Failed";
 	case 422: return "Unprocessable Content";
+	case 428: return "Precondition Required";
 	case 429: return "Too Many Requests";
+	case 431: return "Request Header Fields Too Large";
+	case 500: return "Internal Server Error";
+	case 501: return "Not Implemented";
 	case 503: return "Service Unavailable";
-	default: return "Internal Server Error";
+	case 505: return "HTTP Version Not Supported";
+	default: return status < 500 ? "Client Error" : "Server Error";
 	}
 }
 
@@ -101,10 +123,10 @@ void pb_resp_problem(struct pb_resp *resp, const struct pb_problem *p)
 
 	snprintf(type, sizeof(type), "https://personal-budgets.example/problems/%s", code);
 	cJSON_AddStringToObject(o, "type", type);
-	cJSON_AddStringToObject(o, "title", title_for(status));
+	cJSON_AddStringToObject(o, "title", pb_http_reason(status));
 	cJSON_AddNumberToObject(o, "status", status);
 	cJSON_AddStringToObject(o, "detail", p->detail[0] ? p->detail
-	    : (p->nerrors ? "The request has invalid fields." : title_for(status)));
+	    : (p->nerrors ? "The request has invalid fields." : pb_http_reason(status)));
 	cJSON_AddStringToObject(o, "code", code);
 	if (p->rule[0])
 		cJSON_AddStringToObject(o, "rule", p->rule);

@@ -49,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(k);
 		return 0;
 	}
-	/* header values are C strings: cut at the first NUL as evhttp would */
+	/* header values are C strings (the parser refuses a NUL in one) */
 	char *h = malloc(n + 1);
 	REQUIRE(h != NULL);
 	memcpy(h, v, n);
