@@ -76,10 +76,11 @@ static char *take_body(struct pb_resp *resp, size_t *len, evbuffer_ref_cleanup_c
 		cJSON_Delete(resp->json);
 		resp->json = NULL;
 		if (text == NULL) {
+			static const char oom[] = "{\"code\":\"INTERNAL\",\"status\":500}";
 			resp->status = 500;
-			text = malloc(sizeof("{\"code\":\"INTERNAL\",\"status\":500}"));
+			text = malloc(sizeof(oom));
 			if (text != NULL)
-				strcpy(text, "{\"code\":\"INTERNAL\",\"status\":500}");
+				memcpy(text, oom, sizeof(oom));
 			*cleanup = free_raw;
 		} else {
 			*cleanup = free_cjson_text;
