@@ -1,7 +1,9 @@
 -- Benchmark data set for council E09000007 (`pbd seed-bench`, `make bench`).
 -- Deterministic: every id is md5('<kind>-<n>')::uuid, so load tools can
 -- name rows without a query:
---   person n, child n, plan n, contact n   n = 1..20000 (person n is a parent of child n)
+--   person n, child n, plan n, contact n   n = 1..20000 (person n is a parent of child n;
+--                                          children born 2011–2020, under compulsory school
+--                                          age throughout, so a parent may take direct payments)
 --   contact-x-n                            person n (n <= 6000, n % 3 = 0) is also a carer
 --                                          of child 6000 + ((n/3 - 1) % 500) + 1
 --   payee n (individual, person n), payee-org-1..50, payee-council (the council itself)
@@ -40,7 +42,7 @@ BEGIN
 
     INSERT INTO children (la, id, given_name, family_name, date_of_birth, created_by)
     SELECT la_, md5('child-' || n)::uuid, 'Child' || n, 'Bench',
-           date '2002-01-01' + (n * 37) % 7600, 'seed-bench'
+           date '2011-01-01' + (n * 37) % 3650, 'seed-bench'
     FROM generate_series(1, 20000) n;
 
     INSERT INTO contacts (la, id, child_id, person_id, relationship,
