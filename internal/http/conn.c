@@ -228,15 +228,35 @@ static void start_request(struct conn *c, const struct pb_http_msg *msg)
 		run_request(c);   /* no fiber: serve it blocking */
 }
 
+/* Send a refusal and close (what is left of the request stays unread). */
+static void send_refusal(struct conn *c, const struct pb_dispatch_out *out, struct pb_resp *resp)
+{
+	event_del(c->timer);
+	send_answer(c, out, 1, 0, resp);
+	finish(c);
+}
+
 static void refuse(struct conn *c, const struct pb_http_error *err, const struct pb_http_msg *msg)
 {
 	struct pb_resp resp;
 	struct pb_dispatch_out out;
 
-	event_del(c->timer);
 	pb_dispatch_refuse(err->status, err->detail, msg, &resp, &out);
-	send_answer(c, &out, 1, 0, &resp);
-	finish(c);
+	send_refusal(c, &out, &resp);
+}
+
+/* A head whose body is to come: refused now (1) when nobody may send that
+ * body here — no route, a wrong media type, no valid token — so it is
+ * never read or buffered. */
+static int refuse_head(struct conn *c, const struct pb_http_msg *msg)
+{
+	struct pb_resp resp;
+	struct pb_dispatch_out out;
+
+	if (pb_dispatch_vet_head(c->set->cfg.dispatch, msg, &resp, &out) == 0)
+		return 0;
+	send_refusal(c, &out, &resp);
+	return 1;
 }
 
 static void send_continue(struct conn *c)
@@ -273,9 +293,12 @@ static void process(struct conn *c)
 			return;
 		}
 		evbuffer_drain(c->in, used);
-		if (ev == PB_HTTP_HEAD)
-			send_continue(c);
-		else if (ev == PB_HTTP_REQUEST) {
+		if (ev == PB_HTTP_HEAD) {
+			if (refuse_head(c, msg))
+				return;
+			if (msg->expect_continue)
+				send_continue(c);
+		} else if (ev == PB_HTTP_REQUEST) {
 			start_request(c, msg);
 			return;
 		}

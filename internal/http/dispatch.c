@@ -195,45 +195,46 @@ static int route_of(const struct pb_dispatch *d, struct pb_req *req, struct pb_r
 	return route;
 }
 
-/* Everything between the route and the handler; 0 when the handler may run. */
+/* Everything between the route and the handler; 0 when the handler may
+ * run.  has_body: a body comes with the request; rate: take a rate-limit
+ * token (not when only the head is vetted). */
 static int admit(const struct pb_dispatch *d, const struct pb_route *r, struct pb_req *req,
-    struct pb_resp *resp, const struct timespec *t0)
+    struct pb_resp *resp, const struct timespec *t0, int has_body, int rate)
 {
-	if ((req->method & (PB_POST | PB_PUT | PB_PATCH)) && req->body_len > 0 &&
+	if ((req->method & (PB_POST | PB_PUT | PB_PATCH)) && has_body &&
 	    !is_json_content_type(pb_req_header(req, "Content-Type"))) {
 		pb_resp_error(resp, PB_EMEDIA, "Request bodies must be sent as application/json.");
 		return -1;
 	}
 	if (!(r->flags & PB_ROUTE_PUBLIC) &&
-	    (authenticate(d, req, resp) != 0 || rate_limited(d, req, resp, t0)))
+	    (authenticate(d, req, resp) != 0 || (rate && rate_limited(d, req, resp, t0))))
 		return -1;
 	return 0;
 }
 
 /* --- serving ---------------------------------------------------------------- */
 
-void pb_dispatch_serve(const struct pb_dispatch *d, const struct pb_http_msg *msg,
-    struct pb_resp *resp, struct pb_dispatch_out *out)
+/* The request context over msg, its target parsed and its route matched:
+ * 0 with *route set, or -1 with the answer in resp. */
+static int prepare(const struct pb_dispatch *d, const struct pb_http_msg *msg,
+    struct native *nat, struct pb_req *req, struct pb_resp *resp, struct pb_dispatch_out *out,
+    int *route, int *midx)
 {
-	struct timespec t0;
-	struct native nat = { .msg = msg };
-	struct pb_req req;
 	const char *why = NULL, *field = NULL;
-	int route = -1, midx = 0;
-	const char *route_name = "unmatched";
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	memset(&req, 0, sizeof(req));
+	memset(nat, 0, sizeof(*nat));
+	nat->msg = msg;
+	memset(req, 0, sizeof(*req));
 	memset(resp, 0, sizeof(*resp));
-	req.native = &nat;
-	req.cfg = d->cfg;
-	req.pool = d->pool;
+	req->native = nat;
+	req->cfg = d->cfg;
+	req->pool = d->pool;
 	take_request_id(msg, out);
-	memcpy(req.request_id, out->request_id, sizeof(req.request_id));
-	req.method = map_method(msg->method, &midx);
-	out->head = req.method == PB_HEAD;
-
-	if (pb_http_target_parse(msg->target, &nat.target, &why, &field) != 0) {
+	memcpy(req->request_id, out->request_id, sizeof(req->request_id));
+	req->method = map_method(msg->method, midx);
+	out->head = req->method == PB_HEAD;
+	*route = -1;
+	if (pb_http_target_parse(msg->target, &nat->target, &why, &field) != 0) {
 		struct pb_problem p;
 		pb_problem_init(&p);
 		if (field != NULL)
@@ -241,30 +242,60 @@ void pb_dispatch_serve(const struct pb_dispatch *d, const struct pb_http_msg *ms
 		else
 			pb_problem_set(&p, PB_EINVAL, NULL, "%s", why);
 		pb_resp_problem(resp, &p);
-		goto done;
+		return -1;
 	}
-	req.path = nat.target.path;
-	req.body = msg->body;
-	req.body_len = msg->body_len;
-	route = route_of(d, &req, resp);
-	if (route < 0)
-		goto done;
-	const struct pb_route *r = &d->routes[route];
-	route_name = r->pattern;
-	req.route = r->pattern;
-	if (admit(d, r, &req, resp, &t0) == 0) {
-		r->handler(&req, resp);
-		if (resp->status == 0)
-			pb_resp_error(resp, PB_EINTERNAL, "The handler produced no response.");
+	req->path = nat->target.path;
+	*route = route_of(d, req, resp);
+	if (*route < 0)
+		return -1;
+	req->route = d->routes[*route].pattern;
+	return 0;
+}
+
+void pb_dispatch_serve(const struct pb_dispatch *d, const struct pb_http_msg *msg,
+    struct pb_resp *resp, struct pb_dispatch_out *out)
+{
+	struct timespec t0;
+	struct native nat;
+	struct pb_req req;
+	int route, midx = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (prepare(d, msg, &nat, &req, resp, out, &route, &midx) == 0) {
+		const struct pb_route *r = &d->routes[route];
+		req.body = msg->body;
+		req.body_len = msg->body_len;
+		if (admit(d, r, &req, resp, &t0, req.body_len > 0, 1) == 0) {
+			r->handler(&req, resp);
+			if (resp->status == 0)
+				pb_resp_error(resp, PB_EINTERNAL, "The handler produced no response.");
+		}
 	}
-done:
 	if (req.db != NULL) {
 		pb_db_release(d->pool, req.db);
 		req.db = NULL;
 	}
-	account(route, midx, method_label(req.method, midx), route_name, resp->status, &t0, &req,
-	    out->request_id);
+	account(route, midx, method_label(req.method, midx), route >= 0 ? req.route : "unmatched",
+	    resp->status, &t0, &req, out->request_id);
 	pb_http_target_free(&nat.target);
+}
+
+int pb_dispatch_vet_head(const struct pb_dispatch *d, const struct pb_http_msg *msg,
+    struct pb_resp *resp, struct pb_dispatch_out *out)
+{
+	struct timespec t0;
+	struct native nat;
+	struct pb_req req;
+	int route, midx = 0, refused = 1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (prepare(d, msg, &nat, &req, resp, out, &route, &midx) == 0)
+		refused = admit(d, &d->routes[route], &req, resp, &t0, 1, 0) != 0;
+	if (refused)
+		account(route, midx, method_label(req.method, midx),
+		    route >= 0 ? req.route : "unmatched", resp->status, &t0, &req, out->request_id);
+	pb_http_target_free(&nat.target);
+	return refused;
 }
 
 static enum pb_err err_of_status(int status)

@@ -38,6 +38,17 @@ struct pb_dispatch_out {
 void pb_dispatch_serve(const struct pb_dispatch *d, const struct pb_http_msg *msg,
     struct pb_resp *resp, struct pb_dispatch_out *out);
 
+/* Vet a request whose head is complete and whose body is still to come
+ * (msg->has_body, msg->body NULL), as pb_dispatch_serve would: the target,
+ * the route and method, the media type and, on a route that is not
+ * public, the bearer token — so that a body nobody may send here is
+ * refused before a byte of it is read or buffered.  0: read the body on
+ * (nothing is counted yet); 1: *resp holds the refusal, counted and logged
+ * like any answer; the caller sends it and closes (the body unread).  No
+ * database, no rate-limit token: runs on the loop. */
+int pb_dispatch_vet_head(const struct pb_dispatch *d, const struct pb_http_msg *msg,
+    struct pb_resp *resp, struct pb_dispatch_out *out);
+
 /* Answer a request the connection refused before it was whole — the
  * parser's verdict (status 400, 408, 413, 417, 431, 501, 503 or 505 with
  * its sentence): a problem response, counted and logged like any other.

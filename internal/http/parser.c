@@ -17,6 +17,7 @@
 
 #include <llhttp.h>
 
+#include "internal/http/framing.h"
 #include "internal/http/http.h"
 
 #define ARENA_BYTES (PB_HTTP_MAX_HEADERS + 8)
@@ -33,8 +34,9 @@ struct pb_http_parser {
 	int started;              /* a byte of this request has been fed */
 	int paused;               /* llhttp is paused (after a head or a request) */
 	int failed;
-	size_t line_len;          /* head scan: bytes on the current line */
-	int lines;                /* head scan: non-empty lines seen */
+	int closed;               /* the last request ended the connection */
+	struct pb_head_scan head;  /* framing of the head bytes llhttp took */
+	struct pb_chunk_scan chunks; /* framing of the chunked body bytes it took */
 	enum element el;          /* element being collected */
 	size_t el_start;          /* its first byte in arena */
 	size_t arena_len;
@@ -98,7 +100,16 @@ static const char *finish(struct pb_http_parser *p, enum element el)
 
 static int on_method(llhttp_t *ll, const char *at, size_t n) { return append(of(ll), EL_METHOD, at, n); }
 static int on_url(llhttp_t *ll, const char *at, size_t n) { return append(of(ll), EL_TARGET, at, n); }
-static int on_name(llhttp_t *ll, const char *at, size_t n) { return append(of(ll), EL_NAME, at, n); }
+static int on_name(llhttp_t *ll, const char *at, size_t n)
+{
+	struct pb_http_parser *p = of(ll);
+
+	/* a field after the body is a trailer: it must not join the head that
+	 * was already checked (an Authorization or Host there would smuggle) */
+	if (p->in_body)
+		return refuse(p, 400, "Trailer fields are not accepted.");
+	return append(p, EL_NAME, at, n);
+}
 static int on_value(llhttp_t *ll, const char *at, size_t n) { return append(of(ll), EL_VALUE, at, n); }
 
 static int on_method_done(llhttp_t *ll)
@@ -195,11 +206,12 @@ static int check_head(struct pb_http_parser *p)
 		return refuse(p, 501, "CONNECT is not supported.");
 	if ((ll->flags & F_CONTENT_LENGTH) && ll->content_length > p->max_body)
 		return refuse(p, 413, "The request body is larger than the limit of 65536 bytes.");
+	m->has_body = (ll->flags & F_CHUNKED) || ll->content_length > 0;
 	const char *expect = pb_http_msg_field(m, "expect");
 	if (expect != NULL && m->minor == 1) {
 		if (strcasecmp(expect, "100-continue") != 0)
 			return refuse(p, 417, "The only expectation understood is 100-continue.");
-		m->expect_continue = (ll->flags & F_CHUNKED) || ll->content_length > 0;
+		m->expect_continue = m->has_body;
 	}
 	return 0;
 }
@@ -211,8 +223,9 @@ static int on_headers_complete(llhttp_t *ll)
 	if (check_head(p) != 0)
 		return -1;
 	p->in_body = 1;
-	/* Pause so the caller may answer 100 Continue before the body comes. */
-	return p->msg.expect_continue ? HPE_PAUSED : 0;
+	/* Pause so the caller may vet the head, or answer 100 Continue, before
+	 * the body comes. */
+	return p->msg.has_body ? HPE_PAUSED : 0;
 }
 
 static int on_body(llhttp_t *ll, const char *at, size_t n)
@@ -303,8 +316,8 @@ void pb_http_parser_next(struct pb_http_parser *p)
 	p->head_bytes = 0;
 	p->in_body = 0;
 	p->started = 0;
-	p->line_len = 0;
-	p->lines = 0;
+	memset(&p->head, 0, sizeof(p->head));
+	memset(&p->chunks, 0, sizeof(p->chunks));
 	p->el = EL_NONE;
 	p->arena_len = 0;
 }
@@ -312,29 +325,6 @@ void pb_http_parser_next(struct pb_http_parser *p)
 int pb_http_parser_started(const struct pb_http_parser *p)
 {
 	return p->started;
-}
-
-/* A line of the head that starts with a blank continues the one before it
- * (obs-fold, RFC 9112 §5.2) or sits between the request line and the
- * fields (§2.2): both are refused.  Scans data[0..n) up to the blank line
- * that ends the head (empty lines before the request line are skipped, as
- * llhttp skips them). */
-static int folded(struct pb_http_parser *p, const char *data, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		char c = data[i];
-		if (c == '\n') {
-			if (p->line_len == 0 && p->lines > 0)
-				return 0;          /* the end of the head */
-			p->lines += p->line_len > 0;
-			p->line_len = 0;
-		} else if (c != '\r') {
-			if (p->line_len == 0 && p->lines > 0 && (c == ' ' || c == '\t'))
-				return 1;
-			p->line_len++;
-		}
-	}
-	return 0;
 }
 
 static enum pb_http_event fail(struct pb_http_parser *p, struct pb_http_error *err)
@@ -381,36 +371,64 @@ enum pb_http_event pb_http_parser_feed(struct pb_http_parser *p, const char *dat
 		llhttp_resume(&p->ll);   /* after PB_HTTP_HEAD */
 		p->paused = 0;
 	}
+	if (p->closed && len > 0) {
+		refuse(p, 400, "No request may follow one that closes the connection.");
+		return fail(p, err);
+	}
 	while (*used < len) {
 		const char *at = data + *used;
 		size_t n = len - *used;
 		int head = !p->in_body;
+		int chunked = !head && (p->ll.flags & F_CHUNKED);
+		const char *why = NULL;
 		p->started = 1;
+		/* llhttp is fed only bytes our framing scan passed (and no more
+		 * than one byte past the head limit, and the head apart from the
+		 * body): whatever is wrong first, by position, is the answer,
+		 * however the bytes were split */
 		if (head) {
-			/* no more than one byte past the head limit goes to llhttp */
 			size_t room = PB_HTTP_MAX_HEADERS + 1 - p->head_bytes;
 			if (n > room)
 				n = room;
-			if (folded(p, at, n)) {
-				refuse(p, 400, "Obsolete line folding is not allowed in a request head.");
-				return fail(p, err);
-			}
+			struct pb_head_scan probe = p->head;
+			n = pb_head_scan(&probe, at, n, &why);
+		} else if (chunked) {
+			struct pb_chunk_scan probe = p->chunks;
+			n = pb_chunk_scan(&probe, at, n, &why);
 		}
 		enum llhttp_errno e = llhttp_execute(&p->ll, at, n);
+		size_t took = n;
+		if (e == HPE_PAUSED || e == HPE_PAUSED_UPGRADE)
+			took = (size_t)(llhttp_get_error_pos(&p->ll) - at);
+		else if (e != HPE_OK) {
+			llhttp_error(p, e);
+			return fail(p, err);
+		}
+		const char *ignored;
+		if (head)
+			pb_head_scan(&p->head, at, took, &ignored);
+		else if (chunked)
+			pb_chunk_scan(&p->chunks, at, took, &ignored);
+		*used += took;
 		if (e == HPE_PAUSED || e == HPE_PAUSED_UPGRADE) {
-			*used += (size_t)(llhttp_get_error_pos(&p->ll) - at);
 			p->paused = 1;
 			if (p->msg.body == NULL && e == HPE_PAUSED_UPGRADE)
 				on_message_complete(&p->ll);
 			if (e == HPE_PAUSED_UPGRADE)
 				p->msg.keep_alive = 0;   /* not honoured: answered, then closed */
-			return p->msg.body != NULL ? PB_HTTP_REQUEST : PB_HTTP_HEAD;
+			if (p->msg.body == NULL)
+				return PB_HTTP_HEAD;
+			if (chunked && !pb_chunk_scan_done(&p->chunks)) {
+				refuse(p, 400, "The chunked request body is malformed.");
+				return fail(p, err);
+			}
+			p->closed = !p->msg.keep_alive;
+			return PB_HTTP_REQUEST;
 		}
-		if (e != HPE_OK) {
-			llhttp_error(p, e);
+		if (why != NULL) {
+			refuse(p, 400, why);
 			return fail(p, err);
 		}
-		*used += n;
 		if (head && !p->in_body) {
 			p->head_bytes += n;
 			if (p->head_bytes > PB_HTTP_MAX_HEADERS) {

@@ -8,8 +8,11 @@
  * Transfer-Encoding, a Transfer-Encoding whose last coding is not chunked,
  * CTLs and NUL in field values, bare LF line ends and unknown versions of
  * the form 1.x.  On top of it this file refuses what llhttp lets through:
- * a field name that is not a token (a space, a space before the colon),
- * obs-fold continuation lines, any transfer coding but exactly "chunked",
+ * line ends other than CRLF, obs-fold, chunk framing other than CRLF and
+ * trailer fields (framing.h, scanned before llhttp sees the bytes), a
+ * field name that is not a token (a space, a space before the colon),
+ * any transfer coding but exactly "chunked", a request after one that
+ * closes the connection,
  * HTTP versions other than 1.0 and 1.1 (505), a 1.1 request without
  * exactly one Host, a second copy of a field the service reads once
  * (Authorization, Content-Type, …), a request head over PB_HTTP_MAX_HEADERS
@@ -41,6 +44,8 @@ struct pb_http_msg {
 	int minor;             /* HTTP/1.<minor>: 0 or 1 */
 	int keep_alive;        /* the connection may carry another request */
 	int expect_continue;   /* "Expect: 100-continue" was sent */
+	int has_body;          /* a body follows the head (Content-Length > 0
+	                        * or chunked) */
 	int nfields;
 	struct pb_http_field fields[PB_HTTP_MAX_FIELDS];
 	const char *body;      /* NUL-terminated copy (never NULL when complete) */
@@ -49,10 +54,11 @@ struct pb_http_msg {
 
 enum pb_http_event {
 	PB_HTTP_MORE,          /* everything fed was consumed; send more */
-	PB_HTTP_HEAD,          /* the head is complete and acceptable; msg has
-	                        * method, target and fields, no body yet: a
-	                        * caller may answer 100 Continue now, then feeds
-	                        * on */
+	PB_HTTP_HEAD,          /* the head is complete and acceptable and a
+	                        * body follows; msg has method, target and
+	                        * fields, no body yet: a caller may vet the
+	                        * head (and refuse before reading the body) or
+	                        * answer 100 Continue now, then feeds on */
 	PB_HTTP_REQUEST,       /* one whole request in msg; *used bytes of this
 	                        * feed belong to it, the rest to the next one */
 	PB_HTTP_ERROR          /* refused: answer status/detail, then close */

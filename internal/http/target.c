@@ -91,7 +91,8 @@ int pb_http_target_parse(const char *target, struct pb_http_target *out,
 			path = uri ? "/" : NULL;
 	}
 	if (path == NULL || path[0] != '/') {
-		evhttp_uri_free(uri);
+		if (uri != NULL)   /* evhttp_uri_free does not take NULL */
+			evhttp_uri_free(uri);
 		*why = "The request target must be an absolute path.";
 		return -1;
 	}

@@ -38,8 +38,9 @@ static enum pb_http_event feed_steps(struct pb_http_parser *p, const char *data,
 	return PB_HTTP_MORE;
 }
 
-/* The status the whole text is refused with (0 when it is accepted). */
-static int refusal(const char *data, size_t len)
+/* The status the text fed in pieces of `step` bytes is refused with (0
+ * when it is accepted). */
+static int refusal_in_steps(const char *data, size_t len, size_t step)
 {
 	struct pb_http_parser *p = pb_http_parser_new(PB_HTTP_MAX_BODY);
 	const struct pb_http_msg *m;
@@ -47,13 +48,18 @@ static int refusal(const char *data, size_t len)
 	size_t used;
 
 	assert_non_null(p);
-	enum pb_http_event ev = feed_steps(p, data, len, 0, &used, &m, &err);
+	enum pb_http_event ev = feed_steps(p, data, len, step, &used, &m, &err);
 	pb_http_parser_free(p);
 	if (ev == PB_HTTP_ERROR) {
 		assert_non_null(err.detail);
 		return err.status;
 	}
 	return 0;
+}
+
+static int refusal(const char *data, size_t len)
+{
+	return refusal_in_steps(data, len, 0);
 }
 
 static void test_simple_get(void **state)
@@ -114,7 +120,7 @@ static void test_pipelined_and_chunked(void **state)
 	size_t used, off;
 
 	(void)state;
-	assert_int_equal(pb_http_parser_feed(p, S(two), &used, &m, &err), PB_HTTP_REQUEST);
+	assert_int_equal(feed_steps(p, S(two), 0, &used, &m, &err), PB_HTTP_REQUEST);
 	assert_string_equal(m->target, "/a");
 	assert_string_equal(m->body, "abcde");
 	assert_true(used < sizeof(two) - 1);
@@ -182,14 +188,72 @@ static void test_refusals(void **state)
 		C("CONNECT a:443 HTTP/1.1\r\nHost: a\r\n\r\n", 501),
 		C("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400),
 		C("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
+		/* framing llhttp 8.1 lets through (request smuggling) */
+		C("GET /a HTTP/1.1\nHost: a\r\n\r\n", 400),
+		C("GET /a HTTP/1.1\r\nHost: a\nX: b\r\n\r\n", 400),
+		C("GET /a HTTP/1.1\r\nHost: a\r\n\rXGET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+		C("GET /a HTTP/1.1\r\nHost: a\r\nX: a\rb\r\n\r\n", 400),
+		C("GET /a\r HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+		C("GET  /a HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+		C("GET /a  HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+		C("GET /a HTTP/1.1 \r\nHost: a\r\n\r\n", 400),
+		C("GET\t/a HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+		C("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcXY0\r\n\r\n", 400),
+		C("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\rXabc\r\n0\r\n\r\n", 400),
+		C("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\nabc\r\n0\r\n\r\n", 400),
+		C("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\rX", 400),
+		C("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+		  "0\r\nAuthorization: Bearer x\r\n\r\n", 400),
+		C("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1\x01\r\na\r\n0\r\n\r\n", 400),
+		C("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+		  "1;a=\x01\r\na\r\n0\r\n\r\n", 400),
+		C("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+		  "1000000000000000\r\n", 400),
 #undef C
 	};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		int got = refusal(cases[i].req, cases[i].len);
-		if (got != cases[i].status)
-			fail_msg("case %zu: status %d, want %d", i, got, cases[i].status);
+		/* at once, and split at every point: the same answer */
+		for (size_t step = 0; step <= cases[i].len; step++) {
+			int got = refusal_in_steps(cases[i].req, cases[i].len, step);
+			if (got != cases[i].status)
+				fail_msg("case %zu step %zu: status %d, want %d", i, step, got,
+				    cases[i].status);
+		}
+	}
+}
+
+/* A request that ends the connection (HTTP/1.0 without keep-alive,
+ * Connection: close, an Upgrade) is the last: bytes after it are refused,
+ * not parsed as another request. */
+static void test_nothing_after_a_closing_request(void **state)
+{
+	static const char *const firsts[] = {
+		"GET /a HTTP/1.0\r\n\r\n",
+		"GET /a HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+		"GET /a HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n",
+	};
+	static const char next[] = "GET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n";
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(firsts) / sizeof(firsts[0]); i++) {
+		char both[256];
+		int n = snprintf(both, sizeof(both), "%s%s", firsts[i], next);
+		struct pb_http_parser *p = pb_http_parser_new(PB_HTTP_MAX_BODY);
+		const struct pb_http_msg *m;
+		struct pb_http_error err = { 0, NULL };
+		size_t used;
+		assert_int_equal(pb_http_parser_feed(p, both, (size_t)n, &used, &m, &err), PB_HTTP_REQUEST);
+		assert_string_equal(m->target, "/a");
+		assert_int_equal(m->keep_alive, 0);
+		assert_int_equal(used, strlen(firsts[i]));
+		pb_http_parser_next(p);
+		assert_int_equal(pb_http_parser_feed(p, both + used, (size_t)n - used, &used, &m, &err),
+		    PB_HTTP_ERROR);
+		assert_int_equal(err.status, 400);
+		assert_int_equal(used, 0);
+		pb_http_parser_free(p);
 	}
 }
 
@@ -202,12 +266,16 @@ static void test_accepted_edges(void **state)
 		"GET / HTTP/1.1\r\nHost: a\r\nAccept: a\r\nAccept: b\r\n\r\n", /* list fields repeat */
 		"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: Chunked \r\n\r\n0\r\n\r\n",
 		"PATCH /x HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n",
+		"\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n",                  /* a blank line first */
+		"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+		"a;x=\"y\"\r\n0123456789\r\nA\r\n0123456789\r\n0\r\n\r\n", /* ext, upper hex */
 	};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
-		if (refusal(ok[i], strlen(ok[i])) != 0)
-			fail_msg("case %zu refused: %s", i, ok[i]);
+		for (size_t step = 0; step <= strlen(ok[i]); step++)
+			if (refusal_in_steps(ok[i], strlen(ok[i]), step) != 0)
+				fail_msg("case %zu step %zu refused: %s", i, step, ok[i]);
 }
 
 static void test_head_limit(void **state)
@@ -249,7 +317,7 @@ static void test_chunked_body_limit(void **state)
 	    "8\r\n12345678\r\n8\r\n12345678\r\n0\r\n\r\n";
 
 	(void)state;
-	assert_int_equal(pb_http_parser_feed(p, S(req), &used, &m, &err), PB_HTTP_ERROR);
+	assert_int_equal(feed_steps(p, S(req), 0, &used, &m, &err), PB_HTTP_ERROR);
 	assert_int_equal(err.status, 413);
 	/* and nothing more is taken */
 	assert_int_equal(pb_http_parser_feed(p, S("GET / HTTP/1.1\r\n"), &used, &m, &err), PB_HTTP_ERROR);
@@ -274,6 +342,20 @@ static void test_expect_continue_pauses_at_head(void **state)
 	assert_int_equal(pb_http_parser_feed(p, S("{}"), &used, &m, &err), PB_HTTP_REQUEST);
 	assert_string_equal(m->body, "{}");
 	pb_http_parser_free(p);
+	/* without Expect the head is returned too, so it can be vetted before
+	 * the body is read; a request without a body is whole at once */
+	p = pb_http_parser_new(PB_HTTP_MAX_BODY);
+	assert_int_equal(pb_http_parser_feed(p, S("POST / HTTP/1.1\r\nHost: a\r\n"
+	    "Content-Length: 2\r\n\r\n{}"), &used, &m, &err), PB_HTTP_HEAD);
+	assert_int_equal(m->has_body, 1);
+	assert_int_equal(m->expect_continue, 0);
+	assert_null(m->body);
+	pb_http_parser_free(p);
+	p = pb_http_parser_new(PB_HTTP_MAX_BODY);
+	assert_int_equal(pb_http_parser_feed(p, S("POST / HTTP/1.1\r\nHost: a\r\n"
+	    "Content-Length: 0\r\n\r\n"), &used, &m, &err), PB_HTTP_REQUEST);
+	assert_int_equal(m->has_body, 0);
+	pb_http_parser_free(p);
 	/* 1.0 and bodiless requests do not wait */
 	assert_int_equal(refusal(S("POST / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 0\r\n\r\n")), 0);
 }
@@ -286,6 +368,7 @@ int main(void)
 		cmocka_unit_test(test_pipelined_and_chunked),
 		cmocka_unit_test(test_keep_alive_rules),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_nothing_after_a_closing_request),
 		cmocka_unit_test(test_accepted_edges),
 		cmocka_unit_test(test_head_limit),
 		cmocka_unit_test(test_chunked_body_limit),
