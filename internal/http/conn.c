@@ -111,6 +111,11 @@ static void linger(struct conn *c)
 	}
 	c->lingering = 1;
 	shutdown(c->fd, SHUT_WR);
+	/* nothing more is parsed: a lingering connection holds no request
+	 * memory (thousands of refused clients may linger at once) */
+	pb_http_parser_free(c->parser);
+	c->parser = NULL;
+	evbuffer_drain(c->in, evbuffer_get_length(c->in));
 	if (!c->reading) {
 		event_add(c->rd, NULL);
 		c->reading = 1;
