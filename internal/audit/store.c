@@ -25,12 +25,11 @@ enum pb_err pb_audit_store_event(struct pb_db *db, const struct pb_actor *actor,
 {
 	const char *pp[] = { actor->la, id, type, entity_type, entity_id,
 	    actor->request_id, payload_json };
+	/* No counter: the feed numbers it once its transaction has ended
+	 * (pb_events_sequence, migration 010). */
 	return pb_db_query(db,
-	    "WITH c AS (INSERT INTO event_counters AS ec (la, last_seq) VALUES ($1, 1)"
-	    " ON CONFLICT (la) DO UPDATE SET last_seq = ec.last_seq + 1"
-	    " RETURNING last_seq)"
-	    " INSERT INTO events (la, seq, id, type, entity_type, entity_id, request_id, payload)"
-	    " SELECT $1, c.last_seq, $2, $3, $4, $5, $6, $7::jsonb FROM c",
+	    "INSERT INTO events (la, id, type, entity_type, entity_id, request_id, payload)"
+	    " VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)",
 	    7, pp, NULL);
 }
 
@@ -40,21 +39,16 @@ enum pb_err pb_audit_store_insert_many(struct pb_db *db,
 {
 	const char *pp[] = { actor->la, entities_json, actor->sub, action, entity_type,
 	    actor->request_id };
-	/* The set-based twin of insert + event: the counter row advances by
-	 * the number of entities in one step (and stays locked until commit). */
+	/* The set-based twin of insert + event. */
 	return pb_db_query(db,
 	    "WITH x AS (SELECT (j->>'id')::uuid AS id, j->'after' AS after, n"
 	    "   FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS t(j, n)),"
 	    " a AS (INSERT INTO audit_log (la, id, actor_sub, action, entity_type, entity_id,"
 	    "  request_id, changes) SELECT $1, gen_random_uuid(), $3, $4, $5, x.id, $6,"
-	    "  jsonb_build_object('after', x.after) FROM x),"
-	    " c AS (INSERT INTO event_counters AS ec (la, last_seq)"
-	    "  SELECT $1, count(*) FROM x HAVING count(*) > 0"
-	    "  ON CONFLICT (la) DO UPDATE SET last_seq = ec.last_seq + excluded.last_seq"
-	    "  RETURNING last_seq)"
-	    " INSERT INTO events (la, seq, id, type, entity_type, entity_id, request_id, payload)"
-	    " SELECT $1, c.last_seq - (SELECT count(*) FROM x) + x.n, gen_random_uuid(), $4,"
-	    "  $5, x.id, $6, x.after FROM x, c", 6, pp, NULL);
+	    "  jsonb_build_object('after', x.after) FROM x)"
+	    " INSERT INTO events (la, id, type, entity_type, entity_id, request_id, payload)"
+	    " SELECT $1, gen_random_uuid(), $4, $5, x.id, $6, x.after FROM x ORDER BY x.n",
+	    6, pp, NULL);
 }
 
 enum pb_err pb_audit_store_list(struct pb_db *db, const char *la,
@@ -74,8 +68,14 @@ enum pb_err pb_audit_store_events(struct pb_db *db, const char *la,
 {
 	char lim[24];
 	const char *pp[] = { la, after, pb_db_int_param(limit + 1, lim) };
+	/* First number what has become visible (a statement of its own: the
+	 * read must see the feed rows the pass added). */
+	enum pb_err err = pb_db_query(db, "SELECT pb_events_sequence($1)", 1, pp, NULL);
+	if (err)
+		return err;
 	return pb_db_list_json(db,
-	    "SELECT pb_json(e)::text, e.seq FROM events e WHERE e.la = $1"
-	    " AND ($2::bigint IS NULL OR e.seq > $2) ORDER BY e.seq LIMIT $3",
+	    "SELECT pb_json(e, f.seq)::text, f.seq FROM event_feed f"
+	    " JOIN events e ON e.la = f.la AND e.pos = f.pos WHERE f.la = $1"
+	    " AND ($2::bigint IS NULL OR f.seq > $2) ORDER BY f.seq LIMIT $3",
 	    3, pp, limit, json);
 }

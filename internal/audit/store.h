@@ -16,8 +16,8 @@ enum pb_err pb_audit_store_insert(struct pb_db *db, const struct pb_actor *actor
     const char *id, const char *action, const char *entity_type,
     const char *entity_id, const char *changes_json);
 
-/* Take the next seq of actor->la's counter (locking it until commit) and
- * insert the event. */
+/* Append the event (no lock on anything shared: its feed seq is given once
+ * its transaction and every older writing one have ended, migration 010). */
 enum pb_err pb_audit_store_event(struct pb_db *db, const struct pb_actor *actor,
     const char *id, const char *type, const char *entity_type,
     const char *entity_id, const char *payload_json);
@@ -27,7 +27,9 @@ enum pb_err pb_audit_store_insert_many(struct pb_db *db,
     const struct pb_actor *actor, const char *action, const char *entity_type,
     const char *entities_json);
 
-/* Pages in seq order: after / entity_id may be NULL. */
+/* Pages in seq order: after / entity_id may be NULL.  The events page
+ * first runs one pass of pb_events_sequence() (outside any transaction of
+ * the caller's: call it on its own), then reads the feed. */
 enum pb_err pb_audit_store_list(struct pb_db *db, const char *la,
     const char *entity_id, const char *after, int limit, char **json);
 enum pb_err pb_audit_store_events(struct pb_db *db, const char *la,

@@ -274,7 +274,7 @@ def test_mixed_budget_draft_approve_family_view_section_j():
                  "Held by: Acme Care Ltd", "short breaks"]:
         check(want in text, "%r in section J text:\n%s" % (want, text))
     # events and audit
-    _, types, _ = psql(URL, "SELECT string_agg(type, ',' ORDER BY seq) FROM events"
+    _, types, _ = psql(URL, "SELECT string_agg(type, ',' ORDER BY pos) FROM events"
                        " WHERE entity_id = '%s'" % b["id"])
     eq(types, "budget.created,budget.approved", "events")
 
@@ -323,7 +323,7 @@ def test_lifecycle_transitions():
     for act in ("resume", "suspend", "approve"):
         problem(D.request("POST", path + "/" + act, {"reason": "x"}, token=AP), 409,
                 "INVALID_TRANSITION")
-    _, types, _ = psql(URL, "SELECT string_agg(type, ',' ORDER BY seq) FROM events"
+    _, types, _ = psql(URL, "SELECT string_agg(type, ',' ORDER BY pos) FROM events"
                        " WHERE entity_id = '%s'" % b["id"])
     eq(types, "budget.created,budget.approved,budget.suspended,budget.resumed,budget.closed",
        "events")
@@ -556,7 +556,7 @@ def test_agreement_dates_recorded_later():
                                    "outcomes": ["Reads fluently"]}, token=CW), 200, "draft")
     eq(j["elements"][0]["agreement"]["outcomes"], ["Reads fluently"], "outcomes replaced")
     eq(j["elements"][0]["agreement"]["head_teacher_agreed_on"], "2026-09-15", "head teacher")
-    _, types, _ = psql(URL, "SELECT string_agg(type, ',' ORDER BY seq) FROM events"
+    _, types, _ = psql(URL, "SELECT string_agg(type, ',' ORDER BY pos) FROM events"
                        " WHERE entity_id = '%s'" % a["id"])
     check("budget.agreement_updated" in types, types)
 

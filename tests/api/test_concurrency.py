@@ -234,4 +234,75 @@ def test_shutdown_lets_a_waiting_request_finish():
     eq(got, "Drained", "and its change committed")
 
 
+
+@test
+def test_event_feed_order_under_concurrent_writers_and_readers():
+    """Writers append events at once (through pbd, plus a slow transaction
+    holding an early event for a second); readers page /v1/events with
+    after= the whole time.  Each reader must see seq rise by exactly one
+    at every step (never N+1 before N, none skipped), and in the end every
+    reader has every event, each with the same seq."""
+    la = "E06000001"
+    cw = token(["caseworker"], la=la, sub="cw-feed")
+    svc = token(["service"], la=la, sub="svc-feed")
+    d = Daemon(URL, {"PB_THREADS": "2", "PB_DB_POOL": "8"})
+    try:
+        done = threading.Event()
+        seen = [[] for _ in range(3)]
+        errors = []
+
+        def read(out):
+            after = None
+            idle_after_done = 0
+            while idle_after_done < 3:
+                q = "/v1/events?limit=50" + ("&after=%d" % after if after is not None else "")
+                st, _, body, j = d.request("GET", q, token=svc)
+                if st != 200:
+                    errors.append("reader %d: %r" % (st, body[:200]))
+                    return
+                for e in j["items"]:
+                    out.append((e["seq"], e["id"]))
+                    after = e["seq"]
+                if not j["items"]:
+                    idle_after_done += done.is_set()
+                    time.sleep(0.01)
+
+        def write(n):
+            for i in range(n):
+                st, _, body, _ = d.request("POST", "/v1/children", {
+                    "given_name": "Feed%d" % i, "family_name": "Order",
+                    "date_of_birth": "2015-01-01"}, token=cw)
+                if st != 201:
+                    errors.append("writer %d: %r" % (st, body[:200]))
+
+        readers = [threading.Thread(target=read, args=(seen[i],)) for i in range(3)]
+        for r in readers:
+            r.start()
+        slow = subprocess.Popen(["psql", URL, "-v", "ON_ERROR_STOP=1", "-qc",
+                                 "BEGIN; INSERT INTO events (la, id, type, entity_type, entity_id,"
+                                 " request_id, payload) VALUES ('%s', gen_random_uuid(), 'test.slow',"
+                                 " 'child', gen_random_uuid(), 'slow', '{}');"
+                                 " SELECT pg_sleep(1); COMMIT;" % la],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        with ThreadPoolExecutor(6) as ex:
+            list(ex.map(write, [25] * 6))
+        eq(slow.wait(20), 0, "the slow transaction committed")
+        done.set()
+        for r in readers:
+            r.join(60)
+        eq(errors, [], "errors")
+        total = int(psql(URL, "SELECT count(*) FROM events WHERE la = '%s'" % la)[1])
+        eq(total, 151, "150 children and the slow event")
+        ids = {}
+        for i, got in enumerate(seen):
+            seqs = [sq for sq, _ in got]
+            eq(seqs, list(range(1, total + 1)), "reader %d saw seq 1..%d in order, none skipped"
+               % (i, total))
+            for sq, eid in got:
+                check(ids.setdefault(eid, sq) == sq, "event %s has one seq" % eid)
+        eq(len(ids), total, "every event seen")
+    finally:
+        d.stop()
+
+
 run()

@@ -129,7 +129,7 @@ class World:
 
 
 def events_of(entity_id):
-    _, out, _ = psql(URL, "SELECT coalesce(string_agg(type, ',' ORDER BY seq), '')"
+    _, out, _ = psql(URL, "SELECT coalesce(string_agg(type, ',' ORDER BY pos), '')"
                      " FROM events WHERE entity_id = '%s'" % entity_id)
     return out
 

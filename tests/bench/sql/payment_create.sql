@@ -13,5 +13,5 @@ INSERT INTO payments (la, id, budget_id, element_id, payee_id, amount_pence, pur
 SELECT pb_json(p)::text AS body, p.version FROM payments p WHERE p.la = 'E09000007' AND p.id = :pid \gset
 UPDATE idempotency_keys SET response_status = 201, response_body = :body, response_location = '/v1/payments/' || :pid WHERE la = 'E09000007' AND key = :run || '-' || :client_id || '-' || :key;
 INSERT INTO audit_log (la, id, actor_sub, action, entity_type, entity_id, request_id, changes) VALUES ('E09000007', gen_random_uuid(), 'pgbench', 'payment.created', 'payment', :pid, 'pgbench', json_build_object('after', :body::json)::jsonb);
-WITH c AS (INSERT INTO event_counters AS ec (la, last_seq) VALUES ('E09000007', 1) ON CONFLICT (la) DO UPDATE SET last_seq = ec.last_seq + 1 RETURNING last_seq) INSERT INTO events (la, seq, id, type, entity_type, entity_id, request_id, payload) SELECT 'E09000007', c.last_seq, gen_random_uuid(), 'payment.created', 'payment', :pid, 'pgbench', :body::jsonb FROM c;
+INSERT INTO events (la, id, type, entity_type, entity_id, request_id, payload) VALUES ('E09000007', gen_random_uuid(), 'payment.created', 'payment', :pid, 'pgbench', :body::jsonb);
 COMMIT;
