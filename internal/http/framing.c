@@ -2,12 +2,30 @@
 /* framing.c — RFC 9112 line endings and chunk framing, byte by byte (see framing.h). */
 #include "internal/http/framing.h"
 
+#include <string.h>
+
+/* Inside a field line only CR and LF matter: the offset of the first of
+ * them in data[i..n), or n. */
+static size_t next_line_end(const char *data, size_t i, size_t n)
+{
+	const char *cr = memchr(data + i, '\r', n - i);
+	size_t stop = cr ? (size_t)(cr - data) : n;
+	const char *lf = memchr(data + i, '\n', stop - i);
+	return lf ? (size_t)(lf - data) : stop;
+}
+
 size_t pb_head_scan(struct pb_head_scan *st, const char *data, size_t n, const char **why)
 {
 	*why = NULL;
 	if (st->ended)
 		return 0;
 	for (size_t i = 0; i < n; i++) {
+		if (st->lines > 0 && st->line_len > 0 && !st->cr) {
+			size_t stop = next_line_end(data, i, n);
+			st->line_len += stop - i;
+			if ((i = stop) == n)
+				break;
+		}
 		char c = data[i];
 		if (st->cr && c != '\n') {
 			*why = "A CR in the request head is not followed by LF.";
