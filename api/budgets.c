@@ -479,7 +479,8 @@ static int etag_matches(const struct pb_req *req, const char *etag)
 void api_me_budgets(struct pb_req *req, struct pb_resp *resp)
 {
 	struct pb_db *db;
-	char etag[33], quoted[40], *json = NULL;
+	char etag[PB_FAMILY_ETAG_LEN], quoted[PB_FAMILY_ETAG_LEN + 2], *json = NULL;
+	int32_t today = pb_date_today();
 
 	if (!pb_principal_has(&req->principal, PB_ROLE_FAMILY) ||
 	    req->principal.person_id[0] == '\0') {
@@ -488,19 +489,24 @@ void api_me_budgets(struct pb_req *req, struct pb_resp *resp)
 	}
 	if (api_db(req, resp, &db))
 		return;
-	enum pb_err err = pb_budget_family_view(db, req->principal.la,
-	    req->principal.person_id, pb_date_today(), &json, etag);
+	/* A conditional request is answered from the stored version alone;
+	 * only a changed view is read and rendered. */
+	enum pb_err err = PB_OK;
+	int fresh = pb_req_header(req, "If-None-Match") != NULL &&
+	    (err = pb_budget_family_view_etag(db, req->principal.la, req->principal.person_id,
+	    today, etag)) == PB_OK && etag_matches(req, etag);
+	if (!fresh && err == PB_OK)
+		err = pb_budget_family_view(db, req->principal.la, req->principal.person_id, today,
+		    &json, etag);
 	if (err) {
 		api_fail(resp, err, NULL);
 		return;
 	}
 	snprintf(quoted, sizeof(quoted), "\"%s\"", etag);
-	if (etag_matches(req, etag)) {
-		free(json);
+	if (fresh)
 		pb_resp_raw(resp, 304, NULL, NULL, 0);
-	} else {
+	else
 		api_json_text(resp, 200, json, 0, NULL);
-	}
 	pb_resp_header(resp, "ETag", quoted);
 	pb_resp_header(resp, "Vary", "Authorization");
 }

@@ -32,9 +32,18 @@ struct pb_family_row {
  * arrangement, allocated/committed/spent/remaining_pence, elements[],
  * next_payment}]} from rows[0..n), ordered by child, budget, element
  * position (consecutive rows with one budget id form one item).  *json is
- * malloc'd (caller frees); etag gets the MD5 hex of *json.  PB_EINTERNAL
- * when the document would exceed its bound (nothing returned). */
+ * malloc'd (caller frees).  PB_EINTERNAL when the document would exceed
+ * its bound (nothing returned). */
 enum pb_err pb_budget_family_render(const struct pb_family_row *rows, size_t n,
-    char **json, char etag[33]);
+    char **json);
+
+/* The view's entity tag, without rendering it: the document is a function
+ * of the person's stored read model (its version, migration 011) and of
+ * today (which payment is next), so "fv1-<version>-<today>-<person>"
+ * names it ("fv1": this renderer's format; a change to the document's
+ * shape bumps it).  out holds PB_FAMILY_ETAG_LEN bytes. */
+#define PB_FAMILY_ETAG_LEN 64
+void pb_budget_family_etag(int64_t version, int32_t today, const char *person_id,
+    char out[PB_FAMILY_ETAG_LEN]);
 
 #endif

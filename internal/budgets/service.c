@@ -716,22 +716,37 @@ enum pb_err pb_budget_section_j(struct pb_db *db, const struct pb_scope *scope,
 struct family_doc {
 	char **json;
 	char *etag;
+	const char *person_id;
+	int32_t today;
 };
 
-static enum pb_err render_family(const struct pb_family_row *rows, size_t n, void *arg)
+static enum pb_err render_family(const struct pb_family_row *rows, size_t n, int64_t version,
+    void *arg)
 {
 	struct family_doc *d = arg;
 
-	return pb_budget_family_render(rows, n, d->json, d->etag);
+	pb_budget_family_etag(version, d->today, d->person_id, d->etag);
+	return pb_budget_family_render(rows, n, d->json);
 }
 
 enum pb_err pb_budget_family_view(struct pb_db *db, const char *la,
-    const char *person_id, int32_t today, char **json, char etag[33])
+    const char *person_id, int32_t today, char **json, char etag[PB_FAMILY_ETAG_LEN])
 {
-	struct family_doc d = { json, etag };
+	struct family_doc d = { json, etag, person_id, today };
 
 	*json = NULL;
 	return pb_budget_store_family_rows(db, la, person_id, today, render_family, &d);
+}
+
+enum pb_err pb_budget_family_view_etag(struct pb_db *db, const char *la,
+    const char *person_id, int32_t today, char etag[PB_FAMILY_ETAG_LEN])
+{
+	int64_t version = 0;
+	enum pb_err err = pb_budget_store_family_version(db, la, person_id, &version);
+
+	if (err == PB_OK)
+		pb_budget_family_etag(version, today, person_id, etag);
+	return err;
 }
 
 /* --- reviews (PAY-14) ------------------------------------------------------ */

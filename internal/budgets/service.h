@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "internal/budgets/family_view.h"
 #include "internal/budgets/rules.h"
 #include "internal/core/problem.h"
 #include "internal/core/scope.h"
@@ -145,9 +146,13 @@ enum pb_err pb_budget_section_j(struct pb_db *db, const struct pb_scope *scope,
     const char *id, int as_text, char **body);
 
 /* GET /v1/me/budgets for a family's person_id: *json the document
- * (malloc'd), etag its MD5 hex (for If-None-Match). */
+ * (malloc'd) and its entity tag (pb_budget_family_etag), read together. */
 enum pb_err pb_budget_family_view(struct pb_db *db, const char *la,
-    const char *person_id, int32_t today, char **json, char etag[33]);
+    const char *person_id, int32_t today, char **json, char etag[PB_FAMILY_ETAG_LEN]);
+/* Only the entity tag the view would have now: one index lookup, nothing
+ * rendered (for If-None-Match). */
+enum pb_err pb_budget_family_view_etag(struct pb_db *db, const char *la,
+    const char *person_id, int32_t today, char etag[PB_FAMILY_ETAG_LEN]);
 
 /* GET /v1/reviews/due: PAY-14 reviews due on or before `before`, ordered
  * by due date then element id; the page after element `cursor` (NULL:

@@ -397,7 +397,7 @@ enum {
 	FV_CHILD_ID, FV_GIVEN_NAME, FV_BUDGET_ID, FV_PERIOD_START, FV_PERIOD_END,
 	FV_STATUS, FV_ARRANGEMENT, FV_NEXT_DUE, FV_NEXT_AMOUNT, FV_ELEMENT_ID,
 	FV_STREAM, FV_SERVICE_TYPE, FV_ELEMENT_ARRANGEMENT, FV_ALLOCATED, FV_COMMITTED,
-	FV_SPENT
+	FV_SPENT, FV_VERSION
 };
 
 static const char *col_or_null(const PGresult *res, int row, int col)
@@ -411,37 +411,35 @@ enum pb_err pb_budget_store_family_rows(struct pb_db *db, const char *la,
 	PGresult *res = NULL;
 	char td[11];
 	const char *pp[] = { la, person_id, pb_db_date_param(today, td) };
-	/* One statement, plain rows: the person's children, their
-	 * approved/suspended budgets, each budget's next payment (index
-	 * payments_next_due) and its elements' maintained totals.  The
-	 * document and its ETag are written in C (family_view.c): building
-	 * them with json_agg and md5 cost PostgreSQL more than the reads. */
+	/* One index range scan of the person's read model (migration 011,
+	 * kept current by triggers in the transaction of every change), with
+	 * the next open payment on or after today picked from each budget's
+	 * stored instalments.  The document and its ETag are written in C
+	 * (family_view.c). */
 	enum pb_err err = pb_db_query(db,
-	    "SELECT c.id, c.given_name, b.id, b.period_start, b.period_end, b.status,"
-	    " b.arrangement, np.due_date, np.amount_pence, e.id, e.stream, e.service_type,"
-	    " e.arrangement, e.allocated_pence, e.committed_pence, e.spent_pence"
-	    " FROM contacts k JOIN children c ON c.la = k.la AND c.id = k.child_id"
-	    " JOIN budgets b ON b.la = k.la AND b.child_id = k.child_id"
-	    "  AND b.status IN ('approved', 'suspended')"
-	    " LEFT JOIN LATERAL (SELECT p.due_date, p.amount_pence FROM payments p"
-	    "  JOIN budget_elements pe ON pe.la = p.la AND pe.id = p.element_id"
-	    "   AND pe.arrangement = 'direct_payment' AND pe.payee_id = p.payee_id"
-	    "  WHERE p.la = b.la AND p.budget_id = b.id"
-	    "   AND p.status IN ('pending_approval', 'approved', 'exported')"
-	    "   AND p.due_date >= $3::date"
-	    "  ORDER BY p.due_date, p.created_at, p.id LIMIT 1) np ON true"
-	    " LEFT JOIN budget_elements e ON e.la = b.la AND e.budget_id = b.id"
-	    " WHERE k.la = $1 AND k.person_id = $2"
-	    " ORDER BY c.given_name, c.id, b.period_start, b.id, e.position", 3, pp, &res);
+	    "SELECT r.child_id, r.given_name, r.budget_id, r.period_start, r.period_end,"
+	    " r.status, r.arrangement, np.due, np.amount, r.element_id, r.stream,"
+	    " r.service_type, r.element_arrangement, r.allocated_pence, r.committed_pence,"
+	    " r.spent_pence, v.version FROM family_views v"
+	    " LEFT JOIN family_view_rows r ON r.la = v.la AND r.person_id = v.person_id"
+	    " LEFT JOIN LATERAL (SELECT u.due, u.amount"
+	    "  FROM unnest(r.open_due, r.open_amount) WITH ORDINALITY AS u(due, amount, i)"
+	    "  WHERE u.due >= $3::date ORDER BY u.i LIMIT 1) np ON true"
+	    " WHERE v.la = $1 AND v.person_id = $2 ORDER BY r.ord", 3, pp, &res);
 	if (err)
 		return err;
-	size_t n = (size_t)PQntuples(res);
-	struct pb_family_row *rows = calloc(n ? n : 1, sizeof(*rows));
+	/* one row per element; a person whose view holds nothing gives one
+	 * row of NULLs (the version only) */
+	size_t total = (size_t)PQntuples(res), n = 0;
+	int64_t version = total > 0 ? pb_db_col_int64(res, 0, FV_VERSION) : 0;
+	struct pb_family_row *rows = calloc(total ? total : 1, sizeof(*rows));
 	if (rows == NULL)
 		abort();
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < total; i++) {
 		int r = (int)i;
-		struct pb_family_row *f = &rows[i];
+		if (PQgetisnull(res, r, FV_CHILD_ID))
+			continue;
+		struct pb_family_row *f = &rows[n++];
 		f->child_id = PQgetvalue(res, r, FV_CHILD_ID);
 		f->given_name = PQgetvalue(res, r, FV_GIVEN_NAME);
 		f->budget_id = PQgetvalue(res, r, FV_BUDGET_ID);
@@ -459,10 +457,26 @@ enum pb_err pb_budget_store_family_rows(struct pb_db *db, const char *la,
 		f->committed_pence = pb_db_col_int64(res, r, FV_COMMITTED);
 		f->spent_pence = pb_db_col_int64(res, r, FV_SPENT);
 	}
-	err = fn(rows, n, arg);
+	err = fn(rows, n, version, arg);
 	free(rows);
 	PQclear(res);
 	return err;
+}
+
+enum pb_err pb_budget_store_family_version(struct pb_db *db, const char *la,
+    const char *person_id, int64_t *version)
+{
+	PGresult *res = NULL;
+	const char *pp[] = { la, person_id };
+	enum pb_err err = pb_db_query(db,
+	    "SELECT v.version FROM family_views v WHERE v.la = $1 AND v.person_id = $2",
+	    2, pp, &res);
+
+	if (err)
+		return err;
+	*version = PQntuples(res) > 0 ? pb_db_col_int64(res, 0, 0) : 0;
+	PQclear(res);
+	return PB_OK;
 }
 
 enum pb_err pb_budget_store_review_rows(struct pb_db *db, const char *la,

@@ -133,12 +133,16 @@ enum pb_err pb_budget_store_statement(struct pb_db *db,
 enum pb_err pb_budget_store_section_j_data(struct pb_db *db,
     const struct pb_scope *scope, const char *id, char **json);
 
-/* The family view's rows of person_id (family_view.h) in one query,
- * handed to fn while they are valid; fn's result is returned. */
+/* The family view's rows of person_id (family_view.h) and the version of
+ * its read model (0: none yet) in one query, handed to fn while they are
+ * valid; fn's result is returned. */
 typedef enum pb_err pb_budget_family_rows_fn(const struct pb_family_row *rows, size_t n,
-    void *arg);
+    int64_t version, void *arg);
 enum pb_err pb_budget_store_family_rows(struct pb_db *db, const char *la,
     const char *person_id, int32_t today, pb_budget_family_rows_fn *fn, void *arg);
+/* Only the version of person_id's read model (0: none yet). */
+enum pb_err pb_budget_store_family_version(struct pb_db *db, const char *la,
+    const char *person_id, int64_t *version);
 
 /* PB_OK when the budget exists in scope (family: its child's contact). */
 enum pb_err pb_budget_store_visible(struct pb_db *db, const struct pb_scope *scope,

@@ -595,6 +595,13 @@ def test_family_view_etag_and_totals():
                              headers={"If-None-Match": etag})
     eq((s, b2), (304, b""), "not modified")
     eq(h2["etag"], etag, "same etag")
+    check(etag.startswith('"fv1-'), "the tag names the stored version: %r" % etag)
+    # another family's change leaves this view (and its tag) alone
+    g = family()
+    approved_budget(g, [dp(g, pence=1000)])
+    s, h2, b2, _ = D.request("GET", "/v1/me/budgets", token=f["fam"],
+                             headers={"If-None-Match": 'W/"x", ' + etag})
+    eq((s, h2["etag"]), (304, etag), "still not modified, matched in a list")
     el = a["elements"][0]["id"]
     pay(a, el, 20000, "paid", due="2026-10-01")
     pay(a, el, 15000, "approved", due="2026-12-20")

@@ -12,7 +12,7 @@ Prints one table and writes build/bench/results.csv.
 
 Environment: BENCH_SECONDS (15) per measured run, BENCH_WARMUP (3),
 BENCH_CONNS ("16 64"), BENCH_PG_CONNS ("2 4 8 16 64"), BENCH_ONLY (comma list of
-endpoint keys: family,staff,healthz,pay_spread,pay_one), BENCH_KEEP=1 keeps
+endpoint keys: family,family_304,staff,healthz,pay_spread,pay_one), BENCH_KEEP=1 keeps
 PostgreSQL running afterwards, BENCH_REUSE=1 reuses build/bench/pg (already
 seeded) instead of a fresh cluster, BENCH_PORT (18080), BENCH_PG_PORT (54329),
 PBD (bin/pbd), plus any PB_* variable, passed to pbd.
@@ -230,6 +230,7 @@ function request()
   i = i %% n + 1
   local r = reqs[i]
   local h = { ["Authorization"] = r[2] }
+  if r[4] then h["If-None-Match"] = r[4] end
   if r[3] then
     seq = seq + 1
     h["Content-Type"] = "application/json"
@@ -251,9 +252,13 @@ def write_lua(name, reqs):
     os.makedirs(os.path.dirname(data), exist_ok=True)
     with open(data, "w") as f:
         f.write("return {\n")
-        for path, tok, body in reqs:
-            f.write("{%s,%s%s},\n" % (lua_string(path), lua_string("Bearer " + tok if tok else ""),
-                                       "," + lua_string(body) if body else ""))
+        for req in reqs:
+            path, tok, body = req[:3]
+            inm = req[3] if len(req) > 3 else None
+            f.write("{%s,%s,%s%s},\n" % (lua_string(path),
+                                          lua_string("Bearer " + tok if tok else ""),
+                                          lua_string(body) if body else "false",
+                                          "," + lua_string(inm) if inm else ""))
         f.write("}\n")
     script = os.path.join(OUT, "lua", name + ".lua")
     with open(script, "w") as f:
@@ -375,6 +380,22 @@ def family_requests():
             for n in range(1, NFAMILY + 1)]
 
 
+def family_304_requests():
+    """The family view asked again with the ETag each person last got (answered
+    304 from the stored version, nothing read or rendered)."""
+    out = []
+    for path, tok, _ in family_requests():
+        c = http.client.HTTPConnection("127.0.0.1", PORT, timeout=5)
+        try:
+            c.request("GET", path, headers={"Authorization": "Bearer " + tok})
+            r = c.getresponse()
+            r.read()
+            out.append((path, tok, None, r.getheader("ETag")))
+        finally:
+            c.close()
+    return out
+
+
 def staff_tokens():
     return [mint("staff-%d" % n, ["caseworker", "finance"]) for n in range(1, NSTAFF + 1)]
 
@@ -476,6 +497,8 @@ def main():
         staff = staff_tokens()
         plan = [
             ("family", "GET /v1/me/budgets (family)", family_requests, family_pgbench),
+            ("family_304", "GET /v1/me/budgets If-None-Match (family, 304)", family_304_requests,
+             None),
             ("staff", "GET /v1/budgets/{id} (staff)", lambda: staff_requests(staff), staff_pgbench),
             ("healthz", "GET /healthz", lambda: [("/healthz", "", None)], None),
         ]
@@ -495,7 +518,7 @@ def main():
                 continue
             log("== %s" % label)
             rq = reqs()
-            st, text = status_of(*rq[0])
+            st, text = status_of(*rq[0][:3])
             if st // 100 != 2:
                 print("%s: skipped: a first request answered %d: %s" % (key, st, text[:300]))
                 continue
@@ -530,6 +553,11 @@ def main():
                             " WHERE committed_pence + spent_pence > allocated_pence")
             print("ledger invariant: %s (drift rows %s, overspent elements %s)" %
                   ("intact" if drift == "0" and over == "0" else "BROKEN", drift, over))
+        if (not ONLY or ONLY & {"family", "pay_spread", "pay_one"}) and \
+                env.psql("SELECT to_regclass('family_view_drift') IS NOT NULL") == "t":
+            fd = env.psql("SELECT count(*) FROM family_view_drift")
+            print("family read model: %s (persons whose stored view differs from recomputation: %s)"
+                  % ("intact" if fd == "0" else "BROKEN", fd))
     finally:
         env.stop_pbd()
         if not os.environ.get("BENCH_KEEP"):
