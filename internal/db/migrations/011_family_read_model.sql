@@ -50,8 +50,9 @@ CREATE TABLE family_view_rows (
     allocated_pence     bigint,
     committed_pence     bigint,
     spent_pence         bigint,
-    PRIMARY KEY (la, person_id, ord),
-    FOREIGN KEY (la, person_id) REFERENCES family_views (la, person_id)
+    -- no foreign key to family_views: pb_family_refresh writes the view row
+    -- first, and a per-row key check cost more than the rest of a refresh
+    PRIMARY KEY (la, person_id, ord)
 );
 
 -- the persons a transaction has marked; emptied by the refresh at its commit
@@ -96,15 +97,15 @@ $$;
 -- Replace one person's stored rows with what pb_family_compute returns now.
 CREATE FUNCTION pb_family_refresh(p_la text, p_person uuid) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO family_views (la, person_id) VALUES (p_la, p_person) ON CONFLICT DO NOTHING;
-    -- the lock first; the reads below take snapshots after it (READ COMMITTED)
-    PERFORM 1 FROM family_views WHERE la = p_la AND person_id = p_person FOR UPDATE;
+    -- the row lock first (the upsert takes it, and waits for a concurrent
+    -- refresh); the statements below read snapshots taken after it
+    INSERT INTO family_views AS v (la, person_id, version) VALUES (p_la, p_person, 1)
+    ON CONFLICT (la, person_id) DO UPDATE SET version = v.version + 1;
     DELETE FROM family_view_rows WHERE la = p_la AND person_id = p_person;
     INSERT INTO family_view_rows (la, person_id, ord, child_id, given_name, budget_id,
         period_start, period_end, status, arrangement, open_due, open_amount, element_id, stream,
         service_type, element_arrangement, allocated_pence, committed_pence, spent_pence)
     SELECT p_la, p_person, f.* FROM pb_family_compute(p_la, p_person) f;
-    UPDATE family_views SET version = version + 1 WHERE la = p_la AND person_id = p_person;
 END $$;
 
 -- Every person of a council, at once and set-based (after a bulk load).
