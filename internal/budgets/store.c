@@ -414,17 +414,26 @@ enum pb_err pb_budget_store_family_rows(struct pb_db *db, const char *la,
 	/* One index range scan of the person's read model (migration 011,
 	 * kept current by triggers in the transaction of every change), with
 	 * the next open payment on or after today picked from each budget's
-	 * stored instalments.  The document and its ETag are written in C
+	 * stored next instalments — or, only when all of them have passed and
+	 * there are more, from payments (index payments_next_due).  The document and its ETag are written in C
 	 * (family_view.c). */
 	enum pb_err err = pb_db_query(db,
 	    "SELECT r.child_id, r.given_name, r.budget_id, r.period_start, r.period_end,"
-	    " r.status, r.arrangement, np.due, np.amount, r.element_id, r.stream,"
+	    " r.status, r.arrangement, coalesce(np.due, lv.due_date),"
+	    " coalesce(np.amount, lv.amount_pence), r.element_id, r.stream,"
 	    " r.service_type, r.element_arrangement, r.allocated_pence, r.committed_pence,"
 	    " r.spent_pence, v.version FROM family_views v"
 	    " LEFT JOIN family_view_rows r ON r.la = v.la AND r.person_id = v.person_id"
 	    " LEFT JOIN LATERAL (SELECT u.due, u.amount"
 	    "  FROM unnest(r.open_due, r.open_amount) WITH ORDINALITY AS u(due, amount, i)"
 	    "  WHERE u.due >= $3::date ORDER BY u.i LIMIT 1) np ON true"
+	    " LEFT JOIN LATERAL (SELECT p.due_date, p.amount_pence FROM payments p"
+	    "  JOIN budget_elements pe ON pe.la = p.la AND pe.id = p.element_id"
+	    "   AND pe.arrangement = 'direct_payment' AND pe.payee_id = p.payee_id"
+	    "  WHERE r.open_more AND np.due IS NULL AND p.la = r.la AND p.budget_id = r.budget_id"
+	    "   AND p.status IN ('pending_approval', 'approved', 'exported')"
+	    "   AND p.due_date >= $3::date"
+	    "  ORDER BY p.due_date, p.created_at, p.id LIMIT 1) lv ON true"
 	    " WHERE v.la = $1 AND v.person_id = $2 ORDER BY r.ord", 3, pp, &res);
 	if (err)
 		return err;

@@ -632,6 +632,30 @@ def test_family_view_etag_and_totals():
 
 
 @test
+def test_family_view_next_payment_beyond_the_stored_instalments():
+    # The read model keeps a budget's next 8 open instalments from yesterday on;
+    # when all 8 have passed and there are more, the read finds the next one in
+    # payments instead.
+    import datetime
+    f = family()
+    a = approved_budget(f, [dp(f, pence=500000)])
+    el = a["elements"][0]["id"]
+    today = datetime.datetime.now(datetime.timezone.utc).date()
+    yesterday = (today - datetime.timedelta(days=1)).isoformat()
+    later = (today + datetime.timedelta(days=40)).isoformat()
+    for _ in range(9):
+        pay(a, el, 100, "approved", due=yesterday)   # open, but no longer next
+    pay(a, el, 4321, "pending_approval", due=later)
+    _, out, _ = psql(URL, "SELECT array_length(open_due, 1) || ' ' || open_more FROM"
+                     " family_view_rows WHERE budget_id = '%s' LIMIT 1" % a["id"])
+    eq(out, "8 true", "eight stored, more to come")
+    it = get("/v1/me/budgets", tok=f["fam"])["items"][0]
+    eq(it["next_payment"], {"due_date": later, "amount_pence": 4321}, "found beyond the eight")
+    _, drift, _ = psql(URL, "SELECT count(*) FROM family_view_drift")
+    eq(drift, "0", "read model matches recomputation")
+
+
+@test
 def test_family_view_ownership():
     f, g = family(), family()
     approved_budget(f, [notional()])

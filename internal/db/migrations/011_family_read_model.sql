@@ -3,10 +3,11 @@
 -- The family view joined contacts, children, budgets, elements and, per
 -- budget, the next open payment (migration 005) on every request.  Now each
 -- person's view is kept in family_view_rows, one row per element (or per
--- budget without elements) in display order, with the budget's open
--- direct-payment instalments (due dates and amounts, in the order the view
--- picks the next one) so that "next payment on or after today" is chosen at
--- read time.  pb_family_compute(la, person) is the one definition of those
+-- budget without elements) in display order, with the budget's next eight
+-- open direct-payment instalments from yesterday on (due dates and amounts,
+-- in the order the view picks the next one, and whether there are more) so
+-- that "next payment on or after today" is chosen at read time; only when
+-- all eight have passed with more to come does the read look at payments.  pb_family_compute(la, person) is the one definition of those
 -- rows; the stored rows are what it returns, refreshed in the transaction of
 -- every change that affects them:
 --
@@ -43,6 +44,7 @@ CREATE TABLE family_view_rows (
     arrangement         text    NOT NULL,
     open_due            date[]  NOT NULL,
     open_amount         bigint[] NOT NULL,
+    open_more           boolean NOT NULL,
     element_id          uuid,
     stream              text,
     service_type        text,
@@ -66,30 +68,40 @@ CREATE UNLOGGED TABLE family_dirty (
 CREATE FUNCTION pb_payment_open(status text) RETURNS boolean LANGUAGE sql IMMUTABLE AS
 $$ SELECT status IN ('pending_approval', 'approved', 'exported') $$;
 
+-- Instalments due before this day can never be "next" again (yesterday in UTC,
+-- a day of slack for clocks).
+CREATE FUNCTION pb_family_horizon() RETURNS date LANGUAGE sql STABLE AS
+$$ SELECT ((now() AT TIME ZONE 'UTC')::date - 1) $$;
+
 -- The family view's rows for one person, in display order (the query the
 -- store ran until now, with the next payment left to the reader).
 CREATE FUNCTION pb_family_compute(p_la text, p_person uuid)
 RETURNS TABLE (ord integer, child_id uuid, given_name text, budget_id uuid, period_start date,
                period_end date, status text, arrangement text, open_due date[],
-               open_amount bigint[], element_id uuid, stream text, service_type text,
+               open_amount bigint[], open_more boolean, element_id uuid, stream text, service_type text,
                element_arrangement text, allocated_pence bigint, committed_pence bigint,
                spent_pence bigint)
 LANGUAGE sql STABLE AS $$
     SELECT (row_number() OVER (ORDER BY c.given_name, c.id, b.period_start, b.id, e.position))::integer,
            c.id, c.given_name, b.id, b.period_start, b.period_end, b.status, b.arrangement,
-           coalesce(op.due, '{}'), coalesce(op.amount, '{}'),
+           coalesce(op.due, '{}'), coalesce(op.amount, '{}'), coalesce(op.more, false),
            e.id, e.stream, e.service_type, e.arrangement, e.allocated_pence, e.committed_pence,
            e.spent_pence
       FROM contacts k JOIN children c ON c.la = k.la AND c.id = k.child_id
       JOIN budgets b ON b.la = k.la AND b.child_id = k.child_id
        AND b.status IN ('approved', 'suspended')
       LEFT JOIN LATERAL (
-           SELECT array_agg(p.due_date ORDER BY p.due_date, p.created_at, p.id) AS due,
-                  array_agg(p.amount_pence ORDER BY p.due_date, p.created_at, p.id) AS amount
-             FROM payments p
-             JOIN budget_elements pe ON pe.la = p.la AND pe.id = p.element_id
-              AND pe.arrangement = 'direct_payment' AND pe.payee_id = p.payee_id
-            WHERE p.la = b.la AND p.budget_id = b.id AND pb_payment_open(p.status)) op ON true
+           SELECT (array_agg(x.due_date ORDER BY x.n))[1:8] AS due,
+                  (array_agg(x.amount_pence ORDER BY x.n))[1:8] AS amount, count(*) > 8 AS more
+             FROM (SELECT p.due_date, p.amount_pence,
+                          row_number() OVER (ORDER BY p.due_date, p.created_at, p.id) AS n
+                     FROM payments p
+                     JOIN budget_elements pe ON pe.la = p.la AND pe.id = p.element_id
+                      AND pe.arrangement = 'direct_payment' AND pe.payee_id = p.payee_id
+                    WHERE p.la = b.la AND p.budget_id = b.id
+                      AND p.status IN ('pending_approval', 'approved', 'exported')
+                      AND p.due_date >= pb_family_horizon()
+                    ORDER BY p.due_date, p.created_at, p.id LIMIT 9) x) op ON true
       LEFT JOIN budget_elements e ON e.la = b.la AND e.budget_id = b.id
      WHERE k.la = p_la AND k.person_id = p_person
 $$;
@@ -103,8 +115,8 @@ BEGIN
     ON CONFLICT (la, person_id) DO UPDATE SET version = v.version + 1;
     DELETE FROM family_view_rows WHERE la = p_la AND person_id = p_person;
     INSERT INTO family_view_rows (la, person_id, ord, child_id, given_name, budget_id,
-        period_start, period_end, status, arrangement, open_due, open_amount, element_id, stream,
-        service_type, element_arrangement, allocated_pence, committed_pence, spent_pence)
+        period_start, period_end, status, arrangement, open_due, open_amount, open_more, element_id,
+        stream, service_type, element_arrangement, allocated_pence, committed_pence, spent_pence)
     SELECT p_la, p_person, f.* FROM pb_family_compute(p_la, p_person) f;
 END $$;
 
@@ -118,8 +130,8 @@ BEGIN
     PERFORM 1 FROM family_views WHERE la = p_la ORDER BY person_id FOR UPDATE;
     DELETE FROM family_view_rows WHERE la = p_la;
     INSERT INTO family_view_rows (la, person_id, ord, child_id, given_name, budget_id,
-        period_start, period_end, status, arrangement, open_due, open_amount, element_id, stream,
-        service_type, element_arrangement, allocated_pence, committed_pence, spent_pence)
+        period_start, period_end, status, arrangement, open_due, open_amount, open_more, element_id,
+        stream, service_type, element_arrangement, allocated_pence, committed_pence, spent_pence)
     SELECT p_la, v.person_id, f.* FROM family_views v
       CROSS JOIN LATERAL pb_family_compute(p_la, v.person_id) f WHERE v.la = p_la;
     UPDATE family_views SET version = version + 1 WHERE la = p_la;
@@ -246,7 +258,8 @@ SELECT p.la, p.person_id
        IS DISTINCT FROM
        (SELECT json_agg(x ORDER BY x.ord)::text FROM (
             SELECT r.ord, r.child_id, r.given_name, r.budget_id, r.period_start, r.period_end,
-                   r.status, r.arrangement, r.open_due, r.open_amount, r.element_id, r.stream,
+                   r.status, r.arrangement, r.open_due, r.open_amount, r.open_more, r.element_id,
+                   r.stream,
                    r.service_type, r.element_arrangement, r.allocated_pence, r.committed_pence,
                    r.spent_pence
               FROM family_view_rows r WHERE r.la = p.la AND r.person_id = p.person_id) x);
