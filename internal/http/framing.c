@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "internal/core/hex.h"
+
 /* Inside a field line only CR and LF matter: the offset of the first of
  * them in data[i..n), or n. */
 static size_t next_line_end(const char *data, size_t i, size_t n)
@@ -74,21 +76,10 @@ int pb_head_scan_done(const struct pb_head_scan *st)
 enum { C_SIZE0, C_SIZE, C_EXT, C_SIZE_LF, C_DATA, C_DATA_CR, C_DATA_LF, C_TRAILER,
 	C_END_LF, C_DONE };
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* One byte of framing (not chunk data); 0, or -1 with *why. */
 static int frame_byte(struct pb_chunk_scan *st, char c, const char **why)
 {
-	int h = hex_value(c);
+	int h = pb_hex_digit(c);
 
 	switch (st->state) {
 	case C_SIZE0:

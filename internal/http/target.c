@@ -8,10 +8,7 @@
 
 #include <event2/http.h>
 
-static int hex(char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
+#include "internal/core/hex.h"
 
 /* Every '%' in s[0..n) starts a two-hex-digit escape other than %00. */
 static const char *check_escapes(const char *s, size_t n)
@@ -19,7 +16,7 @@ static const char *check_escapes(const char *s, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] != '%')
 			continue;
-		if (i + 2 >= n || !hex(s[i + 1]) || !hex(s[i + 2]))
+		if (i + 2 >= n || pb_hex_digit(s[i + 1]) < 0 || pb_hex_digit(s[i + 2]) < 0)
 			return "A percent escape in the query is malformed.";
 		if (s[i + 1] == '0' && s[i + 2] == '0')
 			return "An encoded NUL (%00) is not allowed in a query parameter.";

@@ -55,6 +55,16 @@ def exchange(data, timeout=4.0, port=None, pause=None):
     return out, closed
 
 
+def read_to_eof(s):
+    """Everything s receives until the server closes it."""
+    out = b""
+    while True:
+        b = s.recv(65536)
+        if not b:
+            return out
+        out += b
+
+
 def responses(raw):
     """Split a byte stream into [(status, headers{lower: value}, body)]."""
     out = []
@@ -323,12 +333,7 @@ def test_expect_100_continue_then_the_final_answer():
         first = s.recv(4096)
         eq(first, b"HTTP/1.1 100 Continue\r\n\r\n", "interim answer before the body")
         s.sendall(CHILD)
-        rest = b""
-        while True:
-            b = s.recv(65536)
-            if not b:
-                break
-            rest += b
+        rest = read_to_eof(s)
     finally:
         s.close()
     eq(responses(rest)[0][0], 201, "final answer")
@@ -422,12 +427,7 @@ def test_a_request_must_be_complete_within_the_timeout_of_its_first_byte():
         first = s.recv(65536)
         eq(responses(first)[0][0], 200, "served")
         t0 = time.time()
-        rest = b""
-        while True:
-            b = s.recv(65536)
-            if not b:
-                break
-            rest += b
+        rest = read_to_eof(s)
         took = time.time() - t0
         s.close()
         eq(rest, b"", "nothing written to an idle connection")

@@ -36,7 +36,7 @@
  * On a differential mismatch both event logs are printed to stderr.
  * Build and run: FUZZ_ONLY=http_stream sh tests/fuzz/run.sh SECONDS
  */
-// FUZZ_SOURCES: internal/http/parser.c internal/http/framing.c
+// FUZZ_SOURCES: internal/http/parser.c internal/http/framing.c internal/core/hex.c
 // FUZZ_SOURCES: /usr/share/llhttp/api.c /usr/share/llhttp/http.c /usr/share/llhttp/llhttp.c
 // FUZZ_LIBS:
 // FUZZ_CFLAGS: -I/usr/share/include/llhttp

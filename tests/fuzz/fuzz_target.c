@@ -9,7 +9,7 @@
  * pb_http_target_query; on refusal a reason is given; either way
  * pb_http_target_free releases everything (ASan's leak check).
  */
-// FUZZ_SOURCES: internal/http/target.c
+// FUZZ_SOURCES: internal/http/target.c internal/core/hex.c
 // FUZZ_LIBS: -levent
 #include <stddef.h>
 #include <stdint.h>
