@@ -35,6 +35,9 @@ LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o $(BUILD)/gen/op
 MIGRATIONS := $(sort $(wildcard internal/db/migrations/*.sql))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# programs the integration suites run (tests/helpers/*.c → BUILD/helpers/)
+HELPER_SRC := $(sort $(wildcard tests/helpers/*.c))
+HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/helpers/%)
 
 .PHONY: all run test check unit lint fuzz bench clean deps test-deps valgrind test-faults test-docs
 all: $(BIN)
@@ -91,7 +94,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libpb.a
 	@echo "  LD  $@"
 	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libpb.a $(LDLIBS) -lcmocka
 
-unit: $(UNIT_BIN)
+$(BUILD)/helpers/%: tests/helpers/%.c $(BUILD)/libpb.a
+	@mkdir -p $(dir $@)
+	@echo "  LD  $@"
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libpb.a $(LDLIBS)
+
+unit: $(UNIT_BIN) $(HELPER_BIN)
 
 deps:
 	@sh deploy/install-deps.sh

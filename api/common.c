@@ -33,13 +33,23 @@ void api_actor(const struct pb_req *req, struct pb_actor *actor)
 	actor->request_id = req->request_id;
 }
 
-int api_db(struct pb_req *req, struct pb_resp *resp, struct pb_db **db)
+static int db_or_503(struct pb_resp *resp, enum pb_err err)
 {
-	if (pb_req_db(req, db) == PB_OK)
+	if (err == PB_OK)
 		return 0;
 	pb_resp_error(resp, PB_EUNAVAILABLE, "The database is unavailable; try again shortly.");
 	pb_resp_header(resp, "Retry-After", "1");
 	return -1;
+}
+
+int api_db(struct pb_req *req, struct pb_resp *resp, struct pb_db **db)
+{
+	return db_or_503(resp, pb_req_db(req, db));
+}
+
+int api_db_reader(struct pb_req *req, struct pb_resp *resp, struct pb_db **db)
+{
+	return db_or_503(resp, pb_req_db_reader(req, db));
 }
 
 int api_body(struct pb_req *req, struct pb_resp *resp, int allow_empty, cJSON **out)

@@ -30,6 +30,10 @@ void api_actor(const struct pb_req *req, struct pb_actor *actor);
 /* The request's database connection, or 503 UNAVAILABLE. */
 int api_db(struct pb_req *req, struct pb_resp *resp, struct pb_db **db);
 
+/* The same with a reader handle (pb_req_db_reader): for handlers that run
+ * only single-statement reads outside a transaction. */
+int api_db_reader(struct pb_req *req, struct pb_resp *resp, struct pb_db **db);
+
 /* Parse the body strictly as a JSON object into *out (caller
  * cJSON_Delete()s).  An empty body gives an empty object when
  * allow_empty, else a 400. */

@@ -57,7 +57,7 @@ for suite in "$here"/tests/integration/test_*.py "$here"/tests/api/test_*.py; do
 		case " $PB_TEST_SUITES " in *" $name "*) ;; *) continue ;; esac
 	fi
 	out="$log/$name.log"
-	PBD_BIN="$bin" PB_TEST_PG="$pgdir" PB_TEST_PG_PORT="$port" PB_TEST_ADMIN_URL="$url" \
+	PBD_BIN="$bin" PB_TEST_BUILD="$build" PB_TEST_PG="$pgdir" PB_TEST_PG_PORT="$port" PB_TEST_ADMIN_URL="$url" \
 		python3 "$suite" >"$out" 2>&1
 	rc=$?
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)

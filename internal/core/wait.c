@@ -57,6 +57,12 @@ void pb_wait_wake(void *task)
 		hooks->wake(task);
 }
 
+void pb_wait_defer(void)
+{
+	if (hooks != NULL && hooks->self() != NULL)
+		hooks->defer();
+}
+
 void pb_wait_forget(int fd)
 {
 	if (hooks != NULL && fd >= 0)

@@ -33,6 +33,9 @@ struct pb_wait_ops {
 	/* Make a parked task runnable (later, from the loop); a task that is
 	 * not parked is left alone. */
 	void (*wake)(void *task);
+	/* Suspend the calling task until the loop has run everything that is
+	 * ready now (the other requests of this loop pass), then go on. */
+	void (*defer)(void);
 	/* Drop whatever is kept registered for fd (see PB_WAIT_KEEP). */
 	void (*forget)(int fd);
 	/* 1 when kept fd became readable while nobody waited on it since its
@@ -52,6 +55,8 @@ int pb_wait_fd(int fd, int events, int timeout_ms);
 void *pb_wait_self(void);
 int pb_wait_park(int timeout_ms);
 void pb_wait_wake(void *task);
+/* Off a loop thread (nothing else could run meanwhile) this returns at once. */
+void pb_wait_defer(void);
 void pb_wait_forget(int fd);
 int pb_wait_stirred(int fd);
 

@@ -20,27 +20,17 @@
 #include "internal/core/wait.h"
 #include "internal/log/log.h"
 
-#define STMT_CACHE 256   /* prepared statements per connection */
-
-struct pb_db {
-	PGconn *conn;
-	int fd;                  /* its socket while connected, else -1 */
-	void *home;              /* pool shard, when lent by a pool */
-	int timeout_ms;          /* server-side statement/lock timeout */
-	int in_tx;
-	int broken;              /* a wait timed out: never reuse */
-	char sqlstate[6];
-	char error[256];
-	int nstmts;
-	const char *stmts[STMT_CACHE];   /* SQL text pointer → statement "s<i>" */
-};
-
 static void set_error(char *buf, size_t len, const char *msg)
 {
 	snprintf(buf, len, "%s", msg ? msg : "");
 	char *nl = strchr(buf, '\n');
 	if (nl != NULL)
 		*nl = '\0';
+}
+
+void pb_db_set_error(struct pb_db *db, const char *msg)
+{
+	set_error(db->error, sizeof(db->error), msg);
 }
 
 /* Drive PQconnectPoll to the end within timeout_ms; 0 when connected. */
@@ -105,10 +95,8 @@ void pb_db_close(struct pb_db *db)
 	free(db);
 }
 
-/* Wait until the connection's socket is ready for `events` or the
- * deadline passes: 1 ready, 0 timed out, -1 no socket (the next libpq call
- * reports the failure). */
-static int wait_socket(PGconn *c, int events, long long deadline)
+/* -1 (no socket): the next libpq call reports the failure. */
+int pb_db_wait_socket(PGconn *c, int events, long long deadline)
 {
 	int fd = PQsocket(c);
 	long long left = deadline - pb_wait_now_ms();
@@ -124,18 +112,18 @@ static int wait_socket(PGconn *c, int events, long long deadline)
 static PGresult *await_result(struct pb_db *db)
 {
 	PGconn *c = db->conn;
-	long long deadline = pb_wait_now_ms() + 2LL * db->timeout_ms + 1000;
+	long long deadline = pb_db_reply_deadline(db);
 	PGresult *last = NULL, *res;
 	int r, w = 1;
 
 	while ((r = PQflush(c)) == 1 &&
-	    (w = wait_socket(c, PB_WAIT_READ | PB_WAIT_WRITE, deadline)) > 0 &&
+	    (w = pb_db_wait_socket(c, PB_WAIT_READ | PB_WAIT_WRITE, deadline)) > 0 &&
 	    PQconsumeInput(c))
 		;
 	for (;;) {
 		/* a failed flush or read leaves PQgetResult to report it */
 		while (r == 0 && w > 0 && PQisBusy(c) &&
-		    (w = wait_socket(c, PB_WAIT_READ | PB_WAIT_KEEP, deadline)) > 0 &&
+		    (w = pb_db_wait_socket(c, PB_WAIT_READ | PB_WAIT_KEEP, deadline)) > 0 &&
 		    PQconsumeInput(c))
 			;
 		if (w == 0)
@@ -148,7 +136,7 @@ static PGresult *await_result(struct pb_db *db)
 			break;
 	}
 	if (last == NULL)
-		set_error(db->error, sizeof(db->error), PQerrorMessage(c));
+		pb_db_set_error(db, PQerrorMessage(c));
 	if (PQstatus(c) == CONNECTION_BAD && db->fd >= 0) {
 		/* libpq closed the socket just now: forget it before anything
 		 * on this thread can be given the same descriptor number */
@@ -159,18 +147,23 @@ static PGresult *await_result(struct pb_db *db)
 timeout:
 	PQclear(last);
 	db->broken = 1;
-	set_error(db->error, sizeof(db->error), "timed out waiting for the database");
+	pb_db_set_error(db, "timed out waiting for the database");
 	return NULL;
 }
 
-static enum pb_err classify(struct pb_db *db, PGresult *res)
+long long pb_db_reply_deadline(const struct pb_db *db)
+{
+	return pb_wait_now_ms() + 2LL * db->timeout_ms + 1000;
+}
+
+enum pb_err pb_db_classify(struct pb_db *db, PGresult *res, int conn_ok)
 {
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 
 	snprintf(db->sqlstate, sizeof(db->sqlstate), "%s", state ? state : "");
 	if (res != NULL)
-		set_error(db->error, sizeof(db->error), PQresultErrorMessage(res));
-	if (db->broken || PQstatus(db->conn) != CONNECTION_OK || state == NULL ||
+		pb_db_set_error(db, PQresultErrorMessage(res));
+	if (!conn_ok || state == NULL ||
 	    strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0 ||
 	    strcmp(state, "57P02") == 0 || strcmp(state, "57P03") == 0 ||
 	    strcmp(state, "57014") == 0 || strcmp(state, "55P03") == 0)
@@ -188,25 +181,46 @@ static enum pb_err classify(struct pb_db *db, PGresult *res)
  * — and *failed holds the result (or NULL): running it again unprepared
  * would only wait a second time.  SQL texts are string literals, so their
  * address identifies them. */
-static int prepared(struct pb_db *db, const char *sql, int nparams, PGresult **failed)
+/* classify a result of db's own connection */
+static enum pb_err classify(struct pb_db *db, PGresult *res)
 {
-	char name[16];
+	return pb_db_classify(db, res, !db->broken && PQstatus(db->conn) == CONNECTION_OK);
+}
 
+int pb_db_stmt_find(const struct pb_db *db, const char *sql)
+{
 	for (int i = 0; i < db->nstmts; i++)
 		if (db->stmts[i] == sql)
 			return i;
-	if (db->nstmts >= STMT_CACHE || db->broken)
+	return -1;
+}
+
+int pb_db_stmt_add(struct pb_db *db, const char *sql)
+{
+	if (db->nstmts >= PB_DB_STMT_CACHE)
+		return -1;
+	db->stmts[db->nstmts] = sql;
+	return db->nstmts++;
+}
+
+static int prepared(struct pb_db *db, const char *sql, int nparams, PGresult **failed)
+{
+	char name[16];
+	int found = pb_db_stmt_find(db, sql);
+
+	if (found >= 0)
+		return found;
+	if (db->nstmts >= PB_DB_STMT_CACHE || db->broken)
 		return -1;
 	snprintf(name, sizeof(name), "s%d", db->nstmts);
 	PGresult *res = NULL;
 	if (PQsendPrepare(db->conn, name, sql, nparams, NULL))
 		res = await_result(db);
 	else
-		set_error(db->error, sizeof(db->error), PQerrorMessage(db->conn));
+		pb_db_set_error(db, PQerrorMessage(db->conn));
 	if (res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK) {
 		PQclear(res);
-		db->stmts[db->nstmts] = sql;
-		return db->nstmts++;
+		return pb_db_stmt_add(db, sql);
 	}
 	if (classify(db, res) == PB_EUNAVAILABLE) {
 		*failed = res;
@@ -223,6 +237,8 @@ enum pb_err pb_db_query(struct pb_db *db, const char *sql, int nparams,
 	PGresult *res = NULL;
 	int sent = 1;
 
+	if (db->pipe != NULL)
+		return pb_pipe_query(db, sql, nparams, params, out);
 	if (out != NULL)
 		*out = NULL;
 	db->sqlstate[0] = '\0';
@@ -237,7 +253,7 @@ enum pb_err pb_db_query(struct pb_db *db, const char *sql, int nparams,
 		res = sent ? await_result(db) : NULL;
 	}
 	if (!sent && !db->broken)
-		set_error(db->error, sizeof(db->error), PQerrorMessage(db->conn));
+		pb_db_set_error(db, PQerrorMessage(db->conn));
 	ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
 		enum pb_err err = classify(db, res);
@@ -265,6 +281,11 @@ const char *pb_db_error(const struct pb_db *db)
 
 enum pb_err pb_db_begin(struct pb_db *db)
 {
+	if (db->pipe != NULL) {
+		/* a programming error: a reader handle runs single statements */
+		pb_log(PB_LOG_ERROR, "pb_db_begin on a reader handle");
+		return PB_EDB;
+	}
 	enum pb_err err = pb_db_query(db, "BEGIN", 0, NULL, NULL);
 	if (err == PB_OK)
 		db->in_tx = 1;

@@ -6,6 +6,8 @@
  * statement_timeout and lock_timeout of the pool timeout.  It is split in
  * `nshards` shards, one per event-loop thread (pb_db_pool_bind); a thread
  * only ever uses its own shard, so a connection never crosses threads.
+ * Besides its `size` connections each shard keeps one shared read
+ * connection in pipeline mode (pb_db_acquire_reader).
  * pb_db_acquire() waits at most the pool's timeout for a free connection,
  * then answers PB_EUNAVAILABLE; a connection that broke (or was left
  * inside a transaction) is closed on release and reopened by a later
@@ -46,6 +48,16 @@ void pb_db_pool_free(struct pb_db_pool *pool);
 /* Take a connection (opening it if needed).  PB_EUNAVAILABLE when none
  * frees up within the timeout or the database cannot be reached. */
 enum pb_err pb_db_acquire(struct pb_db_pool *pool, struct pb_db **out);
+
+/* Take a reader handle: pb_db_query on it runs one statement outside any
+ * transaction on the shard's shared read connection, in libpq pipeline
+ * mode together with the reads of the thread's other tasks (one send and
+ * one receive for many requests under load).  For reads only: a read may
+ * be answered from a newer snapshot than an earlier read of the same
+ * handle, and pb_db_begin on it fails.  Off a loop thread, or while the
+ * shared connection cannot be opened, this is pb_db_acquire.  Release it
+ * with pb_db_release. */
+enum pb_err pb_db_acquire_reader(struct pb_db_pool *pool, struct pb_db **out);
 
 /* Give a connection back.  Rolls back an open transaction; closes a broken
  * connection.  NULL is ignored. */

@@ -35,6 +35,7 @@ struct shard {
 	int nidle;
 	struct pb_db **idle;
 	struct waiter *head, **tail;   /* parked acquirers, oldest first */
+	struct pb_pipe *pipe;   /* the shard's shared read connection */
 };
 
 struct pb_db_pool {
@@ -79,6 +80,7 @@ struct pb_db_pool *pb_db_pool_new(const char *url, int size, int timeout_ms, int
 		s->pool = pool;
 		s->idle = xcalloc((size_t)s->size, sizeof(*s->idle));
 		s->tail = &s->head;
+		s->pipe = pb_pipe_new(&pool->open);
 	}
 	return pool;
 }
@@ -92,6 +94,7 @@ void pb_db_pool_free(struct pb_db_pool *pool)
 		for (int j = 0; j < s->nidle; j++)
 			pb_db_close(s->idle[j]);
 		free(s->idle);
+		pb_pipe_free(s->pipe);
 	}
 	free(pool->shards);
 	free(pool->url);
@@ -207,10 +210,28 @@ enum pb_err pb_db_acquire(struct pb_db_pool *pool, struct pb_db **out)
 	return PB_OK;
 }
 
+enum pb_err pb_db_acquire_reader(struct pb_db_pool *pool, struct pb_db **out)
+{
+	struct shard *s = my_shard(pool);
+
+	if (pb_wait_self() == NULL || !pb_pipe_ready(s->pipe, pool->url, pool->timeout_ms))
+		return pb_db_acquire(pool, out);
+	struct pb_db *db = xcalloc(1, sizeof(*db));
+	db->fd = -1;
+	db->pipe = s->pipe;
+	db->timeout_ms = pool->timeout_ms;
+	*out = db;
+	return PB_OK;
+}
+
 void pb_db_release(struct pb_db_pool *pool, struct pb_db *db)
 {
 	if (db == NULL)
 		return;
+	if (db->pipe != NULL) {
+		free(db);   /* a reader handle: the connection is the pipe's */
+		return;
+	}
 	struct shard *s = pb_db_home(db);
 	if (s == NULL || s->pool != pool)
 		s = my_shard(pool);

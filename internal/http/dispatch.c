@@ -36,15 +36,26 @@ const char *pb_req_query(const struct pb_req *req, const char *name)
 	return pb_http_target_query(&n->target, name);
 }
 
-enum pb_err pb_req_db(struct pb_req *req, struct pb_db **out)
+static enum pb_err req_db(struct pb_req *req, struct pb_db **out,
+    enum pb_err (*acquire)(struct pb_db_pool *, struct pb_db **))
 {
 	if (req->db == NULL) {
-		enum pb_err err = pb_db_acquire(req->pool, &req->db);
+		enum pb_err err = acquire(req->pool, &req->db);
 		if (err)
 			return err;
 	}
 	*out = req->db;
 	return PB_OK;
+}
+
+enum pb_err pb_req_db(struct pb_req *req, struct pb_db **out)
+{
+	return req_db(req, out, pb_db_acquire);
+}
+
+enum pb_err pb_req_db_reader(struct pb_req *req, struct pb_db **out)
+{
+	return req_db(req, out, pb_db_acquire_reader);
 }
 
 /* --- helpers ------------------------------------------------------------- */

@@ -90,6 +90,11 @@ const char *pb_req_param(const struct pb_req *req, const char *name);
  * the server after the handler.  PB_EUNAVAILABLE when none can be had. */
 enum pb_err pb_req_db(struct pb_req *req, struct pb_db **out);
 
+/* The same for a handler whose reads are single statements outside a
+ * transaction: a reader handle (pb_db_acquire_reader, db.h) shared with
+ * the loop's other readers.  A handler uses one of the two, not both. */
+enum pb_err pb_req_db_reader(struct pb_req *req, struct pb_db **out);
+
 /* Response helpers.  pb_resp_json takes ownership of body (may be NULL for
  * an empty body).  pb_resp_header copies value (truncated to 255 bytes). */
 void pb_resp_json(struct pb_resp *resp, int status, cJSON *body);

@@ -259,8 +259,23 @@ static void hook_wake(void *task)
 	}
 }
 
+/* Behind whatever the loop has already made active in this pass: the
+ * task's own event is activated now, so it runs after them. */
+static void hook_defer(void)
+{
+	struct task *t = current;
+
+	event_assign(&t->ev, t->set->base, -1, 0, on_ready, t);
+	t->waiting = 1;
+	t->woken = 1;   /* a pb_wait_wake meanwhile has nothing to add */
+	t->ready = 0;
+	event_active(&t->ev, EV_TIMEOUT, 1);
+	pb_fiber_yield();
+}
+
 static const struct pb_wait_ops hooks = {
 	.fd = hook_fd, .self = hook_self, .park = hook_park, .wake = hook_wake,
+	.defer = hook_defer,
 	.forget = hook_forget, .stirred = hook_stirred,
 };
 

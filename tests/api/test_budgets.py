@@ -671,6 +671,34 @@ def test_family_view_ownership():
 
 
 @test
+def test_family_views_at_once_each_answered_for_its_own_family():
+    """GET /v1/me/budgets shares one pipelined connection per loop thread
+    among requests: under 48 concurrent clients every answer, full or 304,
+    is still the asking family's own."""
+    from concurrent.futures import ThreadPoolExecutor
+    fams = [family() for _ in range(12)]
+    for f in fams:
+        approved_budget(f, [notional()])
+    etags = {}
+    for f in fams:
+        s, h, _, _ = D.request("GET", "/v1/me/budgets", token=f["fam"])
+        etags[f["child"]] = h.get("etag")
+
+    def ask(i):
+        f = fams[(i * 7) % len(fams)]
+        hdr = {"If-None-Match": etags[f["child"]]} if i % 3 == 0 else None
+        s, h, _, j = D.request("GET", "/v1/me/budgets", token=f["fam"], headers=hdr)
+        got = [it["child"]["id"] for it in (j or {}).get("items", [])] if s == 200 else None
+        return s, got, h.get("etag"), f["child"]
+
+    with ThreadPoolExecutor(48) as pool:
+        answers = list(pool.map(ask, range(600)))
+    eq(sorted(set(a[0] for a in answers)), [200, 304], "every request answered 200 or 304")
+    eq([a for a in answers if a[0] == 200 and a[1] != [a[3]]], [], "each family sees its own child")
+    eq([a for a in answers if a[2] != etags[a[3]]], [], "each answer carries its own family's ETag")
+
+
+@test
 def test_statement_running_balance():
     f = family()
     a = approved_budget(f, [dp(f, pence=100000), notional(pence=20000)])
