@@ -43,7 +43,8 @@ pb_handler_fn api_budgets_agreement_patch, api_budgets_exception_create;
 pb_handler_fn api_budgets_statement, api_budgets_section_j, api_children_budgets;
 pb_handler_fn api_me_budgets, api_reviews_due;
 /* payees.c */
-pb_handler_fn api_payees_create, api_payees_get;
+pb_handler_fn api_payees_create, api_payees_get, api_payees_patch,
+    api_payees_bank_change_confirm, api_payees_bank_change_reject;
 /* payments.c */
 pb_handler_fn api_payments_create, api_payments_get, api_budget_payments_list;
 pb_handler_fn api_payments_approve, api_payments_cancel;

@@ -66,6 +66,11 @@ const struct pb_route api_routes[] = {
 	/* payees: always on — budgets name them, payments pay them */
 	{ PB_POST, "/v1/payees", api_payees_create, 0, 0 },
 	{ PB_GET, "/v1/payees/{id}", api_payees_get, 0, 0 },
+	{ PB_PATCH, "/v1/payees/{id}", api_payees_patch, 0, 0 },
+	{ PB_POST, "/v1/payees/{id}/bank-changes/{change_id}/confirm",
+	    api_payees_bank_change_confirm, 0, 0 },
+	{ PB_POST, "/v1/payees/{id}/bank-changes/{change_id}/reject",
+	    api_payees_bank_change_reject, 0, 0 },
 	/* payment disbursement service */
 	{ PB_POST, "/v1/budgets/{id}/payments", api_payments_create, PB_SVC_PAYMENTS, 0 },
 	{ PB_GET, "/v1/budgets/{id}/payments", api_budget_payments_list, PB_SVC_PAYMENTS, 0 },

@@ -31,6 +31,18 @@ int pb_bank_valid_account_number(const char *s)
 	return all_digits(s, 8);
 }
 
+int pb_bank_normalise_account(const char *s, char out[9])
+{
+	size_t n = s != NULL ? strlen(s) : 0;
+
+	out[0] = '\0';
+	if ((n != 6 && n != 7 && n != 8) || !all_digits(s, n))
+		return -1;
+	memset(out, '0', 8 - n);
+	memcpy(out + (8 - n), s, n + 1);
+	return 0;
+}
+
 void pb_bank_key_id(const unsigned char key[PB_BANK_KEY_LEN],
     char out[PB_BANK_KEY_ID_LEN + 1])
 {

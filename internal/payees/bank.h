@@ -43,6 +43,12 @@ int pb_bank_valid_sort_code(const char *s);
 /* 1 when s is exactly eight ASCII digits, else 0. */
 int pb_bank_valid_account_number(const char *s);
 
+/* The eight-digit form of a UK account number given with 6, 7 or 8
+ * digits: shorter numbers take leading zeros, the rule UK banks and
+ * Bacs use.  0 with out written; -1 for anything else (9- and 10-digit
+ * numbers need the bank's own conversion, so they are refused). */
+int pb_bank_normalise_account(const char *s, char out[9]);
+
 /* Write the key's id into out (16 lower-case hex digits and a NUL): the
  * first 8 bytes of SHA-256("pb-bank-key-id:" || key).  Pure. */
 void pb_bank_key_id(const unsigned char key[PB_BANK_KEY_LEN],

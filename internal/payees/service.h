@@ -38,6 +38,43 @@ enum pb_err pb_payee_create(struct pb_db *db, const struct pb_actor *actor,
 enum pb_err pb_payee_get(struct pb_db *db, const char *la, const char *id,
     char **json, int *version);
 
+/* PATCH /v1/payees/{id}: fields left NULL are unchanged. */
+struct pb_payee_patch {
+	const char *name;
+	const char *sort_code;            /* both NULL: bank details unchanged */
+	const char *account_number;       /* eight digits (pb_bank_normalise_account) */
+	int shared_account_confirmed;     /* the requester knows others share it */
+};
+
+/*
+ * Change a payee (If-Match: if_match >= 0 must equal its version).  A new
+ * name applies at once.  New bank details never do: they become the
+ * payee's pending bank change (superseding an older pending one), shown
+ * masked as "pending_bank_change", until someone in finance other than
+ * the requester confirms it (pb_payee_bank_change_decide); payments and
+ * the bank export keep the approved details meanwhile.  When another
+ * payee of the council already has the same account, the change is
+ * refused (PB_ECONFLICT on "bank.account_number", naming them) unless
+ * shared_account_confirmed, and then recorded with them in shared_with.
+ * Audited (payee.updated, before/after without bank details) with an
+ * event.  Errors: PB_ENOTFOUND, PB_EPRECONDITION, PB_EINVAL (no bank key).
+ */
+enum pb_err pb_payee_patch(struct pb_db *db, const struct pb_actor *actor,
+    const unsigned char *bank_key, const char *id, const struct pb_payee_patch *in,
+    int if_match, struct pb_problem *p, char **json, int *version);
+
+/*
+ * Confirm (confirm != 0) or reject (with reason) the pending bank change
+ * change_id of payee_id.  Confirming puts its details on the payee; the
+ * confirmer must not be its requester (PB_ESOD, SEPARATION_OF_DUTIES).
+ * A change no longer pending (confirmed, rejected, superseded) is
+ * PB_ETRANSITION; an unknown one PB_ENOTFOUND.  Audited
+ * (payee.bank_change_confirmed / payee.bank_change_rejected) with an event.
+ */
+enum pb_err pb_payee_bank_change_decide(struct pb_db *db, const struct pb_actor *actor,
+    const char *payee_id, const char *change_id, int confirm, const char *reason,
+    struct pb_problem *p, char **json, int *version);
+
 /* For the finance export: the sealed bank details of payee (la, id).
  * *has_bank = 0 (PB_OK) when the payee has none.  Open them with
  * pb_bank_open_either. */

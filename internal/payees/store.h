@@ -33,6 +33,49 @@ enum pb_err pb_payee_store_get(struct pb_db *db, const char *la, const char *id,
 enum pb_err pb_payee_store_sealed(struct pb_db *db, const char *la, const char *id,
     struct pb_bank_sealed *out, int *has_bank);
 
+/* Lock payee (la, id) FOR UPDATE: its version and its audit JSON (as
+ * pb_payee_store_audit_json; caller frees).  PB_ENOTFOUND when absent. */
+enum pb_err pb_payee_store_lock(struct pb_db *db, const char *la, const char *id,
+    char **audit_json, int *version);
+
+/* Rename payee (la, id); bumps its version. */
+enum pb_err pb_payee_store_set_name(struct pb_db *db, const char *la, const char *id,
+    const char *name);
+
+/* Up to cap other payees of la with bank details showing sort_code and
+ * last4, with their sealed records (to compare the full numbers). */
+struct pb_payee_bank_row {
+	char id[37];
+	int parsed;                    /* 0: the stored bytes are malformed */
+	struct pb_bank_sealed sealed;
+};
+enum pb_err pb_payee_store_same_masked_bank(struct pb_db *db, const char *la,
+    const char *except_id, const char *sort_code, const char *last4,
+    struct pb_payee_bank_row *rows, size_t cap, size_t *n);
+
+/* A requested change of a payee's bank details (sealed for the payee). */
+struct pb_bank_change_row {
+	const char *id, *payee_id, *sort_code, *last4;
+	const struct pb_bank_sealed *sealed;
+	const char *shared_with;       /* a uuid[] literal: "{…}" */
+};
+
+/* Supersede the payee's pending change (if any), record row as pending
+ * and bump the payee's version (its pending change is part of it). */
+enum pb_err pb_payee_store_change_request(struct pb_db *db, const struct pb_actor *actor,
+    const struct pb_bank_change_row *row);
+
+/* Lock change (la, change_id) of payee_id FOR UPDATE: status and
+ * requester.  PB_ENOTFOUND when no such change of that payee. */
+enum pb_err pb_payee_store_change_lock(struct pb_db *db, const char *la,
+    const char *payee_id, const char *change_id, char status[16], char requested_by[257]);
+
+/* Decide a pending change ("confirmed" | "rejected", reason may be NULL
+ * for a confirmation); a confirmation also puts its details on the payee
+ * (bank_change_id names it) and bumps the payee's version. */
+enum pb_err pb_payee_store_change_decide(struct pb_db *db, const struct pb_actor *actor,
+    const char *payee_id, const char *change_id, const char *status, const char *reason);
+
 /* One payee sealed under some key, for rotation. */
 struct pb_payee_sealed_row {
 	char la[16], id[37];

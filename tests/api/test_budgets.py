@@ -184,7 +184,7 @@ def test_payee_nonces_are_fresh():
 def test_payee_bad_inputs():
     base = {"kind": "organisation", "name": "X Ltd", "is_local_authority": False}
     for bank, field in [({"sort_code": "12-34-56", "account_number": "12345678"}, "bank.sort_code"),
-                        ({"sort_code": "123456", "account_number": "1234567"}, "bank.account_number"),
+                        ({"sort_code": "123456", "account_number": "123456789"}, "bank.account_number"),
                         ({"sort_code": "123456", "account_number": "1234567a"}, "bank.account_number"),
                         ({"sort_code": "123456"}, "bank.account_number"),
                         ({"sort_code": "123456", "account_number": "12345678", "iban": "x"},

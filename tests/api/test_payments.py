@@ -724,6 +724,195 @@ def test_concurrent_runs_split_payments():
 
 # ---- last: the invariants over everything the suite did ---------------------------------
 
+# ---- payees: renaming, bank details with a second person's confirmation -------------
+
+def payee(pid, tok=None):
+    s, h, _, j = call("GET", "/v1/payees/" + pid, tok=tok or S.fin)
+    eq(s, 200, "payee read")
+    return j, h["etag"]
+
+
+def patch_payee(pid, body, tok=None, etag=None, status=200, code=None, field=None):
+    _, tag = payee(pid, tok) if etag is None else (None, etag)
+    return expect(call("PATCH", "/v1/payees/" + pid, body, tok or S.cw,
+                       headers={"If-Match": tag}), status, code, field=field)
+
+
+def decide(pid, change, action, tok, body=None, status=200, code=None):
+    return expect(call("POST", "/v1/payees/%s/bank-changes/%s/%s" % (pid, change, action),
+                       body if body is not None else {}, tok), status, code)
+
+
+def exported_accounts(st, due):
+    r = expect(call("POST", "/v1/payment-runs", {"due_on_or_before": due}, st.fin), 201)
+    _, b = export(r["id"], st.fin)
+    return {row["payment_id"]: row["account_number"]
+            for row in csv.DictReader(io.StringIO(b.decode()))}
+
+
+@test
+def test_payee_rename_with_if_match_and_name_rules():
+    w = World()
+    p, tag = payee(w.org)
+    got = patch_payee(w.org, {"name": "Acme Care Services Ltd"}, etag=tag)
+    eq(got["name"], "Acme Care Services Ltd", "renamed at once")
+    eq(got["version"], p["version"] + 1, "version bumped")
+    expect(call("PATCH", "/v1/payees/" + w.org, {"name": "Stale"}, S.cw,
+                headers={"If-Match": tag}), 412, "PRECONDITION_FAILED")
+    for bad in ("Acme\u202eLtd", "Acme\u200dLtd", "Acme\ufeff", "Acme\u2028Ltd", "Acme\u0085",
+                "Acme\u007fLtd", "Acme\u2066x\u2069", " Acme", "Acme "):
+        name = json.loads('"%s"' % bad)
+        patch_payee(w.org, {"name": name}, status=400, code="VALIDATION_FAILED", field="name")
+        expect(call("POST", "/v1/payees", {"kind": "organisation", "name": name,
+                                           "is_local_authority": False}, S.fin),
+               400, "VALIDATION_FAILED", field="name")
+    eq(payee(w.org)[0]["name"], "Acme Care Services Ltd", "refused names changed nothing")
+    # accents and other scripts are names, not tricks
+    eq(patch_payee(w.org, {"name": "Zoë Ågren-Ó Briain 李"})["name"], "Zoë Ågren-Ó Briain 李",
+       "a name in other scripts")
+    patch_payee(w.org, {}, status=400, code="VALIDATION_FAILED")
+    patch_payee(w.org, {"kind": "individual"}, status=400, code="VALIDATION_FAILED", field="kind")
+    patch_payee(w.org, {"name": "X"}, tok=S.aud, status=403, code="FORBIDDEN")
+    patch_payee(new_id(), {"name": "X"}, etag='"1"', status=404, code="NOT_FOUND")
+    other = Staff(fresh_la())
+    expect(call("PATCH", "/v1/payees/" + w.org, {"name": "X"}, other.cw,
+                headers={"If-Match": tag}), 404, "NOT_FOUND")
+    _, out, _ = psql(URL, "SELECT count(*) FROM audit_log WHERE entity_id = '%s'"
+                     " AND action = 'payee.updated'" % w.org)
+    eq(out, "2", "each rename audited")
+
+
+@test
+def test_payee_bank_change_waits_for_a_second_person():
+    st = Staff(fresh_la())
+    w = World(staff=st)
+    first = w.approved(due="2026-09-05")
+    got = patch_payee(w.dp_payee, {"bank": {"sort_code": "402030", "account_number": "7654321"}},
+                      tok=st.fin)
+    eq(got["bank"], {"sort_code": "112233", "account_number_last4": "4567"},
+       "the approved details stay in force")
+    ch = got["pending_bank_change"]
+    eq((ch["sort_code"], ch["account_number_last4"], ch["requested_by"], ch["shared_with"]),
+       ("402030", "4321", "fin-" + st.la, []), "the pending change, masked, 7 digits padded")
+    # meanwhile a run pays the approved details
+    eq(exported_accounts(st, "2026-09-30")[first["id"]], "01234567", "export uses approved details")
+    # the requester cannot confirm; another finance officer can
+    decide(w.dp_payee, ch["id"], "confirm", st.fin, status=403, code="SEPARATION_OF_DUTIES")
+    decide(w.dp_payee, ch["id"], "confirm", st.cw, status=403, code="FORBIDDEN")
+    decide(w.dp_payee, new_id(), "confirm", st.fin2, status=404, code="NOT_FOUND")
+    done = decide(w.dp_payee, ch["id"], "confirm", st.fin2)
+    eq(done["bank"], {"sort_code": "402030", "account_number_last4": "4321"}, "new details in force")
+    eq(done["pending_bank_change"], None, "nothing pending")
+    decide(w.dp_payee, ch["id"], "confirm", st.fin2, status=409, code="INVALID_TRANSITION")
+    decide(w.dp_payee, ch["id"], "reject", st.fin2, {"reason": "late"}, status=409,
+           code="INVALID_TRANSITION")
+    second = w.approved(due="2026-10-05")
+    eq(exported_accounts(st, "2026-10-31")[second["id"]], "07654321", "the next run pays the new account")
+    _, out, _ = psql(URL, "SELECT string_agg(action, ',' ORDER BY seq) FROM audit_log"
+                     " WHERE entity_id = '%s' AND action LIKE 'payee.%%'" % w.dp_payee)
+    eq(out, "payee.created,payee.updated,payee.bank_change_confirmed", "audited in order")
+    _, out, _ = psql(URL, "SELECT count(*) FROM audit_log WHERE entity_id = '%s'"
+                     " AND (changes::text LIKE '%%7654321%%' OR changes::text LIKE '%%402030%%')"
+                     % w.dp_payee)
+    eq(out, "0", "no bank detail in the audit rows")
+    eq(events_of(w.dp_payee).split(",")[-2:], ["payee.updated", "payee.bank_change_confirmed"],
+       "events")
+
+
+@test
+def test_payee_bank_change_rejected_superseded_and_bad_input():
+    st = Staff(fresh_la())
+    w = World(staff=st)
+    a = patch_payee(w.org, {"bank": {"sort_code": "402030", "account_number": "11112222"}},
+                    tok=st.cw)["pending_bank_change"]
+    b = patch_payee(w.org, {"bank": {"sort_code": "402030", "account_number": "33334444"}},
+                    tok=st.cw)["pending_bank_change"]
+    check(a["id"] != b["id"], "a new request is a new change")
+    decide(w.org, a["id"], "confirm", st.fin, status=409, code="INVALID_TRANSITION")
+    decide(w.org, b["id"], "reject", st.fin, {}, status=400, code="VALIDATION_FAILED")
+    got = decide(w.org, b["id"], "reject", st.fin, {"reason": "Not the account on the invoice."})
+    eq((got["bank"]["account_number_last4"], got["pending_bank_change"]), ("3210", None),
+       "rejected: the approved details stay")
+    _, out, _ = psql(URL, "SELECT string_agg(status || ':' || coalesce(reason, ''), ','"
+                     " ORDER BY requested_at) FROM payee_bank_changes WHERE payee_id = '%s'" % w.org)
+    eq(out, "superseded:,rejected:Not the account on the invoice.", "both kept with their outcome")
+    for bank, field in (({"sort_code": "40-20-30", "account_number": "11112222"}, "bank.sort_code"),
+                        ({"sort_code": "402030", "account_number": "123456789"}, "bank.account_number"),
+                        ({"sort_code": "402030", "account_number": "12345"}, "bank.account_number"),
+                        ({"sort_code": "402030", "account_number": "1234567x"}, "bank.account_number"),
+                        ({"sort_code": "402030"}, "bank.account_number"),
+                        ({"sort_code": "402030", "account_number": "11112222", "iban": "x"},
+                         "bank.iban")):
+        patch_payee(w.org, {"bank": bank}, tok=st.cw, status=400, code="VALIDATION_FAILED",
+                    field=field)
+    nokey = Daemon(URL)
+    s, h, _, _ = nokey.request("GET", "/v1/payees/" + w.org, token=st.cw)
+    s, _, _, j = nokey.request("PATCH", "/v1/payees/" + w.org,
+                               {"bank": {"sort_code": "402030", "account_number": "11112222"}},
+                               token=st.cw, headers={"If-Match": h["etag"]})
+    eq((s, j["errors"][0]["field"]), (400, "bank"), "no key: bank details refused")
+    nokey.stop()
+
+
+@test
+def test_payee_shared_account_needs_explicit_confirmation():
+    st = Staff(fresh_la())
+    w = World(staff=st)
+    other = make("/v1/payees", {"kind": "organisation", "name": "Beta Care", "is_local_authority":
+                                False}, st.fin)["id"]
+    same = {"sort_code": "445566", "account_number": "76543210"}   # the org's of World
+    j = patch_payee(other, {"bank": same}, tok=st.cw, status=409, code="CONFLICT",
+                    field="bank.account_number")
+    check(w.org in j["errors"][0]["message"], "names the payee already paid there: %r" % j)
+    eq(payee(other, st.fin)[0]["pending_bank_change"], None, "nothing recorded")
+    # same sort code and last four digits, another account: not shared
+    near = patch_payee(other, {"bank": {"sort_code": "445566", "account_number": "11113210"}},
+                       tok=st.cw)
+    eq(near["pending_bank_change"]["shared_with"], [], "a different account is not shared")
+    got = patch_payee(other, {"bank": dict(same, shared_account_confirmed=True)}, tok=st.cw)
+    eq(got["pending_bank_change"]["shared_with"], [w.org], "confirmed knowingly, recorded")
+
+
+@test
+def test_payee_bank_change_concurrent_confirms_one_wins():
+    st = Staff(fresh_la())
+    w = World(staff=st)
+    fin3 = token(["finance"], sub="fin3-" + st.la, la=st.la)
+    ch = patch_payee(w.org, {"bank": {"sort_code": "402030", "account_number": "55556666"}},
+                     tok=st.cw)["pending_bank_change"]
+    toks = [st.fin, st.fin2, fin3] * 4
+    answers = parallel(12, lambda i: call("POST", "/v1/payees/%s/bank-changes/%s/confirm"
+                                          % (w.org, ch["id"]), {}, toks[i])[0])
+    eq(sorted(answers).count(200), 1, "exactly one confirmation: %r" % answers)
+    eq(set(answers) - {200}, {409}, "the others see it decided")
+    _, out, _ = psql(URL, "SELECT count(*) FROM audit_log WHERE entity_id = '%s'"
+                     " AND action = 'payee.bank_change_confirmed'" % w.org)
+    eq(out, "1", "one confirmation audited")
+
+
+@test
+def test_database_refuses_bank_details_without_a_confirmed_change():
+    st = Staff(fresh_la())
+    w = World(staff=st)
+    rc, _, err = psql(URL, "UPDATE payees SET bank_sort_code = '999999' WHERE id = '%s'" % w.org,
+                      check_rc=False)
+    check(rc != 0 and "confirmed bank change" in err, "plain update refused: %r" % err)
+    ch = patch_payee(w.org, {"bank": {"sort_code": "402030", "account_number": "55556666"}},
+                     tok=st.cw)["pending_bank_change"]
+    rc, _, err = psql(URL, "UPDATE payees y SET bank_sort_code = c.bank_sort_code,"
+                      " bank_account_last4 = c.bank_account_last4, bank_nonce = c.bank_nonce,"
+                      " bank_ciphertext = c.bank_ciphertext, bank_tag = c.bank_tag,"
+                      " bank_change_id = c.id FROM payee_bank_changes c"
+                      " WHERE y.id = '%s' AND c.id = '%s'" % (w.org, ch["id"]), check_rc=False)
+    check(rc != 0 and "not confirmed" in err, "a pending change cannot be applied: %r" % err)
+    rc, _, err = psql(URL, "UPDATE payee_bank_changes SET status = 'confirmed', decided_at = now(),"
+                      " decided_by = requested_by WHERE id = '%s'" % ch["id"], check_rc=False)
+    check(rc != 0, "the requester cannot confirm in the database either: %r" % err)
+    rc, _, err = psql(URL, "DELETE FROM payee_bank_changes WHERE id = '%s'" % ch["id"],
+                      check_rc=False)
+    check(rc != 0 and "kept" in err, "changes are never deleted: %r" % err)
+
+
 @test
 def test_zz_money_invariants_hold():
     _, n, _ = psql(URL, "SELECT count(*) FROM payments")

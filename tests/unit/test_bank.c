@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_bank.c — unit tests for internal/payments/bank.c (bank details
- * sealed with AES-256-GCM) and internal/budgets/section_j.c.
+ * sealed with AES-256-GCM, account numbers), internal/payees/rules.c
+ * (what a payee's name may hold) and internal/budgets/section_j.c.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,12 +15,52 @@
 
 #include "internal/budgets/section_j.h"
 #include "internal/payees/bank.h"
+#include "internal/payees/rules.h"
 
 #define LA "E09000007"
 #define ID "6f1c2a7e-8d1b-4b7e-9a55-0a1b2c3d4e5f"
 
 static const unsigned char key[PB_BANK_KEY_LEN] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
 static const unsigned char key2[PB_BANK_KEY_LEN] = { 9 };
+
+static void test_bank_account_normalised(void **state)
+{
+	char out[9];
+
+	(void)state;
+	assert_int_equal(pb_bank_normalise_account("12345678", out), 0);
+	assert_string_equal(out, "12345678");
+	assert_int_equal(pb_bank_normalise_account("1234567", out), 0);
+	assert_string_equal(out, "01234567");
+	assert_int_equal(pb_bank_normalise_account("123456", out), 0);
+	assert_string_equal(out, "00123456");
+	assert_int_equal(pb_bank_normalise_account("12345", out), -1);
+	assert_string_equal(out, "");
+	assert_int_equal(pb_bank_normalise_account("123456789", out), -1);
+	assert_int_equal(pb_bank_normalise_account("1234567890", out), -1);
+	assert_int_equal(pb_bank_normalise_account("1234567a", out), -1);
+	assert_int_equal(pb_bank_normalise_account(" 1234567", out), -1);
+	assert_int_equal(pb_bank_normalise_account("", out), -1);
+	assert_int_equal(pb_bank_normalise_account(NULL, out), -1);
+}
+
+static void test_payee_name_rules(void **state)
+{
+	static const char *const good[] = { "Acme Care Ltd", "Zo\u00eb O'Brien-\u00c5gren",
+	    "\u674e\u5c0f\u9f99", "A", "St. Mary's (Trust) & Co", NULL };
+	static const char *const bad[] = { "", " ", "  ", " Acme", "Acme ", "Acme\tLtd", "Acme\x7f",
+	    "Acme\xc2\x85", "Acme\u2028", "Acme\u2029", "Acme\u202eLtd", "Acme\u202a",
+	    "Acme\u2066x\u2069", "Acme\u200bx", "Acme\u200dx", "Acme\u2060", "\ufeffAcme",
+	    "Acme\u200f", "Acme\u061c", "Acme\xc0\xaf", "Acme\xed\xa0\x80", "Acme\xe2\x80",
+	    "Acme\xf4\x90\x80\x80", NULL };
+
+	(void)state;
+	for (int i = 0; good[i] != NULL; i++)
+		assert_null(pb_payee_name_problem(good[i]));
+	for (int i = 0; bad[i] != NULL; i++)
+		assert_non_null(pb_payee_name_problem(bad[i]));
+	assert_non_null(pb_payee_name_problem(NULL));
+}
 
 static void test_bank_validation(void **state)
 {
@@ -161,6 +202,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bank_validation),
+		cmocka_unit_test(test_bank_account_normalised),
+		cmocka_unit_test(test_payee_name_rules),
 		cmocka_unit_test(test_bank_round_trip),
 		cmocka_unit_test(test_bank_fresh_nonce),
 		cmocka_unit_test(test_bank_refuses_tampering_and_wrong_context),
