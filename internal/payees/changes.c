@@ -20,6 +20,7 @@
 #include "internal/payees/store.h"
 
 #define SHARED_MAX 8   /* other payees named when an account is shared */
+#define SHARED_LEN (SHARED_MAX * 37 + 3)   /* "{id,id,…}" and its NUL */
 
 /* The audit row and event of a payee change: {"before", "after"} without
  * bank details, payload after. */
@@ -43,7 +44,7 @@ static enum pb_err audit_change(struct pb_db *db, const struct pb_actor *actor,
  * as a uuid[] literal into shared ("{}" when none); *n how many. */
 static enum pb_err shared_account(struct pb_db *db, const unsigned char *bank_key,
     const char *la, const char *id, const char *sort_code, const char *account,
-    char shared[SHARED_MAX * 38 + 3], size_t *n)
+    char shared[SHARED_LEN], size_t *n)
 {
 	struct pb_payee_bank_row rows[SHARED_MAX];
 	size_t nrows = 0, len = 1;
@@ -51,7 +52,7 @@ static enum pb_err shared_account(struct pb_db *db, const unsigned char *bank_ke
 	    rows, SHARED_MAX, &nrows);
 
 	*n = 0;
-	strcpy(shared, "{");
+	shared[0] = '{';
 	for (size_t i = 0; err == PB_OK && i < nrows; i++) {
 		char sc[7], acct[9];
 		/* a record that will not open under this key (sealed under a key
@@ -60,10 +61,11 @@ static enum pb_err shared_account(struct pb_db *db, const unsigned char *bank_ke
 		    pb_bank_open(bank_key, la, rows[i].id, &rows[i].sealed, sc, acct) != PB_OK)
 			continue;
 		if (strcmp(acct, account) == 0)
-			len += (size_t)snprintf(shared + len, 40, "%s%s", (*n)++ ? "," : "", rows[i].id);
+			len += (size_t)snprintf(shared + len, SHARED_LEN - 1 - len, "%s%s",
+			    (*n)++ ? "," : "", rows[i].id);
 		OPENSSL_cleanse(acct, sizeof(acct));
 	}
-	strcpy(shared + len, "}");
+	snprintf(shared + len, SHARED_LEN - len, "}");
 	OPENSSL_cleanse(rows, sizeof(rows));
 	return err;
 }
@@ -74,7 +76,7 @@ static enum pb_err request_bank_change(struct pb_db *db, const struct pb_actor *
     struct pb_problem *p)
 {
 	struct pb_bank_sealed sealed;
-	char shared[SHARED_MAX * 38 + 3], change_id[37];
+	char shared[SHARED_LEN], change_id[37];
 	size_t nshared = 0;
 	enum pb_err err = shared_account(db, bank_key, actor->la, id, in->sort_code,
 	    in->account_number, shared, &nshared);
