@@ -8,6 +8,7 @@ byte after a refused request is never read as another request)."""
 import json
 import os
 import re
+import select
 import socket
 import sys
 import time
@@ -21,16 +22,20 @@ CW = token(["caseworker"]).encode()
 HOST = b"Host: t\r\n"
 
 
-def exchange(data, timeout=4.0, port=None, pause=None):
+def exchange(data, timeout=4.0, port=None, pause=None, until_answered=False):
     """Send data (a list of byte strings is sent with `pause` seconds between
     them) on a fresh connection and read until the server closes it or the
-    timeout.  Returns (bytes read, whether the server closed)."""
+    timeout.  Returns (bytes read, whether the server closed).  With
+    until_answered, sending stops as soon as an answer is readable (a client
+    that reads while it writes, so the time to the answer is measurable)."""
     s = socket.create_connection(("127.0.0.1", port or D.port), timeout=timeout)
     closed = False
     out = b""
     try:
         parts = data if isinstance(data, list) else [data]
         for i, part in enumerate(parts):
+            if until_answered and select.select([s], [], [], 0)[0]:
+                break
             try:
                 s.sendall(part)
             except OSError:
@@ -408,7 +413,7 @@ def test_a_request_must_be_complete_within_the_timeout_of_its_first_byte():
         head = get(extra=b"X-Slow: " + b"s" * 40 + b"\r\n")
         t0 = time.time()
         j = refused([head[i:i + 1] for i in range(len(head))], 408, "REQUEST_TIMEOUT",
-                    "trickled head", port=d.port, pause=0.25, timeout=8)
+                    "trickled head", port=d.port, pause=0.25, timeout=8, until_answered=True)
         took = time.time() - t0
         check(1.8 <= took <= 4.5, "cut at the deadline (%.2f s)" % took)
         check(j.get("detail"), "a detail")
@@ -417,7 +422,7 @@ def test_a_request_must_be_complete_within_the_timeout_of_its_first_byte():
                  b"\r\nContent-Type: application/json\r\nContent-Length: 60\r\n\r\n")
         t0 = time.time()
         refused([start] + [b"x"] * 40, 408, "REQUEST_TIMEOUT", "trickled body", port=d.port,
-                pause=0.25, timeout=8)
+                pause=0.25, timeout=8, until_answered=True)
         took = time.time() - t0
         check(1.8 <= took <= 4.5, "body cut at the deadline (%.2f s)" % took)
         # an idle keep-alive connection is closed after the timeout, silently
