@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/budget_input.h"
 #include "api/common.h"
 #include "internal/budgets/service.h"
 #include "internal/core/date.h"
@@ -36,11 +37,6 @@ static const char *const patch_server_owned[] = { "id", "la", "status", "arrange
 static const char *const element_server_owned[] = { "id", "committed_pence", "spent_pence",
     "remaining_pence", "payee_name", "exceptions", NULL };
 
-/* Per-request storage for the UUIDs an element list refers to. */
-struct element_ids {
-	char recipient[PB_BUDGET_MAX_ELEMENTS][37];
-	char payee[PB_BUDGET_MAX_ELEMENTS][37];
-};
 
 static void date_not_future(int present, int32_t d, const char *prefix, const char *name,
     struct pb_problem *p)
@@ -110,17 +106,17 @@ static int valid_service_type(const char *s)
 	return 1;
 }
 
-static void read_element(const cJSON *obj, size_t i, struct pb_budget_element_in *e,
-    struct element_ids *ids, struct pb_problem *p)
+static void read_element(const cJSON *obj, const char *key, size_t i,
+    struct pb_budget_element_in *e, struct api_element_ids *ids, struct pb_problem *p)
 {
 	static const char *const allowed[] = { "stream", "service_type", "arrangement",
 	    "allocated_pence", "recipient_person_id", "payee_id", "agreement", NULL };
-	char prefix[32], fld[64];
+	char prefix[48], fld[80];
 	int idx = 0, present = 0;
 
-	snprintf(prefix, sizeof(prefix), "elements[%zu].", i);
+	snprintf(prefix, sizeof(prefix), "%s[%zu].", key, i);
 	if (!cJSON_IsObject(obj)) {
-		snprintf(fld, sizeof(fld), "elements[%zu]", i);
+		snprintf(fld, sizeof(fld), "%s[%zu]", key, i);
 		pb_problem_field(p, fld, "invalid_type", "Each element must be an object.");
 		return;
 	}
@@ -157,29 +153,27 @@ static void read_element(const cJSON *obj, size_t i, struct pb_budget_element_in
 	}
 }
 
-/* elements: 1..PB_BUDGET_MAX_ELEMENTS objects; one arrangement per
- * (stream, service type). */
-static void read_elements(const cJSON *body, int required, struct pb_budget_in *in,
-    struct element_ids *ids, struct pb_problem *p)
+void api_budget_read_elements(const cJSON *body, const char *key, int required,
+    struct pb_budget_in *in, struct api_element_ids *ids, struct pb_problem *p)
 {
-	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(body, "elements");
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(body, key);
 	const cJSON *o;
-	char fld[32];
+	char fld[48];
 
 	if (arr == NULL) {
 		if (required)
-			pb_problem_field(p, "elements", "required", "elements is required.");
+			pb_problem_field(p, key, "required", "%s is required.", key);
 		return;
 	}
 	if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) < 1 ||
 	    cJSON_GetArraySize(arr) > PB_BUDGET_MAX_ELEMENTS) {
-		pb_problem_field(p, "elements", "invalid",
-		    "elements must be an array of 1 to %d elements.", PB_BUDGET_MAX_ELEMENTS);
+		pb_problem_field(p, key, "invalid",
+		    "%s must be an array of 1 to %d elements.", key, PB_BUDGET_MAX_ELEMENTS);
 		return;
 	}
 	in->has_elements = 1;
 	cJSON_ArrayForEach(o, arr) {
-		read_element(o, in->nelements, &in->elements[in->nelements], ids, p);
+		read_element(o, key, in->nelements, &in->elements[in->nelements], ids, p);
 		in->nelements++;
 	}
 	for (size_t i = 0; i < in->nelements && p->err == PB_OK; i++)
@@ -187,7 +181,7 @@ static void read_elements(const cJSON *body, int required, struct pb_budget_in *
 			const struct pb_budget_element_in *a = &in->elements[i], *b = &in->elements[j];
 			if (a->stream == b->stream && a->arrangement == b->arrangement &&
 			    strcmp(a->service_type, b->service_type) == 0) {
-				snprintf(fld, sizeof(fld), "elements[%zu]", i);
+				snprintf(fld, sizeof(fld), "%s[%zu]", key, i);
 				pb_problem_field(p, fld, "duplicate", "Each stream and service "
 				    "type appears once per arrangement in a budget.");
 				break;
@@ -215,7 +209,7 @@ void api_budgets_create(struct pb_req *req, struct pb_resp *resp)
 	    "period_start", "period_end", "elements", NULL };
 	struct pb_problem p;
 	struct pb_budget_in *in = calloc(1, sizeof(*in));
-	struct element_ids *ids = calloc(1, sizeof(*ids));
+	struct api_element_ids *ids = calloc(1, sizeof(*ids));
 	struct pb_actor actor;
 	struct pb_db *db;
 	cJSON *body = NULL;
@@ -238,7 +232,7 @@ void api_budgets_create(struct pb_req *req, struct pb_resp *resp)
 	    present)
 		in->request_id = request;
 	read_period(body, 1, in, &p);
-	read_elements(body, 1, in, ids, &p);
+	api_budget_read_elements(body, "elements", 1, in, ids, &p);
 	if (p.err) {
 		pb_resp_problem(resp, &p);
 	} else if (api_db(req, resp, &db) == 0) {
@@ -268,7 +262,7 @@ void api_budgets_patch(struct pb_req *req, struct pb_resp *resp)
 	static const char *const allowed[] = { "period_start", "period_end", "elements", NULL };
 	struct pb_problem p;
 	struct pb_budget_in *in = calloc(1, sizeof(*in));
-	struct element_ids *ids = calloc(1, sizeof(*ids));
+	struct api_element_ids *ids = calloc(1, sizeof(*ids));
 	struct pb_actor actor;
 	struct pb_db *db;
 	cJSON *body = NULL;
@@ -282,7 +276,7 @@ void api_budgets_patch(struct pb_req *req, struct pb_resp *resp)
 	pb_problem_init(&p);
 	pb_json_check_members(body, "", allowed, patch_server_owned, &p);
 	read_period(body, 0, in, &p);
-	read_elements(body, 0, in, ids, &p);
+	api_budget_read_elements(body, "elements", 0, in, ids, &p);
 	if (p.err) {
 		pb_resp_problem(resp, &p);
 	} else if (api_db(req, resp, &db) == 0) {

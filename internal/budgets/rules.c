@@ -459,3 +459,120 @@ enum pb_err pb_budget_check_exception(const char *rule, size_t len,
 		    "say why the exception is necessary");
 	return PB_OK;
 }
+
+/* ---- variations (BUD-7, BUD-8, BUD-9) --------------------------------------- */
+
+static const char *const variation_status_names[] = {
+	NULL, "pending", "rejected", "notice", "reconsideration", "applied", "withdrawn"
+};
+static const char *const variation_kind_names[] = { NULL, "change", "add", "end" };
+
+PB_NAMES_DEFINE(pb_variation_status_str, pb_variation_status_parse,
+    enum pb_variation_status, variation_status_names)
+
+PB_NAMES_DEFINE(pb_variation_kind_str, pb_variation_kind_parse,
+    enum pb_variation_kind, variation_kind_names)
+
+enum pb_err pb_variation_transition(enum pb_variation_status from,
+    enum pb_variation_action action, int needs_notice, int asked_before,
+    enum pb_variation_status *to, struct pb_problem *p)
+{
+	static const char *const verbs[] = { NULL, "approve", "reject",
+	    "ask for a reconsideration of", "uphold", "overturn", "apply" };
+	int next = 0;
+
+	switch (action) {
+	case PB_VARIATION_APPROVE:
+		if (from == PB_VARIATION_PENDING)
+			next = PB_VARIATION_NOTICE;
+		break;
+	case PB_VARIATION_REJECT:
+		if (from == PB_VARIATION_PENDING)
+			next = PB_VARIATION_REJECTED;
+		break;
+	case PB_VARIATION_ASK:
+		if (from == PB_VARIATION_NOTICE && !needs_notice)
+			return pb_problem_set(p, PB_ETRANSITION, "BUD-8", "only a variation that "
+			    "reduces or ends a direct payment can be reconsidered");
+		if (from == PB_VARIATION_NOTICE && asked_before)
+			return pb_problem_set(p, PB_ECONFLICT, "BUD-8", "a reconsideration of this "
+			    "variation has already been asked for and decided: BUD-8 allows one");
+		if (from == PB_VARIATION_NOTICE)
+			next = PB_VARIATION_RECONSIDERATION;
+		break;
+	case PB_VARIATION_UPHOLD:
+		if (from == PB_VARIATION_RECONSIDERATION)
+			next = PB_VARIATION_NOTICE;
+		break;
+	case PB_VARIATION_OVERTURN:
+		if (from == PB_VARIATION_RECONSIDERATION)
+			next = PB_VARIATION_WITHDRAWN;
+		break;
+	case PB_VARIATION_APPLY:
+		if (from == PB_VARIATION_NOTICE)
+			next = PB_VARIATION_APPLIED;
+		break;
+	}
+	if (next == 0) {
+		const char *f = pb_variation_status_str(from);
+		const char *v = action >= PB_VARIATION_APPROVE && action <= PB_VARIATION_APPLY ?
+		    verbs[action] : "change";
+		return pb_problem_set(p, PB_ETRANSITION, NULL, "cannot %s a variation that is %s",
+		    v, f ? f : "in an unknown state");
+	}
+	if (to)
+		*to = (enum pb_variation_status)next;
+	return PB_OK;
+}
+
+enum pb_err pb_variation_check_lines(const struct pb_variation_line *l, size_t n,
+    int *needs_notice, int *reduces, struct pb_problem *p)
+{
+	enum pb_err err = PB_OK;
+
+	*needs_notice = 0;
+	*reduces = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct pb_variation_line *x = &l[i];
+		const char *f = x->field ? x->field : "";
+		int dp = x->arrangement == PB_ARR_DIRECT_PAYMENT;
+
+		if (x->kind == PB_VARIATION_ADD)
+			continue;   /* a new element: an increase, checked as at creation */
+		if (x->stopped)
+			return pb_problem_set(p, PB_ETRANSITION, NULL, "%s: the element is "
+			    "stopped; it cannot be varied", f);
+		if (x->kind == PB_VARIATION_END) {
+			*needs_notice |= dp;
+			*reduces = 1;
+			continue;
+		}
+		if (x->new_allocated_pence == x->allocated_pence) {
+			err = pb_problem_field(p, f, "unchanged", "The element is allocated this "
+			    "amount already.");
+			continue;
+		}
+		/* BUD-9: every figure is at most PB_BUDGET_MAX_TOTAL_PENCE: no overflow */
+		if (x->new_allocated_pence < x->committed_pence + x->spent_pence) {
+			pb_problem_field(p, f, "below_committed_and_spent", "At least %lld pence "
+			    "(committed %lld + spent %lld).",
+			    (long long)(x->committed_pence + x->spent_pence),
+			    (long long)x->committed_pence, (long long)x->spent_pence);
+			return pb_problem_set(p, PB_ERULE, "BUD-9", "an element's allocation cannot "
+			    "go below what it has committed and spent");
+		}
+		*needs_notice |= dp && x->new_allocated_pence < x->allocated_pence;
+		*reduces |= x->new_allocated_pence < x->allocated_pence;
+	}
+	return err;
+}
+
+int32_t pb_variation_takes_effect_on(int32_t effective_from, int32_t notice_on,
+    int needs_notice, int reduces, int notice_days)
+{
+	int32_t earliest = notice_on + (needs_notice ? notice_days : 0);
+
+	if (!reduces && !needs_notice)
+		return notice_on;
+	return effective_from > earliest ? effective_from : earliest;
+}

@@ -249,4 +249,85 @@ enum pb_err pb_budget_check_exception(const char *rule, size_t len,
  * (today only "PAY-11"), else 0. */
 int pb_budget_rule_accepts_exception(const char *rule, size_t len);
 
+/* --- variations (BUD-7, BUD-8, BUD-9) -------------------------------------- */
+
+/* A variation of an approved or suspended budget (migration 013). */
+enum pb_variation_status {
+	PB_VARIATION_PENDING = 1,        /* awaiting a second person's approval */
+	PB_VARIATION_REJECTED,           /* terminal */
+	PB_VARIATION_NOTICE,             /* approved, waiting for its day (a direct
+	                                  * payment: the notice period, BUD-8) */
+	PB_VARIATION_RECONSIDERATION,    /* the family asked; not applied meanwhile */
+	PB_VARIATION_APPLIED,            /* terminal: the amounts changed */
+	PB_VARIATION_WITHDRAWN           /* terminal: overturned on reconsideration */
+};
+
+enum pb_variation_action {
+	PB_VARIATION_APPROVE = 1,        /* pending -> notice (applied when due) */
+	PB_VARIATION_REJECT,             /* pending -> rejected */
+	PB_VARIATION_ASK,                /* notice -> reconsideration, once */
+	PB_VARIATION_UPHOLD,             /* reconsideration -> notice */
+	PB_VARIATION_OVERTURN,           /* reconsideration -> withdrawn */
+	PB_VARIATION_APPLY               /* notice -> applied */
+};
+
+enum pb_variation_kind {
+	PB_VARIATION_CHANGE = 1,         /* a new allocation for an element */
+	PB_VARIATION_ADD,                /* a new element */
+	PB_VARIATION_END                 /* the element pays nothing more */
+};
+
+const char *pb_variation_status_str(enum pb_variation_status v);
+enum pb_err pb_variation_status_parse(const char *s, size_t len,
+    enum pb_variation_status *out);
+const char *pb_variation_kind_str(enum pb_variation_kind v);
+enum pb_err pb_variation_kind_parse(const char *s, size_t len,
+    enum pb_variation_kind *out);
+
+/*
+ * pb_variation_transition — may `action` move a variation in `from`?
+ * Approval moves it to notice (the service applies it at once when its
+ * day has come).  Only a variation that needs notice may be reconsidered
+ * (BUD-8; else PB_ETRANSITION), once: a second request (asked_before) is
+ * PB_ECONFLICT; every other illegal move PB_ETRANSITION.  *to written on
+ * PB_OK (may be NULL).
+ */
+enum pb_err pb_variation_transition(enum pb_variation_status from,
+    enum pb_variation_action action, int needs_notice, int asked_before,
+    enum pb_variation_status *to, struct pb_problem *p);
+
+/* One line of a variation as the rules see it: the element's figures now
+ * (change, end) and the new allocation (change, add).  field names the
+ * request member for errors, e.g. "changes[0].allocated_pence". */
+struct pb_variation_line {
+	enum pb_variation_kind kind;
+	enum pb_arrangement arrangement;
+	int stopped;                     /* the element is stopped already */
+	int64_t allocated_pence, committed_pence, spent_pence;
+	int64_t new_allocated_pence;     /* change, add */
+	const char *field;
+};
+
+/*
+ * pb_variation_check_lines — BUD-9 and BUD-8 over a variation's lines:
+ * a change or end of a stopped element is PB_ETRANSITION; a change to the
+ * amount it has now is PB_EINVAL (field); a new allocation below the
+ * element's committed + spent is PB_ERULE "BUD-9" (with the field).  On
+ * PB_OK *needs_notice is 1 when a direct payment is reduced or ended
+ * (BUD-8: written notice) and *reduces 1 when any element is reduced or
+ * ended (an increase alone takes effect on approval).
+ */
+enum pb_err pb_variation_check_lines(const struct pb_variation_line *l, size_t n,
+    int *needs_notice, int *reduces, struct pb_problem *p);
+
+/*
+ * pb_variation_takes_effect_on — the day a variation approved on
+ * notice_on takes effect: an increase alone on approval (notice_on); one
+ * that reduces or ends an element on effective_from but never before
+ * approval and, when it needs notice (BUD-8: a direct payment), never
+ * before notice_on + notice_days (0..365).
+ */
+int32_t pb_variation_takes_effect_on(int32_t effective_from, int32_t notice_on,
+    int needs_notice, int reduces, int notice_days);
+
 #endif

@@ -13,6 +13,7 @@
 
 #include "internal/audit/service.h"
 #include "internal/budgets/section_j.h"
+#include "internal/budgets/service_private.h"
 #include "internal/budgets/store.h"
 #include "internal/core/date.h"
 #include "internal/core/duty.h"
@@ -174,6 +175,14 @@ static enum pb_err check_budget(struct pb_db *db, const char *la, const char *ch
 	return err;
 }
 
+enum pb_err pb_budget_check_for(struct pb_db *db, const char *la,
+    const struct pb_budget_row *b, const struct pb_budget_element_in *el, size_t n,
+    int agreements, struct pb_problem *p)
+{
+	return check_budget(db, la, b->child_id, opt(b->plan_id), opt(b->request_id),
+	    b->period_start, b->period_end, el, n, agreements, p);
+}
+
 static enum pb_err derive(const struct pb_budget_element_in *el, size_t n,
     enum pb_arrangement *out)
 {
@@ -208,7 +217,7 @@ static enum pb_err fund_request(struct pb_db *db, const struct pb_actor *actor,
 
 /* Load the budget after a change; write its audit row and event, with
  * changes = {"before": before|null, "after": budget, "reason": reason}. */
-static enum pb_err record(struct pb_db *db, const struct pb_actor *actor,
+enum pb_err pb_budget_record(struct pb_db *db, const struct pb_actor *actor,
     const char *id, const char *action, const char *before, const char *reason,
     char **json, int *version)
 {
@@ -254,14 +263,14 @@ enum pb_err pb_budget_create(struct pb_db *db, const struct pb_actor *actor,
 	if (err == PB_OK)
 		err = fund_request(db, actor, in->request_id, in->child_id, id, p);
 	if (err == PB_OK)
-		err = record(db, actor, id, "budget.created", NULL, NULL, json, version);
+		err = pb_budget_record(db, actor, id, "budget.created", NULL, NULL, json, version);
 out:
 	err = pb_db_finish_json(db, err, json);
 	return err;
 }
 
 /* The stored elements as element inputs (for re-checking at approval). */
-static void rows_to_inputs(const struct pb_budget_element_row *rows, size_t n,
+void pb_budget_rows_to_inputs(const struct pb_budget_element_row *rows, size_t n,
     struct pb_budget_element_in *el)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -308,7 +317,7 @@ enum pb_err pb_budget_patch(struct pb_db *db, const struct pb_actor *actor,
 	n = in->nelements;
 	if (!in->has_elements) {
 		err = pb_budget_store_elements(db, actor->la, id, rows, PB_BUDGET_MAX_ELEMENTS, &n);
-		rows_to_inputs(rows, n, old);
+		pb_budget_rows_to_inputs(rows, n, old);
 		el = old;
 	}
 	if (err == PB_OK)
@@ -326,7 +335,7 @@ enum pb_err pb_budget_patch(struct pb_db *db, const struct pb_actor *actor,
 		err = explain_conflict(insert_elements(db, actor->la, id, in->elements,
 		    in->nelements), p);
 	if (err == PB_OK)
-		err = record(db, actor, id, "budget.updated", before, NULL, json, version);
+		err = pb_budget_record(db, actor, id, "budget.updated", before, NULL, json, version);
 out:
 	free(before);
 	err = pb_db_finish_json(db, err, json);
@@ -346,11 +355,10 @@ static enum pb_err approval_checks(struct pb_db *db, const char *la,
 	enum pb_err err = pb_budget_store_elements(db, la, b->id, rows, PB_BUDGET_MAX_ELEMENTS, &n);
 	if (err)
 		return err;
-	rows_to_inputs(rows, n, el);
+	pb_budget_rows_to_inputs(rows, n, el);
 	for (size_t i = 0; i < n; i++)
 		el[i].agreement.present = rows[i].has_agreement;
-	err = check_budget(db, la, b->child_id, opt(b->plan_id), opt(b->request_id),
-	    b->period_start, b->period_end, el, n, 0, p);
+	err = pb_budget_check_for(db, la, b, el, n, 0, p);
 	if (err)
 		return err;
 	for (size_t i = 0; i < n; i++)
@@ -391,12 +399,15 @@ enum pb_err pb_budget_act(struct pb_db *db, const struct pb_actor *actor,
 		err = pb_budget_store_set_status(db, actor, id, to);
 	if (err == PB_OK)
 		err = pb_budget_store_history(db, actor, id, to, reason);
+	/* what the budget holds from approval on: its first version */
+	if (err == PB_OK && action == PB_BUDGET_ACTION_APPROVE)
+		err = pb_budget_store_version_add(db, actor, id, NULL, b.period_start, &v);
 	/* payments hook: a suspended or closed budget pays nothing more */
 	if (err == PB_OK && (to == PB_BUDGET_STATUS_CLOSED || to == PB_BUDGET_STATUS_SUSPENDED))
 		err = pb_pay_cancel_open(db, actor, id, reason ? reason : "budget closed",
 		    &cancelled);
 	if (err == PB_OK)
-		err = record(db, actor, id, actions[action], before, reason, json, version);
+		err = pb_budget_record(db, actor, id, actions[action], before, reason, json, version);
 	free(before);
 	err = pb_db_finish_json(db, err, json);
 	return err;
@@ -481,7 +492,7 @@ enum pb_err pb_budget_agreement_patch(struct pb_db *db,
 	if (err == PB_OK)
 		err = pb_budget_store_touch(db, actor->la, budget_id);
 	if (err == PB_OK)
-		err = record(db, actor, budget_id, "budget.agreement_updated", before, NULL,
+		err = pb_budget_record(db, actor, budget_id, "budget.agreement_updated", before, NULL,
 		    json, version);
 out:
 	free(before);
@@ -540,7 +551,7 @@ static enum pb_err suspend_for(struct pb_db *db, const struct pb_actor *actor,
 	if (err == PB_OK)
 		err = pb_budget_store_history(db, actor, id, PB_BUDGET_STATUS_SUSPENDED, reason);
 	if (err == PB_OK)
-		err = record(db, actor, id, "budget.suspended", before, reason, &json, &v);
+		err = pb_budget_record(db, actor, id, "budget.suspended", before, reason, &json, &v);
 	free(before);
 	free(json);
 	return err;
@@ -597,29 +608,41 @@ enum pb_err pb_budget_plan_patch(struct pb_db *db, const struct pb_actor *actor,
 	return pb_db_finish_json(db, err, json);
 }
 
+enum pb_err pb_budget_stop_element_tx(struct pb_db *db, const struct pb_actor *actor,
+    const struct pb_budget_stop *s)
+{
+	char *before = NULL, *json = NULL;
+	int v, cancelled = 0, ended = 0;
+
+	enum pb_err err = pb_budget_store_json(db, actor->la, s->budget_id, &before, &v);
+	if (err == PB_OK)
+		err = pb_budget_store_stop_element(db, actor->la, s->element_id, s->rule, s->reason,
+		    s->on);
+	struct pb_pay_wind_down w = { NULL, s->element_id, s->after, s->on, s->reason };
+	if (err == PB_OK)
+		err = pb_pay_wind_down(db, actor, &w, &cancelled, &ended);
+	if (err == PB_OK && s->release)
+		err = pb_budget_store_element_release(db, actor->la, s->element_id);
+	if (err == PB_OK && s->audit)
+		err = pb_budget_record(db, actor, s->budget_id, "budget.element_stopped", before,
+		    s->reason, &json, &v);
+	free(before);
+	free(json);
+	return err;
+}
+
 /* Stop one direct-payment element (PAY-16): mark it, cancel what has not
  * left the council, end its schedules, audit it on its budget. */
 static enum pb_err stop_element(struct pb_db *db, const struct pb_actor *actor,
     const struct pb_budget_dp_row *r, const struct pb_problem *why, int32_t today)
 {
-	char *before = NULL, *json = NULL, reason[300];
-	int v, cancelled = 0, ended = 0;
+	char reason[300];
 
 	snprintf(reason, sizeof(reason), "Direct payment stopped (%s): %s", why->rule,
 	    why->detail);
-	enum pb_err err = pb_budget_store_json(db, actor->la, r->budget_id, &before, &v);
-	if (err == PB_OK)
-		err = pb_budget_store_stop_element(db, actor->la, r->element_id, why->rule, reason,
-		    today);
-	struct pb_pay_wind_down w = { NULL, r->element_id, PB_DATE_NONE, today, reason };
-	if (err == PB_OK)
-		err = pb_pay_wind_down(db, actor, &w, &cancelled, &ended);
-	if (err == PB_OK)
-		err = record(db, actor, r->budget_id, "budget.element_stopped", before, reason, &json,
-		    &v);
-	free(before);
-	free(json);
-	return err;
+	struct pb_budget_stop s = { r->budget_id, r->element_id, why->rule, reason,
+	    PB_DATE_NONE, today, 0, 1 };
+	return pb_budget_stop_element_tx(db, actor, &s);
 }
 
 enum pb_err pb_budget_contact_patch(struct pb_db *db, const struct pb_actor *actor,

@@ -107,33 +107,58 @@ static char *outcomes_literal(const struct pb_budget_agreement_in *a)
 	return pb_buf_take(&b, NULL);
 }
 
+/* The eleven budget_elements columns an element is created with, from
+ * stream to head_teacher_agreed_on, as parameters into pp[0..11); the
+ * text buffers live in t, and t->outcomes is freed by element_params_free. */
+struct element_text {
+	char alloc[24], so[11], ht[11];
+	char *outcomes;
+};
+
+#define ELEMENT_COLUMNS "stream, service_type, arrangement, allocated_pence," \
+	" recipient_person_id, payee_id, agreed_provision, outcomes, signed_on," \
+	" school_premises, head_teacher_agreed_on"
+
+static void element_params(const struct pb_budget_element_in *e, struct element_text *t,
+    const char *pp[11])
+{
+	const struct pb_budget_agreement_in *a = &e->agreement;
+
+	snprintf(t->alloc, sizeof(t->alloc), "%lld", (long long)e->allocated_pence);
+	t->outcomes = outcomes_literal(a);
+	pp[0] = pb_stream_str(e->stream);
+	pp[1] = e->service_type;
+	pp[2] = pb_arrangement_str(e->arrangement);
+	pp[3] = t->alloc;
+	pp[4] = e->recipient_person_id;
+	pp[5] = e->payee_id;
+	pp[6] = a->present ? a->agreed_provision : NULL;
+	pp[7] = t->outcomes;
+	pp[8] = a->present && a->has_signed_on ? pb_db_date_param(a->signed_on, t->so) : NULL;
+	pp[9] = a->present ? (a->has_school_premises && a->school_premises ? "true" : "false")
+	    : NULL;
+	pp[10] = a->present && a->has_head_teacher_agreed_on ?
+	    pb_db_date_param(a->head_teacher_agreed_on, t->ht) : NULL;
+}
+
 enum pb_err pb_budget_store_insert_element(struct pb_db *db, const char *la,
     const char *budget_id, int position, const struct pb_budget_element_in *e,
     char id[37])
 {
-	char pos[16], alloc[24], so[11], ht[11];
-	const struct pb_budget_agreement_in *a = &e->agreement;
+	char pos[16];
+	struct element_text t;
+	const char *pp[15] = { la, id, budget_id, pos };
 
 	pb_uuid_new(id);
 	snprintf(pos, sizeof(pos), "%d", position);
-	snprintf(alloc, sizeof(alloc), "%lld", (long long)e->allocated_pence);
-	char *outcomes = outcomes_literal(a);
-	const char *pp[] = { la, id, budget_id, pos, pb_stream_str(e->stream),
-	    e->service_type, pb_arrangement_str(e->arrangement), alloc,
-	    e->recipient_person_id, e->payee_id, a->present ? a->agreed_provision : NULL,
-	    outcomes, a->present && a->has_signed_on ? pb_db_date_param(a->signed_on, so) : NULL,
-	    a->present ? (a->has_school_premises && a->school_premises ? "true" : "false") : NULL,
-	    a->present && a->has_head_teacher_agreed_on ?
-	    pb_db_date_param(a->head_teacher_agreed_on, ht) : NULL };
+	element_params(e, &t, pp + 4);
 	enum pb_err err = pb_db_query(db,
 	    "INSERT INTO budget_elements (la, id, budget_id, position, child_id, period_start,"
-	    " period_end, budget_status, stream, service_type, arrangement, allocated_pence,"
-	    " recipient_person_id, payee_id, agreed_provision, outcomes, signed_on,"
-	    " school_premises, head_teacher_agreed_on)"
+	    " period_end, budget_status, " ELEMENT_COLUMNS ")"
 	    " SELECT $1, $2, b.id, $4, b.child_id, b.period_start, b.period_end, b.status,"
 	    " $5, $6, $7, $8, $9, $10, $11, $12::text[], $13, $14, $15"
 	    " FROM budgets b WHERE b.la = $1 AND b.id = $3", 15, pp, NULL);
-	free(outcomes);
+	free(t.outcomes);
 	return err;
 }
 
@@ -590,4 +615,364 @@ enum pb_err pb_budget_store_lock_child(struct pb_db *db, const char *la, const c
 	const char *pp[] = { la, child_id };
 	return pb_db_query(db, "SELECT b.id FROM budgets b WHERE b.la = $1 AND b.child_id = $2"
 	    " AND b.status IN ('approved', 'suspended') ORDER BY b.id FOR UPDATE", 2, pp, NULL);
+}
+
+/* --- variations --------------------------------------------------------------- */
+
+enum pb_err pb_budget_store_element_money(struct pb_db *db, const char *la,
+    const char *budget_id, struct pb_budget_element_money *rows, size_t cap, size_t *n)
+{
+	PGresult *res = NULL;
+	const char *pp[] = { la, budget_id };
+	enum pb_err err = pb_db_query(db,
+	    "SELECT id, position, arrangement, status = 'stopped', allocated_pence,"
+	    " committed_pence, spent_pence FROM budget_elements"
+	    " WHERE la = $1 AND budget_id = $2 ORDER BY position", 2, pp, &res);
+	if (err)
+		return err;
+	*n = 0;
+	for (int i = 0; i < PQntuples(res) && *n < cap; i++) {
+		struct pb_budget_element_money *r = &rows[(*n)++];
+		const char *arr = PQgetvalue(res, i, 2);
+		memset(r, 0, sizeof(*r));
+		pb_db_col_copy(res, i, 0, r->id, sizeof(r->id));
+		r->position = (int)pb_db_col_int64(res, i, 1);
+		if (pb_arrangement_parse(arr, strlen(arr), &r->arrangement) != PB_OK)
+			err = PB_EINTERNAL;
+		r->stopped = pb_db_col_bool(res, i, 3);
+		r->allocated_pence = pb_db_col_int64(res, i, 4);
+		r->committed_pence = pb_db_col_int64(res, i, 5);
+		r->spent_pence = pb_db_col_int64(res, i, 6);
+	}
+	PQclear(res);
+	return err;
+}
+
+enum pb_err pb_budget_store_notice_days(struct pb_db *db, const char *la, int *days)
+{
+	PGresult *res = NULL;
+	const char *pp[] = { la };
+	enum pb_err err = pb_db_one_row(db, "SELECT coalesce((SELECT dp_notice_days FROM"
+	    " council_settings WHERE la = $1), 28)", 1, pp, &res);
+	if (err == PB_OK)
+		*days = (int)pb_db_col_int64(res, 0, 0);
+	PQclear(res);
+	return err;
+}
+
+enum pb_err pb_budget_store_variation_insert(struct pb_db *db, const struct pb_actor *actor,
+    const char *budget_id, const char *reason, int32_t effective_from, int needs_notice,
+    char id[37])
+{
+	char from[11];
+	const char *pp[] = { actor->la, id, budget_id, reason,
+	    pb_db_date_param(effective_from, from), needs_notice ? "true" : "false", actor->sub };
+
+	pb_uuid_new(id);
+	return pb_db_query(db,
+	    "INSERT INTO budget_variations (la, id, budget_id, reason, effective_from,"
+	    " needs_notice, requested_by) VALUES ($1, $2, $3, $4, $5, $6, $7)", 7, pp, NULL);
+}
+
+enum pb_err pb_budget_store_variation_line(struct pb_db *db, const char *la,
+    const char *variation_id, int seq, enum pb_variation_kind kind, char element_id[37],
+    int64_t old_pence, int64_t new_pence, const struct pb_budget_element_in *add)
+{
+	char sq[16], oldp[24], newp[24];
+	struct element_text t = { .outcomes = NULL };
+	/* $6.. are ELEMENT_COLUMNS' parameters (allocated_pence, $9, is the
+	 * line's new allocation); $17 the old allocation */
+	const char *pp[17] = { la, variation_id, sq, pb_variation_kind_str(kind), element_id };
+
+	snprintf(sq, sizeof(sq), "%d", seq);
+	if (kind == PB_VARIATION_ADD) {
+		pb_uuid_new(element_id);
+		element_params(add, &t, pp + 5);
+	} else {
+		pp[8] = kind == PB_VARIATION_CHANGE ? pb_db_int_param(new_pence, newp) : NULL;
+		pp[16] = pb_db_int_param(old_pence, oldp);
+	}
+	enum pb_err err = pb_db_query(db,
+	    "INSERT INTO budget_variation_lines (la, variation_id, seq, kind, element_id,"
+	    " stream, service_type, arrangement, new_allocated_pence, recipient_person_id,"
+	    " payee_id, agreed_provision, outcomes, signed_on, school_premises,"
+	    " head_teacher_agreed_on, old_allocated_pence)"
+	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::text[], $14, $15,"
+	    " $16, $17)", 17, pp, NULL);
+	free(t.outcomes);
+	return err;
+}
+
+enum pb_err pb_budget_store_variation_lock(struct pb_db *db, const char *la,
+    const char *budget_id, const char *id, struct pb_variation_row *out)
+{
+	PGresult *res = NULL;
+	const char *pp[] = { la, budget_id, id };
+	enum pb_err err = pb_db_one_row(db,
+	    "SELECT id, budget_id, status, needs_notice, reconsideration_at IS NOT NULL,"
+	    " effective_from, takes_effect_on, requested_by, decided_by, version"
+	    " FROM budget_variations WHERE la = $1 AND budget_id = $2 AND id = $3 FOR UPDATE",
+	    3, pp, &res);
+	if (err)
+		return err;
+	const char *st = PQgetvalue(res, 0, 2);
+	memset(out, 0, sizeof(*out));
+	pb_db_col_copy(res, 0, 0, out->id, sizeof(out->id));
+	pb_db_col_copy(res, 0, 1, out->budget_id, sizeof(out->budget_id));
+	if (pb_variation_status_parse(st, strlen(st), &out->status) != PB_OK)
+		err = PB_EINTERNAL;
+	out->needs_notice = pb_db_col_bool(res, 0, 3);
+	out->asked = pb_db_col_bool(res, 0, 4);
+	out->effective_from = pb_db_col_date(res, 0, 5, PB_DATE_NONE);
+	out->takes_effect_on = pb_db_col_date(res, 0, 6, PB_DATE_NONE);
+	pb_db_col_copy(res, 0, 7, out->requested_by, sizeof(out->requested_by));
+	pb_db_col_copy(res, 0, 8, out->decided_by, sizeof(out->decided_by));
+	out->version = (int)pb_db_col_int64(res, 0, 9);
+	PQclear(res);
+	return err;
+}
+
+enum pb_err pb_budget_store_variation_lines(struct pb_db *db, const char *la,
+    const char *id, struct pb_variation_lines *out)
+{
+	PGresult *res = NULL;
+	const char *pp[] = { la, id };
+	enum pb_err err = pb_db_query(db,
+	    "SELECT kind, element_id, coalesce(new_allocated_pence, 0), arrangement,"
+	    " recipient_person_id, payee_id, agreed_provision IS NOT NULL, agreed_provision,"
+	    " school_premises, signed_on, head_teacher_agreed_on, stream, service_type"
+	    " FROM budget_variation_lines WHERE la = $1 AND variation_id = $2 ORDER BY seq",
+	    2, pp, &res);
+	if (err)
+		return err;
+	memset(out, 0, sizeof(*out));
+	for (int i = 0; i < PQntuples(res) && out->n < PB_BUDGET_MAX_ELEMENTS; i++) {
+		size_t k = out->n++;
+		const char *kind = PQgetvalue(res, i, 0);
+		if (pb_variation_kind_parse(kind, strlen(kind), &out->kind[k]) != PB_OK)
+			err = PB_EINTERNAL;
+		pb_db_col_copy(res, i, 1, out->element_id[k], sizeof(out->element_id[k]));
+		out->new_pence[k] = pb_db_col_int64(res, i, 2);
+		if (out->kind[k] != PB_VARIATION_ADD)
+			continue;
+		struct pb_budget_element_row *r = &out->added[out->nadded++];
+		const char *arr = PQgetvalue(res, i, 3), *stream = PQgetvalue(res, i, 11);
+		pb_db_col_copy(res, i, 1, r->id, sizeof(r->id));
+		if (pb_arrangement_parse(arr, strlen(arr), &r->arrangement) != PB_OK ||
+		    pb_stream_parse(stream, strlen(stream), &r->stream) != PB_OK)
+			err = PB_EINTERNAL;
+		pb_db_col_copy(res, i, 4, r->recipient_person_id, sizeof(r->recipient_person_id));
+		pb_db_col_copy(res, i, 5, r->payee_id, sizeof(r->payee_id));
+		r->has_agreement = pb_db_col_bool(res, i, 6);
+		pb_db_col_copy(res, i, 7, r->agreed_provision, sizeof(r->agreed_provision));
+		r->school_premises = pb_db_col_bool(res, i, 8);
+		r->signed_on = pb_db_col_date(res, i, 9, PB_DATE_NONE);
+		r->head_teacher_agreed_on = pb_db_col_date(res, i, 10, PB_DATE_NONE);
+		pb_db_col_copy(res, i, 12, r->service_type, sizeof(r->service_type));
+	}
+	PQclear(res);
+	return err;
+}
+
+enum pb_err pb_budget_store_variation_step(struct pb_db *db, const char *la,
+    const char *id, const struct pb_variation_step *s)
+{
+	char notice[11], effect[11], applied[24];
+	const char *pp[] = { la, id, pb_variation_status_str(s->to), pb_variation_status_str(s->from),
+	    s->by, s->reason, pb_db_date_param(s->notice_on, notice),
+	    pb_db_date_param(s->takes_effect_on, effect), pb_db_int_param(s->applied_version, applied) };
+	/* $4 is where it comes from: pending is decided; notice asked (to
+	 * reconsideration); reconsideration decided (upheld: to notice,
+	 * overturned: to withdrawn); notice applied */
+	return pb_db_query(db,
+	    "UPDATE budget_variations SET status = $3, version = version + 1,"
+	    " decided_by = CASE WHEN $4 = 'pending' THEN $5 ELSE decided_by END,"
+	    " decided_at = CASE WHEN $4 = 'pending' THEN now() ELSE decided_at END,"
+	    " decision_reason = CASE WHEN $4 = 'pending' THEN $6 ELSE decision_reason END,"
+	    " notice_on = coalesce($7::date, notice_on),"
+	    " takes_effect_on = coalesce($8::date, takes_effect_on),"
+	    " reconsideration_by = CASE WHEN $3 = 'reconsideration' THEN $5"
+	    "  ELSE reconsideration_by END,"
+	    " reconsideration_reason = CASE WHEN $3 = 'reconsideration' THEN $6"
+	    "  ELSE reconsideration_reason END,"
+	    " reconsideration_at = CASE WHEN $3 = 'reconsideration' THEN now()"
+	    "  ELSE reconsideration_at END,"
+	    " reconsidered_by = CASE WHEN $4 = 'reconsideration' THEN $5 ELSE reconsidered_by END,"
+	    " reconsidered_at = CASE WHEN $4 = 'reconsideration' THEN now() ELSE reconsidered_at END,"
+	    " reconsideration_outcome = CASE WHEN $4 = 'reconsideration' THEN"
+	    "  CASE WHEN $3 = 'withdrawn' THEN 'overturned' ELSE 'upheld' END"
+	    "  ELSE reconsideration_outcome END,"
+	    " reconsideration_decision = CASE WHEN $4 = 'reconsideration' THEN $6"
+	    "  ELSE reconsideration_decision END,"
+	    " applied_at = CASE WHEN $3 = 'applied' THEN now() ELSE applied_at END,"
+	    " applied_version = CASE WHEN $3 = 'applied' THEN $9::integer ELSE applied_version END"
+	    " WHERE la = $1 AND id = $2 AND status = $4", 9, pp, NULL);
+}
+
+enum pb_err pb_budget_store_variation_apply(struct pb_db *db, const char *la,
+    const char *budget_id, const char *id)
+{
+	const char *pp[] = { la, budget_id, id };
+	enum pb_err err = pb_db_query(db,
+	    "UPDATE budget_elements e SET allocated_pence = l.new_allocated_pence,"
+	    " updated_at = now() FROM budget_variation_lines l"
+	    " WHERE l.la = $1 AND l.variation_id = $3 AND l.kind = 'change'"
+	    " AND e.la = $1 AND e.budget_id = $2 AND e.id = l.element_id", 3, pp, NULL);
+	if (err == PB_OK)
+		err = pb_db_query(db,
+		    "INSERT INTO budget_elements (la, id, budget_id, position, child_id, period_start,"
+		    " period_end, budget_status, " ELEMENT_COLUMNS ")"
+		    " SELECT $1, l.element_id, b.id, (SELECT coalesce(max(e.position), -1)"
+		    "  FROM budget_elements e WHERE e.la = $1 AND e.budget_id = $2) + 1"
+		    "  + row_number() OVER (ORDER BY l.seq) - 1,"
+		    " b.child_id, b.period_start, b.period_end, b.status, l.stream, l.service_type,"
+		    " l.arrangement, l.new_allocated_pence, l.recipient_person_id, l.payee_id,"
+		    " l.agreed_provision, l.outcomes, l.signed_on, l.school_premises,"
+		    " l.head_teacher_agreed_on"
+		    " FROM budget_variation_lines l JOIN budgets b ON b.la = $1 AND b.id = $2"
+		    " WHERE l.la = $1 AND l.variation_id = $3 AND l.kind = 'add' ORDER BY l.seq",
+		    3, pp, NULL);
+	return err;
+}
+
+enum pb_err pb_budget_store_element_release(struct pb_db *db, const char *la,
+    const char *element_id)
+{
+	const char *pp[] = { la, element_id };
+	return pb_db_query(db,
+	    "UPDATE budget_elements SET allocated_pence = committed_pence + spent_pence,"
+	    " updated_at = now() WHERE la = $1 AND id = $2", 2, pp, NULL);
+}
+
+enum pb_err pb_budget_store_version_add(struct pb_db *db, const struct pb_actor *actor,
+    const char *budget_id, const char *variation_id, int32_t effective_from,
+    int *version_no)
+{
+	PGresult *res = NULL;
+	char from[11];
+	const char *pp[] = { actor->la, budget_id, variation_id,
+	    pb_db_date_param(effective_from, from), actor->sub };
+	enum pb_err err = pb_db_one_row(db,
+	    "SELECT pb_budget_version_add($1, $2::uuid, $3::uuid, $4::date, $5)", 5, pp, &res);
+	if (err == PB_OK)
+		*version_no = (int)pb_db_col_int64(res, 0, 0);
+	PQclear(res);
+	return err;
+}
+
+enum pb_err pb_budget_store_variations_due(struct pb_db *db, const char *la, int32_t today,
+    char (*budget_ids)[37], char (*ids)[37], size_t cap, size_t *n)
+{
+	PGresult *res = NULL;
+	char day[11], lim[24];
+	const char *pp[] = { la, pb_db_date_param(today, day), pb_db_int_param((int64_t)cap, lim) };
+	enum pb_err err = pb_db_query(db,
+	    "SELECT budget_id, id FROM budget_variations WHERE la = $1 AND status = 'notice'"
+	    " AND takes_effect_on <= $2 ORDER BY takes_effect_on, requested_at, id LIMIT $3",
+	    3, pp, &res);
+	if (err)
+		return err;
+	*n = 0;
+	for (int i = 0; i < PQntuples(res) && *n < cap; i++, (*n)++) {
+		pb_db_col_copy(res, i, 0, budget_ids[*n], 37);
+		pb_db_col_copy(res, i, 1, ids[*n], 37);
+	}
+	PQclear(res);
+	return err;
+}
+
+enum pb_err pb_budget_store_variation_json(struct pb_db *db, const char *la,
+    const char *id, char **json, int *version)
+{
+	const char *pp[] = { la, id };
+	return pb_db_one_json(db, "SELECT pb_json(v)::text, v.version FROM budget_variations v"
+	    " WHERE v.la = $1 AND v.id = $2", 2, pp, json, version);
+}
+
+/* A variation or version read in scope: its budget visible to the caller. */
+#define BUDGET_IN_SCOPE " EXISTS (SELECT 1 FROM budgets b WHERE b.la = $1 AND b.id = $2" \
+	" AND pb_child_visible(b.la, b.child_id, $3::uuid))"
+
+enum pb_err pb_budget_store_variation_get(struct pb_db *db, const struct pb_scope *scope,
+    const char *budget_id, const char *id, char **json, int *version)
+{
+	const char *pp[] = { scope->la, budget_id, scope->family_person_id, id };
+	return pb_db_one_json(db, "SELECT pb_json(v)::text, v.version FROM budget_variations v"
+	    " WHERE v.la = $1 AND v.budget_id = $2 AND v.id = $4 AND" BUDGET_IN_SCOPE,
+	    4, pp, json, version);
+}
+
+enum pb_err pb_budget_store_variation_list(struct pb_db *db, const struct pb_scope *scope,
+    const char *budget_id, const char *cursor, int limit, char **json)
+{
+	char lim[24];
+	const char *pp[] = { scope->la, budget_id, scope->family_person_id, cursor,
+	    pb_db_int_param(limit + 1, lim) };
+	/* newest first; the cursor is the last variation of the page before */
+	return pb_db_list_json(db,
+	    "SELECT pb_json(v)::text, v.id FROM budget_variations v"
+	    " WHERE v.la = $1 AND v.budget_id = $2 AND" BUDGET_IN_SCOPE
+	    " AND ($4::uuid IS NULL OR (v.requested_at, v.id) < (SELECT c.requested_at, c.id"
+	    "  FROM budget_variations c WHERE c.la = $1 AND c.id = $4))"
+	    " ORDER BY v.requested_at DESC, v.id DESC LIMIT $5", 5, pp, limit, json);
+}
+
+enum pb_err pb_budget_store_version_list(struct pb_db *db, const struct pb_scope *scope,
+    const char *budget_id, char **json)
+{
+	const char *pp[] = { scope->la, budget_id, scope->family_person_id };
+	return pb_db_one_json(db,
+	    "SELECT json_build_object('items', coalesce(json_agg(json_build_object("
+	    " 'version_no', v.version_no, 'variation_id', v.variation_id,"
+	    " 'effective_from', v.effective_from, 'allocated_pence', v.allocated_pence,"
+	    " 'elements', v.elements, 'created_by', v.created_by,"
+	    " 'created_at', pb_ts(v.created_at)) ORDER BY v.version_no), '[]'::json),"
+	    " 'next_cursor', NULL)::text FROM budget_versions v"
+	    " WHERE v.la = $1 AND v.budget_id = $2 HAVING" BUDGET_IN_SCOPE, 3, pp, json, NULL);
+}
+
+enum pb_err pb_budget_store_settings_json(struct pb_db *db, const char *la, char **json,
+    int *version)
+{
+	const char *pp[] = { la };
+	return pb_db_one_json(db, "SELECT pb_settings_json($1)::text, coalesce((SELECT version"
+	    " FROM council_settings WHERE la = $1), 0)", 1, pp, json, version);
+}
+
+enum pb_err pb_budget_store_settings_lock(struct pb_db *db, const struct pb_actor *actor,
+    int *version)
+{
+	PGresult *res = NULL;
+	const char *pp[] = { actor->la, actor->sub };
+	/* a council that never set anything has version 0: its first change
+	 * makes version 1 */
+	enum pb_err err = pb_db_query(db, "INSERT INTO council_settings (la, version, updated_by)"
+	    " VALUES ($1, 0, $2) ON CONFLICT (la) DO NOTHING", 2, pp, NULL);
+	if (err == PB_OK)
+		err = pb_db_one_row(db, "SELECT version FROM council_settings WHERE la = $1"
+		    " FOR UPDATE", 1, pp, &res);
+	if (err == PB_OK)
+		*version = (int)pb_db_col_int64(res, 0, 0);
+	PQclear(res);
+	return err;
+}
+
+enum pb_err pb_budget_store_settings_set(struct pb_db *db, const struct pb_actor *actor,
+    int dp_notice_days)
+{
+	char days[24];
+	const char *pp[] = { actor->la, actor->sub, pb_db_int_param(dp_notice_days, days) };
+	return pb_db_query(db, "UPDATE council_settings SET dp_notice_days = $3,"
+	    " version = version + 1, updated_by = $2, updated_at = now() WHERE la = $1",
+	    3, pp, NULL);
+}
+
+enum pb_err pb_budget_store_version_first(struct pb_db *db, const struct pb_actor *actor,
+    const char *budget_id)
+{
+	const char *pp[] = { actor->la, budget_id, actor->sub };
+	return pb_db_query(db,
+	    "SELECT pb_budget_version_add(b.la, b.id, NULL, b.period_start, $3) FROM budgets b"
+	    " WHERE b.la = $1 AND b.id = $2 AND NOT EXISTS (SELECT 1 FROM budget_versions v"
+	    "  WHERE v.la = b.la AND v.budget_id = b.id)", 3, pp, NULL);
 }

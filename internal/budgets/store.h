@@ -188,4 +188,125 @@ enum pb_err pb_budget_store_lock_child(struct pb_db *db, const char *la, const c
 enum pb_err pb_budget_store_stop_element(struct pb_db *db, const char *la,
     const char *element_id, const char *rule, const char *reason, int32_t on);
 
+/* --- variations (migration 013) ---------------------------------------------- */
+
+/* An element's money and state, for a variation's rules. */
+struct pb_budget_element_money {
+	char id[37];
+	int position;
+	enum pb_arrangement arrangement;
+	int stopped;
+	int64_t allocated_pence, committed_pence, spent_pence;
+};
+
+/* Every element of a budget with its figures, by position. */
+enum pb_err pb_budget_store_element_money(struct pb_db *db, const char *la,
+    const char *budget_id, struct pb_budget_element_money *rows, size_t cap, size_t *n);
+
+/* A variation row, locked or read. */
+struct pb_variation_row {
+	char id[37], budget_id[37];
+	enum pb_variation_status status;
+	int needs_notice;
+	int asked;                          /* a reconsideration was asked for */
+	int32_t effective_from;
+	int32_t takes_effect_on;            /* PB_DATE_NONE until approved */
+	char requested_by[257], decided_by[257];   /* "" when none */
+	int version;
+};
+
+/* The council's notice period for reducing a direct payment (BUD-8):
+ * council_settings.dp_notice_days, 28 when never set. */
+enum pb_err pb_budget_store_notice_days(struct pb_db *db, const char *la, int *days);
+
+/* Insert a pending variation (id written). */
+enum pb_err pb_budget_store_variation_insert(struct pb_db *db, const struct pb_actor *actor,
+    const char *budget_id, const char *reason, int32_t effective_from, int needs_notice,
+    char id[37]);
+
+/* Insert line seq: kind change (element_id, old and new allocation), end
+ * (element_id, old allocation) or add (element_id chosen here, *add the
+ * element; old ignored). */
+enum pb_err pb_budget_store_variation_line(struct pb_db *db, const char *la,
+    const char *variation_id, int seq, enum pb_variation_kind kind, char element_id[37],
+    int64_t old_pence, int64_t new_pence, const struct pb_budget_element_in *add);
+
+/* Lock (FOR UPDATE) variation id of budget_id; PB_ENOTFOUND otherwise. */
+enum pb_err pb_budget_store_variation_lock(struct pb_db *db, const char *la,
+    const char *budget_id, const char *id, struct pb_variation_row *out);
+
+/* A variation's lines: kinds[i], element ids, new allocations, and for
+ * added elements their columns in added[0..*nadded) (position unused). */
+struct pb_variation_lines {
+	size_t n;
+	enum pb_variation_kind kind[PB_BUDGET_MAX_ELEMENTS];
+	char element_id[PB_BUDGET_MAX_ELEMENTS][37];
+	int64_t new_pence[PB_BUDGET_MAX_ELEMENTS];
+	size_t nadded;
+	struct pb_budget_element_row added[PB_BUDGET_MAX_ELEMENTS];
+};
+enum pb_err pb_budget_store_variation_lines(struct pb_db *db, const char *la,
+    const char *id, struct pb_variation_lines *out);
+
+/* Move a variation to `status`, bumping its version.  The decision
+ * (approve/reject: by, reason, notice_on, takes_effect_on), the request
+ * for reconsideration (by, reason) and its outcome (by, reason, outcome)
+ * are written by the step that makes them, chosen by `status` and `from`
+ * as pb_variation_transition allows; NULL or PB_DATE_NONE leaves a column. */
+struct pb_variation_step {
+	enum pb_variation_status from, to;
+	const char *by, *reason;
+	int32_t notice_on, takes_effect_on;
+	int applied_version;                /* to applied */
+};
+enum pb_err pb_budget_store_variation_step(struct pb_db *db, const char *la,
+    const char *id, const struct pb_variation_step *s);
+
+/* Apply the change and add lines to the elements (new allocations, new
+ * elements after the last position).  PB_EDB with SQLSTATE 23514 when an
+ * allocation no longer covers committed + spent (BUD-9). */
+enum pb_err pb_budget_store_variation_apply(struct pb_db *db, const char *la,
+    const char *budget_id, const char *id);
+
+/* An ended element keeps only what it has committed and spent. */
+enum pb_err pb_budget_store_element_release(struct pb_db *db, const char *la,
+    const char *element_id);
+
+/* Record the budget's amounts now as its next version (variation_id NULL:
+ * version 1, at approval); *version_no written. */
+enum pb_err pb_budget_store_version_add(struct pb_db *db, const struct pb_actor *actor,
+    const char *budget_id, const char *variation_id, int32_t effective_from,
+    int *version_no);
+
+/* Version 1 of a budget approved without one (loaded approved), its
+ * amounts now; nothing when it has versions. */
+enum pb_err pb_budget_store_version_first(struct pb_db *db, const struct pb_actor *actor,
+    const char *budget_id);
+
+/* The variations of la in notice whose day has come (takes_effect_on <=
+ * today), oldest first: budget ids and variation ids. */
+enum pb_err pb_budget_store_variations_due(struct pb_db *db, const char *la, int32_t today,
+    char (*budget_ids)[37], char (*ids)[37], size_t cap, size_t *n);
+
+/* JSON reads of variations and versions (scope: family sees own only). */
+enum pb_err pb_budget_store_variation_json(struct pb_db *db, const char *la,
+    const char *id, char **json, int *version);
+enum pb_err pb_budget_store_variation_get(struct pb_db *db, const struct pb_scope *scope,
+    const char *budget_id, const char *id, char **json, int *version);
+enum pb_err pb_budget_store_variation_list(struct pb_db *db, const struct pb_scope *scope,
+    const char *budget_id, const char *cursor, int limit, char **json);
+/* The council's settings as JSON (defaults when never set; version 0). */
+enum pb_err pb_budget_store_settings_json(struct pb_db *db, const char *la, char **json,
+    int *version);
+/* Lock the council's settings row (created with the defaults when there is
+ * none) and read its version. */
+enum pb_err pb_budget_store_settings_lock(struct pb_db *db, const struct pb_actor *actor,
+    int *version);
+enum pb_err pb_budget_store_settings_set(struct pb_db *db, const struct pb_actor *actor,
+    int dp_notice_days);
+
+/* Every version of a budget, oldest first, as {items, next_cursor: null}. */
+enum pb_err pb_budget_store_version_list(struct pb_db *db, const struct pb_scope *scope,
+    const char *budget_id, char **json);
+
 #endif

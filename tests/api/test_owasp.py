@@ -183,7 +183,9 @@ FAMILY_READS = {"/v1/children/{id}", "/v1/children/{id}/contacts",
                 "/v1/children/{id}/contacts/{contact_id}", "/v1/children/{id}/plans",
                 "/v1/plans/{id}", "/v1/children/{id}/budgets", "/v1/budgets/{id}",
                 "/v1/budgets/{id}/statement", "/v1/budget-requests/{id}",
-                "/v1/eligibility/checks/{id}", "/v1/payments/{id}", "/v1/budgets/{id}/payments"}
+                "/v1/eligibility/checks/{id}", "/v1/payments/{id}", "/v1/budgets/{id}/payments",
+                "/v1/budgets/{id}/variations", "/v1/budgets/{id}/variations/{variation_id}",
+                "/v1/budgets/{id}/versions"}
 NOT_TENANT_IDS = ("/v1/rules/{id}", "/v1/offer/{service_type}")   # catalogue and per-la config
 
 
@@ -238,6 +240,15 @@ def body_for(handler, ids):
         "api_budgets_close": {"reason": "ended"},
         "api_budgets_agreement_patch": {"signed_on": "2025-09-02"},
         "api_budgets_exception_create": {"rule": "PAY-11", "reason": "judged necessary"},
+        "api_variations_create": {"reason": "More hours", "effective_from": "2026-01-05",
+                                  "changes": [{"element_id": i["element"],
+                                               "allocated_pence": 600000}]},
+        "api_variations_approve": {},
+        "api_variations_reject": {"reason": "not justified"},
+        "api_variations_reconsideration": {"reason": "still needed"},
+        "api_variations_reconsideration_decision": {"outcome": "upheld", "reason": "stands"},
+        "api_variations_apply_due": {},
+        "api_settings_patch": {"dp_notice_days": 28},
         "api_payees_create": {"kind": "organisation", "name": "Acme Ltd", "is_local_authority": False},
         "api_payees_patch": {"name": "Acme Renamed Ltd"},
         "api_payees_bank_change_confirm": {},
@@ -524,6 +535,15 @@ ROLES = {
     ("POST", "/v1/budgets/{id}/close"): {"approver"},
     ("PATCH", "/v1/budgets/{id}/elements/{element_id}/agreement"): {"caseworker", "approver"},
     ("POST", "/v1/budgets/{id}/elements/{element_id}/exceptions"): {"approver"},
+    ("POST", "/v1/budgets/{id}/variations"): {"caseworker"},
+    ("POST", "/v1/budgets/{id}/variations/{variation_id}/approve"): {"approver"},
+    ("POST", "/v1/budgets/{id}/variations/{variation_id}/reject"): {"approver"},
+    ("POST", "/v1/budgets/{id}/variations/{variation_id}/reconsideration"):
+        {"caseworker", "family"},
+    ("POST", "/v1/budgets/{id}/variations/{variation_id}/reconsideration/decision"):
+        {"approver"},
+    ("POST", "/v1/budget-variations/apply-due"): {"finance", "service"},
+    ("PATCH", "/v1/settings"): {"admin"},
     ("POST", "/v1/payees"): {"caseworker", "finance"},
     ("PATCH", "/v1/payees/{id}"): {"caseworker", "finance"},
     ("POST", "/v1/payees/{id}/bank-changes/{change_id}/confirm"): {"finance"},

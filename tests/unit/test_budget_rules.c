@@ -828,6 +828,126 @@ static void test_PAY_11_only_rule_with_exception_route(void **state)
 	    PB_EINVAL);
 }
 
+/* --- variations (BUD-7, BUD-8, BUD-9) ---------------------------------------- */
+
+static void test_BUD_8_variation_transition_table(void **state)
+{
+	enum pb_variation_status to = 0;
+	struct pb_problem p;
+
+	(void)state;
+	assert_int_equal(pb_variation_transition(PB_VARIATION_PENDING, PB_VARIATION_APPROVE, 0, 0,
+	    &to, NULL), PB_OK);
+	assert_int_equal(to, PB_VARIATION_NOTICE);
+	assert_int_equal(pb_variation_transition(PB_VARIATION_PENDING, PB_VARIATION_REJECT, 1, 0,
+	    &to, NULL), PB_OK);
+	assert_int_equal(to, PB_VARIATION_REJECTED);
+	assert_int_equal(pb_variation_transition(PB_VARIATION_NOTICE, PB_VARIATION_ASK, 1, 0,
+	    &to, NULL), PB_OK);
+	assert_int_equal(to, PB_VARIATION_RECONSIDERATION);
+	assert_int_equal(pb_variation_transition(PB_VARIATION_RECONSIDERATION,
+	    PB_VARIATION_UPHOLD, 1, 1, &to, NULL), PB_OK);
+	assert_int_equal(to, PB_VARIATION_NOTICE);
+	assert_int_equal(pb_variation_transition(PB_VARIATION_RECONSIDERATION,
+	    PB_VARIATION_OVERTURN, 1, 1, &to, NULL), PB_OK);
+	assert_int_equal(to, PB_VARIATION_WITHDRAWN);
+	assert_int_equal(pb_variation_transition(PB_VARIATION_NOTICE, PB_VARIATION_APPLY, 0, 0,
+	    &to, NULL), PB_OK);
+	assert_int_equal(to, PB_VARIATION_APPLIED);
+	/* one reconsideration, and only of a cut that needed notice */
+	pb_problem_init(&p);
+	assert_int_equal(pb_variation_transition(PB_VARIATION_NOTICE, PB_VARIATION_ASK, 1, 1,
+	    &to, &p), PB_ECONFLICT);
+	assert_string_equal(p.rule, "BUD-8");
+	assert_int_equal(pb_variation_transition(PB_VARIATION_NOTICE, PB_VARIATION_ASK, 0, 0,
+	    &to, NULL), PB_ETRANSITION);
+	/* terminal states and wrong moves */
+	static const enum pb_variation_status terminal[] = { PB_VARIATION_REJECTED,
+	    PB_VARIATION_APPLIED, PB_VARIATION_WITHDRAWN };
+	for (size_t i = 0; i < 3; i++)
+		for (int a = PB_VARIATION_APPROVE; a <= PB_VARIATION_APPLY; a++)
+			assert_int_equal(pb_variation_transition(terminal[i],
+			    (enum pb_variation_action)a, 1, 0, &to, NULL), PB_ETRANSITION);
+	assert_int_equal(pb_variation_transition(PB_VARIATION_PENDING, PB_VARIATION_APPLY, 0, 0,
+	    &to, NULL), PB_ETRANSITION);
+	assert_int_equal(pb_variation_transition(PB_VARIATION_NOTICE, PB_VARIATION_APPROVE, 0, 0,
+	    &to, NULL), PB_ETRANSITION);
+	assert_int_equal(pb_variation_transition(PB_VARIATION_NOTICE, PB_VARIATION_UPHOLD, 1, 0,
+	    &to, NULL), PB_ETRANSITION);
+	pb_problem_init(&p);
+	assert_int_equal(pb_variation_transition((enum pb_variation_status)0,
+	    PB_VARIATION_APPROVE, 0, 0, &to, &p), PB_ETRANSITION);
+	assert_non_null(strstr(p.detail, "unknown"));
+}
+
+static void test_BUD_9_variation_lines(void **state)
+{
+	struct pb_problem p;
+	int notice = -1, reduces = -1;
+	struct pb_variation_line l[3] = {
+		{ PB_VARIATION_CHANGE, PB_ARR_THIRD_PARTY, 0, 10000, 3000, 2000, 12000, "a" },
+		{ PB_VARIATION_ADD, PB_ARR_NOTIONAL, 0, 0, 0, 0, 500, "b" },
+		{ PB_VARIATION_CHANGE, PB_ARR_DIRECT_PAYMENT, 0, 10000, 0, 0, 20000, "c" },
+	};
+
+	(void)state;
+	/* increases only: no notice, nothing reduced */
+	pb_problem_init(&p);
+	assert_int_equal(pb_variation_check_lines(l, 3, &notice, &reduces, &p), PB_OK);
+	assert_int_equal(notice, 0);
+	assert_int_equal(reduces, 0);
+	/* a third-party cut to exactly committed + spent: allowed, no notice */
+	l[0].new_allocated_pence = 5000;
+	assert_int_equal(pb_variation_check_lines(l, 3, &notice, &reduces, &p), PB_OK);
+	assert_int_equal(notice, 0);
+	assert_int_equal(reduces, 1);
+	/* one penny below: BUD-9 on the line's field */
+	l[0].new_allocated_pence = 4999;
+	pb_problem_init(&p);
+	assert_int_equal(pb_variation_check_lines(l, 3, &notice, &reduces, &p), PB_ERULE);
+	assert_string_equal(p.rule, "BUD-9");
+	assert_int_equal(p.nerrors, 1);
+	assert_string_equal(p.errors[0].field, "a");
+	/* a direct payment cut needs notice (BUD-8) */
+	l[0].new_allocated_pence = 12000;
+	l[2].new_allocated_pence = 9000;
+	assert_int_equal(pb_variation_check_lines(l, 3, &notice, &reduces, NULL), PB_OK);
+	assert_int_equal(notice, 1);
+	assert_int_equal(reduces, 1);
+	/* ending a direct payment too; ending a notional one does not */
+	l[2].kind = PB_VARIATION_END;
+	assert_int_equal(pb_variation_check_lines(&l[2], 1, &notice, &reduces, NULL), PB_OK);
+	assert_int_equal(notice, 1);
+	l[2].arrangement = PB_ARR_NOTIONAL;
+	assert_int_equal(pb_variation_check_lines(&l[2], 1, &notice, &reduces, NULL), PB_OK);
+	assert_int_equal(notice, 0);
+	assert_int_equal(reduces, 1);
+	/* the same amount is no change; a stopped element cannot be varied */
+	l[0].new_allocated_pence = 10000;
+	pb_problem_init(&p);
+	assert_int_equal(pb_variation_check_lines(l, 1, &notice, &reduces, &p), PB_EINVAL);
+	assert_string_equal(p.errors[0].code, "unchanged");
+	l[0].stopped = 1;
+	l[0].new_allocated_pence = 11000;
+	assert_int_equal(pb_variation_check_lines(l, 1, &notice, &reduces, NULL), PB_ETRANSITION);
+}
+
+static void test_BUD_8_takes_effect_after_notice(void **state)
+{
+	int32_t d = pb_date_from_ymd(2026, 12, 3);
+
+	(void)state;
+	/* an increase: on approval, whatever effective_from says */
+	assert_int_equal(pb_variation_takes_effect_on(d + 10, d, 0, 0, 28), d);
+	/* a cut without notice (not a direct payment): on effective_from, not before approval */
+	assert_int_equal(pb_variation_takes_effect_on(d + 10, d, 0, 1, 28), d + 10);
+	assert_int_equal(pb_variation_takes_effect_on(d - 10, d, 0, 1, 28), d);
+	/* a direct-payment cut: notice + the council's period, or later */
+	assert_int_equal(pb_variation_takes_effect_on(d + 3, d, 1, 1, 28), d + 28);
+	assert_int_equal(pb_variation_takes_effect_on(d + 40, d, 1, 1, 28), d + 40);
+	assert_int_equal(pb_variation_takes_effect_on(d - 5, d, 1, 1, 0), d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -852,6 +972,9 @@ int main(void)
 		cmocka_unit_test(test_BUD_9_budget_is_sum_of_elements),
 		cmocka_unit_test(test_PAY_14_next_review_due),
 		cmocka_unit_test(test_PAY_11_only_rule_with_exception_route),
+		cmocka_unit_test(test_BUD_8_variation_transition_table),
+		cmocka_unit_test(test_BUD_9_variation_lines),
+		cmocka_unit_test(test_BUD_8_takes_effect_after_notice),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * budgets/service_private.h — the steps of service.c that the domain's
+ * other transactions (variations.c) share.  Each runs INSIDE the caller's
+ * transaction (none begins or commits) with the budget row already locked.
+ * Not for api/ or other domains.
+ */
+#ifndef PB_BUDGETS_SERVICE_PRIVATE_H
+#define PB_BUDGETS_SERVICE_PRIVATE_H
+
+#include "internal/budgets/service.h"
+#include "internal/budgets/store.h"
+
+/* Every rule elements el[0..n) must satisfy in budget b, with the facts as
+ * they are now (ELIG-*, BUD-2, BUD-10, PAY-1/2/3/4/10/12 and, when
+ * agreements, the content of each agreement sent: BUD-3).  Field errors
+ * name "elements[i]". */
+enum pb_err pb_budget_check_for(struct pb_db *db, const char *la,
+    const struct pb_budget_row *b, const struct pb_budget_element_in *el, size_t n,
+    int agreements, struct pb_problem *p);
+
+/* The stored elements as element inputs (strings borrowed from rows). */
+void pb_budget_rows_to_inputs(const struct pb_budget_element_row *rows, size_t n,
+    struct pb_budget_element_in *el);
+
+/* Load budget id after a change into *json (malloc'd) and *version, and
+ * write its audit row and event `action` with {"before", "after",
+ * "reason"} (before and reason may be NULL). */
+enum pb_err pb_budget_record(struct pb_db *db, const struct pb_actor *actor,
+    const char *id, const char *action, const char *before, const char *reason,
+    char **json, int *version);
+
+/* Stop an element under `rule` with `reason` on day `on`: mark it, cancel
+ * its unexported payments due after `after` (PB_DATE_NONE: all of them),
+ * end its schedules on `on`; with release, its allocation drops to what
+ * it has committed and spent; with audit, a budget.element_stopped audit
+ * row and event on the budget. */
+struct pb_budget_stop {
+	const char *budget_id, *element_id, *rule, *reason;
+	int32_t after, on;
+	int release, audit;
+};
+enum pb_err pb_budget_stop_element_tx(struct pb_db *db, const struct pb_actor *actor,
+    const struct pb_budget_stop *s);
+
+#endif
