@@ -556,7 +556,7 @@ static enum pb_err plan_ceased(struct pb_db *db, const struct pb_actor *actor,
 
 	pb_date_format(ceased_on, day);
 	snprintf(reason, sizeof(reason), "EHC plan ceased on %s", day);
-	struct pb_pay_wind_down w = { plan_id, NULL, ceased_on, ceased_on, reason };
+	struct pb_pay_wind_down w = { plan_id, NULL, ceased_on, ceased_on, reason, NULL };
 	enum pb_err err = pb_pay_wind_down(db, actor, &w, &cancelled, &ended);
 	for (size_t i = 0; i < n && err == PB_OK; i++)
 		err = suspend_for(db, actor, ids[i], reason);
@@ -611,7 +611,8 @@ static enum pb_err stop_element(struct pb_db *db, const struct pb_actor *actor,
 	if (err == PB_OK)
 		err = pb_budget_store_stop_element(db, actor->la, r->element_id, why->rule, reason,
 		    today);
-	struct pb_pay_wind_down w = { NULL, r->element_id, PB_DATE_NONE, today, reason };
+	struct pb_pay_wind_down w = { NULL, r->element_id, PB_DATE_NONE, today, reason,
+	    NULL };
 	if (err == PB_OK)
 		err = pb_pay_wind_down(db, actor, &w, &cancelled, &ended);
 	if (err == PB_OK)
