@@ -291,7 +291,7 @@ enum pb_err pb_pay_check_terms(int32_t from, int32_t last, const int *years, siz
 enum pb_err pb_pay_check_term_starts(int year, const int32_t *starts, size_t n,
     struct pb_problem *p)
 {
-	char f[32];
+	char f[48];
 
 	if (n < 1 || n > 6 || starts == NULL)
 		return pb_problem_field(p, "term_starts", "invalid",
