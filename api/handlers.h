@@ -54,6 +54,9 @@ pb_handler_fn api_payments_create, api_payments_get, api_budget_payments_list;
 pb_handler_fn api_payments_approve, api_payments_cancel;
 pb_handler_fn api_schedules_create, api_schedules_get, api_schedules_materialise;
 pb_handler_fn api_recoveries_create, api_recoveries_get, api_budgets_surplus;
+/* schedules.c */
+pb_handler_fn api_schedules_list, api_schedules_patch, api_schedules_stop,
+    api_schedules_skipped, api_term_dates_list, api_term_dates_put;
 /* payment_runs.c */
 pb_handler_fn api_payment_runs_create, api_payment_runs_get, api_payment_runs_export;
 pb_handler_fn api_payment_runs_results;

@@ -26,7 +26,7 @@
 static const char *const purposes[] = { "direct_payment", "services", "employment",
     "transport", "equipment", "other", NULL };
 static const char *const frequencies[] = { "weekly", "four_weekly", "monthly",
-    "quarterly", NULL };
+    "quarterly", "termly", NULL };
 
 /* Fields of a payment or schedule a client never sends. */
 static const char *const payment_owned[] = { "id", "la", "budget_id", "status",
@@ -185,7 +185,7 @@ void api_payments_cancel(struct pb_req *req, struct pb_resp *resp)
 void api_schedules_create(struct pb_req *req, struct pb_resp *resp)
 {
 	static const char *const allowed[] = { "element_id", "payee_id", "amount_pence",
-	    "frequency", "start_date", "end_date", NULL };
+	    "frequency", "start_date", "end_date", "cap_to_remaining", NULL };
 	struct pb_problem p;
 	struct pb_pay_schedule_in in;
 	struct pb_actor actor;
@@ -206,6 +206,7 @@ void api_schedules_create(struct pb_req *req, struct pb_resp *resp)
 		in.frequency = (enum pb_pay_frequency)(idx + 1);
 	pb_json_get_date(body, "", "start_date", 1, 0, &in.start_date, &present, &p);
 	pb_json_get_date(body, "", "end_date", 0, 1, &in.end_date, &has_end, &p);
+	pb_json_get_bool(body, "", "cap_to_remaining", 0, &in.cap_to_remaining, &present, &p);
 	if (!has_end)
 		in.end_date = PB_DATE_NONE;
 	else if (p.err == PB_OK && in.end_date < in.start_date)

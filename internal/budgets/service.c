@@ -567,7 +567,7 @@ static enum pb_err plan_ceased(struct pb_db *db, const struct pb_actor *actor,
 
 	pb_date_format(ceased_on, day);
 	snprintf(reason, sizeof(reason), "EHC plan ceased on %s", day);
-	struct pb_pay_wind_down w = { plan_id, NULL, ceased_on, ceased_on, reason };
+	struct pb_pay_wind_down w = { plan_id, NULL, ceased_on, ceased_on, reason, NULL };
 	enum pb_err err = pb_pay_wind_down(db, actor, &w, &cancelled, &ended);
 	for (size_t i = 0; i < n && err == PB_OK; i++)
 		err = suspend_for(db, actor, ids[i], reason);
@@ -618,7 +618,7 @@ enum pb_err pb_budget_stop_element_tx(struct pb_db *db, const struct pb_actor *a
 	if (err == PB_OK)
 		err = pb_budget_store_stop_element(db, actor->la, s->element_id, s->rule, s->reason,
 		    s->on);
-	struct pb_pay_wind_down w = { NULL, s->element_id, s->after, s->on, s->reason };
+	struct pb_pay_wind_down w = { NULL, s->element_id, s->after, s->on, s->reason, NULL };
 	if (err == PB_OK)
 		err = pb_pay_wind_down(db, actor, &w, &cancelled, &ended);
 	if (err == PB_OK && s->release)

@@ -47,3 +47,11 @@ enum pb_err pb_problem_set(struct pb_problem *p, enum pb_err err,
 	va_end(ap);
 	return err;
 }
+
+void pb_problem_value(struct pb_problem *p, const char *name, int64_t value)
+{
+	if (p == NULL || p->nvalues >= PB_PROBLEM_MAX_VALUES)
+		return;
+	snprintf(p->values[p->nvalues].name, sizeof(p->values[p->nvalues].name), "%s", name);
+	p->values[p->nvalues++].value = value;
+}

@@ -15,7 +15,10 @@
 
 #include "internal/core/err.h"
 
+#include <stdint.h>
+
 #define PB_PROBLEM_MAX_ERRORS 16
+#define PB_PROBLEM_MAX_VALUES 4
 
 struct pb_field_error {
 	char field[96];    /* JSON path: "elements[1].stream", "limit" */
@@ -30,6 +33,11 @@ struct pb_problem {
 	int nerrors;
 	int truncated;         /* more field errors than fit */
 	struct pb_field_error errors[PB_PROBLEM_MAX_ERRORS];
+	int nvalues;           /* extension members, e.g. projected_total_pence */
+	struct {
+		char name[32];
+		int64_t value;
+	} values[PB_PROBLEM_MAX_VALUES];
 };
 
 /* Zero the problem (err = PB_OK). */
@@ -46,5 +54,9 @@ enum pb_err pb_problem_field(struct pb_problem *p, const char *field,
 enum pb_err pb_problem_set(struct pb_problem *p, enum pb_err err,
     const char *rule, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* Add an integer extension member (RFC 9457 §3.2) to the problem, e.g.
+ * "remaining_pence"; beyond PB_PROBLEM_MAX_VALUES it is dropped. */
+void pb_problem_value(struct pb_problem *p, const char *name, int64_t value);
 
 #endif

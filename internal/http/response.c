@@ -130,6 +130,9 @@ void pb_resp_problem(struct pb_resp *resp, const struct pb_problem *p)
 	cJSON_AddStringToObject(o, "code", code);
 	if (p->rule[0])
 		cJSON_AddStringToObject(o, "rule", p->rule);
+	/* integers up to 2^53 are exact in a cJSON number (money is <= 1e11) */
+	for (int i = 0; i < p->nvalues; i++)
+		cJSON_AddNumberToObject(o, p->values[i].name, (double)p->values[i].value);
 	if (p->nerrors > 0) {
 		cJSON *arr = cJSON_AddArrayToObject(o, "errors");
 		for (int i = 0; i < p->nerrors; i++) {

@@ -7,6 +7,8 @@
  */
 #include "internal/payments/rules.h"
 
+#include <stdio.h>
+
 #include <stdint.h>
 #include <string.h>
 
@@ -29,7 +31,7 @@ static const char *const purpose_names[] = {
 	"equipment", "other"
 };
 static const char *const frequency_names[] = {
-	NULL, "weekly", "four_weekly", "monthly", "quarterly"
+	NULL, "weekly", "four_weekly", "monthly", "quarterly", "termly"
 };
 
 PB_NAMES_DEFINE(pb_pay_status_str, pb_pay_status_parse,
@@ -160,20 +162,50 @@ enum pb_err pb_pay_schedule_nth(int32_t start, enum pb_pay_frequency freq,
 enum pb_err pb_pay_schedule_dates(int32_t start, int32_t end, int32_t until,
     enum pb_pay_frequency freq, int32_t *out, size_t cap, size_t *count)
 {
+	struct pb_pay_sched_spec spec = { start, end, freq, NULL, 0 };
+
+	if (count != NULL)
+		*count = 0;
+	if (freq == PB_PAY_FREQ_TERMLY)
+		return PB_EINVAL;    /* termly needs the terms: pb_pay_sched_dates */
+	return pb_pay_sched_dates(&spec, until, out, cap, count);
+}
+
+enum pb_err pb_pay_sched_nth(const struct pb_pay_sched_spec *s, int n, int32_t *out)
+{
+	size_t k = 0;
+
+	if (s == NULL || out == NULL || n < 0)
+		return PB_EINVAL;
+	if (s->freq != PB_PAY_FREQ_TERMLY)
+		return pb_pay_schedule_nth(s->start, s->freq, n, out);
+	if (s->terms == NULL && s->nterms > 0)
+		return PB_EINVAL;
+	while (k < s->nterms && s->terms[k] < s->start)
+		k++;
+	if ((size_t)n >= s->nterms - k)
+		return PB_EINVAL;
+	*out = s->terms[k + (size_t)n];
+	return PB_OK;
+}
+
+enum pb_err pb_pay_sched_dates(const struct pb_pay_sched_spec *s, int32_t until,
+    int32_t *out, size_t cap, size_t *count)
+{
 	int32_t limit = until;
 	size_t k = 0;
 
-	if (count == NULL || (out == NULL && cap > 0))
+	if (count == NULL || s == NULL || (out == NULL && cap > 0))
 		return PB_EINVAL;
 	*count = 0;
-	if (pb_pay_frequency_str(freq) == NULL)
+	if (pb_pay_frequency_str(s->freq) == NULL)
 		return PB_EINVAL;
-	if (end != PB_DATE_NONE && end < limit)
-		limit = end;
+	if (s->end != PB_DATE_NONE && s->end < limit)
+		limit = s->end;
 	for (int n = 0; n < INT32_MAX; n++) {
 		int32_t d;
-		if (pb_pay_schedule_nth(start, freq, n, &d) != PB_OK)
-			break;  /* past the calendar's end: nothing more due */
+		if (pb_pay_sched_nth(s, n, &d) != PB_OK)
+			break;  /* past the calendar's (or the terms') end */
 		if (d > limit)
 			break;
 		if (k == cap) {
@@ -183,6 +215,96 @@ enum pb_err pb_pay_schedule_dates(int32_t start, int32_t end, int32_t until,
 		out[k++] = d;
 	}
 	*count = k;
+	return PB_OK;
+}
+
+static int in_dates(const int32_t *dates, size_t n, int32_t d)
+{
+	for (size_t i = 0; i < n; i++)
+		if (dates[i] == d)
+			return 1;
+	return 0;
+}
+
+enum pb_err pb_pay_schedule_projected(const struct pb_pay_sched_spec *s, int32_t last,
+    int64_t amount_pence, const int32_t *have, size_t nhave, int64_t cap_left,
+    int64_t *total, size_t *count)
+{
+	int32_t limit = last;
+	int64_t sum = 0;
+	size_t k = 0;
+
+	if (s == NULL || total == NULL || count == NULL || (have == NULL && nhave > 0) ||
+	    amount_pence < 1 || amount_pence > PB_MAX_PENCE ||
+	    pb_pay_frequency_str(s->freq) == NULL)
+		return PB_EINVAL;
+	if (s->end != PB_DATE_NONE && s->end < limit)
+		limit = s->end;
+	for (int n = 0; n < INT32_MAX; n++) {
+		int32_t d;
+		if (pb_pay_sched_nth(s, n, &d) != PB_OK || d > limit)
+			break;
+		if (in_dates(have, nhave, d))
+			continue;
+		int64_t a = amount_pence;
+		if (cap_left >= 0 && a > cap_left - sum)
+			a = cap_left - sum;          /* the last one reduced */
+		if (a <= 0)
+			break;                       /* the cap is reached */
+		sum += a;
+		k++;
+		if (sum > PB_MAX_PENCE) {
+			sum = PB_MAX_PENCE + 1;      /* far more than any element */
+			break;
+		}
+	}
+	*total = sum;
+	*count = k;
+	return PB_OK;
+}
+
+int pb_pay_academic_year(int32_t day)
+{
+	int y, m, d;
+
+	pb_date_to_ymd(day, &y, &m, &d);
+	return m >= 8 ? y : y - 1;
+}
+
+enum pb_err pb_pay_check_terms(int32_t from, int32_t last, const int *years, size_t nyears,
+    struct pb_problem *p)
+{
+	if (last < from || (years == NULL && nyears > 0))
+		return PB_EINVAL;
+	for (int y = pb_pay_academic_year(from); y <= pb_pay_academic_year(last); y++) {
+		size_t i = 0;
+		while (i < nyears && years[i] != y)
+			i++;
+		if (i == nyears)
+			return pb_problem_set(p, PB_ERULE, "PAY-21", "A termly schedule is paid on the "
+			    "council's term dates, and none are set for %d-%02d: set them with "
+			    "PUT /v1/term-dates/%d-%02d first.", y, (y + 1) % 100, y, (y + 1) % 100);
+	}
+	return PB_OK;
+}
+
+enum pb_err pb_pay_check_term_starts(int year, const int32_t *starts, size_t n,
+    struct pb_problem *p)
+{
+	char f[48];
+
+	if (n < 1 || n > 6 || starts == NULL)
+		return pb_problem_field(p, "term_starts", "invalid",
+		    "term_starts lists the start date of each term: 1 to 6 dates.");
+	for (size_t i = 0; i < n; i++) {
+		snprintf(f, sizeof(f), "term_starts[%zu]", i);
+		if (pb_pay_academic_year(starts[i]) != year)
+			return pb_problem_field(p, f, "outside_year", "Each term of %d-%02d starts "
+			    "between 1 August %d and 31 July %d.", year, (year + 1) % 100, year, year + 1);
+		if (i > 0 && starts[i] <= starts[i - 1])
+			return pb_problem_field(p, f, "not_ascending",
+			    "Term start dates are listed in order, each after the last.");
+	}
 	return PB_OK;
 }
 

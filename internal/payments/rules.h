@@ -58,7 +58,8 @@ enum pb_pay_frequency {
 	PB_PAY_FREQ_WEEKLY = 1,
 	PB_PAY_FREQ_FOUR_WEEKLY,
 	PB_PAY_FREQ_MONTHLY,
-	PB_PAY_FREQ_QUARTERLY
+	PB_PAY_FREQ_QUARTERLY,
+	PB_PAY_FREQ_TERMLY         /* on the council's term start dates */
 };
 
 /*
@@ -124,6 +125,75 @@ enum pb_err pb_pay_schedule_nth(int32_t start, enum pb_pay_frequency freq,
  */
 enum pb_err pb_pay_schedule_dates(int32_t start, int32_t end, int32_t until,
     enum pb_pay_frequency freq, int32_t *out, size_t cap, size_t *count);
+
+/*
+ * A schedule's calendar, whatever its frequency.  terms[0..nterms) are
+ * the council's term start dates, ascending (termly only; ignored
+ * otherwise).  end may be PB_DATE_NONE (open-ended).
+ */
+struct pb_pay_sched_spec {
+	int32_t start, end;
+	enum pb_pay_frequency freq;
+	const int32_t *terms;
+	size_t nterms;
+};
+
+/*
+ * pb_pay_sched_nth — the n-th due date (n >= 0) of s, ignoring its end:
+ * pb_pay_schedule_nth for the fixed frequencies; termly, the n-th term
+ * start on or after s->start.  PB_EINVAL when there is none (past the
+ * calendar, or past the last configured term) or on bad arguments.
+ */
+enum pb_err pb_pay_sched_nth(const struct pb_pay_sched_spec *s, int n, int32_t *out);
+
+/*
+ * pb_pay_sched_dates — pb_pay_schedule_dates for any frequency (termly
+ * included): every due date of s in [start, min(end, until)], in order,
+ * into out[0..cap); *count the number written; PB_EINVAL when more than
+ * cap are due (the first cap written) or on bad arguments.
+ */
+enum pb_err pb_pay_sched_dates(const struct pb_pay_sched_spec *s, int32_t until,
+    int32_t *out, size_t cap, size_t *count);
+
+/*
+ * pb_pay_schedule_projected — what the schedule would still pay (PAY-24:
+ * a schedule never plans more than its element's remaining): amount for
+ * each due date of s in [start, min(end, last)] that is not in
+ * have[0..nhave) (the dates already materialised, any order), but no more
+ * than cap_left in all when cap_left >= 0 (a capped schedule pays at most
+ * its cap; -1: no cap).  *total the pence (saturating at PB_MAX_PENCE + 1,
+ * so it never overflows), *count the instalments (a reduced last one
+ * included, those past the cap not).  PB_EINVAL on bad arguments
+ * (amount outside 1..PB_MAX_PENCE, NULL outputs, unknown frequency).
+ */
+enum pb_err pb_pay_schedule_projected(const struct pb_pay_sched_spec *s, int32_t last,
+    int64_t amount_pence, const int32_t *have, size_t nhave, int64_t cap_left,
+    int64_t *total, size_t *count);
+
+/*
+ * pb_pay_academic_year — the academic year a day falls in, by the year it
+ * starts (1 August of Y to 31 July of Y+1 is Y).
+ */
+int pb_pay_academic_year(int32_t day);
+
+/*
+ * pb_pay_check_terms — PAY-21: a termly schedule paying from `from` to
+ * `last` (inclusive) needs term dates for each academic year it touches.
+ * years[0..nyears) are the academic years the council configured (any
+ * order).  PB_ERULE "PAY-21" naming the first missing year (as
+ * "2027-28") when one is missing; PB_EINVAL when last < from.
+ */
+enum pb_err pb_pay_check_terms(int32_t from, int32_t last, const int *years, size_t nyears,
+    struct pb_problem *p);
+
+/*
+ * pb_pay_check_term_starts — the term start dates of academic year `year`
+ * (1 Aug year .. 31 Jul year+1): 1..6 of them, strictly ascending, each
+ * inside the year; else PB_EINVAL with a field error on term_starts[i]
+ * (or term_starts).
+ */
+enum pb_err pb_pay_check_term_starts(int year, const int32_t *starts, size_t n,
+    struct pb_problem *p);
 
 /*
  * Facts for creating one payment (POST /v1/budgets/{id}/payments).

@@ -348,13 +348,109 @@ enum pb_err pb_pay_cancel(struct pb_db *db, const struct pb_actor *actor,
 
 /* --- schedules ----------------------------------------------------------------- */
 
+#define MAX_TERMS 600                 /* 6 a year for a century */
+#define MAX_YEARS 200
+
+/* The council's term dates (PAY-21), loaded for termly schedules. */
+struct terms {
+	int32_t starts[MAX_TERMS];
+	int years[MAX_YEARS];
+	size_t n, ny;
+};
+
+static struct terms *terms_new(void)
+{
+	struct terms *t = calloc(1, sizeof(*t));
+
+	if (t == NULL)
+		abort();
+	return t;
+}
+
+/* The calendar of s (termly: on t's term starts; t may be NULL otherwise). */
+static struct pb_pay_sched_spec spec_of(const struct pb_pay_schedule *s, const struct terms *t)
+{
+	struct pb_pay_sched_spec spec = { s->start_date, s->end_date, s->frequency,
+	    t ? t->starts : NULL, t ? t->n : 0 };
+	return spec;
+}
+
+/* The audit row and event of a schedule change: {"before", "after",
+ * "reason"?}, payload after; *json gets the schedule after (and its
+ * version). */
+static enum pb_err audit_schedule(struct pb_db *db, const struct pb_actor *actor,
+    const char *action, const char *id, const char *before, const char *reason,
+    char **json, int *version)
+{
+	enum pb_err err = pb_pay_store_schedule_json(db, actor->la, id, json, version);
+
+	if (err)
+		return err;
+	cJSON *c = cJSON_CreateObject();
+	cJSON_AddItemToObject(c, "before", before ? cJSON_Parse(before) : cJSON_CreateNull());
+	cJSON_AddItemToObject(c, "after", cJSON_Parse(*json));
+	if (reason != NULL)
+		cJSON_AddStringToObject(c, "reason", reason);
+	char *changes = pb_json_print(c);
+	err = pb_audit_record(db, actor, action, "schedule", id, changes, action, *json);
+	free(changes);
+	return err;
+}
+
+/* PAY-24 over the schedule's life: what s would still pay — its dates up
+ * to the budget period's end not in have[0..nhave), within its cap — must
+ * fit the element's remaining.  With cap_to_remaining the cap becomes
+ * live + remaining (what it has made plus what the element holds) and the
+ * check passes; s->cap_pence is updated either way.  A termly schedule
+ * needs term dates for each year it touches (PAY-21). */
+static enum pb_err check_projection(struct pb_db *db, const char *la,
+    struct pb_pay_schedule *s, int32_t period_end, int64_t remaining, int64_t live,
+    const int32_t *have, size_t nhave, int cap_to_remaining, struct pb_problem *p)
+{
+	struct terms *t = NULL;
+	int64_t total = 0;
+	size_t count = 0;
+	int32_t last = s->end_date != PB_DATE_NONE && s->end_date < period_end ? s->end_date
+	    : period_end;
+	enum pb_err err = PB_OK;
+
+	if (s->frequency == PB_PAY_FREQ_TERMLY) {
+		t = terms_new();
+		err = pb_pay_store_terms(db, la, t->starts, MAX_TERMS, &t->n, t->years, MAX_YEARS,
+		    &t->ny);
+		if (err == PB_OK)
+			err = pb_pay_check_terms(s->start_date, last, t->years, t->ny, p);
+	}
+	struct pb_pay_sched_spec spec = spec_of(s, t);
+	if (err == PB_OK)
+		err = pb_pay_schedule_projected(&spec, last, s->amount_pence, have, nhave,
+		    s->cap_pence >= 0 ? s->cap_pence - live : -1, &total, &count);
+	free(t);
+	if (err)
+		return err;
+	if (cap_to_remaining) {
+		s->cap_pence = live + (remaining > 0 ? remaining : 0);
+		return PB_OK;
+	}
+	if (total <= remaining)
+		return PB_OK;
+	pb_problem_value(p, "projected_total_pence", total);
+	pb_problem_value(p, "remaining_pence", remaining);
+	return pb_problem_set(p, PB_ERULE, "PAY-24", "The schedule would pay %lld pence in %zu "
+	    "instalments up to its end, more than the %lld pence remaining on the element; "
+	    "shorten it, lower the amount, or send cap_to_remaining: true.",
+	    (long long)total, count, (long long)remaining);
+}
+
 enum pb_err pb_pay_schedule_create(struct pb_db *db, const struct pb_actor *actor,
     const struct pb_pay_schedule_in *in, struct pb_problem *p, char id[37],
     char **json)
 {
 	struct facts x;
+	struct pb_pay_schedule s;
 
 	*json = NULL;
+	memset(&s, 0, sizeof(s));
 	enum pb_err err = pb_db_begin(db);
 	if (err)
 		return err;
@@ -365,8 +461,12 @@ enum pb_err pb_pay_schedule_create(struct pb_db *db, const struct pb_actor *acto
 		    "Schedules are recurring direct payments: the element must be a direct payment.");
 	if (err == PB_OK) {
 		/* validated like its first instalment (PAY-21 schedules carry
-		 * direct payments to the recipient) */
+		 * direct payments to the recipient); a capped one's first may be
+		 * reduced to the remaining */
 		x.f.amount_pence = in->amount_pence;
+		if (in->cap_to_remaining && x.f.element_remaining_pence > 0 &&
+		    x.f.element_remaining_pence < in->amount_pence)
+			x.f.amount_pence = x.f.element_remaining_pence;
 		x.f.due_date = in->start_date;
 		x.f.purpose = PB_PAY_PURPOSE_DIRECT_PAYMENT;
 		err = pb_pay_check_create(&x.f, p);
@@ -376,8 +476,6 @@ enum pb_err pb_pay_schedule_create(struct pb_db *db, const struct pb_actor *acto
 		    "The schedule ends after the budget period.");
 	if (err)
 		goto out;
-	struct pb_pay_schedule s;
-	memset(&s, 0, sizeof(s));
 	pb_uuid_new(id);
 	memcpy(s.id, id, 37);
 	snprintf(s.budget_id, sizeof(s.budget_id), "%s", in->budget_id);
@@ -387,12 +485,195 @@ enum pb_err pb_pay_schedule_create(struct pb_db *db, const struct pb_actor *acto
 	s.frequency = in->frequency;
 	s.start_date = in->start_date;
 	s.end_date = in->end_date;
-	err = pb_pay_store_schedule_insert(db, actor, &s, json);
+	s.cap_pence = -1;
+	err = check_projection(db, actor->la, &s, x.b.period_end, x.f.element_remaining_pence, 0,
+	    NULL, 0, in->cap_to_remaining, p);
+	if (err == PB_OK)
+		err = pb_pay_store_schedule_insert(db, actor, &s, json);
 	if (err == PB_OK)
 		err = audit(db, actor, "schedule.created", "schedule", id, *json, NULL);
 out:
 	err = pb_db_finish_json(db, err, json);
 	return err;
+}
+
+/* Open a change of schedule id: lock its budget (FOR SHARE), its element
+ * (FOR UPDATE) and the schedule (FOR UPDATE), in that order (every writer
+ * of a budget's money does), then If-Match, then the schedule must be
+ * active.  *before is its JSON (malloc'd). */
+static enum pb_err schedule_open(struct pb_db *db, const char *la, const char *id,
+    int if_match, struct pb_pay_schedule *s, struct pb_pay_budget_row *b,
+    struct pb_pay_element_row *e, char **before, struct pb_problem *p)
+{
+	enum pb_err err = pb_pay_store_schedule_read(db, la, id, s);
+
+	*before = NULL;
+	if (err == PB_OK)
+		err = pb_pay_store_budget_share(db, la, s->budget_id, b);
+	if (err == PB_OK)
+		err = pb_pay_store_element_lock(db, la, s->budget_id, s->element_id, e);
+	if (err == PB_OK)
+		err = pb_pay_store_schedule_lock(db, la, id, s);
+	if (err == PB_OK && if_match >= 0 && if_match != s->version)
+		err = PB_EPRECONDITION;
+	if (err == PB_OK && strcmp(s->status, "active") != 0)
+		err = pb_problem_set(p, PB_ETRANSITION, NULL, "The schedule is %s; only an active "
+		    "schedule can be changed or stopped.", s->status);
+	if (err == PB_OK)
+		err = pb_pay_store_schedule_json(db, la, id, before, NULL);
+	return err;
+}
+
+/* Cancel the schedule's unexported instalments due after `after`, each
+ * audited (payment.cancelled). */
+static enum pb_err cancel_instalments_after(struct pb_db *db, const struct pb_actor *actor,
+    const char *id, int32_t after, const char *reason)
+{
+	struct pb_pay_wind_down w = { NULL, NULL, after, after, reason, id };
+	char *payments = NULL;
+	int n = 0;
+	enum pb_err err = pb_pay_store_cancel_wind_down(db, actor, &w, &payments, &n);
+
+	if (err == PB_OK && n > 0)
+		err = pb_audit_record_many(db, actor, "payment.cancelled", "payment", payments);
+	free(payments);
+	return err;
+}
+
+enum pb_err pb_pay_schedule_patch(struct pb_db *db, const struct pb_actor *actor,
+    const char *id, const struct pb_pay_schedule_patch *in, int if_match,
+    struct pb_problem *p, char **json, int *version)
+{
+	struct pb_pay_schedule s;
+	struct pb_pay_budget_row b;
+	struct pb_pay_element_row e;
+	int32_t *have = calloc(MAX_INSTALMENTS, sizeof(*have));
+	size_t nhave = 0;
+	int64_t live = 0;
+	int settled = 0;
+	char *before = NULL;
+
+	*json = NULL;
+	if (have == NULL)
+		abort();
+	enum pb_err err = pb_db_begin(db);
+	if (err == PB_OK)
+		err = schedule_open(db, actor->la, id, if_match, &s, &b, &e, &before, p);
+	if (err == PB_OK && in->has_amount)
+		s.amount_pence = in->amount_pence;
+	if (err == PB_OK && in->has_end) {
+		s.end_date = in->end_date;
+		if (s.end_date != PB_DATE_NONE && s.end_date < s.start_date)
+			err = pb_problem_field(p, "end_date", "invalid",
+			    "end_date cannot be before the schedule's start_date.");
+		else if (s.end_date != PB_DATE_NONE && s.end_date > b.period_end)
+			err = pb_problem_set(p, PB_ERULE, "PAY-24",
+			    "The schedule ends after the budget period.");
+	}
+	if (err == PB_OK && in->has_end)
+		err = pb_pay_store_schedule_money(db, actor->la, id, s.end_date, &live, &settled);
+	if (err == PB_OK && settled > 0)
+		err = pb_problem_set(p, PB_ECONFLICT, NULL, "%d instalment(s) due after the new "
+		    "end date have already been exported; the end cannot be moved before them.",
+		    settled);
+	if (err == PB_OK && in->has_end && s.end_date != PB_DATE_NONE)
+		err = cancel_instalments_after(db, actor, id, s.end_date, "schedule end date moved");
+	/* the facts after the cancellations: the remaining they released, what
+	 * the schedule has made */
+	if (err == PB_OK)
+		err = pb_pay_store_element_lock(db, actor->la, s.budget_id, s.element_id, &e);
+	if (err == PB_OK)
+		err = pb_pay_store_schedule_money(db, actor->la, id, PB_DATE_NONE, &live, &settled);
+	if (err == PB_OK)
+		err = pb_pay_store_schedule_dates(db, actor->la, id, have, MAX_INSTALMENTS, &nhave);
+	if (err == PB_OK)
+		err = check_projection(db, actor->la, &s, b.period_end,
+		    e.allocated_pence - e.committed_pence - e.spent_pence, live, have, nhave,
+		    in->cap_to_remaining, p);
+	if (err == PB_OK)
+		err = pb_pay_store_schedule_update(db, actor->la, &s);
+	if (err == PB_OK)
+		err = audit_schedule(db, actor, "schedule.updated", id, before, NULL, json, version);
+	free(before);
+	free(have);
+	return pb_db_finish_json(db, err, json);
+}
+
+enum pb_err pb_pay_schedule_stop(struct pb_db *db, const struct pb_actor *actor,
+    const char *id, const char *reason, int32_t today, int if_match,
+    struct pb_problem *p, char **json, int *version)
+{
+	struct pb_pay_schedule s;
+	struct pb_pay_budget_row b;
+	struct pb_pay_element_row e;
+	char *before = NULL;
+
+	*json = NULL;
+	enum pb_err err = pb_db_begin(db);
+	if (err == PB_OK)
+		err = schedule_open(db, actor->la, id, if_match, &s, &b, &e, &before, p);
+	if (err == PB_OK)
+		err = pb_pay_store_schedule_stop(db, actor, id, today, reason);
+	if (err == PB_OK)
+		err = cancel_instalments_after(db, actor, id, today, reason);
+	if (err == PB_OK)
+		err = audit_schedule(db, actor, "schedule.stopped", id, before, reason, json, version);
+	free(before);
+	return pb_db_finish_json(db, err, json);
+}
+
+enum pb_err pb_pay_schedule_list(struct pb_db *db, const struct pb_scope *scope,
+    const char *budget_id, const char *status, const char *cursor, int limit, char **json)
+{
+	enum pb_err err = budget_id ? pb_budget_visible(db, scope, budget_id) : PB_OK;
+
+	if (err)
+		return err;
+	return pb_pay_store_schedule_list(db, scope, budget_id, status, cursor, limit, json);
+}
+
+enum pb_err pb_pay_schedule_skips(struct pb_db *db, const struct pb_scope *scope,
+    const char *id, const char *cursor, int limit, char **json)
+{
+	char *one = NULL;
+	enum pb_err err = pb_pay_store_schedule_get(db, scope, id, &one, NULL);
+
+	free(one);
+	if (err)
+		return err;
+	return pb_pay_store_skips_list(db, scope->la, id, cursor, limit, json);
+}
+
+enum pb_err pb_pay_term_dates_put(struct pb_db *db, const struct pb_actor *actor, int year,
+    const char *starts_json, int if_match, char **json, int *version)
+{
+	char *before = NULL, id[37];
+	int have = 0;
+
+	*json = NULL;
+	enum pb_err err = pb_db_begin(db);
+	if (err)
+		return err;
+	err = pb_pay_store_term_year_lock(db, actor->la, year, &before, &have);
+	if (err == PB_ENOTFOUND)
+		err = PB_OK;              /* a new year: version 0 */
+	if (err == PB_OK && if_match >= 0 && if_match != have)
+		err = PB_EPRECONDITION;
+	if (err == PB_OK)
+		err = pb_pay_store_term_year_put(db, actor, year, starts_json, id, json, version);
+	if (err == PB_OK) {
+		char *changes = pb_audit_before_after(before, *json);
+		err = pb_audit_record(db, actor, "term_dates.set", "term_dates", id, changes,
+		    "term_dates.set", *json);
+		free(changes);
+	}
+	free(before);
+	return pb_db_finish_json(db, err, json);
+}
+
+enum pb_err pb_pay_term_dates_list(struct pb_db *db, const char *la, char **json)
+{
+	return pb_pay_store_term_list(db, la, json);
 }
 
 struct materialise {
@@ -403,10 +684,13 @@ struct materialise {
 	cJSON *payments, *skipped;
 };
 
-static void report_skip(struct materialise *m, const char *schedule_id, int32_t due,
+/* Report a skipped instalment in the answer and store it (schedule_skips). */
+static enum pb_err skip(struct materialise *m, const char *schedule_id, int32_t due,
     enum pb_err err, const struct pb_problem *p)
 {
 	char d[11];
+	const char *detail = p->detail[0] ? p->detail :
+	    (p->nerrors > 0 ? p->errors[0].message : "refused");
 	cJSON *it = cJSON_CreateObject();
 
 	pb_date_format(due, d);
@@ -417,9 +701,10 @@ static void report_skip(struct materialise *m, const char *schedule_id, int32_t 
 		cJSON_AddStringToObject(it, "rule", p->rule);
 	else
 		cJSON_AddNullToObject(it, "rule");
-	cJSON_AddStringToObject(it, "detail", p->detail[0] ? p->detail :
-	    (p->nerrors > 0 ? p->errors[0].message : "refused"));
+	cJSON_AddStringToObject(it, "detail", detail);
 	cJSON_AddItemToArray(m->skipped, it);
+	return pb_pay_store_skip_record(m->db, m->actor->la, schedule_id, due, pb_err_code(err),
+	    p->rule, detail);
 }
 
 static int already(const int32_t *dates, size_t n, int32_t d)
@@ -437,20 +722,58 @@ static int refusal(enum pb_err err)
 	    err == PB_EFUNDS;
 }
 
+/* Under the element's lock: the schedule as it is now (a stop or change
+ * that committed first is seen), its terms when termly, what it has made
+ * (dates, live total) and the dates due by until. */
+static enum pb_err materialise_plan(struct materialise *m, const char *id, int32_t until,
+    struct pb_pay_schedule *s, int32_t *due, size_t *ndue, int32_t *have, size_t *nhave,
+    int64_t *live)
+{
+	struct terms *t = NULL;
+	int settled = 0;
+	enum pb_err err = pb_pay_store_schedule_share(m->db, m->actor->la, id, s);
+
+	*ndue = 0;
+	if (err || s->stopped)
+		return err;
+	if (s->frequency == PB_PAY_FREQ_TERMLY) {
+		t = terms_new();
+		err = pb_pay_store_terms(m->db, m->actor->la, t->starts, MAX_TERMS, &t->n, t->years,
+		    MAX_YEARS, &t->ny);
+	}
+	struct pb_pay_sched_spec spec = spec_of(s, t);
+	/* more than MAX_INSTALMENTS due: the first ones now, the rest on the
+	 * next run */
+	if (err == PB_OK && pb_pay_sched_dates(&spec, until, due, MAX_INSTALMENTS, ndue) != PB_OK &&
+	    *ndue != MAX_INSTALMENTS)
+		*ndue = 0;
+	free(t);
+	if (err == PB_OK)
+		err = pb_pay_store_schedule_dates(m->db, m->actor->la, id, have, MAX_INSTALMENTS,
+		    nhave);
+	if (err == PB_OK)
+		err = pb_pay_store_schedule_money(m->db, m->actor->la, id, PB_DATE_NONE, live,
+		    &settled);
+	return err;
+}
+
 /* One schedule, one transaction: every due instalment not yet there. */
-static enum pb_err materialise_one(const struct pb_pay_schedule *s, void *arg)
+static enum pb_err materialise_one(const struct pb_pay_schedule *listed, void *arg)
 {
 	struct materialise *m = arg;
 	struct pb_db *db = m->db;
+	struct pb_pay_schedule sc;
+	const struct pb_pay_schedule *s = &sc;
 	struct facts x;
 	struct pb_problem p;
 	int32_t *due = NULL, *have = NULL;
 	size_t ndue = 0, nhave = 0;
+	int64_t live = 0;
 	char id[37];
 	cJSON *made = cJSON_CreateArray();
 	int made_n = 0;
 
-	if (s->start_date > m->until) {
+	if (listed->start_date > m->until) {
 		cJSON_Delete(made);
 		return PB_OK;                  /* nothing due yet: no locks */
 	}
@@ -461,40 +784,47 @@ static enum pb_err materialise_one(const struct pb_pay_schedule *s, void *arg)
 		abort();
 	enum pb_err err = pb_db_begin(db);
 	if (err == PB_OK)
-		err = load_facts(db, m->actor->la, s->budget_id, s->element_id, s->payee_id, 1, &x, &p);
-	if (err == PB_OK) {
-		int32_t until = m->until < x.b.period_end ? m->until : x.b.period_end;
-		/* more than MAX_INSTALMENTS due: the first ones now, the rest
-		 * on the next run */
-		if (pb_pay_schedule_dates(s->start_date, s->end_date, until, s->frequency, due,
-		    MAX_INSTALMENTS, &ndue) != PB_OK && ndue != MAX_INSTALMENTS)
-			ndue = 0;
-		err = pb_pay_store_schedule_dates(db, m->actor->la, s->id, have,
-		    MAX_INSTALMENTS, &nhave);
-	}
+		err = load_facts(db, m->actor->la, listed->budget_id, listed->element_id,
+		    listed->payee_id, 1, &x, &p);
+	if (err == PB_OK)
+		err = materialise_plan(m, listed->id,
+		    m->until < x.b.period_end ? m->until : x.b.period_end, &sc, due, &ndue, have,
+		    &nhave, &live);
 	for (size_t i = 0; i < ndue && err == PB_OK; i++) {
 		int inserted = 0;
+		int64_t amount = s->amount_pence;
 		if (already(have, nhave, due[i]))
 			continue;
 		pb_problem_init(&p);
-		x.f.amount_pence = s->amount_pence;
+		if (s->cap_pence >= 0 && amount > s->cap_pence - live)
+			amount = s->cap_pence - live;    /* the last one reduced to the cap */
+		if (amount <= 0) {
+			pb_problem_set(&p, PB_ERULE, "PAY-24", "The schedule has paid its cap of %lld "
+			    "pence.", (long long)s->cap_pence);
+			err = skip(m, s->id, due[i], PB_ERULE, &p);
+			continue;
+		}
+		x.f.amount_pence = amount;
 		x.f.due_date = due[i];
 		x.f.purpose = PB_PAY_PURPOSE_DIRECT_PAYMENT;
 		enum pb_err r = pb_pay_check_create(&x.f, &p);
 		if (refusal(r)) {
-			report_skip(m, s->id, due[i], r, &p);
+			err = skip(m, s->id, due[i], r, &p);
 			continue;
 		}
 		struct pb_pay_new row = { s->budget_id, s->element_id, s->payee_id,
-		    s->amount_pence, PB_PAY_PURPOSE_DIRECT_PAYMENT, "scheduled direct payment",
+		    amount, PB_PAY_PURPOSE_DIRECT_PAYMENT, "scheduled direct payment",
 		    due[i], s->created_by, s->id, NULL };
 		err = r;
 		if (err == PB_OK)
 			err = pb_pay_store_insert(db, m->actor->la, &row, id, &inserted);
 		if (err == PB_OK && inserted) {
 			char *json = NULL;
-			x.f.element_remaining_pence -= s->amount_pence;
-			err = pb_pay_store_payment_json(db, m->actor->la, id, &json, NULL);
+			x.f.element_remaining_pence -= amount;
+			live += amount;
+			err = pb_pay_store_skip_resolve(db, m->actor->la, s->id, due[i], id);
+			if (err == PB_OK)
+				err = pb_pay_store_payment_json(db, m->actor->la, id, &json, NULL);
 			if (err == PB_OK)
 				err = audit(db, m->actor, "payment.created", "payment", id, json, NULL);
 			free(json);
@@ -502,20 +832,18 @@ static enum pb_err materialise_one(const struct pb_pay_schedule *s, void *arg)
 			made_n++;
 		}
 	}
-	if (err == PB_EFUNDS) {
-		/* the constraint refused what the locked check allowed: report,
-		 * keep nothing of this schedule, carry on with the next */
-		pb_problem_set(&p, PB_EFUNDS, "PAY-24", "The element's remaining funds ran out.");
-		report_skip(m, s->id, s->start_date, PB_EFUNDS, &p);
+	if (refusal(err)) {
+		/* the constraint refused what the locked check allowed (funds, a
+		 * stop, the cap), or the schedule's facts themselves are refused
+		 * (e.g. its payee): keep nothing of this schedule, store the
+		 * skip on its own, carry on with the next */
+		if (err == PB_EFUNDS)
+			pb_problem_set(&p, PB_EFUNDS, "PAY-24", "The element's remaining funds ran out.");
 		pb_db_rollback(db);
-		err = PB_OK;
 		made_n = 0;
-	} else if (refusal(err)) {
-		/* the schedule's facts themselves are refused (e.g. its payee) */
-		report_skip(m, s->id, s->start_date, err, &p);
-		pb_db_rollback(db);
-		err = PB_OK;
-		made_n = 0;
+		cJSON_Delete(made);
+		made = cJSON_CreateArray();
+		err = skip(m, listed->id, listed->start_date, err, &p);
 	} else {
 		err = pb_db_finish(db, err);
 	}

@@ -94,23 +94,73 @@ enum pb_err pb_pay_cancel(struct pb_db *db, const struct pb_actor *actor,
 
 /* POST /v1/budgets/{id}/schedules: validated like a payment (purpose
  * direct_payment, due date = start date) on direct-payment elements only;
- * an end date after the budget period is PAY-24. */
+ * an end date after the budget period is PAY-24.  The projected total
+ * over [start, min(end, period end)] (pb_pay_schedule_projected) above
+ * the element's remaining is PB_ERULE PAY-24 with projected_total_pence
+ * and remaining_pence in p, unless cap_to_remaining: the schedule then
+ * records cap_pence = remaining and never pays more in all.  Termly
+ * schedules need term dates for every academic year they touch (PAY-21). */
 struct pb_pay_schedule_in {
 	const char *budget_id, *element_id, *payee_id;
 	int64_t amount_pence;
 	enum pb_pay_frequency frequency;
 	int32_t start_date, end_date;           /* end PB_DATE_NONE: none */
+	int cap_to_remaining;                   /* cap the total at the remaining */
 };
 enum pb_err pb_pay_schedule_create(struct pb_db *db, const struct pb_actor *actor,
     const struct pb_pay_schedule_in *in, struct pb_problem *p, char id[37],
     char **json);
 
+/* PATCH /v1/schedules/{id}: a new amount (for instalments not yet
+ * materialised) and/or end date (PB_DATE_NONE: open-ended) of an active
+ * schedule (else PB_ETRANSITION), If-Match if_match >= 0 (else
+ * PB_EPRECONDITION).  A new end cancels the unexported instalments due
+ * after it (PB_ECONFLICT when an exported or paid one is); the projected
+ * total of what is left is checked again as at creation (cap_to_remaining:
+ * cap = what it has paid + the remaining).  schedule.updated with before
+ * and after. */
+struct pb_pay_schedule_patch {
+	int has_amount, has_end;
+	int64_t amount_pence;
+	int32_t end_date;
+	int cap_to_remaining;
+};
+enum pb_err pb_pay_schedule_patch(struct pb_db *db, const struct pb_actor *actor,
+    const char *id, const struct pb_pay_schedule_patch *in, int if_match,
+    struct pb_problem *p, char **json, int *version);
+
+/* POST /v1/schedules/{id}/stop: an active schedule stops today (a stopped
+ * or ended one: PB_ETRANSITION); nothing more is materialised from it and
+ * its unexported instalments due after today are cancelled (payment.cancelled
+ * each).  schedule.stopped with before, after and the reason. */
+enum pb_err pb_pay_schedule_stop(struct pb_db *db, const struct pb_actor *actor,
+    const char *id, const char *reason, int32_t today, int if_match,
+    struct pb_problem *p, char **json, int *version);
+
+/* GET /v1/schedules?budget_id=&status= (either may be NULL), in scope. */
+enum pb_err pb_pay_schedule_list(struct pb_db *db, const struct pb_scope *scope,
+    const char *budget_id, const char *status, const char *cursor, int limit, char **json);
+
+/* GET /v1/schedules/{id}/skipped: the instalments materialise skipped,
+ * with their latest reason (resolved_payment_id once a later run made it). */
+enum pb_err pb_pay_schedule_skips(struct pb_db *db, const struct pb_scope *scope,
+    const char *id, const char *cursor, int limit, char **json);
+
+/* PUT /v1/term-dates/{academic_year}: set (or replace, If-Match) the
+ * council's term start dates of one academic year (shape checked by api/
+ * with pb_pay_check_term_starts); starts_json is the JSON array of dates.
+ * term_dates.set with before and after.  _list: every year. */
+enum pb_err pb_pay_term_dates_put(struct pb_db *db, const struct pb_actor *actor, int year,
+    const char *starts_json, int if_match, char **json, int *version);
+enum pb_err pb_pay_term_dates_list(struct pb_db *db, const char *la, char **json);
+
 /* Materialise every due instalment (<= until, inside the budget period)
- * of la's schedules, one transaction per schedule, each at most once: the
- * unique (la, schedule_id, due_date) index makes a second run, or another
- * replica's, insert nothing.  An instalment a rule refuses (or that would
- * exceed the remaining) is skipped and reported; a later run tries it
- * again.  Instalments are created_by the schedule's creator (so that
+ * of la's schedules not stopped, one transaction per schedule, each at
+ * most once: the unique (la, schedule_id, due_date) index makes a second
+ * run, or another replica's, insert nothing.  An instalment a rule refuses
+ * (or that would exceed the remaining, or the schedule's cap, whose last
+ * instalment is reduced to fit) is skipped, reported and stored
+ * (schedule_skips); a later run tries it again.  Instalments are created_by the schedule's creator (so that
  * person cannot approve them).  *json = {created, payments: [ids],
  * skipped: [{schedule_id, due_date, reason, rule, detail}]}. */
 enum pb_err pb_pay_materialise(struct pb_db *db, const struct pb_actor *actor,
@@ -146,6 +196,7 @@ struct pb_pay_wind_down {
 	const char *plan_id, *element_id;
 	int32_t after, end_on;
 	const char *reason;
+	const char *schedule_id;   /* store only: one schedule's instalments */
 };
 enum pb_err pb_pay_wind_down(struct pb_db *db, const struct pb_actor *actor,
     const struct pb_pay_wind_down *w, int *cancelled, int *ended);

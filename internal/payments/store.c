@@ -130,8 +130,14 @@ enum pb_err pb_pay_store_insert(struct pb_db *db, const char *la,
 	/* BUD-9 as the last line: the ledger trigger's element update failed
 	 * the CHECK (23514 check_violation on budget_elements_bud9) */
 	if (err == PB_EDB && strcmp(pb_db_sqlstate(db), "23514") == 0 &&
-	    strstr(pb_db_error(db), "budget_elements_bud9") != NULL)
+	    (strstr(pb_db_error(db), "budget_elements_bud9") != NULL ||
+	    strstr(pb_db_error(db), "over its cap") != NULL))
 		return PB_EFUNDS;
+	/* 014's guard: the schedule was stopped (materialise re-reads it under
+	 * the element's lock, so only a broken lock order gets here) */
+	if (err == PB_EDB && strcmp(pb_db_sqlstate(db), "23514") == 0 &&
+	    strstr(pb_db_error(db), "is stopped") != NULL)
+		return PB_ETRANSITION;
 	if (err)
 		return err;
 	*inserted = PQntuples(res) == 1;
@@ -306,19 +312,22 @@ enum pb_err pb_pay_store_cancel_wind_down(struct pb_db *db, const struct pb_acto
 	PGresult *res = NULL;
 	char after[11];
 	const char *pp[] = { actor->la, w->plan_id, w->element_id,
-	    pb_db_date_param(w->after, after), w->reason, actor->sub };
+	    pb_db_date_param(w->after, after), w->reason, actor->sub, w->schedule_id };
 
 	*payments = NULL;
+	if (w->plan_id == NULL && w->element_id == NULL && w->schedule_id == NULL)
+		return PB_EINTERNAL;    /* never every payment of the council */
 	enum pb_err err = pb_db_one_row(db,
 	    "WITH c AS (UPDATE payments AS p SET status = 'cancelled', cancel_reason = $5,"
 	    "  cancelled_by = $6, version = p.version + 1, updated_at = now()"
 	    "  FROM budgets b WHERE b.la = p.la AND b.id = p.budget_id AND p.la = $1"
 	    "  AND ($2::uuid IS NULL OR b.plan_id = $2) AND ($3::uuid IS NULL OR p.element_id = $3)"
 	    "  AND ($4::date IS NULL OR p.due_date > $4)"
+	    "  AND ($7::uuid IS NULL OR p.schedule_id = $7)"
 	    "  AND p.status IN ('pending_approval', 'approved')"
 	    "  RETURNING p.id, pb_json(p) AS j)"
 	    " SELECT count(*), coalesce(jsonb_agg(jsonb_build_object('id', c.id, 'after', c.j)"
-	    "  ORDER BY c.id), '[]')::text FROM c", 6, pp, &res);
+	    "  ORDER BY c.id), '[]')::text FROM c", 7, pp, &res);
 	return err ? err : entities(res, payments, count);
 }
 
@@ -335,7 +344,7 @@ enum pb_err pb_pay_store_end_schedules(struct pb_db *db, const char *la,
 	    "  version = s.version + 1, updated_at = now()"
 	    "  FROM budgets b WHERE b.la = s.la AND b.id = s.budget_id AND s.la = $1"
 	    "  AND ($2::uuid IS NULL OR b.plan_id = $2) AND ($3::uuid IS NULL OR s.element_id = $3)"
-	    "  AND (s.end_date IS NULL OR s.end_date > $4)"
+	    "  AND (s.end_date IS NULL OR s.end_date > $4) AND s.stopped_at IS NULL"
 	    "  RETURNING s.id, pb_json(s) AS j)"
 	    " SELECT count(*), coalesce(jsonb_agg(jsonb_build_object('id', s.id, 'after', s.j)"
 	    "  ORDER BY s.id), '[]')::text FROM s", 4, pp, &res);
@@ -349,14 +358,16 @@ enum pb_err pb_pay_store_schedule_insert(struct pb_db *db, const struct pb_actor
 {
 	char amount[24], start[11], end[11];
 
+	char cap[24];
 	const char *pp[] = { actor->la, s->id, s->budget_id, s->element_id, s->payee_id,
-	    pb_db_int_param(s->amount_pence, amount), pb_pay_frequency_str(s->frequency), pb_db_date_param(s->start_date, start),
-	    pb_db_date_param(s->end_date, end), actor->sub };
+	    pb_db_int_param(s->amount_pence, amount), pb_pay_frequency_str(s->frequency),
+	    pb_db_date_param(s->start_date, start), pb_db_date_param(s->end_date, end), actor->sub,
+	    s->cap_pence >= 0 ? pb_db_int_param(s->cap_pence, cap) : NULL };
 	return pb_db_one_json(db,
 	    "INSERT INTO payment_schedules AS s (la, id, budget_id, element_id, payee_id,"
-	    " amount_pence, frequency, start_date, end_date, created_by)"
-	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING pb_json(s)::text",
-	    10, pp, json, NULL);
+	    " amount_pence, frequency, start_date, end_date, created_by, cap_pence)"
+	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING pb_json(s)::text",
+	    11, pp, json, NULL);
 }
 
 enum pb_err pb_pay_store_schedule_get(struct pb_db *db, const struct pb_scope *scope,
@@ -370,37 +381,264 @@ enum pb_err pb_pay_store_schedule_get(struct pb_db *db, const struct pb_scope *s
 	    3, pp, json, version);
 }
 
+#define SCHEDULE_COLS \
+	"SELECT s.id, s.budget_id, s.element_id, s.payee_id, s.amount_pence, s.frequency," \
+	" s.start_date, s.end_date, s.created_by, s.cap_pence, s.stopped_at IS NOT NULL," \
+	" s.version, pb_schedule_status(s)"
+
+/* One schedule from row i of a SCHEDULE_COLS result. */
+static enum pb_err schedule_row(const PGresult *res, int i, struct pb_pay_schedule *s)
+{
+	const char *f = PQgetvalue(res, i, 5);
+
+	memset(s, 0, sizeof(*s));
+	pb_db_col_copy(res, i, 0, s->id, sizeof(s->id));
+	pb_db_col_copy(res, i, 1, s->budget_id, sizeof(s->budget_id));
+	pb_db_col_copy(res, i, 2, s->element_id, sizeof(s->element_id));
+	pb_db_col_copy(res, i, 3, s->payee_id, sizeof(s->payee_id));
+	s->amount_pence = pb_db_col_int64(res, i, 4);
+	s->start_date = pb_db_col_date(res, i, 6, PB_DATE_NONE);
+	s->end_date = pb_db_col_date(res, i, 7, PB_DATE_NONE);
+	pb_db_col_copy(res, i, 8, s->created_by, sizeof(s->created_by));
+	s->cap_pence = PQgetisnull(res, i, 9) ? -1 : pb_db_col_int64(res, i, 9);
+	s->stopped = pb_db_col_bool(res, i, 10);
+	s->version = (int)pb_db_col_int64(res, i, 11);
+	pb_db_col_copy(res, i, 12, s->status, sizeof(s->status));
+	return pb_pay_frequency_parse(f, strlen(f), &s->frequency) == PB_OK ? PB_OK
+	    : PB_EINTERNAL;
+}
+
 enum pb_err pb_pay_store_schedules(struct pb_db *db, const char *la,
     enum pb_err (*fn)(const struct pb_pay_schedule *s, void *arg), void *arg)
 {
 	PGresult *res = NULL;
 	const char *pp[] = { la };
 	enum pb_err err = pb_db_query(db,
-	    "SELECT s.id, s.budget_id, s.element_id, s.payee_id, s.amount_pence, s.frequency,"
-	    " s.start_date, s.end_date, s.created_by FROM payment_schedules s"
+	    SCHEDULE_COLS " FROM payment_schedules s"
 	    " JOIN budgets b ON b.la = s.la AND b.id = s.budget_id"
-	    " WHERE s.la = $1 AND b.status <> 'closed' ORDER BY s.id", 1, pp, &res);
+	    " WHERE s.la = $1 AND b.status <> 'closed' AND s.stopped_at IS NULL"
+	    " ORDER BY s.id", 1, pp, &res);
 	if (err)
 		return err;
 	for (int i = 0; i < PQntuples(res) && err == PB_OK; i++) {
-		struct pb_pay_schedule s;
-		const char *f = PQgetvalue(res, i, 5);
-		pb_db_col_copy(res, i, 0, s.id, sizeof(s.id));
-		pb_db_col_copy(res, i, 1, s.budget_id, sizeof(s.budget_id));
-		pb_db_col_copy(res, i, 2, s.element_id, sizeof(s.element_id));
-		pb_db_col_copy(res, i, 3, s.payee_id, sizeof(s.payee_id));
-		s.amount_pence = pb_db_col_int64(res, i, 4);
-		if (pb_pay_frequency_parse(f, strlen(f), &s.frequency) != PB_OK) {
-			err = PB_EINTERNAL;
-			break;
-		}
-		s.start_date = pb_db_col_date(res, i, 6, PB_DATE_NONE);
-		s.end_date = pb_db_col_date(res, i, 7, PB_DATE_NONE);
-		pb_db_col_copy(res, i, 8, s.created_by, sizeof(s.created_by));
-		err = fn(&s, arg);
+		struct pb_pay_schedule sc;
+		err = schedule_row(res, i, &sc);
+		if (err == PB_OK)
+			err = fn(&sc, arg);
 	}
 	PQclear(res);
 	return err;
+}
+
+static enum pb_err schedule_one(struct pb_db *db, const char *sql, const char *la,
+    const char *id, struct pb_pay_schedule *out)
+{
+	PGresult *res = NULL;
+	const char *pp[] = { la, id };
+	enum pb_err err = pb_db_one_row(db, sql, 2, pp, &res);
+
+	if (err)
+		return err;
+	err = schedule_row(res, 0, out);
+	PQclear(res);
+	return err;
+}
+
+enum pb_err pb_pay_store_schedule_read(struct pb_db *db, const char *la, const char *id,
+    struct pb_pay_schedule *out)
+{
+	return schedule_one(db, SCHEDULE_COLS " FROM payment_schedules s"
+	    " WHERE s.la = $1 AND s.id = $2", la, id, out);
+}
+
+enum pb_err pb_pay_store_schedule_lock(struct pb_db *db, const char *la, const char *id,
+    struct pb_pay_schedule *out)
+{
+	return schedule_one(db, SCHEDULE_COLS " FROM payment_schedules s"
+	    " WHERE s.la = $1 AND s.id = $2 FOR UPDATE OF s", la, id, out);
+}
+
+enum pb_err pb_pay_store_schedule_share(struct pb_db *db, const char *la, const char *id,
+    struct pb_pay_schedule *out)
+{
+	return schedule_one(db, SCHEDULE_COLS " FROM payment_schedules s"
+	    " WHERE s.la = $1 AND s.id = $2 FOR SHARE OF s", la, id, out);
+}
+
+enum pb_err pb_pay_store_schedule_json(struct pb_db *db, const char *la, const char *id,
+    char **json, int *version)
+{
+	const char *pp[] = { la, id };
+	return pb_db_one_json(db, "SELECT pb_json(s)::text, s.version FROM payment_schedules s"
+	    " WHERE s.la = $1 AND s.id = $2", 2, pp, json, version);
+}
+
+enum pb_err pb_pay_store_schedule_update(struct pb_db *db, const char *la,
+    const struct pb_pay_schedule *s)
+{
+	char amount[24], end[11], cap[24];
+	const char *pp[] = { la, s->id, pb_db_int_param(s->amount_pence, amount),
+	    pb_db_date_param(s->end_date, end),
+	    s->cap_pence >= 0 ? pb_db_int_param(s->cap_pence, cap) : NULL };
+	return pb_db_query(db,
+	    "UPDATE payment_schedules SET amount_pence = $3, end_date = $4, cap_pence = $5,"
+	    " version = version + 1, updated_at = now() WHERE la = $1 AND id = $2",
+	    5, pp, NULL);
+}
+
+enum pb_err pb_pay_store_schedule_stop(struct pb_db *db, const struct pb_actor *actor,
+    const char *id, int32_t stopped_on, const char *reason)
+{
+	char on[11];
+	const char *pp[] = { actor->la, id, actor->sub, pb_db_date_param(stopped_on, on), reason };
+	return pb_db_query(db,
+	    "UPDATE payment_schedules SET stopped_at = now(), stopped_by = $3, stopped_on = $4,"
+	    " stop_reason = $5, version = version + 1, updated_at = now()"
+	    " WHERE la = $1 AND id = $2 AND stopped_at IS NULL", 5, pp, NULL);
+}
+
+enum pb_err pb_pay_store_schedule_money(struct pb_db *db, const char *la, const char *id,
+    int32_t after, int64_t *live_pence, int *settled_after)
+{
+	PGresult *res = NULL;
+	char d[11];
+	const char *pp[] = { la, id, pb_db_date_param(after, d) };
+	enum pb_err err = pb_db_one_row(db,
+	    "SELECT coalesce(sum(amount_pence) FILTER (WHERE status NOT IN ('cancelled', 'failed')),"
+	    "  0), count(*) FILTER (WHERE status IN ('exported', 'paid') AND $3::date IS NOT NULL"
+	    "  AND due_date > $3::date)"
+	    " FROM payments WHERE la = $1 AND schedule_id = $2", 3, pp, &res);
+	if (err)
+		return err;
+	*live_pence = pb_db_col_int64(res, 0, 0);
+	*settled_after = (int)pb_db_col_int64(res, 0, 1);
+	PQclear(res);
+	return PB_OK;
+}
+
+enum pb_err pb_pay_store_schedule_list(struct pb_db *db, const struct pb_scope *scope,
+    const char *budget_id, const char *status, const char *cursor, int limit, char **json)
+{
+	char lim[24];
+	const char *pp[] = { scope->la, budget_id, status, cursor, pb_db_int_param(limit + 1, lim),
+	    scope->family_person_id };
+	/* keyset paging on (created_at, id): the cursor names the last row */
+	return pb_db_list_json(db,
+	    "SELECT pb_json(s)::text, s.id FROM payment_schedules s"
+	    " JOIN budgets b ON b.la = s.la AND b.id = s.budget_id"
+	    " WHERE s.la = $1 AND ($2::uuid IS NULL OR s.budget_id = $2::uuid)"
+	    " AND ($3::text IS NULL OR pb_schedule_status(s) = $3)"
+	    " AND pb_child_visible(b.la, b.child_id, $6::uuid)"
+	    " AND ($4::uuid IS NULL OR (s.created_at, s.id) > (SELECT q.created_at, q.id"
+	    "  FROM payment_schedules q WHERE q.la = $1 AND q.id = $4::uuid))"
+	    " ORDER BY s.created_at, s.id LIMIT $5", 6, pp, limit, json);
+}
+
+enum pb_err pb_pay_store_skip_record(struct pb_db *db, const char *la, const char *schedule_id,
+    int32_t due, const char *reason, const char *rule, const char *detail)
+{
+	char id[37], d[11];
+	pb_uuid_new(id);
+	const char *pp[] = { la, id, schedule_id, pb_db_date_param(due, d), reason,
+	    rule && rule[0] ? rule : NULL, detail };
+	return pb_db_query(db,
+	    "INSERT INTO schedule_skips AS k (la, id, schedule_id, due_date, reason, rule, detail)"
+	    " VALUES ($1, $2, $3, $4, $5, $6, left($7, 500))"
+	    " ON CONFLICT (la, schedule_id, due_date) DO UPDATE SET reason = EXCLUDED.reason,"
+	    "  rule = EXCLUDED.rule, detail = EXCLUDED.detail, attempts = k.attempts + 1,"
+	    "  recorded_at = now() WHERE k.resolved_payment_id IS NULL", 7, pp, NULL);
+}
+
+enum pb_err pb_pay_store_skip_resolve(struct pb_db *db, const char *la, const char *schedule_id,
+    int32_t due, const char *payment_id)
+{
+	char d[11];
+	const char *pp[] = { la, schedule_id, pb_db_date_param(due, d), payment_id };
+	return pb_db_query(db,
+	    "UPDATE schedule_skips SET resolved_payment_id = $4 WHERE la = $1"
+	    " AND schedule_id = $2 AND due_date = $3 AND resolved_payment_id IS NULL",
+	    4, pp, NULL);
+}
+
+enum pb_err pb_pay_store_skips_list(struct pb_db *db, const char *la, const char *schedule_id,
+    const char *cursor, int limit, char **json)
+{
+	char lim[24];
+	const char *pp[] = { la, schedule_id, cursor, pb_db_int_param(limit + 1, lim) };
+	return pb_db_list_json(db,
+	    "SELECT pb_json(k)::text, k.id FROM schedule_skips k"
+	    " WHERE k.la = $1 AND k.schedule_id = $2 AND ($3::uuid IS NULL OR"
+	    "  (k.due_date, k.id) > (SELECT q.due_date, q.id FROM schedule_skips q"
+	    "   WHERE q.la = $1 AND q.id = $3::uuid))"
+	    " ORDER BY k.due_date, k.id LIMIT $4", 4, pp, limit, json);
+}
+
+/* ---- term dates ------------------------------------------------------------------ */
+
+enum pb_err pb_pay_store_terms(struct pb_db *db, const char *la, int32_t *starts, size_t cap,
+    size_t *n, int *years, size_t ycap, size_t *ny)
+{
+	PGresult *res = NULL;
+	const char *pp[] = { la };
+	enum pb_err err = pb_db_query(db,
+	    "SELECT t.academic_year, d FROM term_dates t, unnest(t.term_starts) d"
+	    " WHERE t.la = $1 ORDER BY d", 1, pp, &res);
+	if (err)
+		return err;
+	*n = 0;
+	*ny = 0;
+	for (int i = 0; i < PQntuples(res); i++) {
+		int y = (int)pb_db_col_int64(res, i, 0);
+		if (*n < cap)
+			starts[(*n)++] = pb_db_col_date(res, i, 1, PB_DATE_NONE);
+		if (*ny < ycap && (*ny == 0 || years[*ny - 1] != y))
+			years[(*ny)++] = y;
+	}
+	PQclear(res);
+	return PB_OK;
+}
+
+enum pb_err pb_pay_store_term_year_lock(struct pb_db *db, const char *la, int year,
+    char **json, int *version)
+{
+	char y[24];
+	const char *pp[] = { la, pb_db_int_param(year, y) };
+	return pb_db_one_json(db, "SELECT pb_json(t)::text, t.version FROM term_dates t"
+	    " WHERE t.la = $1 AND t.academic_year = $2::integer FOR UPDATE", 2, pp, json, version);
+}
+
+enum pb_err pb_pay_store_term_year_put(struct pb_db *db, const struct pb_actor *actor,
+    int year, const char *starts_json, char id[37], char **json, int *version)
+{
+	char y[24], fresh[37];
+	pb_uuid_new(fresh);
+	const char *pp[] = { actor->la, fresh, pb_db_int_param(year, y), starts_json, actor->sub };
+	PGresult *res = NULL;
+	enum pb_err err = pb_db_one_row(db,
+	    "INSERT INTO term_dates AS t (la, id, academic_year, term_starts, updated_by)"
+	    " SELECT $1, $2, $3::integer, array_agg(v::date ORDER BY o), $5"
+	    "  FROM jsonb_array_elements_text($4::jsonb) WITH ORDINALITY AS j(v, o)"
+	    " ON CONFLICT (la, academic_year) DO UPDATE SET term_starts = EXCLUDED.term_starts,"
+	    "  updated_by = EXCLUDED.updated_by, updated_at = now(), version = t.version + 1"
+	    " RETURNING t.id, pb_json(t)::text, t.version", 5, pp, &res);
+	if (err)
+		return err;
+	pb_db_col_copy(res, 0, 0, id, 37);
+	*json = strdup(PQgetvalue(res, 0, 1));
+	*version = (int)pb_db_col_int64(res, 0, 2);
+	PQclear(res);
+	if (*json == NULL)
+		abort();
+	return PB_OK;
+}
+
+enum pb_err pb_pay_store_term_list(struct pb_db *db, const char *la, char **json)
+{
+	const char *pp[] = { la };
+	return pb_db_one_json(db,
+	    "SELECT json_build_object('items', coalesce(json_agg(pb_json(t) ORDER BY"
+	    " t.academic_year), '[]'), 'next_cursor', null)::text FROM term_dates t"
+	    " WHERE t.la = $1", 1, pp, json, NULL);
 }
 
 enum pb_err pb_pay_store_schedule_dates(struct pb_db *db, const char *la,

@@ -145,14 +145,70 @@ struct pb_pay_schedule {
 	enum pb_pay_frequency frequency;
 	int32_t start_date, end_date;           /* end PB_DATE_NONE: open */
 	char created_by[128];
+	int64_t cap_pence;                      /* -1: no cap */
+	int stopped;                            /* stopped_at is set */
+	int version;
+	char status[8];                         /* active | ended | stopped (reads) */
 };
+
+/* A schedule's row: plain, FOR UPDATE (PATCH, stop: after the budget and
+ * the element) or FOR SHARE (materialise re-reads it under the element's
+ * lock, so a stop that committed first is seen). */
+enum pb_err pb_pay_store_schedule_read(struct pb_db *db, const char *la, const char *id,
+    struct pb_pay_schedule *out);
+enum pb_err pb_pay_store_schedule_lock(struct pb_db *db, const char *la, const char *id,
+    struct pb_pay_schedule *out);
+enum pb_err pb_pay_store_schedule_share(struct pb_db *db, const char *la, const char *id,
+    struct pb_pay_schedule *out);
+/* The schedule as staff see it (no scope). */
+enum pb_err pb_pay_store_schedule_json(struct pb_db *db, const char *la, const char *id,
+    char **json, int *version);
+/* Write amount_pence, end_date and cap_pence (-1: none) of s->id. */
+enum pb_err pb_pay_store_schedule_update(struct pb_db *db, const char *la,
+    const struct pb_pay_schedule *s);
+/* Stop it (once: a stopped schedule is left as it is). */
+enum pb_err pb_pay_store_schedule_stop(struct pb_db *db, const struct pb_actor *actor,
+    const char *id, int32_t stopped_on, const char *reason);
+/* *live_pence: the total of its instalments but cancelled and failed ones;
+ * *settled_after: how many exported or paid ones are due after `after`
+ * (0 when after is PB_DATE_NONE). */
+enum pb_err pb_pay_store_schedule_money(struct pb_db *db, const char *la, const char *id,
+    int32_t after, int64_t *live_pence, int *settled_after);
+/* GET /v1/schedules: la's schedules (of budget_id, in status, when not
+ * NULL) visible in scope, by (created_at, id), a page of limit. */
+enum pb_err pb_pay_store_schedule_list(struct pb_db *db, const struct pb_scope *scope,
+    const char *budget_id, const char *status, const char *cursor, int limit, char **json);
+
+/* Skipped instalments: record (or, tried again, update) the reason of
+ * (schedule, due); mark it resolved by the payment a later run made;
+ * list a schedule's by (due_date, id). */
+enum pb_err pb_pay_store_skip_record(struct pb_db *db, const char *la, const char *schedule_id,
+    int32_t due, const char *reason, const char *rule, const char *detail);
+enum pb_err pb_pay_store_skip_resolve(struct pb_db *db, const char *la, const char *schedule_id,
+    int32_t due, const char *payment_id);
+enum pb_err pb_pay_store_skips_list(struct pb_db *db, const char *la, const char *schedule_id,
+    const char *cursor, int limit, char **json);
+
+/* Term dates (PAY-21).  pb_pay_store_terms: every term start of la in
+ * date order into starts[0..cap) and the academic years configured,
+ * ascending, into years[0..ycap).  _year_lock: one year FOR UPDATE
+ * (PB_ENOTFOUND when not set).  _year_put: insert or replace a year's
+ * starts (starts_json a JSON array of dates, in order); id, *json
+ * (malloc'd) and *version of the row.  _list: {items, next_cursor: null}. */
+enum pb_err pb_pay_store_terms(struct pb_db *db, const char *la, int32_t *starts, size_t cap,
+    size_t *n, int *years, size_t ycap, size_t *ny);
+enum pb_err pb_pay_store_term_year_lock(struct pb_db *db, const char *la, int year,
+    char **json, int *version);
+enum pb_err pb_pay_store_term_year_put(struct pb_db *db, const struct pb_actor *actor,
+    int year, const char *starts_json, char id[37], char **json, int *version);
+enum pb_err pb_pay_store_term_list(struct pb_db *db, const char *la, char **json);
 
 enum pb_err pb_pay_store_schedule_insert(struct pb_db *db, const struct pb_actor *actor,
     const struct pb_pay_schedule *s, char **json);
 enum pb_err pb_pay_store_schedule_get(struct pb_db *db, const struct pb_scope *scope,
     const char *id, char **json, int *version);
 
-/* Calls fn for each schedule of la whose budget is not closed, ordered by
+/* Calls fn for each schedule of la not stopped whose budget is not closed, ordered by
  * id (a stable order, so two materialisers lock elements alike).  A
  * non-PB_OK return from fn stops the walk and is returned. */
 enum pb_err pb_pay_store_schedules(struct pb_db *db, const char *la,

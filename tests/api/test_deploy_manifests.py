@@ -661,6 +661,8 @@ def k8s_split_ingress_routes_payment_paths_to_the_payments_service():
         "/v1/payment-runs": "pbd-payments",
         "/v1/payment-runs/%s/export" % UUID: "pbd-payments",
         "/v1/schedules/materialise": "pbd-payments",
+        "/v1/schedules": "pbd-payments",
+        "/v1/term-dates/2026-27": "pbd-payments",
         "/v1/payees": "pbd-payments",  # always on in pbd, but only pbd-payments has PB_BANK_KEY
         "/v1/payees/%s" % UUID: "pbd-payments",
         "/v1/budgets/%s/payments" % UUID: "pbd-payments",

@@ -186,7 +186,8 @@ FAMILY_READS = {"/v1/children/{id}", "/v1/children/{id}/contacts",
                 "/v1/eligibility/checks/{id}", "/v1/payments/{id}", "/v1/budgets/{id}/payments",
                 "/v1/budgets/{id}/variations", "/v1/budgets/{id}/variations/{variation_id}",
                 "/v1/budgets/{id}/versions"}
-NOT_TENANT_IDS = ("/v1/rules/{id}", "/v1/offer/{service_type}")   # catalogue and per-la config
+NOT_TENANT_IDS = ("/v1/rules/{id}", "/v1/offer/{service_type}",    # catalogue and per-la config
+                  "/v1/term-dates/{academic_year}")
 
 
 def params(pattern):
@@ -261,6 +262,9 @@ def body_for(handler, ids):
         "api_schedules_create": {"element_id": i["element"], "payee_id": i["payee"], "amount_pence": 100,
                                  "frequency": "monthly", "start_date": "2026-04-01"},
         "api_schedules_materialise": {"until": "2026-01-01"},
+        "api_schedules_patch": {"amount_pence": 90},
+        "api_schedules_stop": {"reason": "no longer needed"},
+        "api_term_dates_put": {"term_starts": ["2026-09-02"]},
         "api_payment_runs_create": {"due_on_or_before": "2025-01-01"},
         "api_payment_runs_results": {"results": [{"payment_id": i["payment"], "outcome": "paid"}]},
         "api_recoveries_create": {"element_id": i["element"], "amount_pence": 1, "reason": "overpaid"},
@@ -553,6 +557,9 @@ ROLES = {
     ("POST", "/v1/payments/{id}/cancel"): {"caseworker", "finance"},
     ("POST", "/v1/budgets/{id}/schedules"): {"caseworker", "finance"},
     ("POST", "/v1/schedules/materialise"): {"finance", "service"},
+    ("PATCH", "/v1/schedules/{id}"): {"caseworker", "finance"},
+    ("POST", "/v1/schedules/{id}/stop"): {"caseworker", "finance"},
+    ("PUT", "/v1/term-dates/{academic_year}"): {"finance", "admin"},
     ("POST", "/v1/payment-runs"): {"finance"},
     ("POST", "/v1/payment-runs/{id}/results"): {"finance"},
     ("POST", "/v1/budgets/{id}/recoveries"): {"finance"},

@@ -501,15 +501,24 @@ def test_schedules_materialise_exactly_once():
     eq(dup, "0", "no instalment twice")
     eq(expect(call("GET", "/v1/schedules/" + sc["id"], tok=st.cw), 200)["materialised_count"], 6,
        "six")
-    # an instalment over the remaining is skipped and reported, then retried later
+    # an instalment over the remaining (spent since by another payment) is
+    # skipped, reported and stored, then retried later
     big = expect(schedule(w, amount_pence=40000, frequency="quarterly",
-                          start_date="2026-10-01", end_date=None), 201)
+                          start_date="2026-10-01", end_date="2027-03-31"), 201)
+    w.pay(amount=20000, due="2026-12-01")
     m = materialise(st, "2027-08-31")
-    eq(m["created"], 2, "two quarters fit: %r" % m)
+    eq(m["created"], 1, "one quarter fits: %r" % m)
     eq([(x["schedule_id"], x["due_date"], x["reason"], x["rule"]) for x in m["skipped"]],
-       [(big["id"], "2027-04-01", "INSUFFICIENT_FUNDS", "PAY-24"),
-        (big["id"], "2027-07-01", "INSUFFICIENT_FUNDS", "PAY-24")], "skipped")
-    eq(w.element(w.dp)["remaining_pence"], 100000 - 6 * 1000 - 2 * 40000, "remaining")
+       [(big["id"], "2027-01-01", "INSUFFICIENT_FUNDS", "PAY-24")], "skipped")
+    eq(w.element(w.dp)["remaining_pence"], 100000 - 6 * 1000 - 20000 - 40000, "remaining")
+    m = materialise(st, "2027-08-31")
+    sk = expect(call("GET", "/v1/schedules/%s/skipped" % big["id"], tok=st.cw), 200)
+    eq([(k["due_date"], k["reason"], k["rule"], k["attempts"], k["resolved_payment_id"])
+        for k in sk["items"]],
+       [("2027-01-01", "INSUFFICIENT_FUNDS", "PAY-24", 2, None)], "stored, tried twice")
+    got = expect(call("GET", "/v1/schedules/" + big["id"], tok=st.cw), 200)
+    eq((got["skipped_count"], got["next_due"], got["status"]), (1, "2027-01-01", "active"),
+       "skips counted; the first one is next")
 
 
 @test
@@ -540,6 +549,204 @@ def test_pbd_materialise_command():
     _, keys, _ = psql(URL, "SELECT string_agg(key, ',') FROM idempotency_keys WHERE la = '%s'"
                       % st.la)
     eq(keys, "fresh-" + st.la, "only the fresh key is left")
+
+
+# ---- schedule lifecycle (#15 part 3) -------------------------------------------------------
+
+def sched_patch(sid, body, tok, version):
+    return call("PATCH", "/v1/schedules/" + sid, body, tok,
+                headers={"If-Match": '"%d"' % version} if version else None)
+
+
+def audit_changes(entity_id, action):
+    _, out, _ = psql(URL, "SELECT changes::text FROM audit_log WHERE entity_id = '%s'"
+                     " AND action = '%s' ORDER BY seq DESC LIMIT 1" % (entity_id, action))
+    return json.loads(out) if out else None
+
+
+@test
+def test_schedule_projected_total_refused_unless_capped():
+    st = Staff(fresh_la())
+    w = World(staff=st, dp_pence=300000)
+    # the case: GBP 1,000 a week, no end, on a GBP 3,000 element
+    r = expect(schedule(w, amount_pence=100000, frequency="weekly", start_date="2026-09-07",
+                        end_date=None), 422, "RULE_VIOLATION", rule="PAY-24")
+    eq((r["projected_total_pence"], r["remaining_pence"]), (52 * 100000, 300000), "problem")
+    # four-weekly in advance over the period: 13 instalments from 7 Sep
+    r = expect(schedule(w, amount_pence=30000, frequency="four_weekly", start_date="2026-09-07",
+                        end_date=None), 422, "RULE_VIOLATION", rule="PAY-24")
+    eq(r["projected_total_pence"], 13 * 30000, "four-weekly projection")
+    expect(schedule(w, cap_to_remaining="yes"), 400, "VALIDATION_FAILED", field="cap_to_remaining")
+    sc = expect(schedule(w, amount_pence=100000, frequency="weekly", start_date="2026-09-07",
+                         end_date=None, cap_to_remaining=True), 201)
+    eq((sc["cap_pence"], sc["next_due"], sc["status"]), (300000, "2026-09-07", "active"), "capped")
+    m = materialise(st, "2026-10-05")
+    eq(m["created"], 3, "three fit the cap: %r" % m)
+    eq([(x["due_date"], x["rule"]) for x in m["skipped"]],
+       [("2026-09-28", "PAY-24"), ("2026-10-05", "PAY-24")], "the rest skipped")
+    sk = expect(call("GET", "/v1/schedules/%s/skipped?limit=1" % sc["id"], tok=w.fam), 200)
+    eq((len(sk["items"]), sk["items"][0]["due_date"], sk["items"][0]["reason"]),
+       (1, "2026-09-28", "RULE_VIOLATION"), "listed, paged")
+    sk2 = expect(call("GET", "/v1/schedules/%s/skipped?cursor=%s" % (sc["id"], sk["next_cursor"]),
+                      tok=st.cw), 200)
+    eq([k["due_date"] for k in sk2["items"]], ["2026-10-05"], "second page")
+    got = expect(call("GET", "/v1/schedules/" + sc["id"], tok=st.cw), 200)
+    eq((got["instalments_total_pence"], got["next_due"]), (300000, None), "cap reached")
+    # a cap that does not divide: the last instalment is reduced
+    w2 = World(staff=st, dp_pence=250000)
+    sc2 = expect(schedule(w2, amount_pence=100000, frequency="monthly", start_date="2026-09-30",
+                          end_date=None, cap_to_remaining=True), 201)
+    materialise(st, "2026-12-31")
+    _, amounts, _ = psql(URL, "SELECT string_agg(amount_pence::text || '@' || due_date, ','"
+                         " ORDER BY due_date) FROM payments WHERE schedule_id = '%s'" % sc2["id"])
+    eq(amounts, "100000@2026-09-30,100000@2026-10-30,50000@2026-11-30", "month-end, last reduced")
+    # the database refuses an instalment over the cap, however it is written
+    rc, _, err = psql(URL, "INSERT INTO payments (la, id, budget_id, element_id, payee_id,"
+                      " amount_pence, purpose, due_date, status, created_by, schedule_id)"
+                      " VALUES ('%s', gen_random_uuid(), '%s', '%s', '%s', 1, 'direct_payment',"
+                      " '2027-03-30', 'pending_approval', 'x', '%s')"
+                      % (st.la, w2.budget, w2.dp, w2.dp_payee, sc2["id"]), check_rc=False)
+    check(rc != 0 and "over its cap" in err, "cap guard: %s" % err)
+
+
+@test
+def test_schedule_list_patch_stop():
+    st = Staff(fresh_la())
+    w = World(staff=st)
+    sc = expect(schedule(w), 201)
+    other = expect(schedule(w, amount_pence=500, start_date="2026-10-01"), 201)
+    lst = expect(call("GET", "/v1/schedules?budget_id=" + w.budget, tok=st.cw), 200)
+    eq([(x["id"], x["next_due"]) for x in lst["items"]],
+       [(sc["id"], "2026-09-15"), (other["id"], "2026-10-01")], "listed with next_due")
+    page = expect(call("GET", "/v1/schedules?limit=1", tok=st.fin), 200)
+    eq((len(page["items"]), page["next_cursor"]), (1, sc["id"]), "per council, paged")
+    eq(expect(call("GET", "/v1/schedules?budget_id=%s&status=stopped" % w.budget, tok=st.cw),
+              200)["items"], [], "status filter")
+    expect(call("GET", "/v1/schedules?status=paused", tok=st.cw), 400, "VALIDATION_FAILED",
+           field="status")
+    expect(call("GET", "/v1/schedules?budget_id=nope", tok=st.cw), 400, "VALIDATION_FAILED",
+           field="budget_id")
+    expect(call("GET", "/v1/schedules?budget_id=" + new_id(), tok=st.cw), 404, "NOT_FOUND")
+    eq(len(expect(call("GET", "/v1/schedules?budget_id=" + w.budget, tok=w.fam), 200)["items"]),
+       2, "the family sees its own")
+    eq(expect(call("GET", "/v1/schedules", tok=Staff(fresh_la()).cw), 200)["items"], [],
+       "another council sees none")
+    # PATCH: If-Match, roles, values, the projection again
+    expect(sched_patch(sc["id"], {"amount_pence": 2000}, w.fam, 1), 403, "FORBIDDEN")
+    expect(sched_patch(sc["id"], {}, st.cw, 1), 400, "VALIDATION_FAILED")
+    expect(sched_patch(sc["id"], {"frequency": "weekly"}, st.cw, 1), 400, "VALIDATION_FAILED",
+           field="frequency")
+    expect(sched_patch(sc["id"], {"end_date": "2026-09-01"}, st.cw, 1), 400,
+           "VALIDATION_FAILED", field="end_date")
+    expect(sched_patch(sc["id"], {"end_date": "2027-09-15"}, st.cw, 1), 422, "RULE_VIOLATION",
+           rule="PAY-24")
+    r = expect(sched_patch(sc["id"], {"amount_pence": 20000, "end_date": None}, st.cw, 1), 422,
+               "RULE_VIOLATION", rule="PAY-24")
+    eq((r["projected_total_pence"], r["remaining_pence"]), (12 * 20000, 100000), "re-projected")
+    expect(sched_patch(new_id(), {"amount_pence": 2000}, st.cw, 1), 404, "NOT_FOUND")
+    s, h, _, got = sched_patch(sc["id"], {"amount_pence": 2000}, st.cw, 1)
+    eq((s, h.get("etag"), got["amount_pence"], got["version"]), (200, '"2"', 2000, 2), "patched")
+    expect(sched_patch(sc["id"], {"amount_pence": 3000}, st.cw, 1), 412, "PRECONDITION_FAILED")
+    ch = audit_changes(sc["id"], "schedule.updated")
+    eq((ch["before"]["amount_pence"], ch["after"]["amount_pence"]), (1000, 2000), "audit old/new")
+    check("schedule.updated" in events_of(sc["id"]), "event")
+    # two PATCHes with one If-Match: one wins, one is 412
+    outs = parallel(2, lambda i: sched_patch(sc["id"], {"amount_pence": 2100 + i}, st.cw, 2)[0])
+    eq(sorted(outs), [200, 412], "one 200, one 412")
+    # a new end cancels the unexported instalments after it
+    m = materialise(st, "2027-02-28")
+    eq(m["created"], 6 + 5, "both schedules: %r" % m)
+    s, _, _, got = sched_patch(sc["id"], {"end_date": "2027-01-31"}, st.cw, 3)
+    eq((s, got["end_date"], got["next_due"]), (200, "2027-01-31", None), "shortened")
+    _, st_feb, _ = psql(URL, "SELECT status FROM payments WHERE schedule_id = '%s'"
+                        " AND due_date = '2027-02-15'" % sc["id"])
+    eq(st_feb, "cancelled", "February's instalment cancelled")
+    # stop: reason required, then stopped once; the unexported future is cancelled
+    expect(call("POST", "/v1/schedules/%s/stop" % other["id"], {}, st.cw), 400,
+           "VALIDATION_FAILED", field="reason")
+    expect(call("POST", "/v1/schedules/%s/stop" % other["id"], {"reason": "x"}, w.fam), 403,
+           "FORBIDDEN")
+    expect(call("POST", "/v1/schedules/%s/stop" % other["id"], {"reason": "x"}, st.cw,
+                headers={"If-Match": '"9"'}), 412, "PRECONDITION_FAILED")
+    s, h, _, got = call("POST", "/v1/schedules/%s/stop" % other["id"],
+                        {"reason": "family moved away"}, st.fin)
+    eq((s, got["status"], got["stop_reason"], got["stopped_by"], got["next_due"]),
+       (200, "stopped", "family moved away", "fin-" + st.la, None), "stopped")
+    _, live_after, _ = psql(URL, "SELECT count(*) FROM payments WHERE schedule_id = '%s'"
+                            " AND status <> 'cancelled' AND due_date > current_date" % other["id"])
+    eq(live_after, "0", "nothing live after the stop")
+    _, cancelled, _ = psql(URL, "SELECT count(*) FROM payments WHERE schedule_id = '%s'"
+                           " AND status = 'cancelled' AND cancel_reason = 'family moved away'"
+                           % other["id"])
+    check(int(cancelled) >= 1, "future instalments cancelled with the reason")
+    ch = audit_changes(other["id"], "schedule.stopped")
+    eq((ch["before"]["status"], ch["after"]["status"], ch["reason"]),
+       ("active", "stopped", "family moved away"), "audit")
+    check("schedule.stopped" in events_of(other["id"]), "event")
+    expect(call("POST", "/v1/schedules/%s/stop" % other["id"], {"reason": "again"}, st.cw), 409,
+           "INVALID_TRANSITION")
+    expect(sched_patch(other["id"], {"amount_pence": 100}, st.cw, 0), 409, "INVALID_TRANSITION")
+    eq(materialise(st, "2027-08-31")["payments"], [], "nothing more from either")
+    eq([x["id"] for x in expect(call("GET", "/v1/schedules?status=stopped", tok=st.cw),
+                                200)["items"]], [other["id"]], "listed as stopped")
+    rc, _, err = psql(URL, "UPDATE payment_schedules SET amount_pence = 1 WHERE id = '%s'"
+                      % other["id"], check_rc=False)
+    check(rc != 0 and "is stopped" in err, "a stopped schedule never changes: %s" % err)
+
+
+@test
+def test_materialise_racing_stop_makes_nothing_after_the_stop():
+    st = Staff(fresh_la())
+    w = World(staff=st)
+    for _ in range(3):
+        sc = expect(schedule(w, amount_pence=100, frequency="weekly", start_date="2026-09-07",
+                             end_date=None), 201)
+        outs = parallel(2, lambda i: materialise(st, "2027-08-31") if i == 0 else
+                        call("POST", "/v1/schedules/%s/stop" % sc["id"], {"reason": "race"},
+                             st.cw)[0])
+        eq(outs[1], 200, "stopped: %r" % outs)
+        _, live, _ = psql(URL, "SELECT count(*) FROM payments WHERE schedule_id = '%s'"
+                          " AND status <> 'cancelled' AND due_date > current_date" % sc["id"])
+        eq(live, "0", "no live instalment after the stop")
+
+
+@test
+def test_termly_schedules_on_council_term_dates():
+    st = Staff(fresh_la())
+    w = World(staff=st)
+    termly = dict(frequency="termly", start_date="2026-09-01", end_date=None, amount_pence=5000)
+    r = expect(schedule(w, **termly), 422, "RULE_VIOLATION", rule="PAY-21")
+    check("2026-27" in r["detail"], r["detail"])
+    put = lambda year, body, tok, h=None: call("PUT", "/v1/term-dates/" + year, body, tok, headers=h)
+    starts = ["2026-09-03", "2027-01-05", "2027-04-19"]
+    expect(put("2026-27", {"term_starts": starts}, st.cw), 403, "FORBIDDEN")
+    expect(put("2026-28", {"term_starts": starts}, st.fin), 400, "VALIDATION_FAILED",
+           field="academic_year")
+    expect(put("2026-27", {"term_starts": ["2027-09-01"]}, st.fin), 400, "VALIDATION_FAILED",
+           field="term_starts[0]")
+    expect(put("2026-27", {"term_starts": ["2027-01-05", "2026-09-03"]}, st.fin), 400,
+           "VALIDATION_FAILED", field="term_starts[1]")
+    expect(put("2026-27", {"term_starts": []}, st.fin), 400, "VALIDATION_FAILED",
+           field="term_starts")
+    s, h, _, t = put("2026-27", {"term_starts": starts}, st.fin)
+    eq((s, t["academic_year"], t["term_starts"], h.get("etag")), (200, "2026-27", starts, '"1"'),
+       "set")
+    expect(put("2026-27", {"term_starts": starts}, st.fin, {"If-Match": '"7"'}), 412,
+           "PRECONDITION_FAILED")
+    check("term_dates.set" in events_of(t["id"]), "event")
+    # the budget period runs into August 2027: academic year 2027-28
+    r = expect(schedule(w, **termly), 422, "RULE_VIOLATION", rule="PAY-21")
+    check("2027-28" in r["detail"], r["detail"])
+    expect(put("2027-28", {"term_starts": ["2027-09-02"]}, token(["admin"], la=st.la)), 200)
+    sc = expect(schedule(w, **termly), 201)
+    eq(sc["next_due"], "2026-09-03", "the first term start")
+    eq(expect(call("GET", "/v1/term-dates", tok=st.aud), 200)["items"][1]["term_starts"],
+       ["2027-09-02"], "listed")
+    m = materialise(st, "2027-08-31")
+    dues = sorted(expect(call("GET", "/v1/payments/" + i, tok=st.cw), 200)["due_date"]
+                  for i in m["payments"])
+    eq(dues, starts, "paid on each term's start, inside the budget period")
+    eq(expect(call("GET", "/v1/schedules/" + sc["id"], tok=st.cw), 200)["next_due"], None, "done")
 
 
 # ---- concurrency --------------------------------------------------------------------------

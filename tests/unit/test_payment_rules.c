@@ -48,7 +48,7 @@ static void test_pay_enum_strings_round_trip(void **state)
 		"equipment", "other",
 	};
 	static const char *const fr[] = {
-		NULL, "weekly", "four_weekly", "monthly", "quarterly",
+		NULL, "weekly", "four_weekly", "monthly", "quarterly", "termly",
 	};
 	static const char *const ac[] = {
 		NULL, "approve", "cancel", "export", "paid", "failed",
@@ -109,7 +109,7 @@ static void test_pay_enum_strings_refuse_unknown(void **state)
 	assert_null(pb_pay_status_str(0));
 	assert_null(pb_pay_status_str((enum pb_pay_status)7));
 	assert_null(pb_pay_purpose_str((enum pb_pay_purpose)7));
-	assert_null(pb_pay_frequency_str((enum pb_pay_frequency)5));
+	assert_null(pb_pay_frequency_str((enum pb_pay_frequency)6));
 }
 
 /* ---- lifecycle ---------------------------------------------------------- */
@@ -197,6 +197,105 @@ static void test_BUD_9_status_money_effect(void **state)
 }
 
 /* ---- schedules ---------------------------------------------------------- */
+
+/* PAY-24 over a schedule's life: the projected total, month-end clamping,
+ * four-weekly in advance, termly, the dates already made, the cap. */
+static void test_PAY_24_schedule_projected_total(void **state)
+{
+	(void)state;
+	int64_t total = -1;
+	size_t count = 0;
+
+	/* the issue's case: GBP 1,000 a week from 7 Sep 2026, no end, period
+	 * to 31 Aug 2027: 52 instalments */
+	struct pb_pay_sched_spec w = { Dn(20260907), NO, PB_PAY_FREQ_WEEKLY, NULL, 0 };
+	assert_int_equal(pb_pay_schedule_projected(&w, Dn(20270831), 100000, NULL, 0, -1,
+	    &total, &count), PB_OK);
+	assert_int_equal(count, 52);
+	assert_int_equal(total, 5200000);
+	/* capped at 300,000: three instalments, nothing over */
+	assert_int_equal(pb_pay_schedule_projected(&w, Dn(20270831), 100000, NULL, 0, 300000,
+	    &total, &count), PB_OK);
+	assert_int_equal(count, 3);
+	assert_int_equal(total, 300000);
+	/* a cap that does not divide: the last one reduced */
+	assert_int_equal(pb_pay_schedule_projected(&w, Dn(20270831), 100000, NULL, 0, 250000,
+	    &total, &count), PB_OK);
+	assert_int_equal(count, 3);
+	assert_int_equal(total, 250000);
+	/* an end before the period's end bounds it; dates already made are not counted */
+	struct pb_pay_sched_spec m = { Dn(20240131), Dn(20240531), PB_PAY_FREQ_MONTHLY, NULL, 0 };
+	int32_t have[] = { Dn(20240131), Dn(20240229) };
+	assert_int_equal(pb_pay_schedule_projected(&m, Dn(20241231), 1000, NULL, 0, -1,
+	    &total, &count), PB_OK);
+	assert_int_equal(count, 5);             /* 31 Jan, 29 Feb, 31 Mar, 30 Apr, 31 May */
+	assert_int_equal(pb_pay_schedule_projected(&m, Dn(20241231), 1000, have, 2, -1,
+	    &total, &count), PB_OK);
+	assert_int_equal(count, 3);
+	assert_int_equal(total, 3000);
+	/* the period's end before the schedule's: 31 Jan, 29 Feb only */
+	assert_int_equal(pb_pay_schedule_projected(&m, Dn(20240330), 1000, NULL, 0, -1,
+	    &total, &count), PB_OK);
+	assert_int_equal(count, 2);
+	/* four-weekly in advance: every 28 days from the start */
+	struct pb_pay_sched_spec f = { Dn(20260907), NO, PB_PAY_FREQ_FOUR_WEEKLY, NULL, 0 };
+	assert_int_equal(pb_pay_schedule_projected(&f, Dn(20270831), 30000, NULL, 0, -1,
+	    &total, &count), PB_OK);
+	assert_int_equal(count, 13);
+	/* termly: the term starts on or after the start, up to the end */
+	int32_t terms[] = { Dn(20250903), Dn(20260105), Dn(20260420), Dn(20260903),
+	    Dn(20270105) };
+	struct pb_pay_sched_spec t = { Dn(20251001), NO, PB_PAY_FREQ_TERMLY, terms, 5 };
+	assert_int_equal(pb_pay_schedule_projected(&t, Dn(20260831), 5000, NULL, 0, -1,
+	    &total, &count), PB_OK);
+	assert_int_equal(count, 2);             /* 5 Jan, 20 Apr */
+	assert_int_equal(total, 10000);
+	int32_t out[8];
+	size_t n = 0;
+	assert_int_equal(pb_pay_sched_dates(&t, Dn(20271231), out, 8, &n), PB_OK);
+	assert_int_equal(n, 4);
+	assert_int_equal(out[0], Dn(20260105));
+	assert_int_equal(out[3], Dn(20270105));
+	assert_int_equal(pb_pay_schedule_dates(Dn(20251001), NO, Dn(20271231), PB_PAY_FREQ_TERMLY,
+	    out, 8, &n), PB_EINVAL);        /* termly needs its terms */
+	/* huge amounts saturate rather than overflow */
+	struct pb_pay_sched_spec big = { Dn(20000101), NO, PB_PAY_FREQ_WEEKLY, NULL, 0 };
+	assert_int_equal(pb_pay_schedule_projected(&big, Dn(22001231), PB_MAX_PENCE, NULL, 0, -1,
+	    &total, &count), PB_OK);
+	assert_true(total > PB_MAX_PENCE);
+	/* bad arguments */
+	assert_int_equal(pb_pay_schedule_projected(&w, Dn(20270831), 0, NULL, 0, -1, &total,
+	    &count), PB_EINVAL);
+	assert_int_equal(pb_pay_schedule_projected(NULL, Dn(20270831), 1, NULL, 0, -1, &total,
+	    &count), PB_EINVAL);
+}
+
+static void test_PAY_21_term_dates(void **state)
+{
+	(void)state;
+	struct pb_problem p;
+	int years[] = { 2026 };
+	int32_t ok[] = { Dn(20260903), Dn(20270105), Dn(20270419) };
+	int32_t outside[] = { Dn(20260731) };
+	int32_t unordered[] = { Dn(20270105), Dn(20260903) };
+
+	assert_int_equal(pb_pay_academic_year(Dn(20260731)), 2025);
+	assert_int_equal(pb_pay_academic_year(Dn(20260801)), 2026);
+	assert_int_equal(pb_pay_check_terms(Dn(20260901), Dn(20270731), years, 1, NULL), PB_OK);
+	pb_problem_init(&p);
+	assert_int_equal(pb_pay_check_terms(Dn(20260901), Dn(20270831), years, 1, &p), PB_ERULE);
+	assert_string_equal(p.rule, "PAY-21");
+	assert_non_null(strstr(p.detail, "2027-28"));
+	assert_int_equal(pb_pay_check_terms(Dn(20260901), Dn(20260801), years, 1, NULL), PB_EINVAL);
+	assert_int_equal(pb_pay_check_term_starts(2026, ok, 3, NULL), PB_OK);
+	pb_problem_init(&p);
+	assert_int_equal(pb_pay_check_term_starts(2026, outside, 1, &p), PB_EINVAL);
+	assert_string_equal(p.errors[0].field, "term_starts[0]");
+	pb_problem_init(&p);
+	assert_int_equal(pb_pay_check_term_starts(2026, unordered, 2, &p), PB_EINVAL);
+	assert_string_equal(p.errors[0].field, "term_starts[1]");
+	assert_int_equal(pb_pay_check_term_starts(2026, ok, 0, NULL), PB_EINVAL);
+}
 
 static void test_PAY_21_schedule_nth_dates(void **state)
 {
@@ -996,6 +1095,8 @@ int main(void)
 		cmocka_unit_test(test_BUD_9_status_money_effect),
 		cmocka_unit_test(test_PAY_21_schedule_nth_dates),
 		cmocka_unit_test(test_PAY_21_schedule_dates_in_window),
+		cmocka_unit_test(test_PAY_24_schedule_projected_total),
+		cmocka_unit_test(test_PAY_21_term_dates),
 		cmocka_unit_test(test_PAY_valid_payments_pass),
 		cmocka_unit_test(test_PAY_create_budget_must_be_approved),
 		cmocka_unit_test(test_PAY_element_must_belong_to_budget),
