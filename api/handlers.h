@@ -44,7 +44,7 @@ pb_handler_fn api_budgets_statement, api_budgets_section_j, api_children_budgets
 pb_handler_fn api_variations_create, api_variations_list, api_variations_get;
 pb_handler_fn api_variations_approve, api_variations_reject, api_variations_reconsideration;
 pb_handler_fn api_variations_reconsideration_decision, api_variations_apply_due;
-pb_handler_fn api_budgets_versions, api_settings_get, api_settings_patch;
+pb_handler_fn api_budgets_versions, api_settings_get, api_settings_patch, api_elements_stop;
 pb_handler_fn api_me_budgets, api_reviews_due;
 /* payees.c */
 pb_handler_fn api_payees_create, api_payees_get, api_payees_patch,

@@ -71,6 +71,8 @@ const struct pb_route api_routes[] = {
 	  api_variations_reconsideration, PB_SVC_BUDGETS, 0 },
 	{ PB_POST, "/v1/budgets/{id}/variations/{variation_id}/reconsideration/decision",
 	  api_variations_reconsideration_decision, PB_SVC_BUDGETS, 0 },
+	{ PB_POST, "/v1/budgets/{id}/elements/{element_id}/stop", api_elements_stop,
+	  PB_SVC_BUDGETS, 0 },
 	{ PB_POST, "/v1/budget-variations/apply-due", api_variations_apply_due, PB_SVC_BUDGETS, 0 },
 	{ PB_GET, "/v1/budgets/{id}/versions", api_budgets_versions, PB_SVC_BUDGETS, 0 },
 	{ PB_GET, "/v1/settings", api_settings_get, PB_SVC_BUDGETS, 0 },

@@ -276,6 +276,51 @@ void api_variations_reconsideration_decision(struct pb_req *req, struct pb_resp 
 	cJSON_Delete(a.body);
 }
 
+/* POST /v1/budgets/{id}/elements/{element_id}/stop {rule, ground, reason,
+ * effective_from?}: 201 with the stop (a variation) at its Location. */
+void api_elements_stop(struct pb_req *req, struct pb_resp *resp)
+{
+	static const char *const allowed[] = { "rule", "ground", "reason", "effective_from", NULL };
+	static const char *const rules[] = { "PAY-16", "PAY-17", NULL };
+	struct pb_problem p;
+	struct pb_actor actor;
+	struct pb_db *db;
+	struct pb_stop_in in = { 0 };
+	cJSON *body = NULL;
+	char budget[37], element[37], id[37], loc[160], *json = NULL;
+	int version = 0, rule = -1, ground = 0;
+
+	if (api_allow(req, resp, DECIDERS) || api_id(req, resp, "id", budget) ||
+	    api_id(req, resp, "element_id", element) || api_body(req, resp, 0, &body))
+		return;
+	pb_problem_init(&p);
+	pb_json_check_members(body, "", allowed, variation_server_owned, &p);
+	if (pb_json_get_enum(body, "", "rule", 1, rules, &rule, &p) == PB_OK && rule >= 0)
+		in.rule = rules[rule];
+	pb_json_get_name(body, "", "ground", 1, pb_stop_ground_names, PB_STOP_GROUND_NAMES,
+	    &ground, &p);
+	in.ground = (enum pb_stop_ground)ground;
+	pb_json_get_string(body, "", "reason", 1, 1, REASON_MAX, &in.reason, &p);
+	pb_json_get_date(body, "", "effective_from", 0, 0, &in.effective_from,
+	    &in.has_effective_from, &p);
+	if (p.err) {
+		pb_resp_problem(resp, &p);
+	} else if (api_db(req, resp, &db) == 0) {
+		api_actor(req, &actor);
+		in.budget_id = budget;
+		in.element_id = element;
+		enum pb_err err = pb_variation_stop(db, &actor, &in, pb_date_today(), &p, id, &json,
+		    &version);
+		if (err) {
+			api_fail(resp, err, &p);
+		} else {
+			snprintf(loc, sizeof(loc), "/v1/budgets/%s/variations/%s", budget, id);
+			api_json_text(resp, 201, json, version, loc);
+		}
+	}
+	cJSON_Delete(body);
+}
+
 void api_variations_apply_due(struct pb_req *req, struct pb_resp *resp)
 {
 	static const char *const allowed[] = { NULL };

@@ -576,3 +576,43 @@ int32_t pb_variation_takes_effect_on(int32_t effective_from, int32_t notice_on,
 		return notice_on;
 	return effective_from > earliest ? effective_from : earliest;
 }
+
+/* ---- stopping a direct payment (PAY-3, PAY-16, PAY-17) ------------------------ */
+
+const char *const pb_stop_ground_names[PB_STOP_GROUND_NAMES] = { NULL, "consent_withdrawn",
+    "no_longer_qualifies", "not_used_for_agreed_provision", "adverse_impact",
+    "inefficiency" };
+
+PB_NAMES_DEFINE(pb_stop_ground_str, pb_stop_ground_parse, enum pb_stop_ground,
+    pb_stop_ground_names)
+
+const char *pb_stop_rule_of(enum pb_stop_ground g)
+{
+	if (g >= PB_STOP_CONSENT_WITHDRAWN && g <= PB_STOP_NOT_USED)
+		return "PAY-16";
+	if (g == PB_STOP_ADVERSE_IMPACT || g == PB_STOP_INEFFICIENCY)
+		return "PAY-17";
+	return NULL;
+}
+
+enum pb_err pb_stop_check(const char *rule, enum pb_stop_ground ground,
+    enum pb_arrangement arrangement, int stopped, int *needs_notice, struct pb_problem *p)
+{
+	const char *r = pb_stop_rule_of(ground);
+
+	*needs_notice = 0;
+	if (r == NULL || rule == NULL || strcmp(r, rule) != 0)
+		return pb_problem_field(p, "ground", "wrong_rule", "%s is a ground under %s: "
+		    "PAY-16 (must stop, at once) is consent_withdrawn, no_longer_qualifies or "
+		    "not_used_for_agreed_provision; PAY-17 (may stop, after notice) is "
+		    "adverse_impact or inefficiency.", r ? pb_stop_ground_str(ground) : "this",
+		    r ? r : "neither rule");
+	if (arrangement != PB_ARR_DIRECT_PAYMENT)
+		return pb_problem_set(p, PB_ETRANSITION, NULL, "only a direct payment is stopped "
+		    "this way; another element is ended by a variation");
+	if (stopped)
+		return pb_problem_set(p, PB_ETRANSITION, NULL, "the direct payment is stopped "
+		    "already");
+	*needs_notice = ground == PB_STOP_ADVERSE_IMPACT || ground == PB_STOP_INEFFICIENCY;
+	return PB_OK;
+}

@@ -330,4 +330,33 @@ enum pb_err pb_variation_check_lines(const struct pb_variation_line *l, size_t n
 int32_t pb_variation_takes_effect_on(int32_t effective_from, int32_t notice_on,
     int needs_notice, int reduces, int notice_days);
 
+/* --- stopping a direct payment (PAY-3, PAY-16, PAY-17) ----------------------- */
+
+enum pb_stop_ground {
+	PB_STOP_CONSENT_WITHDRAWN = 1,   /* PAY-3 / PAY-16: must stop */
+	PB_STOP_NO_LONGER_QUALIFIES,     /* PAY-16 */
+	PB_STOP_NOT_USED,                /* PAY-16: not used for the agreed provision */
+	PB_STOP_ADVERSE_IMPACT,          /* PAY-17: may stop, with notice */
+	PB_STOP_INEFFICIENCY             /* PAY-17 */
+};
+
+/* names[0] unused, names[1..PB_STOP_GROUND_NAMES) the spellings */
+#define PB_STOP_GROUND_NAMES 6
+extern const char *const pb_stop_ground_names[PB_STOP_GROUND_NAMES];
+const char *pb_stop_ground_str(enum pb_stop_ground v);
+enum pb_err pb_stop_ground_parse(const char *s, size_t len, enum pb_stop_ground *out);
+
+/* The rule a ground stops a direct payment under: "PAY-16" (at once) or
+ * "PAY-17" (after notice, with one reconsideration); NULL outside the enum. */
+const char *pb_stop_rule_of(enum pb_stop_ground g);
+
+/*
+ * pb_stop_check — may element (arrangement, stopped) be stopped under
+ * `rule` on `ground`?  The rule must be the ground's (PB_EINVAL on field
+ * "ground" otherwise); only an active direct payment is stopped
+ * (PB_ETRANSITION).  On PB_OK *needs_notice is 1 for PAY-17.
+ */
+enum pb_err pb_stop_check(const char *rule, enum pb_stop_ground ground,
+    enum pb_arrangement arrangement, int stopped, int *needs_notice, struct pb_problem *p);
+
 #endif

@@ -662,16 +662,18 @@ enum pb_err pb_budget_store_notice_days(struct pb_db *db, const char *la, int *d
 
 enum pb_err pb_budget_store_variation_insert(struct pb_db *db, const struct pb_actor *actor,
     const char *budget_id, const char *reason, int32_t effective_from, int needs_notice,
-    char id[37])
+    const char *stop_rule, const char *stop_ground, char id[37])
 {
 	char from[11];
 	const char *pp[] = { actor->la, id, budget_id, reason,
-	    pb_db_date_param(effective_from, from), needs_notice ? "true" : "false", actor->sub };
+	    pb_db_date_param(effective_from, from), needs_notice ? "true" : "false", actor->sub,
+	    stop_rule, stop_ground };
 
 	pb_uuid_new(id);
 	return pb_db_query(db,
 	    "INSERT INTO budget_variations (la, id, budget_id, reason, effective_from,"
-	    " needs_notice, requested_by) VALUES ($1, $2, $3, $4, $5, $6, $7)", 7, pp, NULL);
+	    " needs_notice, requested_by, stop_rule, stop_ground)"
+	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", 9, pp, NULL);
 }
 
 enum pb_err pb_budget_store_variation_line(struct pb_db *db, const char *la,
@@ -710,7 +712,7 @@ enum pb_err pb_budget_store_variation_lock(struct pb_db *db, const char *la,
 	const char *pp[] = { la, budget_id, id };
 	enum pb_err err = pb_db_one_row(db,
 	    "SELECT id, budget_id, status, needs_notice, reconsideration_at IS NOT NULL,"
-	    " effective_from, takes_effect_on, requested_by, decided_by, version"
+	    " effective_from, takes_effect_on, requested_by, decided_by, version, stop_rule"
 	    " FROM budget_variations WHERE la = $1 AND budget_id = $2 AND id = $3 FOR UPDATE",
 	    3, pp, &res);
 	if (err)
@@ -728,6 +730,7 @@ enum pb_err pb_budget_store_variation_lock(struct pb_db *db, const char *la,
 	pb_db_col_copy(res, 0, 7, out->requested_by, sizeof(out->requested_by));
 	pb_db_col_copy(res, 0, 8, out->decided_by, sizeof(out->decided_by));
 	out->version = (int)pb_db_col_int64(res, 0, 9);
+	pb_db_col_copy(res, 0, 10, out->stop_rule, sizeof(out->stop_rule));
 	PQclear(res);
 	return err;
 }
@@ -867,8 +870,10 @@ enum pb_err pb_budget_store_variations_due(struct pb_db *db, const char *la, int
 	char day[11], lim[24];
 	const char *pp[] = { la, pb_db_date_param(today, day), pb_db_int_param((int64_t)cap, lim) };
 	enum pb_err err = pb_db_query(db,
-	    "SELECT budget_id, id FROM budget_variations WHERE la = $1 AND status = 'notice'"
-	    " AND takes_effect_on <= $2 ORDER BY takes_effect_on, requested_at, id LIMIT $3",
+	    "SELECT v.budget_id, v.id FROM budget_variations v JOIN budgets b"
+	    " ON b.la = v.la AND b.id = v.budget_id AND b.status <> 'closed'"
+	    " WHERE v.la = $1 AND v.status = 'notice' AND v.takes_effect_on <= $2"
+	    " ORDER BY v.takes_effect_on, v.requested_at, v.id LIMIT $3",
 	    3, pp, &res);
 	if (err)
 		return err;

@@ -211,6 +211,7 @@ struct pb_variation_row {
 	int asked;                          /* a reconsideration was asked for */
 	int32_t effective_from;
 	int32_t takes_effect_on;            /* PB_DATE_NONE until approved */
+	char stop_rule[8];                  /* "PAY-16", "PAY-17" or "" */
 	char requested_by[257], decided_by[257];   /* "" when none */
 	int version;
 };
@@ -219,10 +220,11 @@ struct pb_variation_row {
  * council_settings.dp_notice_days, 28 when never set. */
 enum pb_err pb_budget_store_notice_days(struct pb_db *db, const char *la, int *days);
 
-/* Insert a pending variation (id written). */
+/* Insert a pending variation (id written); stop_rule and stop_ground
+ * (both or neither NULL) make it a stop of a direct payment. */
 enum pb_err pb_budget_store_variation_insert(struct pb_db *db, const struct pb_actor *actor,
     const char *budget_id, const char *reason, int32_t effective_from, int needs_notice,
-    char id[37]);
+    const char *stop_rule, const char *stop_ground, char id[37]);
 
 /* Insert line seq: kind change (element_id, old and new allocation), end
  * (element_id, old allocation) or add (element_id chosen here, *add the
@@ -284,7 +286,8 @@ enum pb_err pb_budget_store_version_first(struct pb_db *db, const struct pb_acto
     const char *budget_id);
 
 /* The variations of la in notice whose day has come (takes_effect_on <=
- * today), oldest first: budget ids and variation ids. */
+ * today), of budgets not closed, oldest first: budget ids and variation
+ * ids. */
 enum pb_err pb_budget_store_variations_due(struct pb_db *db, const char *la, int32_t today,
     char (*budget_ids)[37], char (*ids)[37], size_t cap, size_t *n);
 

@@ -238,7 +238,7 @@ enum pb_err pb_variation_request(struct pb_db *db, const struct pb_actor *actor,
 		err = check_added(db, actor->la, &b, in->add.elements, in->add.nelements, 1, p);
 	if (err == PB_OK)
 		err = pb_budget_store_variation_insert(db, actor, budget_id, in->reason,
-		    in->effective_from, needs_notice, id);
+		    in->effective_from, needs_notice, NULL, NULL, id);
 	if (err == PB_ECONFLICT)
 		pb_problem_set(p, PB_ECONFLICT, NULL, "Another variation of this budget is in "
 		    "progress (pending, in notice or being reconsidered); it is decided first.");
@@ -281,7 +281,7 @@ static enum pb_err recheck(struct pb_db *db, const char *la, const struct pb_bud
 	struct pb_variation_lines *lines = calloc(1, sizeof(*lines));
 	struct line_facts *f = calloc(1, sizeof(*f));
 	struct pb_budget_element_in add[PB_BUDGET_MAX_ELEMENTS];
-	char fields[PB_BUDGET_MAX_ELEMENTS][16];
+	char fields[PB_BUDGET_MAX_ELEMENTS][32];
 	const char *names[PB_BUDGET_MAX_ELEMENTS];
 	int needs_notice = 0, reduced = 0;
 
@@ -320,11 +320,13 @@ static enum pb_err apply(struct pb_db *db, const struct pb_actor *actor,
 {
 	struct pb_variation_lines *lines = calloc(1, sizeof(*lines));
 	char *before = NULL, *json = NULL, reason[160];
+	const char *rule = v->stop_rule[0] ? v->stop_rule : "BUD-8";
 	int ver, vno = 0;
 
 	if (lines == NULL)
 		abort();
-	snprintf(reason, sizeof(reason), "Ended by budget variation %s", v->id);
+	snprintf(reason, sizeof(reason), "%s by budget variation %s", v->stop_rule[0] ?
+	    "Direct payment stopped" : "Ended", v->id);
 	enum pb_err err = pb_budget_store_json(db, actor->la, v->budget_id, &before, &ver);
 	if (err == PB_OK)
 		err = pb_budget_store_variation_lines(db, actor->la, v->id, lines);
@@ -332,8 +334,9 @@ static enum pb_err apply(struct pb_db *db, const struct pb_actor *actor,
 		err = pb_budget_store_version_first(db, actor, v->budget_id);
 	for (size_t i = 0; err == PB_OK && i < lines->n; i++)
 		if (lines->kind[i] == PB_VARIATION_END) {
-			struct pb_budget_stop s = { v->budget_id, lines->element_id[i], "BUD-8",
-			    reason, day - 1, day - 1, 1, 0 };
+			/* a stop is announced as the automatic PAY-16 stops are */
+			struct pb_budget_stop s = { v->budget_id, lines->element_id[i], rule,
+			    reason, day - 1, day - 1, 1, v->stop_rule[0] != 0 };
 			err = pb_budget_stop_element_tx(db, actor, &s);
 		}
 	if (err == PB_OK)
@@ -378,6 +381,28 @@ static enum pb_err apply_if_due(struct pb_db *db, const struct pb_actor *actor,
 	return err;
 }
 
+/* Record the decision on pending variation v: rejected, or approved — the
+ * notice (BUD-8, PAY-17) given today, *effect the day it takes effect. */
+static enum pb_err decision(struct pb_db *db, const struct pb_actor *actor,
+    const struct pb_variation_row *v, enum pb_variation_status to, const char *reason,
+    int reduces, int32_t today, int32_t *effect)
+{
+	int days = 0;
+	enum pb_err err = PB_OK;
+
+	*effect = PB_DATE_NONE;
+	if (to == PB_VARIATION_NOTICE)
+		err = pb_budget_store_notice_days(db, actor->la, &days);
+	if (err == PB_OK && to == PB_VARIATION_NOTICE)
+		*effect = pb_variation_takes_effect_on(v->effective_from, today, v->needs_notice,
+		    reduces, days);
+	struct pb_variation_step s = { PB_VARIATION_PENDING, to, actor->sub, reason,
+	    to == PB_VARIATION_NOTICE ? today : PB_DATE_NONE, *effect, 0 };
+	if (err == PB_OK)
+		err = pb_budget_store_variation_step(db, actor->la, v->id, &s);
+	return err;
+}
+
 enum pb_err pb_variation_decide(struct pb_db *db, const struct pb_actor *actor,
     const char *budget_id, const char *id, enum pb_variation_action action,
     const char *reason, int if_match, int32_t today, struct pb_problem *p, char **json,
@@ -387,7 +412,7 @@ enum pb_err pb_variation_decide(struct pb_db *db, const struct pb_actor *actor,
 	struct pb_variation_row v;
 	enum pb_variation_status to;
 	char *before = NULL;
-	int days = 0, reduces = 0;
+	int reduces = 0;
 	int32_t effect = PB_DATE_NONE;
 	const char *what = action == PB_VARIATION_APPROVE ? "budget.variation_approved"
 	    : "budget.variation_rejected";
@@ -404,17 +429,8 @@ enum pb_err pb_variation_decide(struct pb_db *db, const struct pb_actor *actor,
 		    "the person who asked for it", p);
 	if (err == PB_OK && action == PB_VARIATION_APPROVE)
 		err = recheck(db, actor->la, &b, &v, &reduces, p);
-	if (err == PB_OK && action == PB_VARIATION_APPROVE)
-		err = pb_budget_store_notice_days(db, actor->la, &days);
-	if (err == PB_OK && action == PB_VARIATION_APPROVE)
-		effect = pb_variation_takes_effect_on(v.effective_from, today, v.needs_notice,
-		    reduces, days);
-	if (err == PB_OK) {
-		/* approval is the notice (BUD-8); applying moves it on when due */
-		struct pb_variation_step s = { PB_VARIATION_PENDING, to, actor->sub, reason,
-		    action == PB_VARIATION_APPROVE ? today : PB_DATE_NONE, effect, 0 };
-		err = pb_budget_store_variation_step(db, actor->la, id, &s);
-	}
+	if (err == PB_OK)
+		err = decision(db, actor, &v, to, reason, reduces, today, &effect);
 	if (err == PB_OK)
 		err = audit_variation(db, actor, what, id, before, json, version);
 	if (err == PB_OK && action == PB_VARIATION_APPROVE)
@@ -484,6 +500,67 @@ enum pb_err pb_variation_reconsider(struct pb_db *db, const struct pb_actor *act
 		    version);
 	if (err == PB_OK && upheld)
 		err = apply_if_due(db, actor, &v, v.takes_effect_on, today, p, json, version);
+	free(before);
+	return pb_db_finish_json(db, err, json);
+}
+
+enum pb_err pb_variation_stop(struct pb_db *db, const struct pb_actor *actor,
+    const struct pb_stop_in *in, int32_t today, struct pb_problem *p, char id[37], char **json,
+    int *version)
+{
+	struct pb_budget_row b;
+	struct pb_variation_row v;
+	struct pb_budget_element_money m[PB_BUDGET_MAX_ELEMENTS];
+	const struct pb_budget_element_money *e = NULL;
+	size_t nm = 0;
+	int needs_notice = 0;
+	int32_t effect = PB_DATE_NONE, from = in->has_effective_from && in->effective_from > today ?
+	    in->effective_from : today;
+	char element_id[37];
+
+	*json = NULL;
+	enum pb_err err = pb_db_begin(db);
+	if (err == PB_OK)
+		err = pb_budget_store_lock(db, actor->la, in->budget_id, &b);
+	if (err == PB_OK)
+		err = budget_live(&b, p);
+	if (err == PB_OK)
+		err = pb_budget_store_element_money(db, actor->la, in->budget_id, m,
+		    PB_BUDGET_MAX_ELEMENTS, &nm);
+	if (err == PB_OK && (e = money_of(m, nm, in->element_id)) == NULL)
+		err = PB_ENOTFOUND;
+	if (err == PB_OK)
+		err = pb_stop_check(in->rule, in->ground, e->arrangement, e->stopped, &needs_notice, p);
+	if (err == PB_OK && !needs_notice)
+		from = today;   /* PAY-16: at once */
+	if (err == PB_OK && from > b.period_end)
+		err = pb_problem_field(p, "effective_from", "outside_period", "effective_from is a "
+		    "day of the budget's period.");
+	if (err == PB_OK)
+		err = pb_budget_store_variation_insert(db, actor, in->budget_id, in->reason, from,
+		    needs_notice, in->rule, pb_stop_ground_str(in->ground), id);
+	if (err == PB_ECONFLICT)
+		pb_problem_set(p, PB_ECONFLICT, NULL, "A stop of a direct payment of this budget is "
+		    "in progress already.");
+	if (err == PB_OK) {
+		memcpy(element_id, e->id, sizeof(element_id));
+		err = pb_budget_store_variation_line(db, actor->la, id, 0, PB_VARIATION_END,
+		    element_id, e->allocated_pence, 0, NULL);
+	}
+	if (err == PB_OK)
+		err = audit_variation(db, actor, "budget.variation_requested", id, NULL, json, version);
+	char *before = *json;
+	*json = NULL;
+	/* the approver who stops it decides it: PAY-16 at once, PAY-17 with notice */
+	if (err == PB_OK)
+		err = pb_budget_store_variation_lock(db, actor->la, in->budget_id, id, &v);
+	if (err == PB_OK)
+		err = decision(db, actor, &v, PB_VARIATION_NOTICE, in->reason, 1, today, &effect);
+	if (err == PB_OK)
+		err = audit_variation(db, actor, "budget.variation_approved", id, before, json,
+		    version);
+	if (err == PB_OK)
+		err = apply_if_due(db, actor, &v, effect, today, p, json, version);
 	free(before);
 	return pb_db_finish_json(db, err, json);
 }

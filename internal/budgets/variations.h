@@ -63,6 +63,25 @@ enum pb_err pb_variation_reconsider(struct pb_db *db, const struct pb_actor *act
     const char *budget_id, const char *id, int upheld, const char *reason, int if_match,
     int32_t today, struct pb_problem *p, char **json, int *version);
 
+/* POST /v1/budgets/{id}/elements/{element_id}/stop: stop a direct payment
+ * (PAY-3, PAY-16, PAY-17) as a variation ending it, decided by the approver
+ * who stops it: rule PAY-16 (its grounds) at once; PAY-17 after notice,
+ * on effective_from or later, with one reconsideration.  On its day the
+ * element is stopped under the rule: unexported payments due from then
+ * cancelled, schedules ended, its allocation down to committed + spent.
+ * PB_ENOTFOUND (no such element), PB_ETRANSITION (not an active direct
+ * payment; budget not live), PB_EINVAL (ground not of the rule),
+ * PB_ECONFLICT (another stop in progress).  *json the variation. */
+struct pb_stop_in {
+	const char *budget_id, *element_id, *rule, *reason;
+	enum pb_stop_ground ground;
+	int has_effective_from;
+	int32_t effective_from;
+};
+enum pb_err pb_variation_stop(struct pb_db *db, const struct pb_actor *actor,
+    const struct pb_stop_in *in, int32_t today, struct pb_problem *p, char id[37], char **json,
+    int *version);
+
 /* POST /v1/budget-variations/apply-due: apply each variation of the
  * actor's council in notice whose day has come, one transaction each.
  * *json {"applied": [ids], "not_applied": [{variation_id, rule, detail}]}. */

@@ -314,7 +314,7 @@ enum pb_err pb_pay_wind_down(struct pb_db *db, const struct pb_actor *actor,
 	if (err == PB_OK && *cancelled > 0)
 		err = pb_audit_record_many(db, actor, "payment.cancelled", "payment", payments);
 	if (err == PB_OK)
-		err = pb_pay_store_end_schedules(db, actor->la, w, &schedules, ended);
+		err = pb_pay_store_end_schedules(db, actor, w, &schedules, ended);
 	if (err == PB_OK && *ended > 0)
 		err = pb_audit_record_many(db, actor, "schedule.ended", "schedule", schedules);
 	free(payments);

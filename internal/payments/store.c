@@ -331,23 +331,31 @@ enum pb_err pb_pay_store_cancel_wind_down(struct pb_db *db, const struct pb_acto
 	return err ? err : entities(res, payments, count);
 }
 
-enum pb_err pb_pay_store_end_schedules(struct pb_db *db, const char *la,
+enum pb_err pb_pay_store_end_schedules(struct pb_db *db, const struct pb_actor *actor,
     const struct pb_pay_wind_down *w, char **schedules, int *count)
 {
 	PGresult *res = NULL;
 	char end[11];
-	const char *pp[] = { la, w->plan_id, w->element_id, pb_db_date_param(w->end_on, end) };
+	const char *pp[] = { actor->la, w->plan_id, w->element_id, pb_db_date_param(w->end_on, end),
+	    actor->sub, w->reason };
 
 	*schedules = NULL;
+	/* a schedule that would only start after end_on pays nothing: it is
+	 * stopped (its end cannot precede its start) */
 	enum pb_err err = pb_db_one_row(db,
-	    "WITH s AS (UPDATE payment_schedules AS s SET end_date = $4,"
+	    "WITH s AS (UPDATE payment_schedules AS s SET"
+	    "  end_date = greatest($4::date, s.start_date),"
+	    "  stopped_at = CASE WHEN s.start_date > $4 THEN now() END,"
+	    "  stopped_by = CASE WHEN s.start_date > $4 THEN $5 END,"
+	    "  stopped_on = CASE WHEN s.start_date > $4 THEN $4::date END,"
+	    "  stop_reason = CASE WHEN s.start_date > $4 THEN left($6, 1000) END,"
 	    "  version = s.version + 1, updated_at = now()"
 	    "  FROM budgets b WHERE b.la = s.la AND b.id = s.budget_id AND s.la = $1"
 	    "  AND ($2::uuid IS NULL OR b.plan_id = $2) AND ($3::uuid IS NULL OR s.element_id = $3)"
 	    "  AND (s.end_date IS NULL OR s.end_date > $4) AND s.stopped_at IS NULL"
 	    "  RETURNING s.id, pb_json(s) AS j)"
 	    " SELECT count(*), coalesce(jsonb_agg(jsonb_build_object('id', s.id, 'after', s.j)"
-	    "  ORDER BY s.id), '[]')::text FROM s", 4, pp, &res);
+	    "  ORDER BY s.id), '[]')::text FROM s", 6, pp, &res);
 	return err ? err : entities(res, schedules, count);
 }
 

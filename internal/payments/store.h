@@ -229,7 +229,7 @@ enum pb_err pb_pay_store_schedule_las(struct pb_db *db,
  * [{"id", "after"}] of each into *payments / *schedules (malloc'd). */
 enum pb_err pb_pay_store_cancel_wind_down(struct pb_db *db, const struct pb_actor *actor,
     const struct pb_pay_wind_down *w, char **payments, int *count);
-enum pb_err pb_pay_store_end_schedules(struct pb_db *db, const char *la,
+enum pb_err pb_pay_store_end_schedules(struct pb_db *db, const struct pb_actor *actor,
     const struct pb_pay_wind_down *w, char **schedules, int *count);
 
 /* ---- payment runs ---- */

@@ -249,6 +249,8 @@ def body_for(handler, ids):
         "api_variations_reconsideration": {"reason": "still needed"},
         "api_variations_reconsideration_decision": {"outcome": "upheld", "reason": "stands"},
         "api_variations_apply_due": {},
+        "api_elements_stop": {"rule": "PAY-16", "ground": "consent_withdrawn",
+                              "reason": "withdrawn in writing"},
         "api_settings_patch": {"dp_notice_days": 28},
         "api_payees_create": {"kind": "organisation", "name": "Acme Ltd", "is_local_authority": False},
         "api_payees_patch": {"name": "Acme Renamed Ltd"},
@@ -547,6 +549,7 @@ ROLES = {
     ("POST", "/v1/budgets/{id}/variations/{variation_id}/reconsideration/decision"):
         {"approver"},
     ("POST", "/v1/budget-variations/apply-due"): {"finance", "service"},
+    ("POST", "/v1/budgets/{id}/elements/{element_id}/stop"): {"approver"},
     ("PATCH", "/v1/settings"): {"admin"},
     ("POST", "/v1/payees"): {"caseworker", "finance"},
     ("PATCH", "/v1/payees/{id}"): {"caseworker", "finance"},

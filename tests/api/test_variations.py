@@ -208,6 +208,108 @@ def test_an_ended_element_stops_paying_and_an_added_one_joins():
     eq(again["code"], "INVALID_TRANSITION", "a stopped element is not varied")
 
 
+# ---- stopping a direct payment (PAY-3, PAY-16, PAY-17) ----------------------------------
+
+def stop(w, tok, status=201, element=None, **body):
+    body.setdefault("reason", "Written notice given")
+    return expect(call("POST", "/v1/budgets/%s/elements/%s/stop" % (w.budget, element or w.dp),
+                       body, tok), status)
+
+
+@test
+def test_a_pay16_stop_takes_effect_at_once():
+    st = Staff(fresh_la())
+    w = World(staff=st)
+    before = w.pay(due=day(-1), amount=3000)
+    after = w.pay(due=day(20), amount=4000)
+    sch = expect(call("POST", "/v1/budgets/%s/schedules" % w.budget, {
+        "element_id": w.dp, "payee_id": w.dp_payee, "amount_pence": 1000,
+        "frequency": "monthly", "start_date": day(40), "end_date": day(200)}, st.cw), 201)
+    expect(call("POST", "/v1/budgets/%s/elements/%s/stop" % (w.budget, w.dp), {
+        "rule": "PAY-16", "ground": "consent_withdrawn", "reason": "x"}, st.cw), 403, "FORBIDDEN")
+    s = stop(w, st.ap, rule="PAY-16", ground="consent_withdrawn",
+             reason="The parent withdrew consent in writing on 1 December")
+    eq((s["kind"], s["stop"], s["status"], s["needs_notice"]),
+       ("stop", {"rule": "PAY-16", "ground": "consent_withdrawn"}, "applied", False),
+       "stopped at once")
+    e = w.element(w.dp)
+    eq((e["status"], e["stopped_rule"], e["allocated_pence"], e["committed_pence"]),
+       ("stopped", "PAY-16", 3000, 3000), "stopped; keeps what was due before today")
+    eq(expect(call("GET", "/v1/payments/" + after["id"], tok=st.fin), 200)["status"],
+       "cancelled", "the later payment is cancelled")
+    eq(expect(call("GET", "/v1/payments/" + before["id"], tok=st.fin), 200)["status"],
+       "pending_approval", "the earlier one stays")
+    sc = expect(call("GET", "/v1/schedules/" + sch["id"], tok=st.fin), 200)
+    eq((sc["status"], sc["next_due"]), ("stopped", None),
+       "its schedule, not yet started, is stopped")
+    expect(w.create(due=day(30)), 422, "RULE_VIOLATION", rule="PAY-16")
+    stop(w, st.ap, 409, rule="PAY-16", ground="no_longer_qualifies")
+    # the family keeps the support: a notional element replaces it
+    v = request_variation(w, add_elements=[{"stream": "social_care", "service_type":
+                                            "short_breaks", "arrangement": "notional",
+                                            "allocated_pence": 97000}])
+    expect(act(w, v["id"], "approve", st.ap), 200)
+    kinds = sorted((x["arrangement"], x["status"]) for x in w.get_budget()["elements"]
+                   if x["service_type"] == "short_breaks")
+    eq(kinds, [("direct_payment", "stopped"), ("notional", "active")], "replaced by notional")
+    check("budget.element_stopped" in events_of(w.budget), "the budget's stop event")
+
+
+@test
+def test_a_pay17_stop_gives_notice_and_allows_one_reconsideration():
+    st = Staff(fresh_la())
+    w = World(staff=st)
+    s = stop(w, st.ap, rule="PAY-17", ground="inefficiency", effective_from=day(5),
+             reason="The direct payment costs more than commissioned care")
+    eq((s["status"], s["needs_notice"], s["notice_on"], s["takes_effect_on"]),
+       ("notice", True, day(0), day(28)), "after the council's notice period")
+    eq(w.element(w.dp)["status"], "active", "still paying during the notice")
+    w.pay(due=day(10), amount=1000)
+    expect(act(w, s["id"], "reconsideration", w.fam, {"reason": "It works for us"}), 200)
+    expect(act(w, s["id"], "reconsideration/decision", st.ap,
+               {"outcome": "overturned", "reason": "x"}), 403, "SEPARATION_OF_DUTIES")
+    o = expect(act(w, s["id"], "reconsideration/decision", st.ap2,
+                   {"outcome": "overturned", "reason": "Costs are in line"}), 200)
+    eq(o["status"], "withdrawn", "overturned: the direct payment goes on")
+    eq(w.element(w.dp)["status"], "active", "active")
+    s2 = stop(w, st.ap2, rule="PAY-17", ground="adverse_impact", reason="Adverse impact")
+    stop(w, st.ap, 409, rule="PAY-17", ground="inefficiency")
+    force_due(s2["id"])
+    due = expect(call("POST", "/v1/budget-variations/apply-due", {}, st.svc), 200)
+    eq(due["applied"], [s2["id"]], "applied from its day")
+    e = w.element(w.dp)
+    eq((e["status"], e["stopped_rule"]), ("stopped", "PAY-17"), "stopped under PAY-17")
+
+
+@test
+def test_stop_refusals():
+    st = Staff(fresh_la())
+    w = World(staff=st)
+    path = "/v1/budgets/%s/elements/%s/stop" % (w.budget, w.dp)
+    expect(call("POST", path, {"rule": "PAY-16", "ground": "inefficiency", "reason": "r"},
+                st.ap), 400, field="ground")
+    expect(call("POST", path, {"rule": "PAY-18", "ground": "inefficiency", "reason": "r"},
+                st.ap), 400, field="rule")
+    expect(call("POST", path, {"rule": "PAY-17", "ground": "boredom", "reason": "r"}, st.ap),
+           400, field="ground")
+    expect(call("POST", path, {"rule": "PAY-17", "ground": "inefficiency"}, st.ap), 400,
+           field="reason")
+    expect(call("POST", path, {"rule": "PAY-17", "ground": "inefficiency", "reason": "r",
+                               "status": "stopped"}, st.ap), 400, field="status")
+    expect(call("POST", path, {"rule": "PAY-17", "ground": "inefficiency", "reason": "r",
+                               "effective_from": "2031-01-01"}, st.ap), 400,
+           field="effective_from")
+    stop(w, st.ap, 409, element=w.tp, rule="PAY-16", ground="no_longer_qualifies")
+    stop(w, st.ap, 404, element=w.budget, rule="PAY-16", ground="no_longer_qualifies")
+    other = Staff(fresh_la())
+    stop(w, other.ap, 404, rule="PAY-16", ground="no_longer_qualifies")
+    draft = World(staff=st, approve=False)
+    stop(draft, st.ap, 409, rule="PAY-16", ground="no_longer_qualifies")
+    # a stop does not wait for a variation in progress
+    request_variation(w, changes=[{"element_id": w.tp, "allocated_pence": 120000}])
+    stop(w, st.ap, 201, rule="PAY-16", ground="not_used_for_agreed_provision")
+
+
 # ---- refusals ----------------------------------------------------------------------
 
 @test

@@ -948,6 +948,45 @@ static void test_BUD_8_takes_effect_after_notice(void **state)
 	assert_int_equal(pb_variation_takes_effect_on(d - 5, d, 1, 1, 0), d);
 }
 
+static void test_PAY_16_17_stop_grounds(void **state)
+{
+	struct pb_problem p;
+	int notice = -1;
+	enum pb_stop_ground g = 0;
+
+	(void)state;
+	assert_string_equal(pb_stop_rule_of(PB_STOP_CONSENT_WITHDRAWN), "PAY-16");
+	assert_string_equal(pb_stop_rule_of(PB_STOP_NO_LONGER_QUALIFIES), "PAY-16");
+	assert_string_equal(pb_stop_rule_of(PB_STOP_NOT_USED), "PAY-16");
+	assert_string_equal(pb_stop_rule_of(PB_STOP_ADVERSE_IMPACT), "PAY-17");
+	assert_string_equal(pb_stop_rule_of(PB_STOP_INEFFICIENCY), "PAY-17");
+	assert_null(pb_stop_rule_of((enum pb_stop_ground)0));
+	assert_int_equal(pb_stop_ground_parse("inefficiency", 12, &g), PB_OK);
+	assert_int_equal(g, PB_STOP_INEFFICIENCY);
+	assert_int_equal(pb_stop_ground_parse("Inefficiency", 12, &g), PB_EINVAL);
+	/* PAY-16 at once, PAY-17 with notice */
+	assert_int_equal(pb_stop_check("PAY-16", PB_STOP_CONSENT_WITHDRAWN,
+	    PB_ARR_DIRECT_PAYMENT, 0, &notice, NULL), PB_OK);
+	assert_int_equal(notice, 0);
+	assert_int_equal(pb_stop_check("PAY-17", PB_STOP_ADVERSE_IMPACT,
+	    PB_ARR_DIRECT_PAYMENT, 0, &notice, NULL), PB_OK);
+	assert_int_equal(notice, 1);
+	/* the ground must be of the rule */
+	pb_problem_init(&p);
+	assert_int_equal(pb_stop_check("PAY-16", PB_STOP_INEFFICIENCY, PB_ARR_DIRECT_PAYMENT, 0,
+	    &notice, &p), PB_EINVAL);
+	assert_string_equal(p.errors[0].field, "ground");
+	assert_int_equal(pb_stop_check("PAY-17", PB_STOP_NOT_USED, PB_ARR_DIRECT_PAYMENT, 0,
+	    &notice, NULL), PB_EINVAL);
+	assert_int_equal(pb_stop_check(NULL, PB_STOP_NOT_USED, PB_ARR_DIRECT_PAYMENT, 0,
+	    &notice, NULL), PB_EINVAL);
+	/* only an active direct payment */
+	assert_int_equal(pb_stop_check("PAY-16", PB_STOP_NOT_USED, PB_ARR_THIRD_PARTY, 0,
+	    &notice, NULL), PB_ETRANSITION);
+	assert_int_equal(pb_stop_check("PAY-16", PB_STOP_NOT_USED, PB_ARR_DIRECT_PAYMENT, 1,
+	    &notice, NULL), PB_ETRANSITION);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -975,6 +1014,7 @@ int main(void)
 		cmocka_unit_test(test_BUD_8_variation_transition_table),
 		cmocka_unit_test(test_BUD_9_variation_lines),
 		cmocka_unit_test(test_BUD_8_takes_effect_after_notice),
+		cmocka_unit_test(test_PAY_16_17_stop_grounds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,6 +12,11 @@
 -- other than the person who approved it.  Each application writes a new
 -- budget version (the first is written when the budget is approved), so
 -- what the budget held on any day stays readable.
+--
+-- Stopping a direct payment (PAY-16, PAY-17; POST .../elements/{id}/stop)
+-- is a variation too: one element ended, decided by the approver who
+-- stops it (stop_rule, stop_ground).  PAY-16 stops at once; PAY-17 gives
+-- notice, takes effect after it and allows one reconsideration.
 
 -- Council-configured values (one row per council; no row: the defaults).
 CREATE TABLE council_settings (
@@ -40,6 +45,11 @@ CREATE TABLE budget_variations (
     effective_from              date        NOT NULL,
     -- a direct payment is reduced or ended (BUD-8)
     needs_notice                boolean     NOT NULL,
+    -- a stop of a direct payment: the rule and the ground it is stopped on
+    stop_rule                   text        CHECK (stop_rule IN ('PAY-16', 'PAY-17')),
+    stop_ground                 text        CHECK (stop_ground IN ('consent_withdrawn',
+                                  'no_longer_qualifies', 'not_used_for_agreed_provision',
+                                  'adverse_impact', 'inefficiency')),
     requested_by                text        NOT NULL CHECK (length(requested_by) BETWEEN 1 AND 256),
     requested_at                timestamptz NOT NULL DEFAULT now(),
     decided_by                  text        CHECK (length(decided_by) BETWEEN 1 AND 256),
@@ -60,9 +70,15 @@ CREATE TABLE budget_variations (
     PRIMARY KEY (la, id),
     UNIQUE (la, budget_id, id),
     FOREIGN KEY (la, budget_id) REFERENCES budgets (la, id),
-    -- decided by someone other than the requester (separation of duties)
+    -- decided by someone other than the requester (separation of duties);
+    -- a stop is the decision of the approver who makes it
     CHECK ((status = 'pending') = (decided_at IS NULL)),
-    CHECK (decided_at IS NULL OR (decided_by IS NOT NULL AND decided_by <> requested_by)),
+    CHECK (decided_at IS NULL OR (decided_by IS NOT NULL
+        AND (decided_by <> requested_by OR stop_rule IS NOT NULL))),
+    CHECK ((stop_rule IS NULL) = (stop_ground IS NULL)),
+    CHECK (stop_rule IS NULL OR (stop_rule = 'PAY-16') = (stop_ground IN ('consent_withdrawn',
+        'no_longer_qualifies', 'not_used_for_agreed_provision'))),
+    CHECK (stop_rule IS NULL OR needs_notice = (stop_rule = 'PAY-17')),
     CHECK (status <> 'rejected' OR decision_reason IS NOT NULL),
     -- BUD-8: notice given on approval, the day it takes effect known
     CHECK (status NOT IN ('notice', 'reconsideration', 'applied')
@@ -77,9 +93,12 @@ CREATE TABLE budget_variations (
     CHECK (reconsidered_by IS NULL OR reconsidered_by <> decided_by),
     CHECK ((status = 'applied') = (applied_at IS NOT NULL))
 );
--- at most one variation in progress per budget: they never overlap
+-- at most one variation in progress per budget: they never overlap; and
+-- at most one stop in progress (a stop does not wait for a variation)
 CREATE UNIQUE INDEX budget_variations_one_open ON budget_variations (la, budget_id)
-    WHERE status IN ('pending', 'notice', 'reconsideration');
+    WHERE status IN ('pending', 'notice', 'reconsideration') AND stop_rule IS NULL;
+CREATE UNIQUE INDEX budget_variations_one_open_stop ON budget_variations (la, budget_id)
+    WHERE status IN ('pending', 'notice', 'reconsideration') AND stop_rule IS NOT NULL;
 CREATE INDEX budget_variations_by_budget ON budget_variations (la, budget_id, requested_at);
 CREATE INDEX budget_variations_due ON budget_variations (la, takes_effect_on)
     WHERE status = 'notice';
@@ -131,10 +150,10 @@ BEGIN
             USING ERRCODE = 'check_violation';
     END IF;
     IF (NEW.la, NEW.id, NEW.budget_id, NEW.reason, NEW.effective_from, NEW.needs_notice,
-        NEW.requested_by, NEW.requested_at)
+        NEW.stop_rule, NEW.stop_ground, NEW.requested_by, NEW.requested_at)
        IS DISTINCT FROM
        (OLD.la, OLD.id, OLD.budget_id, OLD.reason, OLD.effective_from, OLD.needs_notice,
-        OLD.requested_by, OLD.requested_at) THEN
+        OLD.stop_rule, OLD.stop_ground, OLD.requested_by, OLD.requested_at) THEN
         RAISE EXCEPTION 'a budget variation is decided, never edited'
             USING ERRCODE = 'check_violation';
     END IF;
@@ -214,6 +233,9 @@ CREATE FUNCTION pb_json(v budget_variations) RETURNS json LANGUAGE sql STABLE AS
     SELECT json_build_object('id', v.id, 'budget_id', v.budget_id, 'status', v.status,
         'reason', v.reason, 'effective_from', v.effective_from,
         'needs_notice', v.needs_notice,
+        'kind', CASE WHEN v.stop_rule IS NULL THEN 'variation' ELSE 'stop' END,
+        'stop', CASE WHEN v.stop_rule IS NULL THEN NULL ELSE
+            json_build_object('rule', v.stop_rule, 'ground', v.stop_ground) END,
         'lines', (SELECT coalesce(json_agg(json_build_object('kind', l.kind,
                 'element_id', l.element_id,
                 'old_allocated_pence', l.old_allocated_pence,
