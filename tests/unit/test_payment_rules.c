@@ -873,7 +873,7 @@ static void test_PAY_19_surplus_over_threshold(void **state)
 			.evidenced_spend_pence = t[i].evidenced,
 			.threshold_weeks = t[i].weeks,
 		};
-		struct pb_pay_surplus_out out = {-1, -1, -1, -1, -1};
+		struct pb_pay_surplus_out out = {-1, -1, -1, -1, -1, -1, -1};
 		ROW(pb_pay_surplus(&in, &out) == t[i].want, t[i].name);
 		if (t[i].want != PB_OK) {
 			ROW(out.weekly_rate_pence == -1, t[i].name);
