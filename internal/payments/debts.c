@@ -210,6 +210,7 @@ enum pb_err pb_debt_act(struct pb_db *db, const struct pb_actor *actor,
 	char budget_id[37], recovery_id[37], *before = NULL;
 
 	*json = NULL;
+	memset(&d, 0, sizeof(d));
 	enum pb_err err = pb_db_begin(db);
 	if (err)
 		return err;
