@@ -795,8 +795,10 @@ enum pb_err pb_pay_store_debt_list(struct pb_db *db, const char *la,
 	const char *pp[] = { la, budget_id, cursor, pb_db_int_param(limit + 1, lim) };
 	return pb_db_list_json(db,
 	    "SELECT pb_json(d)::text, d.id FROM recovery_debts d"
-	    " WHERE d.la = $1 AND d.budget_id = $2 AND ($3::uuid IS NULL OR d.id > $3)"
-	    " ORDER BY d.id LIMIT $4", 4, pp, limit, json);
+	    " WHERE d.la = $1 AND d.budget_id = $2 AND ($3::uuid IS NULL OR"
+	    "  (d.created_at, d.id) > (SELECT x.created_at, x.id FROM recovery_debts x"
+	    "   WHERE x.la = $1 AND x.id = $3::uuid))"
+	    " ORDER BY d.created_at, d.id LIMIT $4", 4, pp, limit, json);
 }
 
 enum pb_err pb_pay_store_offset_payment_lock(struct pb_db *db, const char *la,

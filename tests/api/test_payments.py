@@ -833,6 +833,8 @@ def test_debt_review_once_decided_by_someone_else():
     paid = debt_move(d["id"], "paid", st.fin)
     eq(paid["status"], "paid", "the reduced amount is paid")
     eq(w.element(w.dp)["spent_pence"], 7500, "2,500 back")
+    listed = expect(call("GET", "/v1/budgets/%s/debts?limit=1" % w.budget, tok=st.fin), 200)
+    eq([x["id"] for x in listed["items"]], [d["id"]], "oldest first")
     # a caseworker asks on the family's behalf; cancelled and upheld outcomes
     d2 = raise_debt(st, w, 1000)
     debt_move(d2["id"], "invoice", st.fin)
@@ -848,6 +850,9 @@ def test_debt_review_once_decided_by_someone_else():
        "upheld: invoiced again")
     eq(events_of(d3["id"]), "debt.raised,debt.invoiced,debt.review_requested,debt.review_upheld",
        "events")
+    page2 = expect(call("GET", "/v1/budgets/%s/debts?limit=2&cursor=%s" % (w.budget, d["id"]),
+                        tok=st.fin), 200)
+    eq([x["id"] for x in page2["items"]], [d2["id"], d3["id"]], "the next page, in order")
 
 
 @test
