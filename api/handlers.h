@@ -53,10 +53,16 @@ pb_handler_fn api_payees_create, api_payees_get, api_payees_patch,
 pb_handler_fn api_payments_create, api_payments_get, api_budget_payments_list;
 pb_handler_fn api_payments_approve, api_payments_cancel;
 pb_handler_fn api_schedules_create, api_schedules_get, api_schedules_materialise;
-pb_handler_fn api_recoveries_create, api_recoveries_get, api_budgets_surplus;
+pb_handler_fn api_budgets_surplus;
 /* schedules.c */
 pb_handler_fn api_schedules_list, api_schedules_patch, api_schedules_stop,
     api_schedules_skipped, api_term_dates_list, api_term_dates_put;
+/* debts.c */
+pb_handler_fn api_recoveries_create, api_recoveries_get;
+pb_handler_fn api_debts_create, api_debts_get, api_budget_debts_list;
+pb_handler_fn api_debts_invoice, api_debts_paid, api_debts_offset;
+pb_handler_fn api_debts_write_off, api_debts_write_off_approve, api_debts_write_off_reject;
+pb_handler_fn api_debts_review, api_debts_review_decision, api_surplus_inputs_create;
 /* payment_runs.c */
 pb_handler_fn api_payment_runs_create, api_payment_runs_get, api_payment_runs_export;
 pb_handler_fn api_payment_runs_results;

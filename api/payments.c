@@ -2,7 +2,7 @@
 /*
  * payments.c — handlers for payments (create with Idempotency-Key, read,
  * list, approve, cancel), recurring schedules and their materialisation,
- * recoveries and the PAY-19 surplus report.  Validate → authorise → call
+ * and the PAY-19 surplus report.  Recoveries and debts are in debts.c.  Validate → authorise → call
  * internal/payments/service.c or store.c → render.  Payment runs are in
  * payment_runs.c.
  */
@@ -258,55 +258,6 @@ void api_schedules_materialise(struct pb_req *req, struct pb_resp *resp)
 }
 
 /* --- recoveries, surplus --------------------------------------------------------- */
-
-void api_recoveries_create(struct pb_req *req, struct pb_resp *resp)
-{
-	static const char *const allowed[] = { "element_id", "amount_pence", "reason", NULL };
-	static const char *const owned[] = { "id", "budget_id", "recorded_on", "created_by",
-	    "created_at", NULL };
-	struct pb_problem p;
-	struct pb_actor actor;
-	struct pb_db *db;
-	cJSON *body = NULL;
-	const char *reason = NULL;
-	char budget[37], element[37], id[37], loc[128], *json = NULL;
-	int64_t amount = 0;
-	int present = 0;
-
-	if (api_allow(req, resp, FINANCE) || api_id(req, resp, "id", budget) ||
-	    api_body(req, resp, 0, &body))
-		return;
-	pb_problem_init(&p);
-	pb_json_check_members(body, "", allowed, owned, &p);
-	pb_json_get_uuid(body, "", "element_id", 1, element, &present, &p);
-	pb_json_get_pence(body, "", "amount_pence", 1, 1, &amount, &present, &p);
-	pb_json_get_string(body, "", "reason", 1, 1, REASON_MAX, &reason, &p);
-	if (p.err) {
-		pb_resp_problem(resp, &p);
-	} else if (api_db(req, resp, &db) == 0) {
-		api_actor(req, &actor);
-		enum pb_err err = pb_pay_recovery_create(db, &actor, budget, element, amount,
-		    reason, pb_date_today(), &p, id, &json);
-		if (err == PB_OK)
-			snprintf(loc, sizeof(loc), "/v1/budgets/%s/recoveries/%s", budget, id);
-		answer(resp, err, &p, 201, json, loc);
-	}
-	cJSON_Delete(body);
-}
-
-void api_recoveries_get(struct pb_req *req, struct pb_resp *resp)
-{
-	struct pb_scope scope;
-	struct pb_db *db;
-	char budget[37], id[37], *json = NULL;
-
-	if (api_allow(req, resp, API_READERS) || api_id(req, resp, "id", budget) ||
-	    api_id(req, resp, "recovery_id", id) || api_db(req, resp, &db))
-		return;
-	api_scope(req, &scope);
-	enum pb_err err = pb_pay_recovery_get(db, &scope, budget, id, &json);
-	answer(resp, err, NULL, 200, json, NULL);
-}
 
 void api_budgets_surplus(struct pb_req *req, struct pb_resp *resp)
 {

@@ -112,9 +112,27 @@ const struct pb_route api_routes[] = {
 	{ PB_POST, "/v1/budgets/{id}/recoveries", api_recoveries_create, PB_SVC_PAYMENTS, 0 },
 	{ PB_GET, "/v1/budgets/{id}/recoveries/{recovery_id}", api_recoveries_get,
 	  PB_SVC_PAYMENTS, 0 },
+	/* recoveries as debts (PAY-18) */
+	{ PB_POST, "/v1/budgets/{id}/debts", api_debts_create, PB_SVC_PAYMENTS, 0 },
+	{ PB_GET, "/v1/budgets/{id}/debts", api_budget_debts_list, PB_SVC_PAYMENTS, 0 },
+	{ PB_GET, "/v1/debts/{id}", api_debts_get, PB_SVC_PAYMENTS, 0 },
+	{ PB_POST, "/v1/debts/{id}/invoice", api_debts_invoice, PB_SVC_PAYMENTS, 0 },
+	{ PB_POST, "/v1/debts/{id}/paid", api_debts_paid, PB_SVC_PAYMENTS, 0 },
+	{ PB_POST, "/v1/debts/{id}/offset", api_debts_offset, PB_SVC_PAYMENTS, 0 },
+	{ PB_POST, "/v1/debts/{id}/write-off", api_debts_write_off, PB_SVC_PAYMENTS, 0 },
+	{ PB_POST, "/v1/debts/{id}/write-off/approve", api_debts_write_off_approve,
+	  PB_SVC_PAYMENTS, 0 },
+	{ PB_POST, "/v1/debts/{id}/write-off/reject", api_debts_write_off_reject,
+	  PB_SVC_PAYMENTS, 0 },
+	{ PB_POST, "/v1/debts/{id}/review", api_debts_review, PB_SVC_PAYMENTS, 0 },
+	{ PB_POST, "/v1/debts/{id}/review/decision", api_debts_review_decision,
+	  PB_SVC_PAYMENTS, 0 },
 	/* PAY-19 reads only element totals (no bank details), so the budgets
-	 * deployment serves it, as deploy/k8s/overlays/split/ingress.yaml routes it */
+	 * deployment serves it and its inputs, as deploy/k8s/overlays/split/ingress.yaml
+	 * routes them */
 	{ PB_GET, "/v1/budgets/{id}/surplus", api_budgets_surplus, PB_SVC_BUDGETS, 0 },
+	{ PB_POST, "/v1/budgets/{id}/surplus/inputs", api_surplus_inputs_create,
+	  PB_SVC_BUDGETS, 0 },
 	/* audit and integration */
 	{ PB_GET, "/v1/audit", api_audit_list, 0, 0 },
 	{ PB_GET, "/v1/events", api_events_list, 0, 0 },

@@ -377,7 +377,12 @@ enum pb_err pb_budget_store_statement(struct pb_db *db,
 	 * day its result was recorded, any other payment by its due date, a
 	 * recovery by the day it was recorded, ties in recording order; so no
 	 * balance exceeds the allocation (a recovery never precedes what it
-	 * recovers) and the last line's is the budget's remaining_pence. */
+	 * recovers) and the last line's is the budget's remaining_pence.
+	 * A debt (PAY-18) is a line of its own on the day it was raised, at
+	 * its current status and what it owes now, moving nothing: money
+	 * comes back only with its recovery line (paid) or by the reduced
+	 * payment it was offset against (that recovery line, status
+	 * "offset", moves nothing either).  debt_id links the three. */
 	return pb_db_list_json(db,
 	    "WITH lines AS ("
 	    "  SELECT p.id, CASE WHEN p.status = 'paid' THEN coalesce("
@@ -385,19 +390,26 @@ enum pb_err pb_budget_store_statement(struct pb_db *db,
 	    "   p.created_at AS c, 'payment' AS kind,"
 	    "   p.element_id, p.status, p.amount_pence,"
 	    "   -(pb_payment_committed(p.status, p.amount_pence)"
-	    "     + pb_payment_spent(p.status, p.amount_pence)) AS effect"
+	    "     + pb_payment_spent(p.status, p.amount_pence)) AS effect, p.offset_debt_id AS debt"
 	    "  FROM payments p WHERE p.la = $1 AND p.budget_id = $2"
 	    "  UNION ALL"
 	    "  SELECT r.id, r.recorded_on, 1, r.created_at, 'recovery', r.element_id,"
-	    "   'recovered', r.amount_pence, r.amount_pence"
-	    "  FROM recoveries r WHERE r.la = $1 AND r.budget_id = $2),"
+	    "   CASE WHEN r.method = 'offset' THEN 'offset' ELSE 'recovered' END, r.amount_pence,"
+	    "   pb_recovery_effect(r.method, r.amount_pence), r.debt_id"
+	    "  FROM recoveries r WHERE r.la = $1 AND r.budget_id = $2"
+	    "  UNION ALL"
+	    "  SELECT x.id, x.raised_on, 2, x.created_at, 'debt', x.element_id, x.status,"
+	    "   x.amount_pence, 0, x.id"
+	    "  FROM recovery_debts x WHERE x.la = $1 AND x.budget_id = $2),"
 	    " n AS (SELECT l.*, row_number() OVER w AS rn,"
 	    "   (SELECT coalesce(sum(e.allocated_pence), 0) FROM budget_elements e"
 	    "     WHERE e.la = $1 AND e.budget_id = $2) + sum(l.effect) OVER w AS balance"
 	    "  FROM lines l WINDOW w AS (ORDER BY l.d, l.c, l.k, l.id ROWS UNBOUNDED PRECEDING))"
 	    " SELECT json_build_object('date', n.d, 'kind', n.kind,"
 	    "  'payment_id', CASE WHEN n.kind = 'payment' THEN n.id END,"
-	    "  'recovery_id', CASE WHEN n.kind = 'recovery' THEN n.id END,"
+	    "  'recovery_id', CASE WHEN n.kind = 'recovery' THEN n.id END, 'debt_id', n.debt,"
+	    "  'owed_pence', CASE WHEN n.kind = 'debt' AND pb_debt_owed(n.status)"
+	    "   THEN n.amount_pence END,"
 	    "  'element_id', n.element_id, 'status', n.status, 'amount_pence', n.amount_pence,"
 	    "  'balance_pence', n.balance::bigint)::text, n.id"
 	    " FROM n WHERE n.rn > coalesce((SELECT n2.rn FROM n n2 WHERE n2.id = $3::uuid),"

@@ -440,17 +440,173 @@ enum pb_err pb_pay_check_create(const struct pb_pay_facts *f,
 enum pb_err pb_pay_check_recovery(int64_t amount_pence,
     int64_t element_spent_pence, struct pb_problem *p)
 {
+	return pb_pay_check_recoverable(amount_pence, element_spent_pence, 0, p);
+}
+
+enum pb_err pb_pay_check_recoverable(int64_t amount_pence, int64_t spent_pence,
+    int64_t owed_pence, struct pb_problem *p)
+{
 	if (!valid_amount(amount_pence))
 		return pb_problem_field(p, "amount_pence", "invalid",
 		    "amount_pence must be between 1 and %lld",
 		    (long long)PB_MAX_PENCE);
-	/* PAY-18 / PAY-24: recover at most what was spent */
-	if (amount_pence > element_spent_pence)
+	if (spent_pence < 0)
+		spent_pence = 0;
+	if (owed_pence < 0)
+		owed_pence = 0;
+	/* PAY-18 / PAY-24: recover at most what was spent, less what open
+	 * debts already claim (both at most PB_MAX_PENCE: no overflow) */
+	if (amount_pence > spent_pence - owed_pence) {
+		if (owed_pence == 0)
+			return pb_problem_set(p, PB_ERULE, "PAY-24",
+			    "cannot recover %lld pence: only %lld pence has "
+			    "been spent from this element",
+			    (long long)amount_pence, (long long)spent_pence);
 		return pb_problem_set(p, PB_ERULE, "PAY-24",
-		    "cannot recover %lld pence: only %lld pence has been "
-		    "spent from this element", (long long)amount_pence,
-		    (long long)(element_spent_pence < 0 ? 0 :
-		    element_spent_pence));
+		    "cannot recover %lld pence: %lld pence has been spent "
+		    "from this element and %lld pence of it is already owed "
+		    "on open debts", (long long)amount_pence,
+		    (long long)spent_pence, (long long)owed_pence);
+	}
+	return PB_OK;
+}
+
+/* ---- recovery debts (PAY-18) ---------------------------------------------- */
+
+static const char *const debt_status_names[] = {
+	NULL, "raised", "invoiced", "under_review", "write_off_pending", "paid",
+	"written_off", "offset", "cancelled"
+};
+static const char *const debt_action_names[] = {
+	NULL, "invoice", "pay", "offset", "write_off", "approve_write_off",
+	"reject_write_off", "request_review", "uphold", "reduce", "cancel"
+};
+
+PB_NAMES_DEFINE(pb_debt_status_str, pb_debt_status_parse,
+    enum pb_debt_status, debt_status_names)
+
+const char *pb_debt_action_str(enum pb_debt_action v)
+{
+	return pb_names_get(debt_action_names,
+	    sizeof(debt_action_names) / sizeof(debt_action_names[0]), (int)v);
+}
+
+int pb_debt_is_owed(enum pb_debt_status s)
+{
+	return s == PB_DEBT_RAISED || s == PB_DEBT_INVOICED ||
+	    s == PB_DEBT_UNDER_REVIEW || s == PB_DEBT_WRITE_OFF_PENDING;
+}
+
+static int open_debt(enum pb_debt_status s)
+{
+	return s == PB_DEBT_RAISED || s == PB_DEBT_INVOICED;
+}
+
+static int prior_ok(enum pb_debt_status s)
+{
+	return s == PB_DEBT_RAISED || s == PB_DEBT_INVOICED;
+}
+
+enum pb_err pb_debt_transition(const struct pb_debt_state *s,
+    enum pb_debt_action action, enum pb_debt_status *to, struct pb_problem *p)
+{
+	int next = 0; /* 0: refused */
+	enum pb_debt_status from = s->status;
+
+	switch (action) {
+	case PB_DEBT_ACT_INVOICE:
+		if (from == PB_DEBT_RAISED)
+			next = PB_DEBT_INVOICED;
+		break;
+	case PB_DEBT_ACT_PAY:
+		/* money that arrives while a write-off waits is still taken */
+		if (open_debt(from) || from == PB_DEBT_WRITE_OFF_PENDING)
+			next = PB_DEBT_PAID;
+		break;
+	case PB_DEBT_ACT_OFFSET:
+		if (open_debt(from))
+			next = PB_DEBT_OFFSET;
+		break;
+	case PB_DEBT_ACT_WRITE_OFF:
+		if (open_debt(from))
+			next = PB_DEBT_WRITE_OFF_PENDING;
+		break;
+	case PB_DEBT_ACT_WRITE_OFF_APPROVE:
+		if (from == PB_DEBT_WRITE_OFF_PENDING)
+			next = PB_DEBT_WRITTEN_OFF;
+		break;
+	case PB_DEBT_ACT_WRITE_OFF_REJECT:
+		if (from == PB_DEBT_WRITE_OFF_PENDING && prior_ok(s->prior))
+			next = s->prior;
+		break;
+	case PB_DEBT_ACT_REVIEW:
+		/* PAY-18: the family may ask for a review once */
+		if (s->review_requested && pb_debt_is_owed(from))
+			return pb_problem_set(p, PB_ECONFLICT, "PAY-18",
+			    "a review of this debt was already asked for; "
+			    "it is reviewed once");
+		if (open_debt(from))
+			next = PB_DEBT_UNDER_REVIEW;
+		break;
+	case PB_DEBT_ACT_UPHOLD:
+	case PB_DEBT_ACT_REDUCE:
+		if (from == PB_DEBT_UNDER_REVIEW && prior_ok(s->prior))
+			next = s->prior;
+		break;
+	case PB_DEBT_ACT_CANCEL:
+		if (from == PB_DEBT_UNDER_REVIEW)
+			next = PB_DEBT_CANCELLED;
+		break;
+	}
+	if (next == 0) {
+		const char *a = pb_debt_action_str(action);
+		const char *f = pb_debt_status_str(from);
+		return pb_problem_set(p, PB_ETRANSITION, NULL,
+		    "a debt that is %s cannot %s", f ? f : "in an unknown state",
+		    a ? a : "do that");
+	}
+	if (to)
+		*to = (enum pb_debt_status)next;
+	return PB_OK;
+}
+
+enum pb_err pb_debt_check_offset(const struct pb_debt_offset_facts *f,
+    struct pb_problem *p)
+{
+	if (!f->same_element)
+		return pb_problem_field(p, "payment_id", "other_element",
+		    "a debt is offset only against a payment of its own element");
+	if ((f->payment_status != PB_PAY_STATUS_PENDING_APPROVAL &&
+	    f->payment_status != PB_PAY_STATUS_APPROVED) || f->payment_in_run)
+		return pb_problem_set(p, PB_ERULE, "PAY-18",
+		    "only a payment not yet sent to the bank can be reduced "
+		    "by an offset; this one is %s",
+		    pb_pay_status_str(f->payment_status) ?
+		    pb_pay_status_str(f->payment_status) : "not open");
+	if (f->payment_due < f->raised_on)
+		return pb_problem_set(p, PB_ERULE, "PAY-18",
+		    "a debt is offset against a later payment: this one was "
+		    "due before the debt was raised");
+	if (f->payment_has_offset)
+		return pb_problem_set(p, PB_ECONFLICT, NULL,
+		    "this payment is already reduced by another debt");
+	if (f->payment_pence <= f->debt_pence)
+		return pb_problem_set(p, PB_ERULE, "PAY-18",
+		    "the payment of %lld pence is not larger than the %lld "
+		    "pence owed; offset it against a larger payment or "
+		    "invoice the debt", (long long)f->payment_pence,
+		    (long long)f->debt_pence);
+	return PB_OK;
+}
+
+enum pb_err pb_debt_check_reduce(int64_t current_pence, int64_t new_pence,
+    struct pb_problem *p)
+{
+	if (new_pence <= 0 || new_pence >= current_pence)
+		return pb_problem_field(p, "amount_pence", "invalid",
+		    "a reduced debt owes between 1 and %lld pence (less than "
+		    "the %lld owed now); to nothing is outcome cancelled",
+		    (long long)(current_pence - 1), (long long)current_pence);
 	return PB_OK;
 }
 
@@ -469,7 +625,9 @@ enum pb_err pb_pay_surplus(const struct pb_pay_surplus_in *in,
 	if (in->period_end < in->period_start ||
 	    in->threshold_weeks < 1 || in->threshold_weeks > 52 ||
 	    !money_ok(in->allocated_pence) || !money_ok(in->net_paid_pence) ||
-	    !money_ok(in->evidenced_spend_pence))
+	    !money_ok(in->evidenced_spend_pence) ||
+	    !money_ok(in->unpaid_bills_pence) || !money_ok(in->contingency_pence) ||
+	    !money_ok(in->owed_pence))
 		return PB_EINVAL;
 
 	/* days >= 1; allocated * 7 * 52 <= 3.7e13: no overflow */
@@ -483,6 +641,15 @@ enum pb_err pb_pay_surplus(const struct pb_pay_surplus_in *in,
 	r.over_threshold = r.held_pence > r.threshold_pence;
 	r.surplus_pence = r.over_threshold ?
 	    r.held_pence - r.threshold_pence : 0;
+	/* each term at most PB_MAX_PENCE: no overflow */
+	r.available_pence = r.held_pence - in->unpaid_bills_pence -
+	    in->contingency_pence;
+	if (r.available_pence < 0)
+		r.available_pence = 0;
+	r.proposed_pence = r.available_pence - r.threshold_pence -
+	    in->owed_pence;
+	if (r.proposed_pence < 0)
+		r.proposed_pence = 0;
 	*out = r;
 	return PB_OK;
 }

@@ -276,6 +276,101 @@ enum pb_err pb_pay_check_create(const struct pb_pay_facts *f,
 enum pb_err pb_pay_check_recovery(int64_t amount_pence,
     int64_t element_spent_pence, struct pb_problem *p);
 
+/* ---- recovery debts (PAY-18) ------------------------------------------- */
+
+enum pb_debt_status {
+	PB_DEBT_RAISED = 1,
+	PB_DEBT_INVOICED,
+	PB_DEBT_UNDER_REVIEW,
+	PB_DEBT_WRITE_OFF_PENDING,
+	PB_DEBT_PAID,
+	PB_DEBT_WRITTEN_OFF,
+	PB_DEBT_OFFSET,
+	PB_DEBT_CANCELLED
+};
+
+enum pb_debt_action {
+	PB_DEBT_ACT_INVOICE = 1,     /* raised -> invoiced */
+	PB_DEBT_ACT_PAY,             /* raised|invoiced|write_off_pending -> paid */
+	PB_DEBT_ACT_OFFSET,          /* raised|invoiced -> offset */
+	PB_DEBT_ACT_WRITE_OFF,       /* raised|invoiced -> write_off_pending */
+	PB_DEBT_ACT_WRITE_OFF_APPROVE, /* write_off_pending -> written_off */
+	PB_DEBT_ACT_WRITE_OFF_REJECT,  /* write_off_pending -> prior */
+	PB_DEBT_ACT_REVIEW,          /* raised|invoiced -> under_review, once */
+	PB_DEBT_ACT_UPHOLD,          /* under_review -> prior */
+	PB_DEBT_ACT_REDUCE,          /* under_review -> prior, amount lowered */
+	PB_DEBT_ACT_CANCEL           /* under_review -> cancelled */
+};
+
+const char *pb_debt_status_str(enum pb_debt_status v);
+enum pb_err pb_debt_status_parse(const char *s, size_t len,
+    enum pb_debt_status *out);
+const char *pb_debt_action_str(enum pb_debt_action v);
+
+/* Still owed: raised, invoiced, under_review, write_off_pending. */
+int pb_debt_is_owed(enum pb_debt_status s);
+
+/* A debt's state as the transition needs it. */
+struct pb_debt_state {
+	enum pb_debt_status status;
+	enum pb_debt_status prior;   /* where under_review / write_off_pending
+	                                return; 0 otherwise */
+	int review_requested;        /* a review was already asked for */
+};
+
+/*
+ * pb_debt_transition — may `action` move the debt?  On PB_OK *to (may be
+ * NULL) gets the new status.  Refusals: PB_ETRANSITION for a move the
+ * lifecycle does not have (a settled debt, paying one under review, ...);
+ * PB_ECONFLICT when a review is asked for a second time (once per debt,
+ * PAY-18).  Unknown values are PB_ETRANSITION.
+ */
+enum pb_err pb_debt_transition(const struct pb_debt_state *s,
+    enum pb_debt_action action, enum pb_debt_status *to, struct pb_problem *p);
+
+/*
+ * pb_pay_check_recoverable — may amount_pence more be recovered (or raised
+ * as a debt) from an element with spent_pence net spent (paid minus
+ * already recovered) of which owed_pence is already owed by open debts?
+ * PB_EINVAL field "amount_pence" unless 0 < amount <= PB_MAX_PENCE;
+ * PB_ERULE "PAY-24" when amount > spent - owed, so every open debt can
+ * still be paid back in full.
+ */
+enum pb_err pb_pay_check_recoverable(int64_t amount_pence, int64_t spent_pence,
+    int64_t owed_pence, struct pb_problem *p);
+
+/* An offset of a debt against one payment of its element. */
+struct pb_debt_offset_facts {
+	int64_t debt_pence;          /* what the debt owes now */
+	int32_t raised_on;           /* the day the debt was raised */
+	int same_element;            /* the payment is of the debt's element */
+	enum pb_pay_status payment_status;
+	int payment_in_run;          /* run_id set: it is with the bank */
+	int payment_has_offset;      /* another debt is already offset on it */
+	int64_t payment_pence;
+	int32_t payment_due;
+};
+
+/*
+ * pb_debt_check_offset — may the debt be offset against the payment (the
+ * payment reduced by the whole debt)?  In order: the payment is of the
+ * debt's element (PB_EINVAL field "payment_id"); not yet exported
+ * (pending_approval or approved, no run), else PB_ERULE "PAY-18"; due on
+ * or after the day the debt was raised ("a later payment", PAY-18); no
+ * other offset on it (PB_ECONFLICT); and larger than the debt, so
+ * something is still paid (PB_ERULE "PAY-18").
+ */
+enum pb_err pb_debt_check_offset(const struct pb_debt_offset_facts *f,
+    struct pb_problem *p);
+
+/*
+ * pb_debt_check_reduce — a review reduces what is owed to new_pence:
+ * 0 < new < current, else PB_EINVAL field "amount_pence" (to nothing is
+ * outcome cancelled; to the same amount is upheld).
+ */
+enum pb_err pb_debt_check_reduce(int64_t current_pence, int64_t new_pence,
+    struct pb_problem *p);
+
 /* PAY-19 surplus check on one direct-payment element. */
 struct pb_pay_surplus_in {
 	int64_t allocated_pence;        /* element allocation for the period */
@@ -284,6 +379,10 @@ struct pb_pay_surplus_in {
 	int64_t evidenced_spend_pence;  /* spend the family has evidenced on
 	                                   the provision; 0 if none returned */
 	int threshold_weeks;            /* local policy, e.g. 8; 1..52 */
+	int64_t unpaid_bills_pence;     /* bills the family still has to pay
+	                                   from the money held (finance) */
+	int64_t contingency_pence;      /* what the council lets it keep */
+	int64_t owed_pence;             /* already raised as open debts */
 };
 
 struct pb_pay_surplus_out {
@@ -292,6 +391,9 @@ struct pb_pay_surplus_out {
 	int64_t threshold_pence;        /* floor(allocated*7*weeks / days) */
 	int64_t surplus_pence;          /* held - threshold when over, else 0 */
 	int over_threshold;             /* held > threshold */
+	int64_t available_pence;        /* max(0, held - unpaid bills - contingency) */
+	int64_t proposed_pence;         /* max(0, available - threshold - owed):
+	                                   the recovery to propose */
 };
 
 /*
@@ -299,8 +401,10 @@ struct pb_pay_surplus_out {
  * of funding?  days = period_end - period_start + 1; the threshold is
  * computed in one integer step (allocated * 7 * weeks / days, rounded
  * down) so it does not inherit the weekly rate's rounding.  surplus_pence
- * is the amount above the threshold; what is actually recovered is
- * decided after unpaid bills and a contingency (not modelled here).
+ * is the amount above the threshold.  What is proposed for recovery
+ * comes after unpaid bills and the contingency: available = held - bills -
+ * contingency (not below 0), proposed = available - threshold - what open
+ * debts already claim (not below 0).
  * PB_EINVAL for a bad period, weeks outside 1..52, or money outside
  * 0..PB_MAX_PENCE; *out is written only on PB_OK.
  */

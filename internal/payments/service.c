@@ -1116,43 +1116,6 @@ enum pb_err pb_pay_run_export(struct pb_db *db, const char *la,
 
 /* --- recoveries, surplus ------------------------------------------------------------ */
 
-enum pb_err pb_pay_recovery_create(struct pb_db *db, const struct pb_actor *actor,
-    const char *budget_id, const char *element_id, int64_t amount_pence,
-    const char *reason, int32_t today, struct pb_problem *p, char id[37],
-    char **json)
-{
-	struct pb_pay_budget_row b;
-	struct pb_pay_element_row e;
-
-	*json = NULL;
-	enum pb_err err = pb_db_begin(db);
-	if (err)
-		return err;
-	err = pb_pay_store_budget_share(db, actor->la, budget_id, &b);
-	if (err == PB_OK) {
-		err = pb_pay_store_element_lock(db, actor->la, budget_id, element_id, &e);
-		if (err == PB_ENOTFOUND)
-			err = pb_problem_field(p, "element_id", "not_found",
-			    "The element is not part of this budget.");
-	}
-	if (err == PB_OK && e.arrangement != PB_ARR_DIRECT_PAYMENT)
-		err = pb_problem_set(p, PB_ERULE, "PAY-18", "Only direct-payment money is "
-		    "recovered from the family; this element is not a direct payment.");
-	/* PAY-18 / PAY-24: never more than the element's net spent, read
-	 * under its row lock */
-	if (err == PB_OK)
-		err = pb_pay_check_recovery(amount_pence, e.spent_pence, p);
-	if (err == PB_OK) {
-		pb_uuid_new(id);
-		err = pb_pay_store_recovery_insert(db, actor, id, budget_id, element_id,
-		    amount_pence, reason, today, json);
-	}
-	if (err == PB_OK)
-		err = audit(db, actor, "recovery.recorded", "recovery", id, *json, reason);
-	err = pb_db_finish_json(db, err, json);
-	return err;
-}
-
 enum pb_err pb_pay_surplus_report(struct pb_db *db, const struct pb_scope *scope,
     const char *budget_id, int threshold_weeks, char **json)
 {
@@ -1171,8 +1134,13 @@ enum pb_err pb_pay_surplus_report(struct pb_db *db, const struct pb_scope *scope
 	pb_json_add_int(o, "threshold_weeks", threshold_weeks);
 	cJSON *items = cJSON_AddArrayToObject(o, "items");
 	for (size_t i = 0; i < n; i++) {
-		struct pb_pay_surplus_in in = { rows[i].allocated_pence, rows[i].period_start,
-		    rows[i].period_end, rows[i].spent_pence, 0, threshold_weeks };
+		const struct pb_pay_surplus_row *r = &rows[i];
+		struct pb_pay_surplus_in in = { .allocated_pence = r->allocated_pence,
+		    .period_start = r->period_start, .period_end = r->period_end,
+		    .net_paid_pence = r->spent_pence, .evidenced_spend_pence = 0,
+		    .threshold_weeks = threshold_weeks,
+		    .unpaid_bills_pence = r->unpaid_bills_pence,
+		    .contingency_pence = r->contingency_pence, .owed_pence = r->owed_pence };
 		struct pb_pay_surplus_out s;
 		if (pb_pay_surplus(&in, &s) != PB_OK || !s.over_threshold)
 			continue;
@@ -1185,6 +1153,15 @@ enum pb_err pb_pay_surplus_report(struct pb_db *db, const struct pb_scope *scope
 		pb_json_add_int(it, "held_pence", s.held_pence);
 		pb_json_add_int(it, "threshold_pence", s.threshold_pence);
 		pb_json_add_int(it, "surplus_pence", s.surplus_pence);
+		pb_json_add_int(it, "unpaid_bills_pence", r->unpaid_bills_pence);
+		pb_json_add_int(it, "contingency_pence", r->contingency_pence);
+		if (r->inputs_recorded_at[0])
+			cJSON_AddStringToObject(it, "inputs_recorded_at", r->inputs_recorded_at);
+		else
+			cJSON_AddNullToObject(it, "inputs_recorded_at");
+		pb_json_add_int(it, "available_pence", s.available_pence);
+		pb_json_add_int(it, "owed_pence", r->owed_pence);
+		pb_json_add_int(it, "proposed_recovery_pence", s.proposed_pence);
 		cJSON_AddItemToArray(items, it);
 	}
 	*json = pb_json_print(o);

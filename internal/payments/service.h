@@ -239,8 +239,71 @@ enum pb_err pb_pay_recovery_create(struct pb_db *db, const struct pb_actor *acto
     char **json);
 
 /* GET /v1/budgets/{id}/surplus (PAY-19): the direct-payment elements
- * holding more than threshold_weeks of funding. */
+ * holding more than threshold_weeks of funding, with the recovery
+ * proposed after the latest unpaid bills and contingency finance
+ * recorded and what open debts already claim. */
 enum pb_err pb_pay_surplus_report(struct pb_db *db, const struct pb_scope *scope,
     const char *budget_id, int threshold_weeks, char **json);
+
+/* POST /v1/budgets/{id}/surplus/inputs (PAY-19): record an element's
+ * unpaid bills and the contingency the council allows, as at now
+ * (append-only; the latest counts).  Direct-payment elements of the
+ * budget only (else PB_EINVAL on element_id).  id written. */
+struct pb_pay_surplus_input {
+	const char *budget_id, *element_id;
+	int64_t unpaid_bills_pence, contingency_pence;
+	const char *note;                        /* may be NULL */
+};
+enum pb_err pb_pay_surplus_input_create(struct pb_db *db, const struct pb_actor *actor,
+    const struct pb_pay_surplus_input *in, struct pb_problem *p, char id[37], char **json);
+
+/* ---- recovery debts (debts.c) ---- */
+
+/* POST /v1/budgets/{id}/debts (PAY-18): raise a debt with written
+ * reasons on a direct-payment element (else PB_ERULE PAY-18), never more
+ * than the element's net spent less what open debts already owe
+ * (pb_pay_check_recoverable, under the element's row lock).  Nothing
+ * returns to the element yet.  id, *json and *version written. */
+enum pb_err pb_debt_raise(struct pb_db *db, const struct pb_actor *actor,
+    const char *budget_id, const char *element_id, int64_t amount_pence,
+    const char *reason, int32_t today, struct pb_problem *p, char id[37],
+    char **json, int *version);
+
+/* Reads honouring scope (family: own children only). */
+enum pb_err pb_debt_get(struct pb_db *db, const struct pb_scope *scope,
+    const char *id, char **json, int *version);
+enum pb_err pb_debt_list_for_budget(struct pb_db *db, const struct pb_scope *scope,
+    const char *budget_id, const char *cursor, int limit, char **json);
+
+/* One move of a debt (rules.h pb_debt_action), as sent. */
+struct pb_debt_act_in {
+	enum pb_debt_action action;
+	const char *text;            /* reference (invoice, pay) or reason
+	                                (write_off, reject, review, decisions) */
+	const char *payment_id;      /* offset: the payment to reduce */
+	int64_t amount_pence;        /* reduce: what is owed after the review */
+	int if_match;                /* the debt's version, or -1 */
+};
+
+/*
+ * pb_debt_act — one transaction: budget FOR SHARE → debt FOR UPDATE
+ * (If-Match: PB_EPRECONDITION when stale) → lifecycle (pb_debt_transition:
+ * PB_ETRANSITION, a second review PB_ECONFLICT) → separation of duties
+ * (PB_ESOD: a write-off approved by its requester; a review decided by
+ * the one who asked for it or raised the debt) → the move:
+ *   pay: one recovery row (method invoice) returns the amount to the
+ *        element (spent_pence falls);
+ *   offset: the payment (locked FOR UPDATE, checked by
+ *        pb_debt_check_offset) is reduced by the debt and names it, and a
+ *        recovery row (method offset) records it — the reduction is what
+ *        returns the money, so totals count it once;
+ *   write-off, review, decisions: the debt alone.
+ * Then the audit row {before, after} and the event "debt.<action>".
+ * scope: the caller's (a family may only ask for a review of its own
+ * child's debt; others see PB_ENOTFOUND).  *json, *version written.
+ */
+enum pb_err pb_debt_act(struct pb_db *db, const struct pb_actor *actor,
+    const struct pb_scope *scope, const char *id, const struct pb_debt_act_in *in,
+    int32_t today, struct pb_problem *p, char **json, int *version);
 
 #endif

@@ -871,6 +871,240 @@ enum pb_err pb_pay_store_recovery_get(struct pb_db *db, const struct pb_scope *s
 	    " AND pb_child_visible(b.la, b.child_id, $3::uuid)", 4, pp, json, NULL);
 }
 
+enum pb_err pb_pay_store_debt_recovery_insert(struct pb_db *db,
+    const struct pb_actor *actor, const char *id, const char *debt_id, const char *method,
+    int32_t recorded_on)
+{
+	char on[11];
+	const char *pp[] = { actor->la, id, debt_id, method, pb_db_date_param(recorded_on, on),
+	    actor->sub };
+	/* the debt's own amount, element and written reasons */
+	return pb_db_query(db,
+	    "INSERT INTO recoveries (la, id, budget_id, element_id, amount_pence, reason,"
+	    " recorded_on, created_by, debt_id, method)"
+	    " SELECT d.la, $2, d.budget_id, d.element_id, d.amount_pence, d.reason, $5, $6,"
+	    " d.id, $4 FROM recovery_debts d WHERE d.la = $1 AND d.id = $3", 6, pp, NULL);
+}
+
+/* ---- recovery debts ------------------------------------------------------------- */
+
+enum pb_err pb_pay_store_element_owed(struct pb_db *db, const char *la,
+    const char *element_id, int64_t *owed)
+{
+	PGresult *res = NULL;
+	const char *pp[] = { la, element_id };
+	enum pb_err err = pb_db_one_row(db, "SELECT pb_element_owed($1, $2::uuid)", 2, pp, &res);
+	if (err)
+		return err;
+	*owed = pb_db_col_int64(res, 0, 0);
+	PQclear(res);
+	return PB_OK;
+}
+
+enum pb_err pb_pay_store_debt_insert(struct pb_db *db, const struct pb_actor *actor,
+    const char *id, const char *budget_id, const char *element_id, int64_t amount_pence,
+    const char *reason, int32_t raised_on, char **json, int *version)
+{
+	char amount[24], on[11];
+	const char *pp[] = { actor->la, id, budget_id, element_id,
+	    pb_db_int_param(amount_pence, amount), reason, pb_db_date_param(raised_on, on),
+	    actor->sub };
+	return pb_db_one_json(db,
+	    "INSERT INTO recovery_debts AS d (la, id, budget_id, element_id, raised_pence,"
+	    " amount_pence, reason, raised_on, raised_by)"
+	    " VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8) RETURNING pb_json(d)::text, d.version",
+	    8, pp, json, version);
+}
+
+enum pb_err pb_pay_store_debt_budget(struct pb_db *db, const struct pb_scope *scope,
+    const char *id, char budget_id[37])
+{
+	PGresult *res = NULL;
+	const char *pp[] = { scope->la, id, scope->family_person_id };
+	enum pb_err err = pb_db_one_row(db,
+	    "SELECT d.budget_id FROM recovery_debts d JOIN budgets b ON b.la = d.la"
+	    " AND b.id = d.budget_id WHERE d.la = $1 AND d.id = $2"
+	    " AND pb_child_visible(b.la, b.child_id, $3::uuid)", 3, pp, &res);
+	if (err)
+		return err;
+	pb_db_col_copy(res, 0, 0, budget_id, 37);
+	PQclear(res);
+	return PB_OK;
+}
+
+static enum pb_debt_status debt_status_col(const PGresult *res, int col)
+{
+	enum pb_debt_status s = (enum pb_debt_status)0;
+	const char *v = PQgetvalue(res, 0, col);
+
+	if (!PQgetisnull(res, 0, col))
+		pb_debt_status_parse(v, strlen(v), &s);
+	return s;
+}
+
+enum pb_err pb_pay_store_debt_lock(struct pb_db *db, const char *la, const char *id,
+    struct pb_pay_debt_row *out, char **before)
+{
+	PGresult *res = NULL;
+	const char *pp[] = { la, id };
+	enum pb_err err = pb_db_one_row(db,
+	    "SELECT d.element_id, d.status, d.prior_status, d.review_requested_at IS NOT NULL,"
+	    " d.amount_pence, d.raised_on, d.raised_by, d.review_requested_by,"
+	    " d.write_off_requested_by, d.version, pb_json(d)::text"
+	    " FROM recovery_debts d WHERE d.la = $1 AND d.id = $2 FOR UPDATE", 2, pp, &res);
+	if (err)
+		return err;
+	memset(out, 0, sizeof(*out));
+	pb_db_col_copy(res, 0, 0, out->element_id, sizeof(out->element_id));
+	out->status = debt_status_col(res, 1);
+	out->prior = debt_status_col(res, 2);
+	out->review_requested = pb_db_col_bool(res, 0, 3);
+	out->amount_pence = pb_db_col_int64(res, 0, 4);
+	out->raised_on = pb_db_col_date(res, 0, 5, PB_DATE_NONE);
+	pb_db_col_copy(res, 0, 6, out->raised_by, sizeof(out->raised_by));
+	pb_db_col_copy(res, 0, 7, out->review_requested_by, sizeof(out->review_requested_by));
+	pb_db_col_copy(res, 0, 8, out->write_off_requested_by,
+	    sizeof(out->write_off_requested_by));
+	out->version = (int)pb_db_col_int64(res, 0, 9);
+	*before = strdup(PQgetvalue(res, 0, 10));
+	PQclear(res);
+	if (*before == NULL)
+		abort();
+	return out->status ? PB_OK : PB_EINTERNAL;
+}
+
+enum pb_err pb_pay_store_debt_move(struct pb_db *db, const struct pb_actor *actor,
+    const char *id, const struct pb_pay_debt_move *m, char **json, int *version)
+{
+	char amount[24];
+	const char *pp[] = { actor->la, id, pb_debt_status_str(m->to),
+	    m->prior ? pb_debt_status_str(m->prior) : NULL, pb_debt_action_str(m->action),
+	    m->text, actor->sub, pb_db_int_param(m->amount_pence, amount), m->recovery_id,
+	    m->payment_id };
+	/* $5 names the action; each column changes only for its own */
+	return pb_db_one_json(db,
+	    "UPDATE recovery_debts AS d SET status = $3, prior_status = $4,"
+	    " invoice_reference = CASE WHEN $5 = 'invoice' THEN $6 ELSE d.invoice_reference END,"
+	    " invoiced_by = CASE WHEN $5 = 'invoice' THEN $7 ELSE d.invoiced_by END,"
+	    " invoiced_at = CASE WHEN $5 = 'invoice' THEN now() ELSE d.invoiced_at END,"
+	    " review_requested_by = CASE WHEN $5 = 'request_review' THEN $7"
+	    "  ELSE d.review_requested_by END,"
+	    " review_requested_at = CASE WHEN $5 = 'request_review' THEN now()"
+	    "  ELSE d.review_requested_at END,"
+	    " review_reason = CASE WHEN $5 = 'request_review' THEN $6 ELSE d.review_reason END,"
+	    " review_outcome = CASE $5 WHEN 'uphold' THEN 'upheld' WHEN 'reduce' THEN 'reduced'"
+	    "  WHEN 'cancel' THEN 'cancelled' ELSE d.review_outcome END,"
+	    " review_decided_by = CASE WHEN $5 IN ('uphold', 'reduce', 'cancel') THEN $7"
+	    "  ELSE d.review_decided_by END,"
+	    " review_decided_at = CASE WHEN $5 IN ('uphold', 'reduce', 'cancel') THEN now()"
+	    "  ELSE d.review_decided_at END,"
+	    " review_decision_reason = CASE WHEN $5 IN ('uphold', 'reduce', 'cancel') THEN $6"
+	    "  ELSE d.review_decision_reason END,"
+	    " amount_pence = CASE WHEN $5 = 'reduce' THEN $8::bigint ELSE d.amount_pence END,"
+	    /* a rejected write-off request is cleared (the audit keeps it) */
+	    " write_off_requested_by = CASE $5 WHEN 'write_off' THEN $7"
+	    "  WHEN 'reject_write_off' THEN NULL ELSE d.write_off_requested_by END,"
+	    " write_off_requested_at = CASE $5 WHEN 'write_off' THEN now()"
+	    "  WHEN 'reject_write_off' THEN NULL ELSE d.write_off_requested_at END,"
+	    " write_off_reason = CASE $5 WHEN 'write_off' THEN $6"
+	    "  WHEN 'reject_write_off' THEN NULL ELSE d.write_off_reason END,"
+	    " write_off_approved_by = CASE WHEN $5 = 'approve_write_off' THEN $7"
+	    "  ELSE d.write_off_approved_by END,"
+	    " write_off_approved_at = CASE WHEN $5 = 'approve_write_off' THEN now()"
+	    "  ELSE d.write_off_approved_at END,"
+	    " settled_by = CASE WHEN $5 IN ('pay', 'offset') THEN $7 ELSE d.settled_by END,"
+	    " settled_at = CASE WHEN $5 IN ('pay', 'offset') THEN now() ELSE d.settled_at END,"
+	    " settlement_reference = CASE WHEN $5 = 'pay' THEN $6"
+	    "  ELSE d.settlement_reference END,"
+	    " recovery_id = coalesce($9::uuid, d.recovery_id),"
+	    " payment_id = coalesce($10::uuid, d.payment_id),"
+	    " version = d.version + 1, updated_at = now()"
+	    " WHERE d.la = $1 AND d.id = $2 RETURNING pb_json(d)::text, d.version",
+	    10, pp, json, version);
+}
+
+enum pb_err pb_pay_store_debt_get(struct pb_db *db, const struct pb_scope *scope,
+    const char *id, char **json, int *version)
+{
+	const char *pp[] = { scope->la, id, scope->family_person_id };
+	return pb_db_one_json(db,
+	    "SELECT pb_json(d)::text, d.version FROM recovery_debts d"
+	    " JOIN budgets b ON b.la = d.la AND b.id = d.budget_id"
+	    " WHERE d.la = $1 AND d.id = $2 AND pb_child_visible(b.la, b.child_id, $3::uuid)",
+	    3, pp, json, version);
+}
+
+enum pb_err pb_pay_store_debt_list(struct pb_db *db, const char *la,
+    const char *budget_id, const char *cursor, int limit, char **json)
+{
+	char lim[24];
+	const char *pp[] = { la, budget_id, cursor, pb_db_int_param(limit + 1, lim) };
+	return pb_db_list_json(db,
+	    "SELECT pb_json(d)::text, d.id FROM recovery_debts d"
+	    " WHERE d.la = $1 AND d.budget_id = $2 AND ($3::uuid IS NULL OR"
+	    "  (d.created_at, d.id) > (SELECT x.created_at, x.id FROM recovery_debts x"
+	    "   WHERE x.la = $1 AND x.id = $3::uuid))"
+	    " ORDER BY d.created_at, d.id LIMIT $4", 4, pp, limit, json);
+}
+
+enum pb_err pb_pay_store_offset_payment_lock(struct pb_db *db, const char *la,
+    const char *payment_id, struct pb_pay_offset_row *out)
+{
+	PGresult *res = NULL;
+	const char *pp[] = { la, payment_id };
+	enum pb_err err = pb_db_one_row(db,
+	    "SELECT p.element_id, p.budget_id, p.status, p.run_id IS NOT NULL,"
+	    " p.offset_debt_id IS NOT NULL, p.amount_pence, p.due_date"
+	    " FROM payments p WHERE p.la = $1 AND p.id = $2 FOR UPDATE", 2, pp, &res);
+	if (err)
+		return err;
+	const char *s = PQgetvalue(res, 0, 2);
+	memset(out, 0, sizeof(*out));
+	pb_db_col_copy(res, 0, 0, out->element_id, sizeof(out->element_id));
+	pb_db_col_copy(res, 0, 1, out->budget_id, sizeof(out->budget_id));
+	if (pb_pay_status_parse(s, strlen(s), &out->status) != PB_OK)
+		err = PB_EINTERNAL;
+	out->in_run = pb_db_col_bool(res, 0, 3);
+	out->has_offset = pb_db_col_bool(res, 0, 4);
+	out->amount_pence = pb_db_col_int64(res, 0, 5);
+	out->due_date = pb_db_col_date(res, 0, 6, PB_DATE_NONE);
+	PQclear(res);
+	return err;
+}
+
+enum pb_err pb_pay_store_payment_offset(struct pb_db *db, const char *la,
+    const char *payment_id, const char *debt_id, int64_t offset_pence)
+{
+	char amount[24];
+	const char *pp[] = { la, payment_id, debt_id, pb_db_int_param(offset_pence, amount) };
+	/* the ledger trigger releases the offset from committed_pence */
+	return pb_db_query(db,
+	    "UPDATE payments SET amount_pence = amount_pence - $4::bigint,"
+	    " offset_pence = $4::bigint, offset_debt_id = $3, version = version + 1,"
+	    " updated_at = now() WHERE la = $1 AND id = $2", 4, pp, NULL);
+}
+
+/* ---- PAY-19 ------------------------------------------------------------------- */
+
+enum pb_err pb_pay_store_surplus_input_insert(struct pb_db *db,
+    const struct pb_actor *actor, const char *id, const char *budget_id,
+    const char *element_id, int64_t unpaid_bills_pence, int64_t contingency_pence,
+    const char *note, char **json)
+{
+	char bills[24], contingency[24];
+	const char *pp[] = { actor->la, id, budget_id, element_id,
+	    pb_db_int_param(unpaid_bills_pence, bills),
+	    pb_db_int_param(contingency_pence, contingency), note, actor->sub };
+	return pb_db_one_json(db,
+	    "INSERT INTO surplus_inputs AS s (la, id, budget_id, element_id, unpaid_bills_pence,"
+	    " contingency_pence, note, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+	    " RETURNING json_build_object('id', s.id, 'budget_id', s.budget_id,"
+	    " 'element_id', s.element_id, 'unpaid_bills_pence', s.unpaid_bills_pence,"
+	    " 'contingency_pence', s.contingency_pence, 'note', s.note,"
+	    " 'recorded_by', s.recorded_by, 'recorded_at', pb_ts(s.recorded_at))::text",
+	    8, pp, json, NULL);
+}
+
 enum pb_err pb_pay_store_surplus_rows(struct pb_db *db, const char *la,
     const char *budget_id, struct pb_pay_surplus_row *rows, size_t cap, size_t *n)
 {
@@ -878,7 +1112,13 @@ enum pb_err pb_pay_store_surplus_rows(struct pb_db *db, const char *la,
 	const char *pp[] = { la, budget_id };
 	enum pb_err err = pb_db_query(db,
 	    "SELECT e.id, e.service_type, e.allocated_pence, e.spent_pence, e.period_start,"
-	    " e.period_end FROM budget_elements e WHERE e.la = $1 AND e.budget_id = $2"
+	    " e.period_end, coalesce(s.unpaid_bills_pence, 0), coalesce(s.contingency_pence, 0),"
+	    " pb_element_owed(e.la, e.id), coalesce(pb_ts(s.recorded_at), '')"
+	    " FROM budget_elements e LEFT JOIN LATERAL (SELECT i.unpaid_bills_pence,"
+	    "  i.contingency_pence, i.recorded_at FROM surplus_inputs i"
+	    "  WHERE i.la = e.la AND i.element_id = e.id"
+	    "  ORDER BY i.recorded_at DESC, i.id DESC LIMIT 1) s ON true"
+	    " WHERE e.la = $1 AND e.budget_id = $2"
 	    " AND e.arrangement = 'direct_payment' ORDER BY e.position", 2, pp, &res);
 	if (err)
 		return err;
@@ -891,6 +1131,10 @@ enum pb_err pb_pay_store_surplus_rows(struct pb_db *db, const char *la,
 		r->spent_pence = pb_db_col_int64(res, i, 3);
 		r->period_start = pb_db_col_date(res, i, 4, PB_DATE_NONE);
 		r->period_end = pb_db_col_date(res, i, 5, PB_DATE_NONE);
+		r->unpaid_bills_pence = pb_db_col_int64(res, i, 6);
+		r->contingency_pence = pb_db_col_int64(res, i, 7);
+		r->owed_pence = pb_db_col_int64(res, i, 8);
+		pb_db_col_copy(res, i, 9, r->inputs_recorded_at, sizeof(r->inputs_recorded_at));
 	}
 	PQclear(res);
 	return PB_OK;

@@ -298,13 +298,97 @@ enum pb_err pb_pay_store_recovery_insert(struct pb_db *db, const struct pb_actor
 enum pb_err pb_pay_store_recovery_get(struct pb_db *db, const struct pb_scope *scope,
     const char *budget_id, const char *id, char **json);
 
+/* A recovery row of a settled debt (method "invoice" or "offset"). */
+enum pb_err pb_pay_store_debt_recovery_insert(struct pb_db *db,
+    const struct pb_actor *actor, const char *id, const char *debt_id, const char *method,
+    int32_t recorded_on);
+
+/* ---- recovery debts ---- */
+
+/* What the element's open debts owe now (raised, invoiced, under review,
+ * awaiting write-off).  Read after the element's row lock. */
+enum pb_err pb_pay_store_element_owed(struct pb_db *db, const char *la,
+    const char *element_id, int64_t *owed);
+
+/* Raise a debt: *json its document, *version its version. */
+enum pb_err pb_pay_store_debt_insert(struct pb_db *db, const struct pb_actor *actor,
+    const char *id, const char *budget_id, const char *element_id, int64_t amount_pence,
+    const char *reason, int32_t raised_on, char **json, int *version);
+
+/* A debt's budget, for the budget lock taken before the debt's.  With a
+ * family scope, PB_ENOTFOUND unless the family may see the child. */
+enum pb_err pb_pay_store_debt_budget(struct pb_db *db, const struct pb_scope *scope,
+    const char *id, char budget_id[37]);
+
+/* A debt locked FOR UPDATE, with its document as it is (for the audit's
+ * "before"; *before malloc'd, caller frees). */
+struct pb_pay_debt_row {
+	char element_id[37];
+	enum pb_debt_status status, prior;      /* prior 0 when none */
+	int review_requested;
+	int64_t amount_pence;
+	int32_t raised_on;
+	char raised_by[257], review_requested_by[257], write_off_requested_by[257];
+	int version;
+};
+enum pb_err pb_pay_store_debt_lock(struct pb_db *db, const char *la, const char *id,
+    struct pb_pay_debt_row *out, char **before);
+
+/* One move of a debt.  text is the action's free text (invoice or
+ * settlement reference, review or write-off reason, decision reason; may
+ * be NULL); amount_pence the reduced amount (PB_DEBT_ACT_REDUCE only);
+ * recovery_id / payment_id the settlement's rows (pay, offset; else
+ * NULL).  prior is written as the debt's prior_status (0: none). */
+struct pb_pay_debt_move {
+	enum pb_debt_action action;
+	enum pb_debt_status to, prior;
+	const char *text;
+	int64_t amount_pence;
+	const char *recovery_id, *payment_id;
+};
+enum pb_err pb_pay_store_debt_move(struct pb_db *db, const struct pb_actor *actor,
+    const char *id, const struct pb_pay_debt_move *m, char **json, int *version);
+
+/* A debt's document within a scope (family: its own children only). */
+enum pb_err pb_pay_store_debt_get(struct pb_db *db, const struct pb_scope *scope,
+    const char *id, char **json, int *version);
+/* One page of a budget's debts, oldest first (visibility checked by the
+ * caller). */
+enum pb_err pb_pay_store_debt_list(struct pb_db *db, const char *la,
+    const char *budget_id, const char *cursor, int limit, char **json);
+
+/* The payment an offset reduces, locked FOR UPDATE. */
+struct pb_pay_offset_row {
+	char element_id[37], budget_id[37];
+	enum pb_pay_status status;
+	int in_run, has_offset;
+	int64_t amount_pence;
+	int32_t due_date;
+};
+enum pb_err pb_pay_store_offset_payment_lock(struct pb_db *db, const char *la,
+    const char *payment_id, struct pb_pay_offset_row *out);
+/* Reduce the payment by the debt's amount and name the debt on it. */
+enum pb_err pb_pay_store_payment_offset(struct pb_db *db, const char *la,
+    const char *payment_id, const char *debt_id, int64_t offset_pence);
+
+/* ---- PAY-19 inputs ---- */
+
+/* Record the element's unpaid bills and contingency as at now. */
+enum pb_err pb_pay_store_surplus_input_insert(struct pb_db *db,
+    const struct pb_actor *actor, const char *id, const char *budget_id,
+    const char *element_id, int64_t unpaid_bills_pence, int64_t contingency_pence,
+    const char *note, char **json);
+
 /* The direct-payment elements of a budget, for PAY-19 (visibility
- * checked by the caller). */
+ * checked by the caller), with the latest inputs finance recorded and
+ * what open debts owe. */
 struct pb_pay_surplus_row {
 	char element_id[37];
 	char service_type[65];
 	int64_t allocated_pence, spent_pence;
 	int32_t period_start, period_end;
+	int64_t unpaid_bills_pence, contingency_pence, owed_pence;
+	char inputs_recorded_at[40];            /* "" when none recorded */
 };
 enum pb_err pb_pay_store_surplus_rows(struct pb_db *db, const char *la,
     const char *budget_id, struct pb_pay_surplus_row *rows, size_t cap, size_t *n);

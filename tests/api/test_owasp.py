@@ -163,6 +163,13 @@ def setup():
                "payment approve")
             ids["run"] = post("/v1/payment-runs", {"due_on_or_before": "2026-01-31"}, tok=FIN)["id"]
             REAL.add("run")
+            ok(D.request("POST", "/v1/payment-runs/%s/results" % ids["run"],
+                         {"results": [{"payment_id": ids["payment"], "outcome": "paid"}]},
+                         token=FIN), 200, "run results")
+            ids["debt"] = post("/v1/budgets/%s/debts" % ids["budget"],
+                               {"element_id": ids["element"], "amount_pence": 100,
+                                "reason": "Unspent"}, tok=FIN)["id"]
+            REAL.add("debt")
         except (AssertionError, KeyError) as e:
             NOTES.append("payments fixtures: %s" % e)
 
@@ -176,6 +183,7 @@ RESOURCE = {"people": "person", "children": "child", "plans": "plan", "checks": 
             "budget-requests": "request", "budgets": "budget", "payees": "payee",
             "payments": "payment", "schedules": "schedule", "payment-runs": "run",
             "recoveries": "recovery", "contacts": "contact", "elements": "element",
+            "debts": "debt",
             "offer": "offer_type"}
 # what a family may read (the contract: its own children's records, plans,
 # contacts, budgets, payments and requests); other reads are staff only
@@ -185,7 +193,7 @@ FAMILY_READS = {"/v1/children/{id}", "/v1/children/{id}/contacts",
                 "/v1/budgets/{id}/statement", "/v1/budget-requests/{id}",
                 "/v1/eligibility/checks/{id}", "/v1/payments/{id}", "/v1/budgets/{id}/payments",
                 "/v1/budgets/{id}/variations", "/v1/budgets/{id}/variations/{variation_id}",
-                "/v1/budgets/{id}/versions"}
+                "/v1/budgets/{id}/versions", "/v1/debts/{id}", "/v1/budgets/{id}/debts"}
 NOT_TENANT_IDS = ("/v1/rules/{id}", "/v1/offer/{service_type}",    # catalogue and per-la config
                   "/v1/term-dates/{academic_year}")
 
@@ -270,6 +278,17 @@ def body_for(handler, ids):
         "api_payment_runs_create": {"due_on_or_before": "2025-01-01"},
         "api_payment_runs_results": {"results": [{"payment_id": i["payment"], "outcome": "paid"}]},
         "api_recoveries_create": {"element_id": i["element"], "amount_pence": 1, "reason": "overpaid"},
+        "api_debts_create": {"element_id": i["element"], "amount_pence": 1, "reason": "unused"},
+        "api_debts_invoice": {"reference": "INV-1"},
+        "api_debts_paid": {"reference": "BACS 1"},
+        "api_debts_offset": {"payment_id": i["payment"]},
+        "api_debts_write_off": {"reason": "hardship"},
+        "api_debts_write_off_approve": {},
+        "api_debts_write_off_reject": {"reason": "the family can repay"},
+        "api_debts_review": {"reason": "please look again"},
+        "api_debts_review_decision": {"outcome": "upheld", "reason": "no receipts"},
+        "api_surplus_inputs_create": {"element_id": i["element"], "unpaid_bills_pence": 0,
+                                      "contingency_pence": 0},
     }
     check(handler in bodies, "no test body for %s: add one to body_for() in test_owasp.py" % handler)
     return bodies[handler]
@@ -566,6 +585,16 @@ ROLES = {
     ("POST", "/v1/payment-runs"): {"finance"},
     ("POST", "/v1/payment-runs/{id}/results"): {"finance"},
     ("POST", "/v1/budgets/{id}/recoveries"): {"finance"},
+    ("POST", "/v1/budgets/{id}/debts"): {"finance"},
+    ("POST", "/v1/debts/{id}/invoice"): {"finance"},
+    ("POST", "/v1/debts/{id}/paid"): {"finance"},
+    ("POST", "/v1/debts/{id}/offset"): {"finance"},
+    ("POST", "/v1/debts/{id}/write-off"): {"finance"},
+    ("POST", "/v1/debts/{id}/write-off/approve"): {"finance", "approver"},
+    ("POST", "/v1/debts/{id}/write-off/reject"): {"finance", "approver"},
+    ("POST", "/v1/debts/{id}/review"): {"caseworker", "family"},
+    ("POST", "/v1/debts/{id}/review/decision"): {"finance", "approver"},
+    ("POST", "/v1/budgets/{id}/surplus/inputs"): {"finance"},
 }
 
 

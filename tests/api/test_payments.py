@@ -9,6 +9,7 @@ the ledger invariants over everything the suite did.
 Each test that counts payment runs works in its own council (la), because a
 run gathers every approved payment of its council."""
 import csv
+import datetime
 import io
 import json
 import os
@@ -444,6 +445,394 @@ def test_surplus_pay19_threshold_weeks():
         p = pbd(["migrate"], {"DATABASE_URL": URL, "PB_SURPLUS_WEEKS": bad})
         check(p.returncode != 0 and "PB_SURPLUS_WEEKS" in p.stderr, "refused %r: %s"
               % (bad, p.stderr))
+
+
+# ---- recovery debts (PAY-18) and the surplus proposal (PAY-19) ---------------------------
+
+def today_plus(days):
+    return (datetime.date.today() + datetime.timedelta(days=days)).isoformat()
+
+
+def raise_debt(st, w, amount, reason="Unspent at the annual review", tok=None, status=201):
+    return expect(call("POST", "/v1/budgets/%s/debts" % w.budget,
+                       {"element_id": w.dp, "amount_pence": amount, "reason": reason},
+                       tok or st.fin), status)
+
+
+def debt_move(debt, action, tok, body=None, etag=None, status=200, code=None, rule=None,
+              field=None):
+    h = {"If-Match": '"%d"' % etag} if etag is not None else None
+    return expect(call("POST", "/v1/debts/%s/%s" % (debt, action), body or {}, tok, headers=h),
+                  status, code, rule, field)
+
+
+def audit_changes(entity_id, action):
+    _, out, _ = psql(URL, "SELECT changes::text FROM audit_log WHERE entity_id = '%s'"
+                     " AND action = '%s' ORDER BY seq DESC LIMIT 1" % (entity_id, action))
+    return json.loads(out) if out else None
+
+
+def owed(w):
+    b = w.get_budget()
+    return b["owed_pence"], next(e for e in b["elements"] if e["id"] == w.dp)["owed_pence"]
+
+
+@test
+def test_debt_raised_invoiced_and_paid_returns_the_money():
+    st = Staff(fresh_la())
+    w = World(staff=st)
+    path = "/v1/budgets/%s/debts" % w.budget
+    body = {"element_id": w.dp, "amount_pence": 4000, "reason": "Unspent at the annual review"}
+    expect(call("POST", path, body, st.fin), 422, "RULE_VIOLATION", rule="PAY-24")
+    settle(st, w, 10000)
+    for tok in (st.cw, st.ap, w.fam, st.aud):
+        expect(call("POST", path, body, tok), 403, "FORBIDDEN")
+    expect(call("POST", path, {"element_id": w.dp, "amount_pence": 4000}, st.fin), 400,
+           "VALIDATION_FAILED", field="reason")
+    expect(call("POST", path, dict(body, reason=""), st.fin), 400, "VALIDATION_FAILED",
+           field="reason")
+    expect(call("POST", path, dict(body, element_id=w.tp), st.fin), 422, "RULE_VIOLATION",
+           rule="PAY-18")
+    expect(call("POST", path, dict(body, element_id=new_id()), st.fin), 400,
+           "VALIDATION_FAILED", field="element_id")
+    expect(call("POST", path, dict(body, status="paid"), st.fin), 400, "VALIDATION_FAILED",
+           field="status")
+    etag0 = call("GET", "/v1/budgets/" + w.budget, tok=st.cw)[1]["etag"]
+    s, h, _, d = call("POST", path, body, st.fin)
+    eq(s, 201, "raised")
+    eq(h["location"], "/v1/debts/" + d["id"], "location")
+    eq(h["etag"], '"1"', "etag")
+    eq((d["status"], d["amount_pence"], d["raised_pence"], d["owed_pence"], d["reason"]),
+       ("raised", 4000, 4000, 4000, body["reason"]), "debt")
+    eq(w.element(w.dp)["spent_pence"], 10000, "nothing returns when a debt is raised")
+    eq(owed(w), (4000, 4000), "owed on the budget and the element")
+    check(call("GET", "/v1/budgets/" + w.budget, tok=st.cw)[1]["etag"] != etag0,
+          "the budget's ETag moves with owed_pence")
+    # never more than spent less what debts already claim
+    expect(call("POST", path, dict(body, amount_pence=6001), st.fin), 422, "RULE_VIOLATION",
+           rule="PAY-24")
+    expect(call("POST", "/v1/budgets/%s/recoveries" % w.budget,
+                dict(body, amount_pence=6001), st.fin), 422, "RULE_VIOLATION", rule="PAY-24")
+    # the family reads its own debt; another council does not
+    eq(expect(call("GET", "/v1/debts/" + d["id"], tok=w.fam), 200)["id"], d["id"], "family")
+    expect(call("GET", "/v1/debts/" + d["id"], tok=token(["finance"], la=fresh_la())), 404,
+           "NOT_FOUND")
+    listed = expect(call("GET", path, tok=w.fam), 200)
+    eq([x["id"] for x in listed["items"]], [d["id"]], "listed")
+    # invoice: If-Match honoured, once only
+    debt_move(d["id"], "invoice", st.fin, {"reference": "INV-1"}, etag=7, status=412,
+              code="PRECONDITION_FAILED")
+    debt_move(d["id"], "invoice", st.cw, {"reference": "INV-1"}, status=403, code="FORBIDDEN")
+    inv = debt_move(d["id"], "invoice", st.fin, {"reference": "INV-1"}, etag=1)
+    eq((inv["status"], inv["invoice"]["reference"], inv["version"]), ("invoiced", "INV-1", 2),
+       "invoiced")
+    debt_move(d["id"], "invoice", st.fin, status=409, code="INVALID_TRANSITION")
+    debt_move(d["id"], "paid", st.fin, {"reference": "x", "amount_pence": 1}, status=400,
+              code="VALIDATION_FAILED", field="amount_pence")
+    paid = debt_move(d["id"], "paid", st.fin, {"reference": "BACS 2026-12-04"}, etag=2)
+    eq((paid["status"], paid["owed_pence"], paid["settlement_reference"]),
+       ("paid", 0, "BACS 2026-12-04"), "paid")
+    check(paid["recovery_id"] is not None, "a recovery row")
+    rec = expect(call("GET", "/v1/budgets/%s/recoveries/%s" % (w.budget, paid["recovery_id"]),
+                      tok=st.fin), 200)
+    eq((rec["amount_pence"], rec["method"], rec["debt_id"]), (4000, "invoice", d["id"]),
+       "the recovery of the debt")
+    eq(w.element(w.dp)["spent_pence"], 6000, "the money is back on the element")
+    eq(owed(w), (0, 0), "nothing owed")
+    debt_move(d["id"], "paid", st.fin, status=409, code="INVALID_TRANSITION")
+    debt_move(d["id"], "write-off", st.fin, {"reason": "x"}, status=409, code="INVALID_TRANSITION")
+    lines = expect(call("GET", "/v1/budgets/%s/statement" % w.budget, tok=st.cw), 200)["items"]
+    eq([(x["kind"], x["status"], x["amount_pence"], x["debt_id"]) for x in lines
+        if x["kind"] in ("debt", "recovery")],
+       [("debt", "paid", 4000, d["id"]), ("recovery", "recovered", 4000, d["id"])], "statement")
+    eq(lines[-1]["balance_pence"], w.get_budget()["remaining_pence"], "statement balance")
+    eq(events_of(d["id"]), "debt.raised,debt.invoiced,debt.paid", "events")
+    ch = audit_changes(d["id"], "debt.paid")
+    eq((ch["before"]["status"], ch["after"]["status"]), ("invoiced", "paid"), "audit old and new")
+    eq(audit_changes(d["id"], "debt.raised")["before"], None, "raised: no before")
+
+
+@test
+def test_debt_owed_shows_on_the_statement_until_settled():
+    st = Staff(fresh_la())
+    w = World(staff=st)
+    settle(st, w, 10000)
+    d = raise_debt(st, w, 2500)
+    lines = expect(call("GET", "/v1/budgets/%s/statement" % w.budget, tok=w.fam), 200)["items"]
+    debt = [x for x in lines if x["kind"] == "debt"]
+    eq([(x["status"], x["owed_pence"], x["debt_id"]) for x in debt], [("raised", 2500, d["id"])],
+       "owed on the statement")
+    eq(lines[-1]["balance_pence"], w.get_budget()["remaining_pence"], "a debt moves no money")
+
+
+@test
+def test_debt_write_off_needs_a_second_person():
+    st = Staff(fresh_la())
+    w = World(staff=st)
+    settle(st, w, 10000)
+    d = raise_debt(st, w, 3000)
+    debt_move(d["id"], "write-off", st.fin, status=400, code="VALIDATION_FAILED", field="reason")
+    debt_move(d["id"], "write-off/approve", st.fin, status=409, code="INVALID_TRANSITION")
+    pend = debt_move(d["id"], "write-off", st.fin, {"reason": "Family in hardship"})
+    eq((pend["status"], pend["owed_pence"], pend["write_off"]["requested_by"]),
+       ("write_off_pending", 3000, "fin-" + st.la), "pending, still owed")
+    debt_move(d["id"], "write-off/approve", st.fin, status=403, code="SEPARATION_OF_DUTIES")
+    debt_move(d["id"], "write-off/approve", st.cw, status=403, code="FORBIDDEN")
+    debt_move(d["id"], "write-off/approve", st.fin2, {"reason": "x"}, status=400,
+              code="VALIDATION_FAILED", field="reason")
+    off = debt_move(d["id"], "write-off/approve", st.ap, etag=pend["version"])
+    eq((off["status"], off["owed_pence"], off["write_off"]["approved_by"]),
+       ("written_off", 0, "ap-" + st.la), "written off by another person")
+    eq(w.element(w.dp)["spent_pence"], 10000, "a write-off returns nothing")
+    eq(off["recovery_id"], None, "no recovery row")
+    debt_move(d["id"], "paid", st.fin, status=409, code="INVALID_TRANSITION")
+    # rejected: back where it was
+    d2 = raise_debt(st, w, 1000)
+    debt_move(d2["id"], "invoice", st.fin)
+    debt_move(d2["id"], "write-off", st.fin, {"reason": "small balance"})
+    debt_move(d2["id"], "write-off/reject", st.fin2, status=400, code="VALIDATION_FAILED",
+              field="reason")
+    back = debt_move(d2["id"], "write-off/reject", st.fin2, {"reason": "family can repay"})
+    eq((back["status"], back["write_off"], back["owed_pence"]), ("invoiced", None, 1000),
+       "rejected: invoiced again")
+    eq(events_of(d2["id"]), "debt.raised,debt.invoiced,debt.write_off_requested,"
+       "debt.write_off_rejected", "events")
+
+
+@test
+def test_debt_offset_against_a_later_payment_of_the_element():
+    st = Staff(fresh_la())
+    w = World(staff=st)
+    settle(st, w, 10000)
+    d = raise_debt(st, w, 3000)
+    due = today_plus(14)
+    before = w.element(w.dp)
+    later = w.approved(amount=5000, due=due)
+    pending = w.pay(amount=2000, due=due, description="pending")
+    other = w.approved(element=w.tp, payee=w.org, amount=9000, purpose="services", due=due)
+    exported = settle(st, w, 4000, due="2026-09-11")
+    path = "offset"
+    debt_move(d["id"], path, st.fin, status=400, code="VALIDATION_FAILED", field="payment_id")
+    debt_move(d["id"], path, st.fin, {"payment_id": new_id()}, status=400,
+              code="VALIDATION_FAILED", field="payment_id")
+    debt_move(d["id"], path, st.fin, {"payment_id": other["id"]}, status=400,
+              code="VALIDATION_FAILED", field="payment_id")
+    debt_move(d["id"], path, st.fin, {"payment_id": exported["id"]}, status=422,
+              code="RULE_VIOLATION", rule="PAY-18")
+    debt_move(d["id"], path, st.fin, {"payment_id": pending["id"]}, status=422,
+              code="RULE_VIOLATION", rule="PAY-18")    # 2,000 is not more than 3,000
+    debt_move(d["id"], path, st.cw, {"payment_id": later["id"]}, status=403, code="FORBIDDEN")
+    mid = w.element(w.dp)
+    got = debt_move(d["id"], path, st.fin, {"payment_id": later["id"]}, etag=1)
+    eq((got["status"], got["payment_id"], got["owed_pence"]), ("offset", later["id"], 0), "offset")
+    pay = expect(call("GET", "/v1/payments/" + later["id"], tok=st.fin), 200)
+    eq((pay["amount_pence"], pay["offset_pence"], pay["offset_debt_id"], pay["status"]),
+       (2000, 3000, d["id"], "approved"), "the payment is sent net and names the debt")
+    after = w.element(w.dp)
+    eq(after["committed_pence"], mid["committed_pence"] - 3000, "commitment falls by the offset")
+    eq(after["spent_pence"], mid["spent_pence"], "spent is not reduced twice")
+    eq(after["remaining_pence"], mid["remaining_pence"] + 3000, "the money is back once")
+    check(before["remaining_pence"] > after["remaining_pence"], "sanity")
+    rec = expect(call("GET", "/v1/budgets/%s/recoveries/%s" % (w.budget, got["recovery_id"]),
+                      tok=st.fin), 200)
+    eq((rec["method"], rec["amount_pence"]), ("offset", 3000), "the recovery records it")
+    lines = expect(call("GET", "/v1/budgets/%s/statement" % w.budget, tok=st.cw), 200)["items"]
+    eq(lines[-1]["balance_pence"], w.get_budget()["remaining_pence"], "statement balance")
+    eq([x["amount_pence"] for x in lines if x["payment_id"] == later["id"]], [2000], "net line")
+    eq([x["status"] for x in lines if x["kind"] == "recovery" and x["debt_id"] == d["id"]],
+       ["offset"], "offset line")
+    eq(events_of(later["id"]), "payment.created,payment.approved,payment.offset", "payment events")
+    ch = audit_changes(later["id"], "payment.offset")
+    eq((ch["before"]["amount_pence"], ch["after"]["amount_pence"]), (5000, 2000), "payment audit")
+    # a second debt cannot reduce the same payment; an offset payment still pays out net
+    d2 = raise_debt(st, w, 500)
+    debt_move(d2["id"], path, st.fin, {"payment_id": later["id"]}, status=409, code="CONFLICT")
+    run = expect(call("POST", "/v1/payment-runs", {"due_on_or_before": due}, st.fin), 201)
+    eq(run["total_pence"] >= 2000, True, "exported net")
+    expect(call("POST", "/v1/payment-runs/%s/results" % run["id"],
+                {"results": [{"payment_id": later["id"], "outcome": "paid"}]}, st.fin), 200)
+    eq(w.element(w.dp)["spent_pence"], mid["spent_pence"] + 2000, "paid net")
+    if datetime.date.today().isoformat() > "2026-09-02":
+        earlier = w.approved(amount=5000, due="2026-09-02")
+        debt_move(d2["id"], path, st.fin, {"payment_id": earlier["id"]}, status=422,
+                  code="RULE_VIOLATION", rule="PAY-18")
+
+
+@test
+def test_debt_review_once_decided_by_someone_else():
+    st = Staff(fresh_la())
+    w = World(staff=st)
+    settle(st, w, 10000)
+    d = raise_debt(st, w, 4000)
+    other_family = token(["family"], sub="fam-other", person_id=new_id(), la=st.la)
+    debt_move(d["id"], "review", other_family, {"reason": "not ours"}, status=404,
+              code="NOT_FOUND")
+    debt_move(d["id"], "review", w.fam, status=400, code="VALIDATION_FAILED", field="reason")
+    debt_move(d["id"], "review", st.fin, {"reason": "x"}, status=403, code="FORBIDDEN")
+    rv = debt_move(d["id"], "review", w.fam, {"reason": "We paid the carer in cash; receipts attached"})
+    eq((rv["status"], rv["owed_pence"], rv["review"]["requested_by"]),
+       ("under_review", 4000, w.fam and "fam-" + w.parent[:8]), "under review, still owed")
+    debt_move(d["id"], "review", w.fam, {"reason": "again"}, status=409, code="CONFLICT",
+              rule="PAY-18")
+    debt_move(d["id"], "review", st.cw, {"reason": "on their behalf"}, status=409,
+              code="CONFLICT")
+    debt_move(d["id"], "paid", st.fin, status=409, code="INVALID_TRANSITION")
+    debt_move(d["id"], "offset", st.fin, {"payment_id": new_id()}, status=409,
+              code="INVALID_TRANSITION")
+    dec = "review/decision"
+    debt_move(d["id"], dec, st.fin, {"outcome": "reduced", "reason": "receipts for part",
+                                     "amount_pence": 2500}, status=403, code="SEPARATION_OF_DUTIES")
+    debt_move(d["id"], dec, st.cw, {"outcome": "upheld", "reason": "x"}, status=403,
+              code="FORBIDDEN")
+    debt_move(d["id"], dec, st.ap, {"outcome": "reduced", "reason": "x"}, status=400,
+              code="VALIDATION_FAILED", field="amount_pence")
+    debt_move(d["id"], dec, st.ap, {"outcome": "upheld", "reason": "x", "amount_pence": 1},
+              status=400, code="VALIDATION_FAILED", field="amount_pence")
+    debt_move(d["id"], dec, st.ap, {"outcome": "reduced", "reason": "x", "amount_pence": 4000},
+              status=400, code="VALIDATION_FAILED", field="amount_pence")
+    debt_move(d["id"], dec, st.ap, {"outcome": "maybe", "reason": "x"}, status=400,
+              code="VALIDATION_FAILED", field="outcome")
+    red = debt_move(d["id"], dec, st.ap, {"outcome": "reduced", "reason": "receipts for 1,500",
+                                          "amount_pence": 2500}, etag=rv["version"])
+    eq((red["status"], red["amount_pence"], red["raised_pence"], red["owed_pence"],
+        red["review"]["outcome"], red["review"]["decided_by"]),
+       ("raised", 2500, 4000, 2500, "reduced", "ap-" + st.la), "reduced, back to raised")
+    eq(owed(w), (2500, 2500), "owed after the review")
+    debt_move(d["id"], "review", w.fam, {"reason": "once more"}, status=409, code="CONFLICT")
+    debt_move(d["id"], dec, st.ap, {"outcome": "upheld", "reason": "x"}, status=409,
+              code="INVALID_TRANSITION")
+    paid = debt_move(d["id"], "paid", st.fin)
+    eq(paid["status"], "paid", "the reduced amount is paid")
+    eq(w.element(w.dp)["spent_pence"], 7500, "2,500 back")
+    listed = expect(call("GET", "/v1/budgets/%s/debts?limit=1" % w.budget, tok=st.fin), 200)
+    eq([x["id"] for x in listed["items"]], [d["id"]], "oldest first")
+    # a caseworker asks on the family's behalf; cancelled and upheld outcomes
+    d2 = raise_debt(st, w, 1000)
+    debt_move(d2["id"], "invoice", st.fin)
+    debt_move(d2["id"], "review", st.cw, {"reason": "asked by phone"})
+    can = debt_move(d2["id"], dec, st.fin2, {"outcome": "cancelled", "reason": "spent on provision"})
+    eq((can["status"], can["owed_pence"]), ("cancelled", 0), "cancelled")
+    debt_move(d2["id"], "paid", st.fin, status=409, code="INVALID_TRANSITION")
+    d3 = raise_debt(st, w, 1000)
+    debt_move(d3["id"], "invoice", st.fin)
+    debt_move(d3["id"], "review", w.fam, {"reason": "please check"})
+    up = debt_move(d3["id"], dec, st.ap, {"outcome": "upheld", "reason": "no receipts"})
+    eq((up["status"], up["amount_pence"], up["review"]["outcome"]), ("invoiced", 1000, "upheld"),
+       "upheld: invoiced again")
+    eq(events_of(d3["id"]), "debt.raised,debt.invoiced,debt.review_requested,debt.review_upheld",
+       "events")
+    page2 = expect(call("GET", "/v1/budgets/%s/debts?limit=2&cursor=%s" % (w.budget, d["id"]),
+                        tok=st.fin), 200)
+    eq([x["id"] for x in page2["items"]], [d2["id"], d3["id"]], "the next page, in order")
+
+
+@test
+def test_concurrent_debt_moves_one_wins():
+    st = Staff(fresh_la())
+    w = World(staff=st, dp_pence=1000000)
+    settle(st, w, 100000)
+    due = today_plus(20)
+    d = raise_debt(st, w, 3000)
+    payments = [w.approved(amount=5000, due=due) for _ in range(6)]
+    answers = parallel(6, lambda i: call("POST", "/v1/debts/%s/offset" % d["id"],
+                                         {"payment_id": payments[i]["id"]}, st.fin)[0])
+    eq(sorted(answers).count(200), 1, "one offset: %r" % answers)
+    eq(set(answers) - {200}, {409}, "the others see it offset")
+    _, n, _ = psql(URL, "SELECT count(*) FROM payments WHERE offset_debt_id = '%s'" % d["id"])
+    eq(n, "1", "one payment reduced")
+    # paid racing written_off
+    for _ in range(3):
+        e = raise_debt(st, w, 1000)
+        debt_move(e["id"], "write-off", st.fin, {"reason": "hardship"})
+        toks = [(st.fin2, "paid"), (st.ap, "write-off/approve")] * 3
+        res = parallel(6, lambda i: call("POST", "/v1/debts/%s/%s" % (e["id"], toks[i][1]), {},
+                                         toks[i][0])[0])
+        eq(sorted(res).count(200), 1, "one settles the debt: %r" % res)
+        eq(set(res) - {200}, {409}, "the other is refused")
+        final = expect(call("GET", "/v1/debts/" + e["id"], tok=st.fin), 200)
+        _, recs, _ = psql(URL, "SELECT count(*) FROM recoveries WHERE debt_id = '%s'" % e["id"])
+        eq(recs, "1" if final["status"] == "paid" else "0", "a recovery row only when paid")
+    # raising concurrently never claims more than was spent
+    left = 100000 - int(psql(URL, "SELECT pb_element_owed('%s', '%s')" % (st.la, w.dp))[1]) \
+        - (100000 - w.element(w.dp)["spent_pence"])
+    got = parallel(10, lambda i: call("POST", "/v1/budgets/%s/debts" % w.budget,
+                                      {"element_id": w.dp, "amount_pence": left // 4,
+                                       "reason": "race"}, st.fin)[0])
+    eq(sorted(got).count(201), 4, "four fit: %r" % got)
+    _, drift, _ = psql(URL, "SELECT count(*) FROM budget_element_totals_drift")
+    eq(drift, "0", "totals never drift")
+
+
+@test
+def test_surplus_proposes_a_recovery_after_bills_and_contingency():
+    st = Staff(fresh_la())
+    w = World(staff=st, dp_pence=365000)       # 7,000 pence a week; 8 weeks = 56,000
+    path = "/v1/budgets/%s/surplus" % w.budget
+    inputs = "/v1/budgets/%s/surplus/inputs" % w.budget
+    settle(st, w, 100000)
+    item = expect(call("GET", path, tok=st.fin), 200)["items"][0]
+    eq((item["unpaid_bills_pence"], item["contingency_pence"], item["inputs_recorded_at"],
+        item["proposed_recovery_pence"]), (0, 0, None, 44000), "no inputs yet")
+    body = {"element_id": w.dp, "unpaid_bills_pence": 10000, "contingency_pence": 5000,
+            "note": "Invoices from the PA agency for November"}
+    for tok in (st.cw, st.ap, w.fam):
+        expect(call("POST", inputs, body, tok), 403, "FORBIDDEN")
+    expect(call("POST", inputs, dict(body, unpaid_bills_pence=-1), st.fin), 400,
+           "VALIDATION_FAILED", field="unpaid_bills_pence")
+    expect(call("POST", inputs, {"element_id": w.dp, "unpaid_bills_pence": 1}, st.fin), 400,
+           "VALIDATION_FAILED", field="contingency_pence")
+    expect(call("POST", inputs, dict(body, element_id=w.tp), st.fin), 422, "RULE_VIOLATION",
+           rule="PAY-18")
+    expect(call("POST", "/v1/budgets/%s/surplus/inputs" % new_id(), body, st.fin), 404,
+           "NOT_FOUND")
+    rec = expect(call("POST", inputs, body, st.fin), 201)
+    eq((rec["unpaid_bills_pence"], rec["contingency_pence"], rec["recorded_by"]),
+       (10000, 5000, "fin-" + st.la), "recorded")
+    item = expect(call("GET", path, tok=st.fin), 200)["items"][0]
+    eq((item["held_pence"], item["threshold_pence"], item["unpaid_bills_pence"],
+        item["contingency_pence"], item["available_pence"], item["proposed_recovery_pence"]),
+       (100000, 56000, 10000, 5000, 85000, 29000), "proposal after bills and contingency")
+    check(item["inputs_recorded_at"] is not None, "when recorded")
+    d = raise_debt(st, w, item["proposed_recovery_pence"] - 9000)
+    item = expect(call("GET", path, tok=st.fin), 200)["items"][0]
+    eq((item["owed_pence"], item["proposed_recovery_pence"]), (20000, 9000),
+       "what debts already claim is not proposed again")
+    expect(call("POST", inputs, dict(body, unpaid_bills_pence=0, contingency_pence=0), st.fin), 201)
+    item = expect(call("GET", path, tok=st.fin), 200)["items"][0]
+    eq(item["proposed_recovery_pence"], 100000 - 56000 - 20000, "the latest inputs count")
+    eq(events_of(rec["id"]), "surplus_input.recorded", "event")
+    debt_move(d["id"], "paid", st.fin)
+    eq(expect(call("GET", path, tok=st.fin), 200)["items"][0]["held_pence"], 80000, "held after")
+
+
+@test
+def test_database_guards_recovery_debts():
+    st = Staff(fresh_la())
+    w = World(staff=st)
+    settle(st, w, 10000)
+    d = raise_debt(st, w, 1000)
+    for sql, what in (
+            ("UPDATE recovery_debts SET status = 'paid', settled_at = now() WHERE id = '%s'",
+             "paid without its recovery row"),
+            ("UPDATE recovery_debts SET amount_pence = 1 WHERE id = '%s'",
+             "amount changed outside a review"),
+            ("UPDATE recovery_debts SET reason = 'other' WHERE id = '%s'", "reason rewritten"),
+            ("UPDATE recovery_debts SET status = 'written_off', write_off_approved_by = 'x'"
+             " WHERE id = '%s'", "written off without a request"),
+            ("DELETE FROM recovery_debts WHERE id = '%s'", "deleted")):
+        rc, _, err = psql(URL, sql % d["id"], check_rc=False)
+        check(rc != 0, "%s must be refused: %r" % (what, err))
+    later = w.approved(amount=5000, due=today_plus(10))
+    rc, _, err = psql(URL, "UPDATE payments SET offset_pence = 1000, offset_debt_id = '%s'"
+                      " WHERE id = '%s'" % (d["id"], later["id"]), check_rc=False)
+    check(rc != 0, "an offset that does not reduce the amount is refused: %r" % err)
+    debt_move(d["id"], "paid", st.fin)
+    rc, _, err = psql(URL, "UPDATE recovery_debts SET status = 'raised', recovery_id = NULL,"
+                      " settled_at = NULL WHERE id = '%s'" % d["id"], check_rc=False)
+    check(rc != 0 and "already paid" in err, "a settled debt stays settled: %r" % err)
+    rc, _, err = psql(URL, "UPDATE recoveries SET amount_pence = 1 WHERE debt_id = '%s'" % d["id"],
+                      check_rc=False)
+    check(rc != 0, "recoveries stay append-only")
 
 
 # ---- schedules --------------------------------------------------------------------------
@@ -1010,6 +1399,17 @@ def test_zz_money_invariants_hold():
     _, orphans, _ = psql(URL, "SELECT count(*) FROM payments WHERE (status IN ('exported',"
                          " 'paid', 'failed')) <> (run_id IS NOT NULL)")
     eq(orphans, "0", "exported, paid and failed payments all belong to a run")
+    _, view, _ = psql(URL, "SELECT count(*) FROM budget_element_totals_drift")
+    eq(view, "0", "the drift view is empty")
+    _, debts, _ = psql(URL, "SELECT count(*) FROM recovery_debts")
+    check(int(debts) > 10, "the suite raised debts: %s" % debts)
+    _, settled, _ = psql(URL, "SELECT count(*) FROM recovery_debts d WHERE d.status IN"
+                         " ('paid', 'offset') AND NOT EXISTS (SELECT 1 FROM recoveries r"
+                         " WHERE r.la = d.la AND r.debt_id = d.id AND r.amount_pence = d.amount_pence)")
+    eq(settled, "0", "every paid or offset debt has its one recovery row")
+    _, over, _ = psql(URL, "SELECT count(*) FROM budget_elements e"
+                      " WHERE pb_element_owed(e.la, e.id) > e.spent_pence")
+    eq(over, "0", "open debts never claim more than was spent")
 
 
 run()

@@ -972,7 +972,7 @@ static void test_PAY_19_surplus_over_threshold(void **state)
 			.evidenced_spend_pence = t[i].evidenced,
 			.threshold_weeks = t[i].weeks,
 		};
-		struct pb_pay_surplus_out out = {-1, -1, -1, -1, -1};
+		struct pb_pay_surplus_out out = {-1, -1, -1, -1, -1, -1, -1};
 		ROW(pb_pay_surplus(&in, &out) == t[i].want, t[i].name);
 		if (t[i].want != PB_OK) {
 			ROW(out.weekly_rate_pence == -1, t[i].name);
@@ -984,6 +984,215 @@ static void test_PAY_19_surplus_over_threshold(void **state)
 		ROW(out.surplus_pence == t[i].surplus, t[i].name);
 		ROW(out.over_threshold == t[i].over, t[i].name);
 	}
+}
+
+static void test_PAY_19_surplus_after_bills_contingency_and_debts(void **state)
+{
+	(void)state;
+	/* £100 a week over 364 days; 8 weeks = 80,000 pence threshold */
+	static const struct {
+		const char *name;
+		int64_t paid, bills, contingency, owed;
+		int64_t available, proposed;
+	} t[] = {
+		{"nothing to take off", 120000, 0, 0, 0, 120000, 40000},
+		{"unpaid bills first", 120000, 15000, 0, 0, 105000, 25000},
+		{"then the contingency", 120000, 15000, 5000, 0, 100000, 20000},
+		{"less what debts already claim", 120000, 15000, 5000, 8000,
+		    100000, 12000},
+		{"debts claim it all", 120000, 0, 0, 60000, 120000, 0},
+		{"bills above what is held", 120000, 200000, 0, 0, 0, 0},
+		{"within the threshold after bills", 120000, 40001, 0, 0, 79999,
+		    0},
+	};
+
+	for (size_t i = 0; i < NELEM(t); i++) {
+		struct pb_pay_surplus_in in = {
+			.allocated_pence = 520000,
+			.period_start = Dn(20240101),
+			.period_end = Dn(20240101) + 363,
+			.net_paid_pence = t[i].paid,
+			.threshold_weeks = 8,
+			.unpaid_bills_pence = t[i].bills,
+			.contingency_pence = t[i].contingency,
+			.owed_pence = t[i].owed,
+		};
+		struct pb_pay_surplus_out out;
+		ROW(pb_pay_surplus(&in, &out) == PB_OK, t[i].name);
+		ROW(out.threshold_pence == 80000, t[i].name);
+		ROW(out.available_pence == t[i].available, t[i].name);
+		ROW(out.proposed_pence == t[i].proposed, t[i].name);
+	}
+	struct pb_pay_surplus_in bad = { .allocated_pence = 1, .period_start = 1,
+	    .period_end = 1, .threshold_weeks = 8, .unpaid_bills_pence = -1 };
+	struct pb_pay_surplus_out out;
+	assert_int_equal(pb_pay_surplus(&bad, &out), PB_EINVAL);
+	bad.unpaid_bills_pence = 0;
+	bad.owed_pence = PB_MAX_PENCE + 1;
+	assert_int_equal(pb_pay_surplus(&bad, &out), PB_EINVAL);
+}
+
+/* ---- recovery debts (PAY-18) ---------------------------------------------- */
+
+static void test_PAY_18_debt_lifecycle(void **state)
+{
+	(void)state;
+	enum { R = PB_DEBT_RAISED, I = PB_DEBT_INVOICED, U = PB_DEBT_UNDER_REVIEW,
+	    W = PB_DEBT_WRITE_OFF_PENDING, P = PB_DEBT_PAID, X = PB_DEBT_WRITTEN_OFF,
+	    O = PB_DEBT_OFFSET, C = PB_DEBT_CANCELLED };
+	static const struct {
+		const char *name;
+		int from, prior, reviewed;
+		enum pb_debt_action a;
+		enum pb_err want;
+		int to;
+	} t[] = {
+		{"invoice a raised debt", R, 0, 0, PB_DEBT_ACT_INVOICE, PB_OK, I},
+		{"invoice twice", I, 0, 0, PB_DEBT_ACT_INVOICE, PB_ETRANSITION, 0},
+		{"paid without an invoice", R, 0, 0, PB_DEBT_ACT_PAY, PB_OK, P},
+		{"paid after the invoice", I, 0, 0, PB_DEBT_ACT_PAY, PB_OK, P},
+		{"paid while a write-off waits", W, I, 0, PB_DEBT_ACT_PAY, PB_OK, P},
+		{"paid twice", P, 0, 0, PB_DEBT_ACT_PAY, PB_ETRANSITION, 0},
+		{"paid under review", U, I, 1, PB_DEBT_ACT_PAY, PB_ETRANSITION, 0},
+		{"offset an invoiced debt", I, 0, 0, PB_DEBT_ACT_OFFSET, PB_OK, O},
+		{"offset twice", O, 0, 0, PB_DEBT_ACT_OFFSET, PB_ETRANSITION, 0},
+		{"offset a written-off debt", X, 0, 0, PB_DEBT_ACT_OFFSET,
+		    PB_ETRANSITION, 0},
+		{"offset while a write-off waits", W, R, 0, PB_DEBT_ACT_OFFSET,
+		    PB_ETRANSITION, 0},
+		{"ask to write off", I, 0, 0, PB_DEBT_ACT_WRITE_OFF, PB_OK, W},
+		{"write off a paid debt", P, 0, 0, PB_DEBT_ACT_WRITE_OFF,
+		    PB_ETRANSITION, 0},
+		{"approve the write-off", W, I, 0, PB_DEBT_ACT_WRITE_OFF_APPROVE,
+		    PB_OK, X},
+		{"approve without a request", I, 0, 0,
+		    PB_DEBT_ACT_WRITE_OFF_APPROVE, PB_ETRANSITION, 0},
+		{"reject returns to invoiced", W, I, 0, PB_DEBT_ACT_WRITE_OFF_REJECT,
+		    PB_OK, I},
+		{"reject returns to raised", W, R, 0, PB_DEBT_ACT_WRITE_OFF_REJECT,
+		    PB_OK, R},
+		{"ask for a review", R, 0, 0, PB_DEBT_ACT_REVIEW, PB_OK, U},
+		{"review asked twice", U, R, 1, PB_DEBT_ACT_REVIEW, PB_ECONFLICT, 0},
+		{"review again after a decision", I, 0, 1, PB_DEBT_ACT_REVIEW,
+		    PB_ECONFLICT, 0},
+		{"review of a paid debt", P, 0, 0, PB_DEBT_ACT_REVIEW,
+		    PB_ETRANSITION, 0},
+		{"upheld returns", U, I, 1, PB_DEBT_ACT_UPHOLD, PB_OK, I},
+		{"reduced returns", U, R, 1, PB_DEBT_ACT_REDUCE, PB_OK, R},
+		{"cancelled", U, R, 1, PB_DEBT_ACT_CANCEL, PB_OK, C},
+		{"decide without a review", R, 0, 0, PB_DEBT_ACT_UPHOLD,
+		    PB_ETRANSITION, 0},
+		{"cancelled is final", C, 0, 1, PB_DEBT_ACT_PAY, PB_ETRANSITION, 0},
+		{"zeroed state", 0, 0, 0, PB_DEBT_ACT_PAY, PB_ETRANSITION, 0},
+		{"unknown action", R, 0, 0, (enum pb_debt_action)99,
+		    PB_ETRANSITION, 0},
+	};
+
+	for (size_t i = 0; i < NELEM(t); i++) {
+		struct pb_debt_state s = { (enum pb_debt_status)t[i].from,
+		    (enum pb_debt_status)t[i].prior, t[i].reviewed };
+		enum pb_debt_status to = (enum pb_debt_status)0;
+		struct pb_problem p;
+		pb_problem_init(&p);
+		ROW(pb_debt_transition(&s, t[i].a, &to, &p) == t[i].want, t[i].name);
+		ROW((int)to == t[i].to, t[i].name);
+		if (t[i].want == PB_ECONFLICT)
+			ROW(strcmp(p.rule, "PAY-18") == 0, t[i].name);
+	}
+	ROW(pb_debt_is_owed(PB_DEBT_RAISED) && pb_debt_is_owed(PB_DEBT_INVOICED) &&
+	    pb_debt_is_owed(PB_DEBT_UNDER_REVIEW) &&
+	    pb_debt_is_owed(PB_DEBT_WRITE_OFF_PENDING), "owed");
+	ROW(!pb_debt_is_owed(PB_DEBT_PAID) && !pb_debt_is_owed(PB_DEBT_WRITTEN_OFF) &&
+	    !pb_debt_is_owed(PB_DEBT_OFFSET) && !pb_debt_is_owed(PB_DEBT_CANCELLED) &&
+	    !pb_debt_is_owed((enum pb_debt_status)0), "not owed");
+	for (int v = PB_DEBT_RAISED; v <= PB_DEBT_CANCELLED; v++) {
+		enum pb_debt_status back = (enum pb_debt_status)0;
+		const char *n = pb_debt_status_str((enum pb_debt_status)v);
+		ROW(n != NULL && pb_debt_status_parse(n, strlen(n), &back) == PB_OK &&
+		    (int)back == v, "status round trip");
+	}
+}
+
+static void test_PAY_24_recoverable_counts_open_debts(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *name;
+		int64_t amount, spent, owed;
+		enum pb_err want;
+	} t[] = {
+		{"no debts: all of spent", 5000, 5000, 0, PB_OK},
+		{"what debts leave", 3000, 5000, 2000, PB_OK},
+		{"a penny more than debts leave", 3001, 5000, 2000, PB_ERULE},
+		{"debts claim all", 1, 5000, 5000, PB_ERULE},
+		{"zero", 0, 5000, 0, PB_EINVAL},
+		{"above max", PB_MAX_PENCE + 1, PB_MAX_PENCE, 0, PB_EINVAL},
+	};
+
+	for (size_t i = 0; i < NELEM(t); i++) {
+		struct pb_problem p;
+		pb_problem_init(&p);
+		ROW(pb_pay_check_recoverable(t[i].amount, t[i].spent, t[i].owed, &p) ==
+		    t[i].want, t[i].name);
+		if (t[i].want == PB_ERULE)
+			ROW(strcmp(p.rule, "PAY-24") == 0, t[i].name);
+	}
+}
+
+static void test_PAY_18_offset_and_reduce_checks(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *name;
+		int same, in_run, has_offset;
+		enum pb_pay_status st;
+		int64_t pay;
+		int due;
+		enum pb_err want;
+		const char *rule_or_field;
+	} t[] = {
+		{"a later approved payment", 1, 0, 0, PB_PAY_STATUS_APPROVED, 5000,
+		    20261201, PB_OK, NULL},
+		{"pending approval", 1, 0, 0, PB_PAY_STATUS_PENDING_APPROVAL, 5000,
+		    20261201, PB_OK, NULL},
+		{"due the day it was raised", 1, 0, 0, PB_PAY_STATUS_APPROVED, 5000,
+		    20261101, PB_OK, NULL},
+		{"another element", 0, 0, 0, PB_PAY_STATUS_APPROVED, 5000, 20261201,
+		    PB_EINVAL, "payment_id"},
+		{"exported", 1, 1, 0, PB_PAY_STATUS_EXPORTED, 5000, 20261201,
+		    PB_ERULE, "PAY-18"},
+		{"approved but in a run", 1, 1, 0, PB_PAY_STATUS_APPROVED, 5000,
+		    20261201, PB_ERULE, "PAY-18"},
+		{"paid", 1, 1, 0, PB_PAY_STATUS_PAID, 5000, 20261201, PB_ERULE,
+		    "PAY-18"},
+		{"cancelled", 1, 0, 0, PB_PAY_STATUS_CANCELLED, 5000, 20261201,
+		    PB_ERULE, "PAY-18"},
+		{"an earlier payment", 1, 0, 0, PB_PAY_STATUS_APPROVED, 5000,
+		    20261031, PB_ERULE, "PAY-18"},
+		{"already offset", 1, 0, 1, PB_PAY_STATUS_APPROVED, 5000, 20261201,
+		    PB_ECONFLICT, NULL},
+		{"payment equal to the debt", 1, 0, 0, PB_PAY_STATUS_APPROVED, 2000,
+		    20261201, PB_ERULE, "PAY-18"},
+		{"payment a penny more", 1, 0, 0, PB_PAY_STATUS_APPROVED, 2001,
+		    20261201, PB_OK, NULL},
+	};
+
+	for (size_t i = 0; i < NELEM(t); i++) {
+		struct pb_debt_offset_facts f = { 2000, Dn(20261101), t[i].same, t[i].st,
+		    t[i].in_run, t[i].has_offset, t[i].pay, Dn(t[i].due) };
+		struct pb_problem p;
+		pb_problem_init(&p);
+		ROW(pb_debt_check_offset(&f, &p) == t[i].want, t[i].name);
+		if (t[i].want == PB_ERULE)
+			ROW(strcmp(p.rule, t[i].rule_or_field) == 0, t[i].name);
+		if (t[i].want == PB_EINVAL)
+			ROW(strcmp(p.errors[0].field, t[i].rule_or_field) == 0, t[i].name);
+	}
+	assert_int_equal(pb_debt_check_reduce(5000, 4999, NULL), PB_OK);
+	assert_int_equal(pb_debt_check_reduce(5000, 1, NULL), PB_OK);
+	assert_int_equal(pb_debt_check_reduce(5000, 5000, NULL), PB_EINVAL);
+	assert_int_equal(pb_debt_check_reduce(5000, 0, NULL), PB_EINVAL);
+	assert_int_equal(pb_debt_check_reduce(5000, 6000, NULL), PB_EINVAL);
 }
 
 /* ---- finance CSV -------------------------------------------------------- */
@@ -1113,6 +1322,10 @@ int main(void)
 		cmocka_unit_test(test_PAY_create_checks_run_in_documented_order),
 		cmocka_unit_test(test_PAY_18_recovery_never_more_than_spent),
 		cmocka_unit_test(test_PAY_19_surplus_over_threshold),
+		cmocka_unit_test(test_PAY_19_surplus_after_bills_contingency_and_debts),
+		cmocka_unit_test(test_PAY_18_debt_lifecycle),
+		cmocka_unit_test(test_PAY_24_recoverable_counts_open_debts),
+		cmocka_unit_test(test_PAY_18_offset_and_reduce_checks),
 		cmocka_unit_test(test_csv_cell_rfc4180_and_formula_defence),
 		cmocka_unit_test(test_csv_cell_buffer_limits),
 	};
