@@ -45,6 +45,9 @@ pb_handler_fn api_variations_create, api_variations_list, api_variations_get;
 pb_handler_fn api_variations_approve, api_variations_reject, api_variations_reconsideration;
 pb_handler_fn api_variations_reconsideration_decision, api_variations_apply_due;
 pb_handler_fn api_budgets_versions, api_settings_get, api_settings_patch, api_elements_stop;
+/* agreements.c */
+pb_handler_fn api_agreement_get, api_agreement_reviews_create;
+pb_handler_fn api_agreement_head_teacher_withdrawal;
 pb_handler_fn api_me_budgets, api_reviews_due;
 /* payees.c */
 pb_handler_fn api_payees_create, api_payees_get, api_payees_patch,

@@ -401,6 +401,38 @@ int32_t pb_budget_next_review_due(int32_t first_payment,
 	return best;
 }
 
+int32_t pb_agreement_next_review(const struct pb_review_facts *f, const char **rule,
+    const char **from)
+{
+	int32_t last = f->last_review, due;
+	const char *r = "PAY-14", *b = "plan_review";
+
+	if (f->first_payment == PB_DATE_NONE || (last != PB_DATE_NONE && last < f->first_payment))
+		last = PB_DATE_NONE;   /* reviews count from the first payment */
+	if (f->stream == PB_STREAM_HEALTH || (f->stream == PB_STREAM_SOCIAL_CARE && f->adult)) {
+		r = f->stream == PB_STREAM_HEALTH ? "PAY-13" : "PAY-22";
+		b = last == PB_DATE_NONE ? "first_payment" : "last_review";
+		if (f->first_payment == PB_DATE_NONE)
+			due = PB_DATE_NONE;
+		else if (last == PB_DATE_NONE)
+			due = pb_date_add_months(f->first_payment, r[5] == '3' ? 3 : 6);
+		else
+			due = pb_date_add_months(last, 12);
+	} else if (last == PB_DATE_NONE) {
+		due = pb_budget_next_review_due(f->first_payment, f->plan_next_review, f->today);
+		if (f->first_payment != PB_DATE_NONE && due == pb_date_add_months(f->first_payment, 3))
+			b = "first_payment";
+	} else {
+		due = f->plan_next_review != PB_DATE_NONE && f->plan_next_review > last ?
+		    f->plan_next_review : PB_DATE_NONE;
+	}
+	if (rule)
+		*rule = r;
+	if (from)
+		*from = b;
+	return due;
+}
+
 /* ---- rule exceptions ---------------------------------------------------- */
 
 /* Is s[0..len) a rule id that exists in domain.md ("PAY-11")? */

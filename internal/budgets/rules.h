@@ -330,6 +330,35 @@ enum pb_err pb_variation_check_lines(const struct pb_variation_line *l, size_t n
 int32_t pb_variation_takes_effect_on(int32_t effective_from, int32_t notice_on,
     int needs_notice, int reduces, int notice_days);
 
+/* --- the direct-payment agreement's reviews (PAY-13, PAY-14, PAY-22) ---------- */
+
+struct pb_review_facts {
+	enum pb_stream stream;
+	int adult;                  /* the child is 18 or over (PAY-22 for social care) */
+	int32_t first_payment;      /* the first exported or paid payment, or PB_DATE_NONE */
+	int32_t last_review;        /* the latest review recorded, or PB_DATE_NONE */
+	int32_t plan_next_review;   /* the EHC plan's next review, or PB_DATE_NONE */
+	int32_t today;
+};
+
+/*
+ * pb_agreement_next_review — when the agreement's next review is due
+ * (PB_DATE_NONE: none scheduled), *rule (may be NULL) the rule that sets
+ * it and *from (may be NULL) what it counts from ("first_payment",
+ * "last_review" or "plan_review"):
+ *   health (PAY-13): 3 months after the first payment, then within 12
+ *     months of each review;
+ *   social care for an adult (PAY-22): 6 months after the first payment,
+ *     then within 12 months of each review;
+ *   otherwise (PAY-14, SEN): with no review since the first payment,
+ *     pb_budget_next_review_due; after one, the plan's next review when it
+ *     falls after that review (an overdue one stays due).
+ * A review recorded before the first payment does not count.  The date
+ * may be in the past (overdue).
+ */
+int32_t pb_agreement_next_review(const struct pb_review_facts *f, const char **rule,
+    const char **from);
+
 /* --- stopping a direct payment (PAY-3, PAY-16, PAY-17) ----------------------- */
 
 enum pb_stop_ground {

@@ -422,8 +422,7 @@ static const struct pb_budget_element_row *find_element(
 	return NULL;
 }
 
-/* Lock a budget that is not closed and find one of its elements. */
-static enum pb_err lock_element(struct pb_db *db, const char *la,
+enum pb_err pb_budget_lock_element(struct pb_db *db, const char *la,
     const char *budget_id, const char *element_id, struct pb_budget_row *b,
     struct pb_budget_element_row *rows, const struct pb_budget_element_row **e,
     struct pb_problem *p)
@@ -456,7 +455,7 @@ enum pb_err pb_budget_agreement_patch(struct pb_db *db,
 	enum pb_err err = pb_db_begin(db);
 	if (err)
 		return err;
-	err = lock_element(db, actor->la, budget_id, element_id, &b, rows, &e, p);
+	err = pb_budget_lock_element(db, actor->la, budget_id, element_id, &b, rows, &e, p);
 	if (err)
 		goto out;
 	if (e->arrangement != PB_ARR_DIRECT_PAYMENT) {
@@ -515,7 +514,7 @@ enum pb_err pb_budget_exception_add(struct pb_db *db, const struct pb_actor *act
 	err = pb_db_begin(db);
 	if (err)
 		return err;
-	err = lock_element(db, actor->la, budget_id, element_id, &b, rows, &e, p);
+	err = pb_budget_lock_element(db, actor->la, budget_id, element_id, &b, rows, &e, p);
 	if (err == PB_OK) {
 		err = pb_budget_store_insert_exception(db, actor, budget_id, element_id,
 		    rule, reason, id, json);
@@ -777,8 +776,22 @@ enum pb_err pb_budget_family_view_etag(struct pb_db *db, const char *la,
 struct review {
 	struct pb_budget_review_row row;
 	int32_t due;
-	const char *basis;
+	const char *basis, *rule;
 };
+
+void pb_budget_review_facts_of(const struct pb_budget_review_row *row, int32_t today,
+    struct pb_review_facts *f)
+{
+	memset(f, 0, sizeof(*f));
+	if (pb_stream_parse(row->stream, strlen(row->stream), &f->stream) != PB_OK)
+		f->stream = PB_STREAM_EDUCATION;
+	f->adult = row->date_of_birth != PB_DATE_NONE &&
+	    pb_date_birthday(row->date_of_birth, 18) <= today;
+	f->first_payment = row->first_payment;
+	f->last_review = row->last_review;
+	f->plan_next_review = row->plan_next_review_due;
+	f->today = today;
+}
 
 struct review_acc {
 	int32_t today, before;
@@ -789,8 +802,11 @@ struct review_acc {
 static int collect_review(const struct pb_budget_review_row *row, void *arg)
 {
 	struct review_acc *acc = arg;
-	int32_t due = pb_budget_next_review_due(row->first_payment,
-	    row->plan_next_review_due, acc->today);
+	const char *rule = NULL, *from = NULL;
+	struct pb_review_facts f;
+
+	pb_budget_review_facts_of(row, acc->today, &f);
+	int32_t due = pb_agreement_next_review(&f, &rule, &from);
 
 	if (due == PB_DATE_NONE || due > acc->before)
 		return 0;
@@ -803,8 +819,8 @@ static int collect_review(const struct pb_budget_review_row *row, void *arg)
 	struct review *r = &acc->items[acc->n++];
 	r->row = *row;
 	r->due = due;
-	r->basis = row->first_payment != PB_DATE_NONE &&
-	    due == pb_date_add_months(row->first_payment, 3) ? "first_payment" : "plan_review";
+	r->basis = from;
+	r->rule = rule;
 	return 0;
 }
 
@@ -856,6 +872,7 @@ enum pb_err pb_budget_reviews_due(struct pb_db *db, const char *la,
 		pb_date_format(r->due, d);
 		cJSON_AddStringToObject(it, "due_date", d);
 		cJSON_AddStringToObject(it, "basis", r->basis);
+		cJSON_AddStringToObject(it, "rule", r->rule);
 		cJSON_AddBoolToObject(it, "overdue", r->due < today);
 		cJSON_AddItemToArray(items, it);
 	}

@@ -43,4 +43,17 @@ struct pb_budget_stop {
 enum pb_err pb_budget_stop_element_tx(struct pb_db *db, const struct pb_actor *actor,
     const struct pb_budget_stop *s);
 
+/* Lock budget_id (PB_ETRANSITION when closed) and find element_id among
+ * its elements, read into rows[0..PB_BUDGET_MAX_ELEMENTS); *e points into
+ * rows.  PB_ENOTFOUND when the budget has no such element. */
+enum pb_err pb_budget_lock_element(struct pb_db *db, const char *la,
+    const char *budget_id, const char *element_id, struct pb_budget_row *b,
+    struct pb_budget_element_row *rows, const struct pb_budget_element_row **e,
+    struct pb_problem *p);
+
+/* The facts pb_agreement_next_review reads, from a review row, on `today`
+ * (adult: the child is 18 or over then). */
+void pb_budget_review_facts_of(const struct pb_budget_review_row *row, int32_t today,
+    struct pb_review_facts *f);
+
 #endif

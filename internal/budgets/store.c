@@ -255,7 +255,8 @@ enum pb_err pb_budget_store_elements(struct pb_db *db, const char *la,
 	enum pb_err err = pb_db_query(db,
 	    "SELECT id, position, arrangement, recipient_person_id, payee_id,"
 	    " agreed_provision IS NOT NULL, agreed_provision, school_premises, signed_on,"
-	    " head_teacher_agreed_on, stream, service_type, status = 'stopped' FROM budget_elements"
+	    " head_teacher_agreed_on, stream, service_type, status = 'stopped',"
+	    " head_teacher_withdrawn_on FROM budget_elements"
 	    " WHERE la = $1 AND budget_id = $2 ORDER BY position", 2, pp, &res);
 	if (err)
 		return err;
@@ -280,6 +281,7 @@ enum pb_err pb_budget_store_elements(struct pb_db *db, const char *la,
 			err = PB_EINTERNAL;
 		pb_db_col_copy(res, i, 11, r->service_type, sizeof(r->service_type));
 		r->stopped = pb_db_col_bool(res, i, 12);
+		r->head_teacher_withdrawn_on = pb_db_col_date(res, i, 13, PB_DATE_NONE);
 	}
 	PQclear(res);
 	return err;
@@ -303,6 +305,11 @@ enum pb_err pb_budget_store_set_agreement(struct pb_db *db, const char *la,
 	    "UPDATE budget_elements SET agreed_provision = $3,"
 	    " outcomes = coalesce($4::text[], outcomes),"
 	    " signed_on = $5, school_premises = $6, head_teacher_agreed_on = $7,"
+	    /* PAY-6: a new agreement after a withdrawal ends the withdrawal */
+	    " head_teacher_withdrawn_on = CASE WHEN $7::date > head_teacher_withdrawn_on"
+	    "  OR NOT $6::boolean THEN NULL ELSE head_teacher_withdrawn_on END,"
+	    " head_teacher_withdrawal_reason = CASE WHEN $7::date > head_teacher_withdrawn_on"
+	    "  OR NOT $6::boolean THEN NULL ELSE head_teacher_withdrawal_reason END,"
 	    " updated_at = now() WHERE la = $1 AND id = $2", 7, pp, NULL);
 	free(outcomes);
 	return err;
@@ -525,39 +532,103 @@ enum pb_err pb_budget_store_family_version(struct pb_db *db, const char *la,
 	return PB_OK;
 }
 
+/* The facts of one direct payment's next review, columns from 4 on of a
+ * review query (REVIEW_FACTS), into r. */
+#define REVIEW_FACTS \
+	" e.stream, e.service_type," \
+	" (SELECT min(p.due_date) FROM payments p WHERE p.la = e.la" \
+	"   AND p.element_id = e.id AND p.status IN ('exported', 'paid'))," \
+	" pl.next_review_due," \
+	" (SELECT max(r.reviewed_on) FROM agreement_reviews r WHERE r.la = e.la" \
+	"   AND r.element_id = e.id), c.date_of_birth" \
+	" FROM budget_elements e JOIN budgets b ON b.la = e.la AND b.id = e.budget_id" \
+	" LEFT JOIN plans pl ON pl.la = b.la AND pl.id = b.plan_id" \
+	" JOIN children c ON c.la = b.la AND c.id = b.child_id"
+
+static void review_row(const PGresult *res, int i, struct pb_budget_review_row *r)
+{
+	memset(r, 0, sizeof(*r));
+	pb_db_col_copy(res, i, 0, r->element_id, sizeof(r->element_id));
+	pb_db_col_copy(res, i, 1, r->budget_id, sizeof(r->budget_id));
+	pb_db_col_copy(res, i, 2, r->child_id, sizeof(r->child_id));
+	pb_db_col_copy(res, i, 3, r->child_name, sizeof(r->child_name));
+	pb_db_col_copy(res, i, 4, r->stream, sizeof(r->stream));
+	pb_db_col_copy(res, i, 5, r->service_type, sizeof(r->service_type));
+	r->first_payment = pb_db_col_date(res, i, 6, PB_DATE_NONE);
+	r->plan_next_review_due = pb_db_col_date(res, i, 7, PB_DATE_NONE);
+	r->last_review = pb_db_col_date(res, i, 8, PB_DATE_NONE);
+	r->date_of_birth = pb_db_col_date(res, i, 9, PB_DATE_NONE);
+}
+
 enum pb_err pb_budget_store_review_rows(struct pb_db *db, const char *la,
     int (*fn)(const struct pb_budget_review_row *row, void *arg), void *arg)
 {
 	PGresult *res = NULL;
 	const char *pp[] = { la };
 	enum pb_err err = pb_db_query(db,
-	    "SELECT e.id, b.id, b.child_id, c.given_name || ' ' || c.family_name,"
-	    " e.stream, e.service_type,"
-	    " (SELECT min(p.due_date) FROM payments p WHERE p.la = e.la"
-	    "   AND p.element_id = e.id AND p.status IN ('exported', 'paid')),"
-	    " pl.next_review_due"
-	    " FROM budget_elements e JOIN budgets b ON b.la = e.la AND b.id = e.budget_id"
-	    " JOIN plans pl ON pl.la = b.la AND pl.id = b.plan_id"
-	    " JOIN children c ON c.la = b.la AND c.id = b.child_id"
-	    " WHERE e.la = $1 AND e.arrangement = 'direct_payment'"
+	    "SELECT e.id, b.id, b.child_id, c.given_name || ' ' || c.family_name," REVIEW_FACTS
+	    " WHERE e.la = $1 AND e.arrangement = 'direct_payment' AND e.status = 'active'"
 	    "  AND b.status IN ('approved', 'suspended') ORDER BY e.id", 1, pp, &res);
 	if (err)
 		return err;
 	for (int i = 0; i < PQntuples(res); i++) {
 		struct pb_budget_review_row r;
-		pb_db_col_copy(res, i, 0, r.element_id, sizeof(r.element_id));
-		pb_db_col_copy(res, i, 1, r.budget_id, sizeof(r.budget_id));
-		pb_db_col_copy(res, i, 2, r.child_id, sizeof(r.child_id));
-		pb_db_col_copy(res, i, 3, r.child_name, sizeof(r.child_name));
-		pb_db_col_copy(res, i, 4, r.stream, sizeof(r.stream));
-		pb_db_col_copy(res, i, 5, r.service_type, sizeof(r.service_type));
-		r.first_payment = pb_db_col_date(res, i, 6, PB_DATE_NONE);
-		r.plan_next_review_due = pb_db_col_date(res, i, 7, PB_DATE_NONE);
+		review_row(res, i, &r);
 		if (fn(&r, arg) != 0)
 			break;
 	}
 	PQclear(res);
 	return PB_OK;
+}
+
+enum pb_err pb_budget_store_review_row(struct pb_db *db, const struct pb_scope *scope,
+    const char *budget_id, const char *element_id, struct pb_budget_review_row *out)
+{
+	PGresult *res = NULL;
+	const char *pp[] = { scope->la, budget_id, element_id, scope->family_person_id };
+	enum pb_err err = pb_db_one_row(db,
+	    "SELECT e.id, b.id, b.child_id, c.given_name || ' ' || c.family_name," REVIEW_FACTS
+	    " WHERE e.la = $1 AND e.budget_id = $2 AND e.id = $3"
+	    "  AND e.arrangement = 'direct_payment'"
+	    "  AND pb_child_visible(b.la, b.child_id, $4::uuid)", 4, pp, &res);
+	if (err == PB_OK)
+		review_row(res, 0, out);
+	PQclear(res);
+	return err;
+}
+
+enum pb_err pb_budget_store_agreement_json(struct pb_db *db, const char *la,
+    const char *element_id, char **json)
+{
+	const char *pp[] = { la, element_id };
+	return pb_db_one_json(db, "SELECT pb_agreement_json(e)::text FROM budget_elements e"
+	    " WHERE e.la = $1 AND e.id = $2", 2, pp, json, NULL);
+}
+
+enum pb_err pb_budget_store_review_insert(struct pb_db *db, const struct pb_actor *actor,
+    const char *budget_id, const char *element_id, int32_t reviewed_on, const char *basis,
+    const char *outcome, const char *notes, char id[37])
+{
+	char on[11];
+	const char *pp[] = { actor->la, id, budget_id, element_id,
+	    pb_db_date_param(reviewed_on, on), basis, outcome, notes, actor->sub };
+
+	pb_uuid_new(id);
+	return pb_db_query(db,
+	    "INSERT INTO agreement_reviews (la, id, budget_id, element_id, reviewed_on, basis,"
+	    " outcome, notes, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+	    9, pp, NULL);
+}
+
+enum pb_err pb_budget_store_head_teacher_withdraw(struct pb_db *db, const char *la,
+    const char *element_id, int32_t on, const char *reason)
+{
+	char d[11];
+	const char *pp[] = { la, element_id, pb_db_date_param(on, d), reason };
+	return pb_db_query(db,
+	    "UPDATE budget_elements SET head_teacher_withdrawn_on = $3,"
+	    " head_teacher_withdrawal_reason = $4, updated_at = now()"
+	    " WHERE la = $1 AND id = $2", 4, pp, NULL);
 }
 
 enum pb_err pb_budget_store_lock_for_plan(struct pb_db *db, const char *la,

@@ -43,6 +43,7 @@ struct pb_budget_element_row {
 	char agreed_provision[2001];
 	int school_premises;
 	int32_t signed_on, head_teacher_agreed_on;  /* PB_DATE_NONE */
+	int32_t head_teacher_withdrawn_on;          /* PAY-6, or PB_DATE_NONE */
 };
 
 /* The EHC plan facts for BUD-10. */
@@ -154,12 +155,32 @@ struct pb_budget_review_row {
 	char child_name[202];
 	char stream[16], service_type[65];
 	int32_t first_payment;          /* PB_DATE_NONE when none */
-	int32_t plan_next_review_due;   /* PB_DATE_NONE when none */
+	int32_t plan_next_review_due;   /* PB_DATE_NONE when none (or no plan) */
+	int32_t last_review;            /* the latest recorded review, or PB_DATE_NONE */
+	int32_t date_of_birth;          /* the child's */
 };
 
-/* Calls fn for each row (ordered by element id); stops on fn's non-zero. */
+/* Calls fn for each live direct payment (element active, budget approved
+ * or suspended; ordered by element id); stops on fn's non-zero. */
 enum pb_err pb_budget_store_review_rows(struct pb_db *db, const char *la,
     int (*fn)(const struct pb_budget_review_row *row, void *arg), void *arg);
+
+/* The same row for one direct-payment element of budget_id in scope. */
+enum pb_err pb_budget_store_review_row(struct pb_db *db, const struct pb_scope *scope,
+    const char *budget_id, const char *element_id, struct pb_budget_review_row *out);
+
+/* The agreement document (pb_agreement_json, migration 016). */
+enum pb_err pb_budget_store_agreement_json(struct pb_db *db, const char *la,
+    const char *element_id, char **json);
+
+/* Record a review of an element's agreement (id written). */
+enum pb_err pb_budget_store_review_insert(struct pb_db *db, const struct pb_actor *actor,
+    const char *budget_id, const char *element_id, int32_t reviewed_on, const char *basis,
+    const char *outcome, const char *notes, char id[37]);
+
+/* PAY-6: the head teacher's agreement withdrawn from day `on`. */
+enum pb_err pb_budget_store_head_teacher_withdraw(struct pb_db *db, const char *la,
+    const char *element_id, int32_t on, const char *reason);
 
 /* ---- what a plan's cessation and a recipient's stop change ---- */
 

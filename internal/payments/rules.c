@@ -413,6 +413,12 @@ enum pb_err pb_pay_check_create(const struct pb_pay_facts *f,
 			return pb_problem_set(p, PB_ERULE, "PAY-6",
 			    "the provision is on school premises and the head "
 			    "teacher's agreement is not recorded");
+		/*     ... and nothing is paid for days after its withdrawal */
+		if (f->school_premises && f->head_teacher_withdrawn &&
+		    f->due_date >= f->head_teacher_withdrawn_on)
+			return pb_problem_set(p, PB_ERULE, "PAY-6",
+			    "the head teacher withdrew agreement to the provision on school "
+			    "premises from before this payment's due date");
 	}
 
 	/* 9. PAY-11, decided by who is paid, whatever the payment is called:
@@ -633,7 +639,7 @@ enum pb_err pb_pay_surplus(const struct pb_pay_surplus_in *in,
 	/* days >= 1; allocated * 7 * 52 <= 3.7e13: no overflow */
 	int64_t days = (int64_t)in->period_end - in->period_start + 1;
 	r.weekly_rate_pence = in->allocated_pence * 7 / days;
-	r.threshold_pence = in->allocated_pence * 7 * in->threshold_weeks /
+	r.threshold_pence = in->stopped ? 0 : in->allocated_pence * 7 * in->threshold_weeks /
 	    days;
 	r.held_pence = in->net_paid_pence - in->evidenced_spend_pence;
 	if (r.held_pence < 0)

@@ -215,6 +215,8 @@ struct pb_pay_facts {
 	int agreement_signed;           /* agreement.signed_on present */
 	int school_premises;            /* agreement.school_premises */
 	int head_teacher_agreed;        /* agreement.head_teacher_agreed_on */
+	int head_teacher_withdrawn;     /* PAY-6: the head teacher withdrew it */
+	int32_t head_teacher_withdrawn_on;   /* from this day (when withdrawn) */
 	int pay11_exception;            /* PAY-11 exception recorded */
 	const char *stopped_rule;       /* PAY-16: the rule that stopped it, or NULL */
 	/* a direct payment's recipient, judged on the due date (set .on) */
@@ -383,6 +385,9 @@ struct pb_pay_surplus_in {
 	                                   from the money held (finance) */
 	int64_t contingency_pence;      /* what the council lets it keep */
 	int64_t owed_pence;             /* already raised as open debts */
+	int stopped;                    /* the direct payment is stopped (PAY-16,
+	                                   PAY-17): no funding is left to keep
+	                                   weeks of, so the threshold is 0 */
 };
 
 struct pb_pay_surplus_out {
@@ -404,7 +409,8 @@ struct pb_pay_surplus_out {
  * is the amount above the threshold.  What is proposed for recovery
  * comes after unpaid bills and the contingency: available = held - bills -
  * contingency (not below 0), proposed = available - threshold - what open
- * debts already claim (not below 0).
+ * debts already claim (not below 0).  A stopped direct payment has no
+ * threshold: everything held beyond bills and contingency is proposed.
  * PB_EINVAL for a bad period, weeks outside 1..52, or money outside
  * 0..PB_MAX_PENCE; *out is written only on PB_OK.
  */

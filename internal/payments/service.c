@@ -120,6 +120,8 @@ static enum pb_err load_facts(struct pb_db *db, const char *la, const char *budg
 	f->agreement_signed = x->e.agreement_signed;
 	f->school_premises = x->e.school_premises;
 	f->head_teacher_agreed = x->e.head_teacher_agreed;
+	f->head_teacher_withdrawn = x->e.head_teacher_withdrawn;
+	f->head_teacher_withdrawn_on = x->e.head_teacher_withdrawn_on;
 	f->pay11_exception = x->e.pay11_exception;
 	f->stopped_rule = x->e.stopped_rule[0] ? x->e.stopped_rule : NULL;
 	f->payee_id = payee_id;
@@ -1140,7 +1142,8 @@ enum pb_err pb_pay_surplus_report(struct pb_db *db, const struct pb_scope *scope
 		    .net_paid_pence = r->spent_pence, .evidenced_spend_pence = 0,
 		    .threshold_weeks = threshold_weeks,
 		    .unpaid_bills_pence = r->unpaid_bills_pence,
-		    .contingency_pence = r->contingency_pence, .owed_pence = r->owed_pence };
+		    .contingency_pence = r->contingency_pence, .owed_pence = r->owed_pence,
+		    .stopped = r->stopped_rule[0] != 0 };
 		struct pb_pay_surplus_out s;
 		if (pb_pay_surplus(&in, &s) != PB_OK || !s.over_threshold)
 			continue;
@@ -1162,6 +1165,10 @@ enum pb_err pb_pay_surplus_report(struct pb_db *db, const struct pb_scope *scope
 		pb_json_add_int(it, "available_pence", s.available_pence);
 		pb_json_add_int(it, "owed_pence", r->owed_pence);
 		pb_json_add_int(it, "proposed_recovery_pence", s.proposed_pence);
+		if (r->stopped_rule[0])   /* PAY-16/17: everything held is proposed */
+			cJSON_AddStringToObject(it, "stopped_rule", r->stopped_rule);
+		else
+			cJSON_AddNullToObject(it, "stopped_rule");
 		cJSON_AddItemToArray(items, it);
 	}
 	*json = pb_json_print(o);

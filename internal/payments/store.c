@@ -45,7 +45,7 @@ enum pb_err pb_pay_store_budget_share(struct pb_db *db, const char *la,
 	" e.head_teacher_agreed_on IS NOT NULL," \
 	" EXISTS (SELECT 1 FROM budget_element_exceptions x WHERE x.la = e.la" \
 	"  AND x.element_id = e.id AND x.rule = 'PAY-11')," \
-	" e.stream, e.recipient_person_id, e.stopped_rule" \
+	" e.stream, e.recipient_person_id, e.stopped_rule, e.head_teacher_withdrawn_on" \
 	" FROM budget_elements e WHERE e.la = $1 AND e.budget_id = $2 AND e.id = $3"
 
 static enum pb_err element_row(struct pb_db *db, const char *sql, const char *la,
@@ -71,6 +71,8 @@ static enum pb_err element_row(struct pb_db *db, const char *sql, const char *la
 	out->pay11_exception = pb_db_col_bool(res, 0, 8);
 	pb_db_col_copy(res, 0, 10, out->recipient_person_id, sizeof(out->recipient_person_id));
 	pb_db_col_copy(res, 0, 11, out->stopped_rule, sizeof(out->stopped_rule));
+	out->head_teacher_withdrawn_on = pb_db_col_date(res, 0, 12, PB_DATE_NONE);
+	out->head_teacher_withdrawn = out->head_teacher_withdrawn_on != PB_DATE_NONE;
 	PQclear(res);
 	return err;
 }
@@ -1113,7 +1115,8 @@ enum pb_err pb_pay_store_surplus_rows(struct pb_db *db, const char *la,
 	enum pb_err err = pb_db_query(db,
 	    "SELECT e.id, e.service_type, e.allocated_pence, e.spent_pence, e.period_start,"
 	    " e.period_end, coalesce(s.unpaid_bills_pence, 0), coalesce(s.contingency_pence, 0),"
-	    " pb_element_owed(e.la, e.id), coalesce(pb_ts(s.recorded_at), '')"
+	    " pb_element_owed(e.la, e.id), coalesce(pb_ts(s.recorded_at), ''),"
+	    " CASE WHEN e.status = 'stopped' THEN e.stopped_rule END"
 	    " FROM budget_elements e LEFT JOIN LATERAL (SELECT i.unpaid_bills_pence,"
 	    "  i.contingency_pence, i.recorded_at FROM surplus_inputs i"
 	    "  WHERE i.la = e.la AND i.element_id = e.id"
@@ -1135,6 +1138,7 @@ enum pb_err pb_pay_store_surplus_rows(struct pb_db *db, const char *la,
 		r->contingency_pence = pb_db_col_int64(res, i, 7);
 		r->owed_pence = pb_db_col_int64(res, i, 8);
 		pb_db_col_copy(res, i, 9, r->inputs_recorded_at, sizeof(r->inputs_recorded_at));
+		pb_db_col_copy(res, i, 10, r->stopped_rule, sizeof(r->stopped_rule));
 	}
 	PQclear(res);
 	return PB_OK;

@@ -42,6 +42,8 @@ struct pb_pay_element_row {
 	char payee_id[37];                      /* "" when none */
 	char recipient_person_id[37];           /* "" when none */
 	int agreement_signed, school_premises, head_teacher_agreed;
+	int head_teacher_withdrawn;             /* PAY-6 withdrawal recorded */
+	int32_t head_teacher_withdrawn_on;
 	int pay11_exception;
 	char stopped_rule[16];                  /* "" unless stopped (PAY-16) */
 };
@@ -389,6 +391,7 @@ struct pb_pay_surplus_row {
 	int32_t period_start, period_end;
 	int64_t unpaid_bills_pence, contingency_pence, owed_pence;
 	char inputs_recorded_at[40];            /* "" when none recorded */
+	char stopped_rule[8];                   /* the stopped DP's rule, "" when active */
 };
 enum pb_err pb_pay_store_surplus_rows(struct pb_db *db, const char *la,
     const char *budget_id, struct pb_pay_surplus_row *rows, size_t cap, size_t *n);

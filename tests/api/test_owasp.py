@@ -193,7 +193,8 @@ FAMILY_READS = {"/v1/children/{id}", "/v1/children/{id}/contacts",
                 "/v1/budgets/{id}/statement", "/v1/budget-requests/{id}",
                 "/v1/eligibility/checks/{id}", "/v1/payments/{id}", "/v1/budgets/{id}/payments",
                 "/v1/budgets/{id}/variations", "/v1/budgets/{id}/variations/{variation_id}",
-                "/v1/budgets/{id}/versions", "/v1/debts/{id}", "/v1/budgets/{id}/debts"}
+                "/v1/budgets/{id}/versions", "/v1/debts/{id}", "/v1/budgets/{id}/debts",
+                "/v1/budgets/{id}/elements/{element_id}/agreement"}
 NOT_TENANT_IDS = ("/v1/rules/{id}", "/v1/offer/{service_type}",    # catalogue and per-la config
                   "/v1/term-dates/{academic_year}")
 
@@ -257,6 +258,10 @@ def body_for(handler, ids):
         "api_variations_reconsideration": {"reason": "still needed"},
         "api_variations_reconsideration_decision": {"outcome": "upheld", "reason": "stands"},
         "api_variations_apply_due": {},
+        "api_agreement_reviews_create": {"reviewed_on": "2026-01-05", "outcome": "continue",
+                                         "notes": "used as agreed"},
+        "api_agreement_head_teacher_withdrawal": {"withdrawn_on": "2026-01-05",
+                                                  "reason": "no longer hosted"},
         "api_elements_stop": {"rule": "PAY-16", "ground": "consent_withdrawn",
                               "reason": "withdrawn in writing"},
         "api_settings_patch": {"dp_notice_days": 28},
@@ -569,6 +574,10 @@ ROLES = {
         {"approver"},
     ("POST", "/v1/budget-variations/apply-due"): {"finance", "service"},
     ("POST", "/v1/budgets/{id}/elements/{element_id}/stop"): {"approver"},
+    ("POST", "/v1/budgets/{id}/elements/{element_id}/agreement/reviews"):
+        {"caseworker", "approver"},
+    ("POST", "/v1/budgets/{id}/elements/{element_id}/agreement/head-teacher-withdrawal"):
+        {"caseworker", "approver"},
     ("PATCH", "/v1/settings"): {"admin"},
     ("POST", "/v1/payees"): {"caseworker", "finance"},
     ("PATCH", "/v1/payees/{id}"): {"caseworker", "finance"},

@@ -20,7 +20,7 @@ from pbtest import (LA, Daemon, check, eq, expect, migrated_db, new_id, pbd,  # 
                     psql, run, test, token)
 import world  # noqa: E402
 from world import (PERIOD, S, Staff, World, call, events_of, fresh_la, make,  # noqa: E402
-                   parallel)
+                   parallel, settle)
 
 BANK_KEY = "1e" * 32
 URL = migrated_db("payments")
@@ -376,15 +376,6 @@ def test_empty_run_and_export_without_key():
 
 
 # ---- recoveries and surplus -------------------------------------------------------------
-
-def settle(st, w, amount, due="2026-09-10"):
-    """A paid direct payment of `amount` on w's DP element."""
-    p = w.approved(amount=amount, due=due)
-    r = expect(call("POST", "/v1/payment-runs", {"due_on_or_before": due}, st.fin), 201)
-    expect(call("POST", "/v1/payment-runs/%s/results" % r["id"],
-                {"results": [{"payment_id": p["id"], "outcome": "paid"}]}, st.fin), 200)
-    return p
-
 
 @test
 def test_recoveries_never_more_than_spent():

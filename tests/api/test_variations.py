@@ -4,23 +4,17 @@ only after notice with one reconsideration decided by someone else, ended
 and added elements, versions, apply-due, the council's notice setting, each
 refusal by rule id or field, roles and tenancy, the database's own guards,
 and the races: a decrease against 50 payments, two approvals at once."""
-import datetime
 import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from pbtest import Daemon, check, eq, expect, migrated_db, psql, run, test, token  # noqa: E402
 import world  # noqa: E402
-from world import Staff, World, call, events_of, fresh_la, parallel  # noqa: E402
+from world import Staff, World, call, day, events_of, force_due, fresh_la, parallel  # noqa: E402
 
 URL = migrated_db("variations")
 D = Daemon(URL, {"PB_BANK_KEY": "1e" * 32})
 world.bind(D, URL)
-TODAY = datetime.date.today()
-
-
-def day(n):
-    return (TODAY + datetime.timedelta(days=n)).isoformat()
 
 
 def vpath(w, vid=None, action=None):
@@ -50,12 +44,6 @@ def versions(w):
 def sql1(q):
     _, out, _ = psql(URL, q)
     return out
-
-
-def force_due(vid):
-    """The notice period has run (time travel for the test)."""
-    psql(URL, "UPDATE budget_variations SET takes_effect_on = current_date - 1"
-         " WHERE id = '%s'" % vid)
 
 
 def audit_actions(entity_id):

@@ -38,7 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 	fprintf(stderr, "REQUIRE failed: %s (route %s, status %d)\n", #c, \
 	    route ? route->pattern : "?", resp.status); abort(); } } while (0)
 
-#define MAX_BODY_ROUTES 64
+#define MAX_BODY_ROUTES 128
 
 static struct pb_config cfg;
 static struct pb_db_pool *pool;

@@ -2,6 +2,7 @@
 a child with a parent, an issued plan and an approved budget of three
 elements (World), and the helpers that drive them over HTTP.  bind() the
 suite's daemon and database first."""
+import datetime
 import threading
 
 from pbtest import LA, expect, new_id, psql, token
@@ -120,6 +121,27 @@ class World:
         p = self.pay(**kw)
         return expect(call("POST", "/v1/payments/%s/approve" % p["id"], {},
                            self.s.fin), 200)
+
+
+def day(n):
+    """Today + n days, as YYYY-MM-DD."""
+    return (datetime.date.today() + datetime.timedelta(days=n)).isoformat()
+
+
+def force_due(vid):
+    """A variation's notice has run (time travel for a test)."""
+    psql(_bound["url"], "UPDATE budget_variations SET takes_effect_on = current_date - 1"
+         " WHERE id = '%s'" % vid)
+
+
+def settle(st, w, amount, due="2026-09-10"):
+    """A paid direct payment of `amount` on w's DP element (a payment run of
+    w's council and its result)."""
+    p = w.approved(amount=amount, due=due)
+    r = expect(call("POST", "/v1/payment-runs", {"due_on_or_before": due}, st.fin), 201)
+    expect(call("POST", "/v1/payment-runs/%s/results" % r["id"],
+                {"results": [{"payment_id": p["id"], "outcome": "paid"}]}, st.fin), 200)
+    return p
 
 
 def events_of(entity_id):

@@ -987,6 +987,50 @@ static void test_PAY_16_17_stop_grounds(void **state)
 	    &notice, NULL), PB_ETRANSITION);
 }
 
+static void test_PAY_13_14_22_agreement_next_review(void **state)
+{
+	const char *rule = NULL, *from = NULL;
+	struct pb_review_facts f = { PB_STREAM_HEALTH, 0, Dn(20260115), PB_DATE_NONE,
+	    Dn(20261101), Dn(20260201) };
+
+	(void)state;
+	/* PAY-13 health: 3 months after the first payment, then 12 after each review */
+	assert_int_equal(pb_agreement_next_review(&f, &rule, &from), Dn(20260415));
+	assert_string_equal(rule, "PAY-13");
+	assert_string_equal(from, "first_payment");
+	f.today = Dn(20260601);   /* overdue stays due */
+	assert_int_equal(pb_agreement_next_review(&f, NULL, NULL), Dn(20260415));
+	f.last_review = Dn(20260410);
+	assert_int_equal(pb_agreement_next_review(&f, &rule, &from), Dn(20270410));
+	assert_string_equal(from, "last_review");
+	f.last_review = Dn(20260101);   /* before the first payment: does not count */
+	assert_int_equal(pb_agreement_next_review(&f, NULL, NULL), Dn(20260415));
+	f.first_payment = PB_DATE_NONE;
+	assert_int_equal(pb_agreement_next_review(&f, NULL, NULL), PB_DATE_NONE);
+	/* PAY-22 adult social care: 6 months, then 12-monthly */
+	struct pb_review_facts a = { PB_STREAM_SOCIAL_CARE, 1, Dn(20260131), PB_DATE_NONE,
+	    PB_DATE_NONE, Dn(20260201) };
+	assert_int_equal(pb_agreement_next_review(&a, &rule, NULL), Dn(20260731));
+	assert_string_equal(rule, "PAY-22");
+	a.last_review = Dn(20260720);
+	assert_int_equal(pb_agreement_next_review(&a, NULL, NULL), Dn(20270720));
+	/* PAY-14: a child's social care or education follows the plan reviews */
+	struct pb_review_facts s = { PB_STREAM_SOCIAL_CARE, 0, Dn(20260115), PB_DATE_NONE,
+	    Dn(20261101), Dn(20260201) };
+	assert_int_equal(pb_agreement_next_review(&s, &rule, &from), Dn(20260415));
+	assert_string_equal(rule, "PAY-14");
+	assert_string_equal(from, "first_payment");
+	s.last_review = Dn(20260414);   /* the 3-month review held: the plan review next */
+	assert_int_equal(pb_agreement_next_review(&s, NULL, &from), Dn(20261101));
+	assert_string_equal(from, "plan_review");
+	s.last_review = Dn(20261102);   /* the plan review held too: none scheduled */
+	assert_int_equal(pb_agreement_next_review(&s, NULL, NULL), PB_DATE_NONE);
+	s.last_review = PB_DATE_NONE;
+	s.first_payment = PB_DATE_NONE;   /* nothing paid: the plan review */
+	assert_int_equal(pb_agreement_next_review(&s, NULL, &from), Dn(20261101));
+	assert_string_equal(from, "plan_review");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1015,6 +1059,7 @@ int main(void)
 		cmocka_unit_test(test_BUD_9_variation_lines),
 		cmocka_unit_test(test_BUD_8_takes_effect_after_notice),
 		cmocka_unit_test(test_PAY_16_17_stop_grounds),
+		cmocka_unit_test(test_PAY_13_14_22_agreement_next_review),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -740,6 +740,17 @@ static void test_PAY_6_school_premises_needs_head_teacher(void **state)
 	f.agreement_signed = 0;
 	f.school_premises = 1;
 	expect_create(&f, PB_ERULE, "PAY-8", "unsigned school DP");
+	/* a withdrawal: nothing due on or after its day */
+	f = dp_ok();
+	f.school_premises = 1;
+	f.head_teacher_agreed = 1;
+	f.head_teacher_withdrawn = 1;
+	f.head_teacher_withdrawn_on = f.due_date + 1;
+	expect_create(&f, PB_OK, NULL, "due the day before the withdrawal");
+	f.head_teacher_withdrawn_on = f.due_date;
+	expect_create(&f, PB_ERULE, "PAY-6", "due on the day of the withdrawal");
+	f.school_premises = 0;
+	expect_create(&f, PB_OK, NULL, "a withdrawal matters only on school premises");
 }
 
 static void test_PAY_11_household_relative_employment(void **state)
@@ -1023,6 +1034,17 @@ static void test_PAY_19_surplus_after_bills_contingency_and_debts(void **state)
 		ROW(out.available_pence == t[i].available, t[i].name);
 		ROW(out.proposed_pence == t[i].proposed, t[i].name);
 	}
+	/* a stopped direct payment keeps no weeks of funding: all of what is
+	 * held beyond bills, contingency and open debts is proposed */
+	struct pb_pay_surplus_in stopped = { .allocated_pence = 520000,
+	    .period_start = Dn(20240101), .period_end = Dn(20240101) + 363,
+	    .net_paid_pence = 120000, .threshold_weeks = 8, .unpaid_bills_pence = 15000,
+	    .contingency_pence = 5000, .owed_pence = 8000, .stopped = 1 };
+	struct pb_pay_surplus_out so;
+	assert_int_equal(pb_pay_surplus(&stopped, &so), PB_OK);
+	assert_int_equal(so.threshold_pence, 0);
+	assert_int_equal(so.over_threshold, 1);
+	assert_int_equal(so.proposed_pence, 120000 - 15000 - 5000 - 8000);
 	struct pb_pay_surplus_in bad = { .allocated_pence = 1, .period_start = 1,
 	    .period_end = 1, .threshold_weeks = 8, .unpaid_bills_pence = -1 };
 	struct pb_pay_surplus_out out;

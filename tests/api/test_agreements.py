@@ -1,0 +1,174 @@
+"""The direct-payment agreement's life over HTTP against the real daemon and
+PostgreSQL (issue 15, section 6): its derived state from proposed to
+stopped, reviews recorded against it and the next review by PAY-13/14/22,
+the head teacher's withdrawal (PAY-6) stopping payments for provision on
+school premises from its day, each refusal, roles and tenancy; and the
+surplus proposed for recovery once a direct payment is stopped."""
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+from pbtest import Daemon, check, eq, expect, migrated_db, psql, run, test  # noqa: E402
+import world  # noqa: E402
+from world import Staff, World, call, day, events_of, force_due, fresh_la, settle  # noqa: E402
+
+URL = migrated_db("agreements")
+D = Daemon(URL, {"PB_BANK_KEY": "1e" * 32})
+world.bind(D, URL)
+
+
+def apath(w, tail=""):
+    return "/v1/budgets/%s/elements/%s/agreement%s" % (w.budget, w.dp, tail)
+
+
+def agreement(w, tok=None):
+    return expect(call("GET", apath(w), tok=tok or w.s.cw), 200)
+
+
+def apply_due(st):
+    return expect(call("POST", "/v1/budget-variations/apply-due", {}, st.svc), 200)
+
+
+@test
+def test_the_agreement_moves_from_proposed_to_stopped():
+    st = Staff(fresh_la())
+    w = World(staff=st, approve=False)
+    a = agreement(w)
+    eq((a["state"], a["first_payment_on"], a["reviews"]), ("proposed", None, []), "a draft's")
+    expect(call("POST", "/v1/budgets/%s/approve" % w.budget, {}, st.ap), 200)
+    eq(agreement(w)["state"], "agreed", "signed and approved, nothing paid")
+    unsigned = World(staff=st, signed=False)
+    eq(agreement(unsigned)["state"], "proposed", "not signed yet (PAY-8)")
+    settle(st, w, 10000, due="2026-09-10")
+    a = agreement(w, tok=w.fam)
+    eq((a["state"], a["first_payment_on"]), ("active", "2026-09-10"), "paid: active")
+    eq(a["next_review"], {"due_date": "2026-12-10", "rule": "PAY-14", "basis": "first_payment",
+                          "overdue": day(0) > "2026-12-10"}, "PAY-14: 3 months after")
+    v = expect(call("POST", "/v1/budgets/%s/variations" % w.budget, {
+        "reason": "Fewer hours", "effective_from": day(0),
+        "changes": [{"element_id": w.dp, "allocated_pence": 80000}]}, st.cw), 201)
+    expect(call("POST", "/v1/budgets/%s/variations/%s/approve" % (w.budget, v["id"]), {},
+                st.ap), 200)
+    eq(agreement(w)["state"], "active", "a cut in notice is not yet a reduction")
+    force_due(v["id"])
+    eq(apply_due(st)["applied"], [v["id"]], "applied")
+    eq(agreement(w)["state"], "reduced", "reduced by a variation")
+    s = expect(call("POST", "/v1/budgets/%s/elements/%s/stop" % (w.budget, w.dp), {
+        "rule": "PAY-17", "ground": "inefficiency", "reason": "Costs"}, st.ap), 201)
+    eq(agreement(w)["state"], "stopping", "a stop in notice")
+    force_due(s["id"])
+    apply_due(st)
+    a = agreement(w)
+    eq((a["state"], a["stopped_rule"]), ("stopped", "PAY-17"), "stopped")
+    eq(a["next_review"]["due_date"] is not None, True, "the rule still names a date")
+    other = Staff(fresh_la())
+    expect(call("GET", apath(w), tok=other.cw), 404, "NOT_FOUND")
+    expect(call("GET", "/v1/budgets/%s/elements/%s/agreement" % (w.budget, w.tp),
+                tok=st.cw), 404, "NOT_FOUND")
+    stranger = World(staff=st)
+    expect(call("GET", apath(w), tok=stranger.fam), 404, "NOT_FOUND")
+
+
+@test
+def test_reviews_are_recorded_and_move_the_next_one():
+    st = Staff(fresh_la())
+    w = World(staff=st)
+    settle(st, w, 10000, due="2026-09-10")
+    body = {"reviewed_on": day(0), "outcome": "continue",
+            "notes": "Provision used as agreed; outcomes on track"}
+    expect(call("POST", apath(w, "/reviews"), body, w.fam), 403, "FORBIDDEN")
+    expect(call("POST", apath(w, "/reviews"), body, st.fin), 403, "FORBIDDEN")
+    expect(call("POST", apath(w, "/reviews"), dict(body, reviewed_on=day(1)), st.cw), 400,
+           field="reviewed_on")
+    expect(call("POST", apath(w, "/reviews"), dict(body, outcome="fine"), st.cw), 400,
+           field="outcome")
+    expect(call("POST", apath(w, "/reviews"), {"reviewed_on": day(0), "outcome": "continue"},
+                st.cw), 400, field="notes")
+    expect(call("POST", apath(w, "/reviews"), dict(body, basis="PAY-13"), st.cw), 400,
+           field="basis")
+    a = expect(call("POST", apath(w, "/reviews"), body, st.cw), 201)
+    eq([(r["basis"], r["outcome"], r["reviewed_on"]) for r in a["reviews"]],
+       [("PAY-14", "continue", day(0))], "recorded under PAY-14")
+    eq((a["next_review"]["due_date"], a["next_review"]["basis"]), (None, "plan_review"),
+       "the 3-month review held; no plan review date set")
+    a = expect(call("POST", apath(w, "/reviews"), dict(body, requested=True,
+                                                          outcome="reduce"), st.ap), 201)
+    eq([r["basis"] for r in a["reviews"]], ["PAY-14", "requested"], "at the family's request")
+    check("budget.agreement_reviewed" in events_of(w.dp), "event on the element")
+    rc, _, _ = psql(URL, "UPDATE agreement_reviews SET notes = 'x' WHERE element_id = '%s'"
+                    % w.dp, check_rc=False)
+    check(rc != 0, "reviews are append-only")
+    draft = World(staff=st, approve=False)
+    expect(call("POST", apath(draft, "/reviews"), body, st.cw), 409, "INVALID_TRANSITION")
+    due = expect(call("GET", "/v1/reviews/due?before=%s" % day(400), tok=st.cw), 200)
+    mine = [i for i in due["items"] if i["element_id"] == draft.dp]
+    eq(mine, [], "a draft's agreement is not reviewed")
+    check(all(i["rule"] in ("PAY-13", "PAY-14", "PAY-22") for i in due["items"]),
+          "each due review names its rule")
+
+
+@test
+def test_the_head_teacher_withdrawal_stops_school_payments_from_its_day():
+    st = Staff(fresh_la())
+    w = World(staff=st, school=True)
+    path = apath(w, "/head-teacher-withdrawal")
+    expect(call("POST", path, {"withdrawn_on": day(-10), "reason": "x"}, st.cw), 409,
+           "INVALID_TRANSITION", rule="PAY-6")
+    expect(call("PATCH", apath(w), {"head_teacher_agreed_on": "2026-09-01"}, st.cw), 200)
+    before = w.pay(due=day(-20), amount=1000)
+    after = w.pay(due=day(5), amount=2000)
+    expect(call("POST", path, {"withdrawn_on": day(-10), "reason": "x"}, w.fam), 403,
+           "FORBIDDEN")
+    expect(call("POST", path, {"withdrawn_on": "2026-08-01", "reason": "x"}, st.cw), 400,
+           field="withdrawn_on")
+    expect(call("POST", path, {"withdrawn_on": day(-10)}, st.cw), 400, field="reason")
+    expect(call("POST", path, {"withdrawn_on": day(-10), "reason": "x", "state": "y"},
+                st.cw), 400, field="state")
+    a = expect(call("POST", path, {"withdrawn_on": day(-10),
+                                   "reason": "The school will no longer host the sessions"},
+                    st.ap), 200)
+    eq((a["head_teacher_withdrawn_on"], a["head_teacher_withdrawal_reason"]),
+       (day(-10), "The school will no longer host the sessions"), "recorded")
+    eq(expect(call("GET", "/v1/payments/" + after["id"], tok=st.fin), 200)["status"],
+       "cancelled", "the payment due after it is cancelled")
+    eq(expect(call("GET", "/v1/payments/" + before["id"], tok=st.fin), 200)["status"],
+       "pending_approval", "the one before stays")
+    expect(w.create(due=day(1)), 422, "RULE_VIOLATION", rule="PAY-6")
+    expect(w.create(due=day(-15)), 201)
+    expect(call("POST", path, {"withdrawn_on": day(-5), "reason": "again"}, st.ap), 409,
+           "INVALID_TRANSITION", rule="PAY-6")
+    check("budget.head_teacher_agreement_withdrawn" in events_of(w.budget), "event")
+    # a new agreement restores it
+    expect(call("PATCH", apath(w), {"head_teacher_agreed_on": day(0)}, st.cw), 200)
+    eq(agreement(w)["head_teacher_withdrawn_on"], None, "a new agreement ends the withdrawal")
+    expect(w.create(due=day(1)), 201)
+    plain = World(staff=st)
+    expect(call("POST", apath(plain, "/head-teacher-withdrawal"),
+                {"withdrawn_on": day(-1), "reason": "x"}, st.cw), 409, "INVALID_TRANSITION")
+
+
+@test
+def test_a_stopped_direct_payment_proposes_recovering_what_is_held():
+    st = Staff(fresh_la())
+    w = World(staff=st, dp_pence=365000)
+    settle(st, w, 50000, due="2026-09-10")
+    path = "/v1/budgets/%s/surplus" % w.budget
+    eq(expect(call("GET", path, tok=st.fin), 200)["items"], [],
+       "within 8 weeks of funding while it runs")
+    s = expect(call("POST", "/v1/budgets/%s/elements/%s/stop" % (w.budget, w.dp), {
+        "rule": "PAY-16", "ground": "not_used_for_agreed_provision",
+        "reason": "The review found the money was not used for the agreed provision"},
+        st.ap), 201)
+    eq(s["status"], "applied", "stopped at once")
+    items = expect(call("GET", path, tok=st.fin), 200)["items"]
+    eq([(i["element_id"], i["stopped_rule"], i["threshold_pence"], i["proposed_recovery_pence"])
+        for i in items], [(w.dp, "PAY-16", 0, 50000)], "all of what is held is proposed")
+    d = expect(call("POST", "/v1/budgets/%s/debts" % w.budget, {
+        "element_id": w.dp, "amount_pence": 50000,
+        "reason": "Unused direct payment after the stop"}, st.fin), 201)
+    eq(expect(call("GET", path, tok=st.fin), 200)["items"][0]["proposed_recovery_pence"], 0,
+       "once raised as a debt, nothing more is proposed")
+    check(d["status"] == "raised", "a debt")
+
+
+run()
