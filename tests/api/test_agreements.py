@@ -10,7 +10,8 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from pbtest import Daemon, check, eq, expect, migrated_db, psql, run, test  # noqa: E402
 import world  # noqa: E402
-from world import Staff, World, call, day, events_of, force_due, fresh_la, settle  # noqa: E402
+from world import (Staff, World, call, day, events_of, force_due, fresh_la,  # noqa: E402
+                   parallel, settle)
 
 URL = migrated_db("agreements")
 D = Daemon(URL, {"PB_BANK_KEY": "1e" * 32})
@@ -145,6 +146,26 @@ def test_the_head_teacher_withdrawal_stops_school_payments_from_its_day():
     plain = World(staff=st)
     expect(call("POST", apath(plain, "/head-teacher-withdrawal"),
                 {"withdrawn_on": day(-1), "reason": "x"}, st.cw), 409, "INVALID_TRANSITION")
+
+
+@test
+def test_a_withdrawal_racing_payments_leaves_none_due_after_it():
+    st = Staff(fresh_la())
+    w = World(staff=st, school=True)
+    expect(call("PATCH", apath(w), {"head_teacher_agreed_on": "2026-09-01"}, st.cw), 200)
+
+    def go(i):
+        if i == 10:
+            return call("POST", apath(w, "/head-teacher-withdrawal"),
+                        {"withdrawn_on": day(-1), "reason": "race"}, st.ap)
+        return w.create(due=day(i), amount=100)
+    results = parallel(21, go)
+    eq(results[10][0], 200, "the withdrawal")
+    live = psql(URL, "SELECT count(*) FROM payments WHERE element_id = '%s' AND due_date >= '%s'"
+                " AND status IN ('pending_approval', 'approved')" % (w.dp, day(-1)))[1]
+    eq(live, "0", "every payment due from the withdrawal is cancelled or was refused")
+    refused = [r for i, r in enumerate(results) if i != 10 and r[0] != 201]
+    check(all(r[0] == 422 and r[3]["rule"] == "PAY-6" for r in refused), "refusals are PAY-6")
 
 
 @test

@@ -446,6 +446,19 @@ def test_two_approvals_at_once_apply_once():
     eq([x["version_no"] for x in versions(w)], [1, 2], "one new version")
 
 
+@test
+def test_two_stops_at_once_make_one():
+    st = Staff(fresh_la())
+    w = World(staff=st)
+    results = parallel(4, lambda i: call(
+        "POST", "/v1/budgets/%s/elements/%s/stop" % (w.budget, w.dp),
+        {"rule": "PAY-17", "ground": "inefficiency", "reason": "race %d" % i},
+        st.ap if i % 2 else st.ap2))
+    eq(sorted(r[0] for r in results), [201, 409, 409, 409], "one stop, the others refused")
+    n = sql1("SELECT count(*) FROM budget_variations WHERE budget_id = '%s'" % w.budget)
+    eq(n, "1", "one stop recorded")
+
+
 # ---- the database's own guards ---------------------------------------------------------
 
 @test
