@@ -39,10 +39,27 @@ static int open_write(struct pb_req *req, struct pb_resp *resp, char budget[37],
 	    api_id(req, resp, "element_id", element) || api_body(req, resp, 0, body);
 }
 
+/* checks: {still_appropriate, used_effectively, sufficient,
+ * pay5_conditions_met, compliant}, each a required boolean (PAY-15). */
+static void read_checks(const cJSON *body, int checks[PB_REVIEW_CHECKS], struct pb_problem *p)
+{
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(body, "checks");
+	int present = 0;
+
+	if (c == NULL || !cJSON_IsObject(c)) {
+		pb_problem_field(p, "checks", c ? "invalid_type" : "required", "checks is an object "
+		    "answering each PAY-15 review check with true or false.");
+		return;
+	}
+	pb_json_check_members(c, "checks.", pb_review_check_names, NULL, p);
+	for (int i = 0; i < PB_REVIEW_CHECKS; i++)
+		pb_json_get_bool(c, "checks.", pb_review_check_names[i], 1, &checks[i], &present, p);
+}
+
 void api_agreement_reviews_create(struct pb_req *req, struct pb_resp *resp)
 {
-	static const char *const allowed[] = { "reviewed_on", "outcome", "notes", "requested",
-	    NULL };
+	static const char *const allowed[] = { "reviewed_on", "outcome", "checks", "notes",
+	    "requested", NULL };
 	static const char *const outcomes[] = { "continue", "reduce", "stop", NULL };
 	static const char *const owned[] = { "id", "basis", "recorded_by", "recorded_at", NULL };
 	struct pb_problem p;
@@ -61,6 +78,7 @@ void api_agreement_reviews_create(struct pb_req *req, struct pb_resp *resp)
 	if (pb_json_get_enum(body, "", "outcome", 1, outcomes, &outcome, &p) == PB_OK &&
 	    outcome >= 0)
 		in.outcome = outcomes[outcome];
+	read_checks(body, in.checks, &p);
 	pb_json_get_string(body, "", "notes", 1, 1, NOTES_MAX, &in.notes, &p);
 	pb_json_get_bool(body, "", "requested", 0, &in.requested, &present, &p);
 	if (p.err) {

@@ -58,7 +58,7 @@ const struct pb_route api_routes[] = {
 	  api_budgets_agreement_patch, PB_SVC_BUDGETS, 0 },
 	{ PB_GET, "/v1/budgets/{id}/elements/{element_id}/agreement", api_agreement_get,
 	  PB_SVC_BUDGETS, 0 },
-	{ PB_POST, "/v1/budgets/{id}/elements/{element_id}/agreement/reviews",
+	{ PB_POST, "/v1/budgets/{id}/elements/{element_id}/reviews",
 	  api_agreement_reviews_create, PB_SVC_BUDGETS, 0 },
 	{ PB_POST, "/v1/budgets/{id}/elements/{element_id}/agreement/head-teacher-withdrawal",
 	  api_agreement_head_teacher_withdrawal, PB_SVC_BUDGETS, 0 },

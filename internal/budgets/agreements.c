@@ -106,6 +106,8 @@ enum pb_err pb_agreement_review_add(struct pb_db *db, const struct pb_actor *act
 	if (rows == NULL)
 		abort();
 	enum pb_err err = open_live_dp(db, actor->la, budget_id, element_id, &b, rows, &e, p);
+	if (err == PB_OK)
+		err = pb_review_check_outcome(in->outcome, in->checks, p);
 	if (err == PB_OK && in->reviewed_on > today)
 		err = pb_problem_field(p, "reviewed_on", "in_future", "A review is recorded once "
 		    "it has been held: reviewed_on is today or earlier.");
@@ -115,7 +117,7 @@ enum pb_err pb_agreement_review_add(struct pb_db *db, const struct pb_actor *act
 		pb_budget_review_facts_of(&row, today, &f);
 		pb_agreement_next_review(&f, &rule, NULL);
 		err = pb_budget_store_review_insert(db, actor, budget_id, element_id, in->reviewed_on,
-		    in->requested ? "requested" : rule, in->outcome, in->notes, id);
+		    in->requested ? "requested" : rule, in->outcome, in->checks, in->notes, id);
 	}
 	if (err == PB_OK)
 		err = pb_budget_store_touch(db, actor->la, budget_id);

@@ -25,12 +25,14 @@ enum pb_err pb_agreement_get(struct pb_db *db, const struct pb_scope *scope,
 struct pb_review_in {
 	int32_t reviewed_on;
 	const char *outcome, *notes;
+	int checks[PB_REVIEW_CHECKS];   /* PAY-15 answers: 1 met, 0 not */
 	int requested;
 };
 
-/* POST .../agreement/reviews: record it (id written); *json the agreement
- * after.  PB_ETRANSITION: the budget is a draft or closed, or the element
- * stopped; PB_EINVAL: reviewed_on in the future. */
+/* POST .../elements/{element_id}/reviews: record it (id written); *json
+ * the agreement after.  PB_ETRANSITION: the budget is a draft or closed,
+ * or the element stopped; PB_EINVAL: reviewed_on in the future; PB_ERULE
+ * PAY-15: "continue" with a check not met. */
 enum pb_err pb_agreement_review_add(struct pb_db *db, const struct pb_actor *actor,
     const char *budget_id, const char *element_id, const struct pb_review_in *in,
     int32_t today, struct pb_problem *p, char id[37], char **json);

@@ -8,6 +8,7 @@
 #include "internal/budgets/rules.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "internal/core/date.h"
@@ -431,6 +432,30 @@ int32_t pb_agreement_next_review(const struct pb_review_facts *f, const char **r
 	if (from)
 		*from = b;
 	return due;
+}
+
+const char *const pb_review_check_names[PB_REVIEW_CHECKS + 1] = { "still_appropriate",
+    "used_effectively", "sufficient", "pay5_conditions_met", "compliant", NULL };
+
+enum pb_err pb_review_check_outcome(const char *outcome, const int checks[PB_REVIEW_CHECKS],
+    struct pb_problem *p)
+{
+	char fld[48];
+
+	if (outcome == NULL || (strcmp(outcome, "continue") != 0 && strcmp(outcome, "reduce") != 0 &&
+	    strcmp(outcome, "stop") != 0))
+		return pb_problem_field(p, "outcome", "invalid", "outcome is continue, reduce or stop.");
+	if (strcmp(outcome, "continue") != 0)
+		return PB_OK;
+	for (int i = 0; i < PB_REVIEW_CHECKS; i++)
+		if (!checks[i]) {
+			snprintf(fld, sizeof(fld), "checks.%s", pb_review_check_names[i]);
+			pb_problem_field(p, fld, "not_met", "This check is not met: the direct payment "
+			    "cannot simply continue; the outcome is reduce or stop.");
+			return pb_problem_set(p, PB_ERULE, "PAY-15", "a direct payment continues "
+			    "unchanged after a review only when every review check is met");
+		}
+	return PB_OK;
 }
 
 /* ---- rule exceptions ---------------------------------------------------- */

@@ -359,6 +359,28 @@ struct pb_review_facts {
 int32_t pb_agreement_next_review(const struct pb_review_facts *f, const char **rule,
     const char **from);
 
+/* PAY-15: the checks a review answers, in this order. */
+enum pb_review_check {
+	PB_REVIEW_STILL_APPROPRIATE,
+	PB_REVIEW_USED_EFFECTIVELY,
+	PB_REVIEW_SUFFICIENT,
+	PB_REVIEW_PAY5_CONDITIONS_MET,
+	PB_REVIEW_COMPLIANT,
+	PB_REVIEW_CHECKS
+};
+/* The checks' names as the API spells them ([PB_REVIEW_CHECKS] NULL). */
+extern const char *const pb_review_check_names[PB_REVIEW_CHECKS + 1];
+
+/*
+ * pb_review_check_outcome — PAY-15: a review whose outcome is "continue"
+ * (the direct payment goes on unchanged) needs every check met; any
+ * outcome may follow a met set.  PB_ERULE "PAY-15" naming the first unmet
+ * check otherwise (field "checks.<name>"); PB_EINVAL for an unknown
+ * outcome.  checks[i] is 1 (met) or 0.
+ */
+enum pb_err pb_review_check_outcome(const char *outcome, const int checks[PB_REVIEW_CHECKS],
+    struct pb_problem *p);
+
 /* --- stopping a direct payment (PAY-3, PAY-16, PAY-17) ----------------------- */
 
 enum pb_stop_ground {

@@ -607,17 +607,20 @@ enum pb_err pb_budget_store_agreement_json(struct pb_db *db, const char *la,
 
 enum pb_err pb_budget_store_review_insert(struct pb_db *db, const struct pb_actor *actor,
     const char *budget_id, const char *element_id, int32_t reviewed_on, const char *basis,
-    const char *outcome, const char *notes, char id[37])
+    const char *outcome, const int checks[PB_REVIEW_CHECKS], const char *notes, char id[37])
 {
 	char on[11];
-	const char *pp[] = { actor->la, id, budget_id, element_id,
+	const char *pp[14] = { actor->la, id, budget_id, element_id,
 	    pb_db_date_param(reviewed_on, on), basis, outcome, notes, actor->sub };
 
+	for (int i = 0; i < PB_REVIEW_CHECKS; i++)
+		pp[9 + i] = checks[i] ? "true" : "false";
 	pb_uuid_new(id);
 	return pb_db_query(db,
 	    "INSERT INTO agreement_reviews (la, id, budget_id, element_id, reviewed_on, basis,"
-	    " outcome, notes, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-	    9, pp, NULL);
+	    " outcome, notes, recorded_by, still_appropriate, used_effectively, sufficient,"
+	    " pay5_conditions_met, compliant)"
+	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)", 14, pp, NULL);
 }
 
 enum pb_err pb_budget_store_head_teacher_withdraw(struct pb_db *db, const char *la,

@@ -173,10 +173,11 @@ enum pb_err pb_budget_store_review_row(struct pb_db *db, const struct pb_scope *
 enum pb_err pb_budget_store_agreement_json(struct pb_db *db, const char *la,
     const char *element_id, char **json);
 
-/* Record a review of an element's agreement (id written). */
+/* Record a review of an element's agreement (id written); checks[] the
+ * PAY-15 answers (enum pb_review_check order). */
 enum pb_err pb_budget_store_review_insert(struct pb_db *db, const struct pb_actor *actor,
     const char *budget_id, const char *element_id, int32_t reviewed_on, const char *basis,
-    const char *outcome, const char *notes, char id[37]);
+    const char *outcome, const int checks[PB_REVIEW_CHECKS], const char *notes, char id[37]);
 
 /* PAY-6: the head teacher's agreement withdrawn from day `on`. */
 enum pb_err pb_budget_store_head_teacher_withdraw(struct pb_db *db, const char *la,

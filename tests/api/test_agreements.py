@@ -22,6 +22,14 @@ def apath(w, tail=""):
     return "/v1/budgets/%s/elements/%s/agreement%s" % (w.budget, w.dp, tail)
 
 
+def rpath(w):
+    return "/v1/budgets/%s/elements/%s/reviews" % (w.budget, w.dp)
+
+
+CHECKS = {"still_appropriate": True, "used_effectively": True, "sufficient": True,
+          "pay5_conditions_met": True, "compliant": True}
+
+
 def agreement(w, tok=None):
     return expect(call("GET", apath(w), tok=tok or w.s.cw), 200)
 
@@ -75,32 +83,53 @@ def test_reviews_are_recorded_and_move_the_next_one():
     st = Staff(fresh_la())
     w = World(staff=st)
     settle(st, w, 10000, due="2026-09-10")
-    body = {"reviewed_on": day(0), "outcome": "continue",
+    body = {"reviewed_on": day(0), "outcome": "continue", "checks": CHECKS,
             "notes": "Provision used as agreed; outcomes on track"}
-    expect(call("POST", apath(w, "/reviews"), body, w.fam), 403, "FORBIDDEN")
-    expect(call("POST", apath(w, "/reviews"), body, st.fin), 403, "FORBIDDEN")
-    expect(call("POST", apath(w, "/reviews"), dict(body, reviewed_on=day(1)), st.cw), 400,
+    expect(call("POST", rpath(w), body, w.fam), 403, "FORBIDDEN")
+    expect(call("POST", rpath(w), body, st.fin), 403, "FORBIDDEN")
+    expect(call("POST", rpath(w), dict(body, reviewed_on=day(1)), st.cw), 400,
            field="reviewed_on")
-    expect(call("POST", apath(w, "/reviews"), dict(body, outcome="fine"), st.cw), 400,
+    expect(call("POST", rpath(w), dict(body, outcome="fine"), st.cw), 400,
            field="outcome")
-    expect(call("POST", apath(w, "/reviews"), {"reviewed_on": day(0), "outcome": "continue"},
-                st.cw), 400, field="notes")
-    expect(call("POST", apath(w, "/reviews"), dict(body, basis="PAY-13"), st.cw), 400,
+    expect(call("POST", rpath(w), {"reviewed_on": day(0), "outcome": "continue",
+                                   "checks": CHECKS}, st.cw), 400, field="notes")
+    expect(call("POST", rpath(w), {k: v for k, v in body.items() if k != "checks"}, st.cw),
+           400, field="checks")
+    expect(call("POST", rpath(w), dict(body, checks=dict(CHECKS, sufficient="yes")), st.cw),
+           400, field="checks.sufficient")
+    expect(call("POST", rpath(w), dict(body, checks=dict(CHECKS, extra=True)), st.cw),
+           400, field="checks.extra")
+    short = {k: v for k, v in CHECKS.items() if k != "compliant"}
+    expect(call("POST", rpath(w), dict(body, checks=short), st.cw), 400,
+           field="checks.compliant")
+    # PAY-15: it continues unchanged only when every check is met
+    unmet = dict(CHECKS, sufficient=False)
+    expect(call("POST", rpath(w), dict(body, checks=unmet), st.cw), 422, "RULE_VIOLATION",
+           rule="PAY-15", field="checks.sufficient")
+    rc, _, _ = psql(URL, "INSERT INTO agreement_reviews (la, id, budget_id, element_id,"
+                    " reviewed_on, basis, outcome, notes, recorded_by, still_appropriate,"
+                    " used_effectively, sufficient, pay5_conditions_met, compliant)"
+                    " SELECT la, gen_random_uuid(), budget_id, id, current_date, 'PAY-14',"
+                    " 'continue', 'x', 'x', true, true, false, true, true FROM budget_elements"
+                    " WHERE id = '%s'" % w.dp, check_rc=False)
+    check(rc != 0, "the database refuses it too")
+    expect(call("POST", rpath(w), dict(body, basis="PAY-13"), st.cw), 400,
            field="basis")
-    a = expect(call("POST", apath(w, "/reviews"), body, st.cw), 201)
+    a = expect(call("POST", rpath(w), body, st.cw), 201)
     eq([(r["basis"], r["outcome"], r["reviewed_on"]) for r in a["reviews"]],
        [("PAY-14", "continue", day(0))], "recorded under PAY-14")
     eq((a["next_review"]["due_date"], a["next_review"]["basis"]), (None, "plan_review"),
        "the 3-month review held; no plan review date set")
-    a = expect(call("POST", apath(w, "/reviews"), dict(body, requested=True,
-                                                          outcome="reduce"), st.ap), 201)
-    eq([r["basis"] for r in a["reviews"]], ["PAY-14", "requested"], "at the family's request")
+    a = expect(call("POST", rpath(w), dict(body, requested=True, outcome="reduce",
+                                           checks=unmet), st.ap), 201)
+    eq([(r["basis"], r["checks"]["sufficient"]) for r in a["reviews"]],
+       [("PAY-14", True), ("requested", False)], "at the family's request, a check unmet")
     check("budget.agreement_reviewed" in events_of(w.dp), "event on the element")
     rc, _, _ = psql(URL, "UPDATE agreement_reviews SET notes = 'x' WHERE element_id = '%s'"
                     % w.dp, check_rc=False)
     check(rc != 0, "reviews are append-only")
     draft = World(staff=st, approve=False)
-    expect(call("POST", apath(draft, "/reviews"), body, st.cw), 409, "INVALID_TRANSITION")
+    expect(call("POST", rpath(draft), body, st.cw), 409, "INVALID_TRANSITION")
     due = expect(call("GET", "/v1/reviews/due?before=%s" % day(400), tok=st.cw), 200)
     mine = [i for i in due["items"] if i["element_id"] == draft.dp]
     eq(mine, [], "a draft's agreement is not reviewed")

@@ -258,8 +258,10 @@ def body_for(handler, ids):
         "api_variations_reconsideration": {"reason": "still needed"},
         "api_variations_reconsideration_decision": {"outcome": "upheld", "reason": "stands"},
         "api_variations_apply_due": {},
-        "api_agreement_reviews_create": {"reviewed_on": "2026-01-05", "outcome": "continue",
-                                         "notes": "used as agreed"},
+        "api_agreement_reviews_create": {
+            "reviewed_on": "2026-01-05", "outcome": "continue", "notes": "used as agreed",
+            "checks": {"still_appropriate": True, "used_effectively": True, "sufficient": True,
+                       "pay5_conditions_met": True, "compliant": True}},
         "api_agreement_head_teacher_withdrawal": {"withdrawn_on": "2026-01-05",
                                                   "reason": "no longer hosted"},
         "api_elements_stop": {"rule": "PAY-16", "ground": "consent_withdrawn",
@@ -574,7 +576,7 @@ ROLES = {
         {"approver"},
     ("POST", "/v1/budget-variations/apply-due"): {"finance", "service"},
     ("POST", "/v1/budgets/{id}/elements/{element_id}/stop"): {"approver"},
-    ("POST", "/v1/budgets/{id}/elements/{element_id}/agreement/reviews"):
+    ("POST", "/v1/budgets/{id}/elements/{element_id}/reviews"):
         {"caseworker", "approver"},
     ("POST", "/v1/budgets/{id}/elements/{element_id}/agreement/head-teacher-withdrawal"):
         {"caseworker", "approver"},

@@ -1031,6 +1031,27 @@ static void test_PAY_13_14_22_agreement_next_review(void **state)
 	assert_string_equal(from, "plan_review");
 }
 
+static void test_PAY_15_review_checks(void **state)
+{
+	int all[PB_REVIEW_CHECKS] = { 1, 1, 1, 1, 1 };
+	int unmet[PB_REVIEW_CHECKS] = { 1, 1, 0, 1, 0 };
+	struct pb_problem p;
+
+	(void)state;
+	assert_int_equal(pb_review_check_outcome("continue", all, NULL), PB_OK);
+	assert_int_equal(pb_review_check_outcome("reduce", unmet, NULL), PB_OK);
+	assert_int_equal(pb_review_check_outcome("stop", all, NULL), PB_OK);
+	pb_problem_init(&p);
+	assert_int_equal(pb_review_check_outcome("continue", unmet, &p), PB_ERULE);
+	assert_string_equal(p.rule, "PAY-15");
+	assert_string_equal(p.errors[0].field, "checks.sufficient");
+	assert_int_equal(pb_review_check_outcome("carry on", all, NULL), PB_EINVAL);
+	assert_int_equal(pb_review_check_outcome(NULL, all, NULL), PB_EINVAL);
+	assert_string_equal(pb_review_check_names[PB_REVIEW_PAY5_CONDITIONS_MET],
+	    "pay5_conditions_met");
+	assert_null(pb_review_check_names[PB_REVIEW_CHECKS]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1060,6 +1081,7 @@ int main(void)
 		cmocka_unit_test(test_BUD_8_takes_effect_after_notice),
 		cmocka_unit_test(test_PAY_16_17_stop_grounds),
 		cmocka_unit_test(test_PAY_13_14_22_agreement_next_review),
+		cmocka_unit_test(test_PAY_15_review_checks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -40,11 +40,20 @@ CREATE TABLE agreement_reviews (
     -- the rule the review was held under, or at the family's request (PAY-14)
     basis        text        NOT NULL CHECK (basis IN ('PAY-13', 'PAY-14', 'PAY-22', 'requested')),
     outcome      text        NOT NULL CHECK (outcome IN ('continue', 'reduce', 'stop')),
+    -- PAY-15: the checks a review answers
+    still_appropriate  boolean NOT NULL,
+    used_effectively   boolean NOT NULL,
+    sufficient         boolean NOT NULL,
+    pay5_conditions_met boolean NOT NULL,
+    compliant          boolean NOT NULL,
     notes        text        NOT NULL CHECK (length(notes) BETWEEN 1 AND 2000),
     recorded_by  text        NOT NULL CHECK (length(recorded_by) BETWEEN 1 AND 256),
     recorded_at  timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (la, id),
-    FOREIGN KEY (la, budget_id, element_id) REFERENCES budget_elements (la, budget_id, id)
+    FOREIGN KEY (la, budget_id, element_id) REFERENCES budget_elements (la, budget_id, id),
+    -- a direct payment goes on unchanged only when every check is met
+    CONSTRAINT agreement_reviews_pay15 CHECK (outcome <> 'continue' OR (still_appropriate
+        AND used_effectively AND sufficient AND pay5_conditions_met AND compliant))
 );
 CREATE INDEX agreement_reviews_by_element ON agreement_reviews (la, element_id, reviewed_on);
 CREATE TRIGGER agreement_reviews_append_only BEFORE UPDATE OR DELETE ON agreement_reviews
@@ -85,6 +94,9 @@ CREATE FUNCTION pb_agreement_json(e budget_elements) RETURNS json LANGUAGE sql S
         'stopped_rule', e.stopped_rule, 'stopped_on', e.stopped_on,
         'reviews', (SELECT coalesce(json_agg(json_build_object('id', r.id,
                 'reviewed_on', r.reviewed_on, 'basis', r.basis, 'outcome', r.outcome,
+                'checks', json_build_object('still_appropriate', r.still_appropriate,
+                    'used_effectively', r.used_effectively, 'sufficient', r.sufficient,
+                    'pay5_conditions_met', r.pay5_conditions_met, 'compliant', r.compliant),
                 'notes', r.notes, 'recorded_by', r.recorded_by,
                 'recorded_at', pb_ts(r.recorded_at)) ORDER BY r.reviewed_on, r.recorded_at),
                 '[]'::json)
