@@ -9,6 +9,7 @@
 
 #include "api/common.h"
 #include "internal/audit/service.h"
+#include "internal/core/date.h"
 #include "internal/core/uuid.h"
 
 /* A non-negative decimal integer up to 18 digits, else -1. */
@@ -42,31 +43,76 @@ static int read_limit(struct pb_req *req, struct pb_resp *resp, int *limit)
 	return 0;
 }
 
+/* A name made of [a-z0-9_] pieces joined by dots (actions "budget.approved",
+ * entity types "budget_variation"), 1..max bytes. */
+static int valid_name(const char *s, size_t max, int dots)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > max || s[0] == '.' || s[n - 1] == '.')
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_' ||
+		    (dots && *s == '.' && s[1] != '.')))
+			return 0;
+	return 1;
+}
+
+/* ?from= / ?to=: a UTC day (YYYY-MM-DD). */
+static int read_day(struct pb_req *req, struct pb_resp *resp, const char *name, int32_t *out)
+{
+	const char *v = pb_req_query(req, name);
+
+	*out = PB_DATE_NONE;
+	if (v != NULL && pb_date_parse(v, strlen(v), out) != PB_OK)
+		return bad_param(resp, name, "a day as YYYY-MM-DD (UTC, inclusive).");
+	return 0;
+}
+
+/* The filters of GET /v1/audit; non-zero: answered with a 400. */
+static int read_filter(struct pb_req *req, struct pb_resp *resp, struct pb_audit_filter *f,
+    char entity[37])
+{
+	const char *e = pb_req_query(req, "entity_id");
+
+	memset(f, 0, sizeof(*f));
+	f->actor = pb_req_query(req, "actor");
+	f->action = pb_req_query(req, "action");
+	f->entity_type = pb_req_query(req, "entity_type");
+	if (e != NULL && pb_uuid_parse(e, strlen(e), entity) != PB_OK)
+		return bad_param(resp, "entity_id", "entity_id must be a UUID.");
+	f->entity_id = e ? entity : NULL;
+	if (f->actor != NULL && (f->actor[0] == '\0' || strlen(f->actor) > 256))
+		return bad_param(resp, "actor", "actor is a token's sub, 1 to 256 characters.");
+	if (f->action != NULL && !valid_name(f->action, 96, 1))
+		return bad_param(resp, "action", "action is an audit action such as budget.approved.");
+	if (f->entity_type != NULL && !valid_name(f->entity_type, 64, 0))
+		return bad_param(resp, "entity_type", "entity_type is such as budget or payment.");
+	if (read_day(req, resp, "from", &f->from) || read_day(req, resp, "to", &f->to))
+		return -1;
+	if (f->from != PB_DATE_NONE && f->to != PB_DATE_NONE && f->to < f->from)
+		return bad_param(resp, "to", "to is on or after from.");
+	return 0;
+}
+
 void api_audit_list(struct pb_req *req, struct pb_resp *resp)
 {
 	struct pb_db *db;
+	struct pb_audit_filter f;
 	char entity[37], *json = NULL;
-	const char *entity_id = NULL, *cursor = pb_req_query(req, "cursor");
-	const char *e = pb_req_query(req, "entity_id");
+	const char *cursor = pb_req_query(req, "cursor");
 	int limit = API_PAGE_DEFAULT;
 
 	if (api_allow(req, resp, PB_ROLE_AUDITOR | PB_ROLE_ADMIN) ||
-	    read_limit(req, resp, &limit))
+	    read_limit(req, resp, &limit) || read_filter(req, resp, &f, entity))
 		return;
-	if (e != NULL) {
-		if (pb_uuid_parse(e, strlen(e), entity) != PB_OK) {
-			bad_param(resp, "entity_id", "entity_id must be a UUID.");
-			return;
-		}
-		entity_id = entity;
-	}
 	if (cursor != NULL && parse_seq(cursor) < 0) {
 		bad_param(resp, "cursor", "cursor is not one this service issued.");
 		return;
 	}
 	if (api_db(req, resp, &db))
 		return;
-	enum pb_err err = pb_audit_list(db, req->principal.la, entity_id, cursor, limit, &json);
+	enum pb_err err = pb_audit_list(db, req->principal.la, &f, cursor, limit, &json);
 	if (err)
 		api_fail(resp, err, NULL);
 	else

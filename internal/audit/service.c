@@ -43,10 +43,10 @@ char *pb_audit_before_after(const char *before, const char *after)
 	return s;
 }
 
-enum pb_err pb_audit_list(struct pb_db *db, const char *la, const char *entity_id,
+enum pb_err pb_audit_list(struct pb_db *db, const char *la, const struct pb_audit_filter *f,
     const char *after, int limit, char **json)
 {
-	return pb_audit_store_list(db, la, entity_id, after, limit, json);
+	return pb_audit_store_list(db, la, f, after, limit, json);
 }
 
 enum pb_err pb_events_list(struct pb_db *db, const char *la, const char *after,

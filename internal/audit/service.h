@@ -16,6 +16,8 @@
 #ifndef PB_AUDIT_SERVICE_H
 #define PB_AUDIT_SERVICE_H
 
+#include <stdint.h>
+
 #include "internal/core/err.h"
 #include "internal/core/scope.h"
 
@@ -39,10 +41,17 @@ enum pb_err pb_audit_record_many(struct pb_db *db, const struct pb_actor *actor,
  * written as null).  malloc'd; the caller frees.  Aborts on OOM. */
 char *pb_audit_before_after(const char *before, const char *after);
 
-/* GET /v1/audit: la's audit rows in seq order after seq `after` (NULL:
- * from the start), of entity_id only when it is not NULL; a page of limit
- * with next_cursor the last seq.  *json malloc'd (caller frees). */
-enum pb_err pb_audit_list(struct pb_db *db, const char *la, const char *entity_id,
+/* What GET /v1/audit filters on; NULL / PB_DATE_NONE: any.  from and to
+ * are UTC days, both inclusive.  Strings borrowed. */
+struct pb_audit_filter {
+	const char *entity_id, *actor, *action, *entity_type;
+	int32_t from, to;
+};
+
+/* GET /v1/audit: la's audit rows matching f in seq order after seq
+ * `after` (NULL: from the start); a page of limit with next_cursor the
+ * last seq.  *json malloc'd (caller frees). */
+enum pb_err pb_audit_list(struct pb_db *db, const char *la, const struct pb_audit_filter *f,
     const char *after, int limit, char **json);
 
 /* GET /v1/events: la's events after seq `after` (NULL: from the start). */

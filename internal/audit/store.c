@@ -52,15 +52,22 @@ enum pb_err pb_audit_store_insert_many(struct pb_db *db,
 }
 
 enum pb_err pb_audit_store_list(struct pb_db *db, const char *la,
-    const char *entity_id, const char *after, int limit, char **json)
+    const struct pb_audit_filter *f, const char *after, int limit, char **json)
 {
-	char lim[24];
-	const char *pp[] = { la, entity_id, after, pb_db_int_param(limit + 1, lim) };
+	char lim[24], from[11], to[11];
+	const char *pp[] = { la, f->entity_id, after, pb_db_int_param(limit + 1, lim), f->actor,
+	    f->action, f->entity_type, pb_db_date_param(f->from, from), pb_db_date_param(f->to, to) };
+	/* days are UTC: from its first instant, to the end of `to` */
 	return pb_db_list_json(db,
 	    "SELECT pb_json(a)::text, a.seq FROM audit_log a WHERE a.la = $1"
 	    " AND ($2::uuid IS NULL OR a.entity_id = $2)"
+	    " AND ($5::text IS NULL OR a.actor_sub = $5)"
+	    " AND ($6::text IS NULL OR a.action = $6)"
+	    " AND ($7::text IS NULL OR a.entity_type = $7)"
+	    " AND ($8::date IS NULL OR a.at >= ($8::date)::timestamp AT TIME ZONE 'UTC')"
+	    " AND ($9::date IS NULL OR a.at < ($9::date + 1)::timestamp AT TIME ZONE 'UTC')"
 	    " AND ($3::bigint IS NULL OR a.seq > $3) ORDER BY a.seq LIMIT $4",
-	    4, pp, limit, json);
+	    9, pp, limit, json);
 }
 
 enum pb_err pb_audit_store_events(struct pb_db *db, const char *la,

@@ -7,6 +7,7 @@
 #ifndef PB_AUDIT_STORE_H
 #define PB_AUDIT_STORE_H
 
+#include "internal/audit/service.h"
 #include "internal/core/err.h"
 #include "internal/core/scope.h"
 
@@ -31,7 +32,7 @@ enum pb_err pb_audit_store_insert_many(struct pb_db *db,
  * first runs one pass of pb_events_sequence() (outside any transaction of
  * the caller's: call it on its own), then reads the feed. */
 enum pb_err pb_audit_store_list(struct pb_db *db, const char *la,
-    const char *entity_id, const char *after, int limit, char **json);
+    const struct pb_audit_filter *f, const char *after, int limit, char **json);
 enum pb_err pb_audit_store_events(struct pb_db *db, const char *la,
     const char *after, int limit, char **json);
 

@@ -808,6 +808,34 @@ def test_audit_paging_and_params():
 
 
 @test
+def test_audit_filters_by_actor_action_type_and_day():
+    bob = token(["caseworker"], sub="cw-bob-filters")
+    ch = new_child(tok=bob)
+    eq(D.request("PATCH", "/v1/children/" + ch["id"], {"given_name": "Filtered"}, token=CW,
+                 headers={"If-Match": '"1"'})[0], 200, "patch by alice")
+    today = datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+
+    def rows(q):
+        s, h, b, j = D.request("GET", "/v1/audit?" + q, token=AUDITOR)
+        eq(s, 200, q)
+        return [(a["actor_sub"], a["action"]) for a in j["items"]]
+    eq(rows("actor=cw-bob-filters"), [("cw-bob-filters", "child.created")], "by actor")
+    eq(rows("actor=cw-bob-filters&action=child.updated"), [], "actor and action")
+    mine = rows("entity_id=%s&action=child.updated&entity_type=child" % ch["id"])
+    eq(mine, [("cw-alice", "child.updated")], "entity, action and type")
+    eq(rows("entity_id=%s&from=%s&to=%s" % (ch["id"], today, today)),
+       [("cw-bob-filters", "child.created"), ("cw-alice", "child.updated")], "today")
+    eq(rows("entity_id=%s&to=2000-01-01" % ch["id"]), [], "before it happened")
+    eq(rows("entity_id=%s&from=2099-01-01" % ch["id"]), [], "after")
+    for q, field in (("action=Child.Created", "action"), ("action=child..x", "action"),
+                     ("entity_type=child%20x", "entity_type"), ("from=2026-13-01", "from"),
+                     ("to=yesterday", "to"), ("from=2026-12-02&to=2026-12-01", "to"),
+                     ("actor=" + "x" * 257, "actor")):
+        field_error(D.request("GET", "/v1/audit?" + q, token=AUDITOR), field, None, q)
+    eq(D.request("GET", "/v1/audit?actor=cw-alice", token=CW)[0], 403, "auditors and admins only")
+
+
+@test
 def test_events_feed():
     ev_la = "E07000123"
     cw = token(["caseworker"], la=ev_la)
