@@ -27,7 +27,7 @@ pb_handler_fn api_healthz, api_readyz, api_metrics, api_openapi;
 /* docs.c */
 pb_handler_fn api_docs_index, api_docs_file;
 /* records.c */
-pb_handler_fn api_people_create, api_people_get, api_people_patch;
+pb_handler_fn api_people_create, api_people_get, api_people_patch, api_people_list;
 pb_handler_fn api_children_create, api_children_list, api_children_get, api_children_patch;
 pb_handler_fn api_contacts_create, api_contacts_list, api_contacts_get, api_contacts_patch;
 pb_handler_fn api_plans_create, api_plans_get, api_plans_list, api_plans_patch;

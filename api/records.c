@@ -11,6 +11,7 @@
 
 #include "api/common.h"
 #include "internal/core/date.h"
+#include "internal/core/text.h"
 #include "internal/json/json.h"
 #include "internal/budgets/service.h"
 #include "internal/records/service.h"
@@ -177,9 +178,80 @@ static enum pb_err list_children(struct pb_db *db, const struct pb_scope *scope,
 	return pb_rec_child_list(db, scope, cursor, limit, json);
 }
 
+/* ?q=, and ?date_of_birth= or ?email=: a search's terms; 0 with *any = 0
+ * when none is given, non-zero when answered with a 400. */
+static int read_search(struct pb_req *req, struct pb_resp *resp, const char *other,
+    struct pb_rec_search *q, int *any)
+{
+	struct pb_problem p;
+	const char *o = pb_req_query(req, other);
+	int present = 0;
+
+	memset(q, 0, sizeof(*q));
+	pb_problem_init(&p);
+	q->q = pb_req_query(req, "q");
+	if (q->q != NULL && (q->q[0] == '\0' || strlen(q->q) > 100 || !pb_text_clean(q->q) ||
+	    pb_text_blank(q->q)))
+		pb_problem_field(&p, "q", "invalid", "q is 1 to 100 characters of a name, without "
+		    "control or invisible characters.");
+	if (o != NULL && strcmp(other, "date_of_birth") == 0) {
+		present = pb_date_parse(o, strlen(o), &q->dob) == PB_OK;
+		q->has_dob = present;
+		if (!present)
+			pb_problem_field(&p, other, "invalid", "date_of_birth is YYYY-MM-DD.");
+	} else if (o != NULL) {
+		q->email = o;
+		if (o[0] == '\0' || strlen(o) > 254 || !pb_text_clean(o))
+			pb_problem_field(&p, other, "invalid", "email is 1 to 254 characters.");
+	}
+	*any = q->q != NULL || o != NULL;
+	if (p.err) {
+		pb_resp_problem(resp, &p);
+		return -1;
+	}
+	return 0;
+}
+
+/* A search: staff only (a family token never searches), limit and cursor
+ * as every list. */
+static void search(struct pb_req *req, struct pb_resp *resp, const struct pb_rec_search *q,
+    enum pb_err (*fn)(struct pb_db *, const char *, const struct pb_rec_search *,
+    const char *, int, char **))
+{
+	struct pb_db *db;
+	char cbuf[37], *json = NULL;
+	const char *cursor = NULL;
+	int limit = 0;
+
+	if (api_allow(req, resp, PB_ROLES_STAFF_READ) || api_page(req, resp, &limit, cbuf, &cursor) ||
+	    api_db(req, resp, &db))
+		return;
+	enum pb_err err = fn(db, req->principal.la, q, cursor, limit, &json);
+	api_reply(resp, err, NULL, json, 0);
+}
+
 void api_children_list(struct pb_req *req, struct pb_resp *resp)
 {
-	api_list(req, resp, API_READERS, NULL, list_children);
+	struct pb_rec_search q;
+	int any = 0;
+
+	if (read_search(req, resp, "date_of_birth", &q, &any))
+		return;
+	if (any)
+		search(req, resp, &q, pb_rec_child_search);
+	else
+		api_list(req, resp, API_READERS, NULL, list_children);
+}
+
+/* GET /v1/people: the council's people, or those a search finds (no term:
+ * all, in id order). */
+void api_people_list(struct pb_req *req, struct pb_resp *resp)
+{
+	struct pb_rec_search q;
+	int any = 0;
+
+	if (read_search(req, resp, "email", &q, &any) == 0)
+		search(req, resp, &q, pb_rec_person_search);
 }
 
 void api_children_get(struct pb_req *req, struct pb_resp *resp)

@@ -17,6 +17,7 @@ const struct pb_route api_routes[] = {
 	{ PB_GET, "/docs/{file}", api_docs_file, 0, PB_ROUTE_PUBLIC },
 	/* core records */
 	{ PB_POST, "/v1/people", api_people_create, 0, 0 },
+	{ PB_GET, "/v1/people", api_people_list, 0, 0 },
 	{ PB_GET, "/v1/people/{id}", api_people_get, 0, 0 },
 	{ PB_PATCH, "/v1/people/{id}", api_people_patch, 0, 0 },
 	{ PB_POST, "/v1/children", api_children_create, 0, 0 },

@@ -5,10 +5,26 @@
 #ifndef PB_CORE_TEXT_H
 #define PB_CORE_TEXT_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 /* 1 when s is neither NULL nor "". */
 int pb_text_present(const char *s);
 
 /* 1 when s is NULL or holds only spaces, tabs, CR and LF. */
 int pb_text_blank(const char *s);
+
+/* Decode one UTF-8 sequence at s into *cp; its length in bytes, or 0 when
+ * malformed (overlong, a surrogate, past U+10FFFF, truncated). */
+size_t pb_text_utf8_next(const unsigned char *s, uint32_t *cp);
+
+/* 1 for a character that can hide or reorder text: C0 and C1 controls
+ * (DEL, U+0085), line and paragraph separators, bidi marks, embeddings,
+ * overrides and isolates, zero-width characters and the BOM. */
+int pb_text_hidden_or_control(uint32_t c);
+
+/* 1 when s (NUL-terminated) is well-formed UTF-8 without any character
+ * pb_text_hidden_or_control refuses; 0 otherwise or for NULL. */
+int pb_text_clean(const char *s);
 
 #endif

@@ -116,6 +116,18 @@ enum pb_err pb_rec_child_get(struct pb_db *db, const struct pb_scope *scope,
 	return pb_rec_store_child_get(db, scope, id, json, version);
 }
 
+enum pb_err pb_rec_child_search(struct pb_db *db, const char *la,
+    const struct pb_rec_search *q, const char *cursor, int limit, char **json)
+{
+	return pb_rec_store_child_search(db, la, q, cursor, limit, json);
+}
+
+enum pb_err pb_rec_person_search(struct pb_db *db, const char *la,
+    const struct pb_rec_search *q, const char *cursor, int limit, char **json)
+{
+	return pb_rec_store_person_search(db, la, q, cursor, limit, json);
+}
+
 enum pb_err pb_rec_child_list(struct pb_db *db, const struct pb_scope *scope,
     const char *cursor, int limit, char **json)
 {

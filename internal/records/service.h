@@ -94,6 +94,23 @@ enum pb_err pb_rec_child_get(struct pb_db *db, const struct pb_scope *scope,
 /* cursor: NULL or the id after which to continue. */
 enum pb_err pb_rec_child_list(struct pb_db *db, const struct pb_scope *scope,
     const char *cursor, int limit, char **json);
+/* A search of la's records: q (1..100 bytes, clean UTF-8) matches a full
+ * name whatever its case and accents, as a part of it ("byr" finds
+ * "Byron", "zoe" finds "Zoë") or a similar spelling (pg_trgm, "jonathon"
+ * finds "Jonathan"); dob (children) and email (people, exact, any case)
+ * must equal; with none, every record of la matches (id order).  Staff
+ * only: api/ keeps family tokens out.  Best match first (a part of the
+ * name scores 1), then id; cursor: the last row's id. */
+struct pb_rec_search {
+	const char *q;
+	int has_dob;
+	int32_t dob;
+	const char *email;
+};
+enum pb_err pb_rec_child_search(struct pb_db *db, const char *la,
+    const struct pb_rec_search *q, const char *cursor, int limit, char **json);
+enum pb_err pb_rec_person_search(struct pb_db *db, const char *la,
+    const struct pb_rec_search *q, const char *cursor, int limit, char **json);
 /* if_match: -1 for none; a different current version → PB_EPRECONDITION. */
 enum pb_err pb_rec_child_patch(struct pb_db *db, const struct pb_actor *actor,
     const char *id, const struct pb_child_in *in, int if_match, char **json,

@@ -135,6 +135,43 @@ enum pb_err pb_rec_store_child_list(struct pb_db *db, const struct pb_scope *sco
 	    4, pp, limit, json);
 }
 
+/* The search's SQL: $1 la, $2 cursor (the last row's id), $3 limit + 1,
+ * $4 the query (NULL: any name), $5 the date of birth (NULL: any).  A name
+ * matches when its folded full name contains the folded query or resembles
+ * it (pg_trgm word similarity); the best match comes first, then by id. */
+#define SEARCH_SCORE(t) "coalesce(pb_name_score(pb_fold($4::text), pb_full_name(" t \
+	".given_name, " t ".family_name)), 0)"
+#define SEARCH_SQL(table, extra) \
+	"WITH k AS (SELECT " SEARCH_SCORE("k") " AS s FROM " table " k WHERE k.la = $1" \
+	"  AND k.id = $2)" \
+	" SELECT pb_json(c)::text, c.id FROM " table " c WHERE c.la = $1" \
+	" AND ($4::text IS NULL OR pb_full_name(c.given_name, c.family_name) LIKE '%' ||" \
+	"  replace(replace(replace(pb_fold($4::text), '\\', '\\\\'), '%', '\\%'), '_', '\\_')" \
+	"  || '%' OR pb_fold($4::text) <% pb_full_name(c.given_name, c.family_name))" \
+	extra \
+	" AND ($2::uuid IS NULL OR " SEARCH_SCORE("c") " < (SELECT s FROM k)" \
+	"  OR (" SEARCH_SCORE("c") " = (SELECT s FROM k) AND c.id > $2))" \
+	" ORDER BY " SEARCH_SCORE("c") " DESC, c.id LIMIT $3"
+
+enum pb_err pb_rec_store_child_search(struct pb_db *db, const char *la,
+    const struct pb_rec_search *q, const char *cursor, int limit, char **json)
+{
+	char lim[24], dob[11];
+	const char *pp[] = { la, cursor, pb_db_int_param(limit + 1, lim), q->q,
+	    q->has_dob ? pb_db_date_param(q->dob, dob) : NULL };
+	return pb_db_list_json(db, SEARCH_SQL("children",
+	    " AND ($5::date IS NULL OR c.date_of_birth = $5)"), 5, pp, limit, json);
+}
+
+enum pb_err pb_rec_store_person_search(struct pb_db *db, const char *la,
+    const struct pb_rec_search *q, const char *cursor, int limit, char **json)
+{
+	char lim[24];
+	const char *pp[] = { la, cursor, pb_db_int_param(limit + 1, lim), q->q, q->email };
+	return pb_db_list_json(db, SEARCH_SQL("people",
+	    " AND ($5::text IS NULL OR lower(c.email) = lower($5))"), 5, pp, limit, json);
+}
+
 enum pb_err pb_rec_store_child_lock(struct pb_db *db, const char *la, const char *id,
     char **json, int *version)
 {

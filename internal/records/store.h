@@ -35,6 +35,12 @@ enum pb_err pb_rec_store_child_get(struct pb_db *db, const struct pb_scope *scop
     const char *id, char **json, int *version);
 enum pb_err pb_rec_store_child_list(struct pb_db *db, const struct pb_scope *scope,
     const char *cursor, int limit, char **json);
+/* Search children (q: name; dob) or people (q: name; email) of la, best
+ * match first (see pb_rec_child_search). */
+enum pb_err pb_rec_store_child_search(struct pb_db *db, const char *la,
+    const struct pb_rec_search *q, const char *cursor, int limit, char **json);
+enum pb_err pb_rec_store_person_search(struct pb_db *db, const char *la,
+    const struct pb_rec_search *q, const char *cursor, int limit, char **json);
 /* The row FOR UPDATE as JSON, and its version. */
 enum pb_err pb_rec_store_child_lock(struct pb_db *db, const char *la, const char *id,
     char **json, int *version);

@@ -836,6 +836,64 @@ def test_audit_filters_by_actor_action_type_and_day():
 
 
 @test
+def test_search_children_by_name_and_date_of_birth():
+    tag = new_id()[:6]
+    zoe = new_child(given_name="Zoë", family_name="Brontë" + tag, date_of_birth="2013-02-03")
+    jon = new_child(given_name="Jonathan", family_name="Smythe" + tag)
+    other = create("/v1/children", child_body(given_name="Zoë", family_name="Brontë" + tag),
+                   tok=token(["caseworker"], la=OTHER_LA))[1]
+
+    def ids(q, tok=CW, want=200):
+        s, h, b, j = D.request("GET", "/v1/children?" + q, token=tok)
+        eq(s, want, q)
+        return [c["id"] for c in j["items"]] if want == 200 else j
+    eq(ids("q=zoe%20bronte" + tag), [zoe["id"]], "accents and case folded")
+    eq(ids("q=BRONTE" + tag.upper()), [zoe["id"]], "case-insensitive")
+    check(zoe["id"] in ids("q=Bront%C3%AB" + tag), "an accented query finds it")
+    check(jon["id"] in ids("q=jonathon%20smythe" + tag), "a similar spelling finds it")
+    check(other["id"] not in ids("q=bronte" + tag), "never another council's")
+    eq(ids("q=bronte%s&date_of_birth=2013-02-03" % tag), [zoe["id"]], "name and date of birth")
+    eq(ids("q=bronte%s&date_of_birth=2013-02-04" % tag), [], "a different birthday")
+    check(zoe["id"] in ids("date_of_birth=2013-02-03"), "date of birth alone")
+    # paging through a search: no repeats, no gaps
+    seen, cursor = [], None
+    while True:
+        s, h, b, j = D.request("GET", "/v1/children?q=e&limit=2" +
+                               ("&cursor=" + cursor if cursor else ""), token=CW)
+        eq(s, 200, "page")
+        seen += [c["id"] for c in j["items"]]
+        cursor = j["next_cursor"]
+        if cursor is None:
+            break
+    eq(len(seen), len(set(seen)), "no repeats")
+    check({zoe["id"], jon["id"]} <= set(seen), "both found across pages")
+    # family tokens never search; bad terms are 400s naming the parameter
+    fam = token(["family"], sub="fam-search", person_id=new_id())
+    eq(D.request("GET", "/v1/children?q=zoe", token=fam)[0], 403, "family")
+    for q, field in (("q=", "q"), ("q=%01zoe", "q"), ("q=" + "a" * 101, "q"), ("q=%20%20", "q"),
+                     ("q=%E2%80%AEzoe", "q"), ("q=%FF", "q"), ("date_of_birth=2013-02-30",
+                                                               "date_of_birth"),
+                     ("q=zoe&limit=0", "limit")):
+        field_error(D.request("GET", "/v1/children?" + q, token=CW), field, None, q)
+
+
+@test
+def test_search_people_by_name_and_email():
+    tag = new_id()[:6]
+    p = new_person(given_name="Siân", family_name="Llewelyn" + tag,
+                   email="Sian.L%s@Example.org" % tag)
+    s, h, b, j = D.request("GET", "/v1/people?email=sian.l%s@example.ORG" % tag, token=CW)
+    eq((s, [x["id"] for x in j["items"]]), (200, [p["id"]]), "email, any case")
+    s, h, b, j = D.request("GET", "/v1/people?q=sian%20llew", token=CW)
+    check(p["id"] in [x["id"] for x in j["items"]], "by name, accents folded")
+    eq(D.request("GET", "/v1/people?limit=1", token=CW)[0], 200, "no term: the list")
+    eq(D.request("GET", "/v1/people?q=sian", token=token(["family"], person_id=p["id"]))[0],
+       403, "family never")
+    s, h, b, j = D.request("GET", "/v1/people?q=sian", token=token(["caseworker"], la=OTHER_LA))
+    check(p["id"] not in [x["id"] for x in j["items"]], "not another council's")
+
+
+@test
 def test_events_feed():
     ev_la = "E07000123"
     cw = token(["caseworker"], la=ev_la)
