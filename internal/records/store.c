@@ -136,22 +136,32 @@ enum pb_err pb_rec_store_child_list(struct pb_db *db, const struct pb_scope *sco
 }
 
 /* The search's SQL: $1 la, $2 cursor (the last row's id), $3 limit + 1,
- * $4 the query (NULL: any name), $5 the date of birth (NULL: any).  A name
- * matches when its folded full name contains the folded query or resembles
- * it (pg_trgm word similarity); the best match comes first, then by id. */
-#define SEARCH_SCORE(t) "coalesce(pb_name_score(pb_fold($4::text), pb_full_name(" t \
-	".given_name, " t ".family_name)), 0)"
+ * $4 the query (NULL: any name), $5 the date of birth or e-mail (NULL:
+ * any).  A name matches when its folded full name contains the folded
+ * query (score 1); only when no name of the council does, the names that
+ * resemble it match (pg_trgm word similarity, scored 0..1), so a typed
+ * part stays exact and cheap and a misspelling still finds someone.  Each
+ * branch is one index range (the trigram index, or the extra filter's);
+ * best match first, then by id; the cursor's place is recomputed, and
+ * only the page's rows are rendered. */
+#define SEARCH_NAME(t) "pb_full_name(" t ".given_name, " t ".family_name)"
+#define SEARCH_PATTERN "'%' || replace(replace(replace(pb_fold($4::text), '\\', '\\\\')," \
+	" '%', '\\%'), '_', '\\_') || '%'"
 #define SEARCH_SQL(table, extra) \
-	"WITH k AS (SELECT " SEARCH_SCORE("k") " AS s FROM " table " k WHERE k.la = $1" \
-	"  AND k.id = $2)" \
-	" SELECT pb_json(c)::text, c.id FROM " table " c WHERE c.la = $1" \
-	" AND ($4::text IS NULL OR pb_full_name(c.given_name, c.family_name) LIKE '%' ||" \
-	"  replace(replace(replace(pb_fold($4::text), '\\', '\\\\'), '%', '\\%'), '_', '\\_')" \
-	"  || '%' OR pb_fold($4::text) <% pb_full_name(c.given_name, c.family_name))" \
-	extra \
-	" AND ($2::uuid IS NULL OR " SEARCH_SCORE("c") " < (SELECT s FROM k)" \
-	"  OR (" SEARCH_SCORE("c") " = (SELECT s FROM k) AND c.id > $2))" \
-	" ORDER BY " SEARCH_SCORE("c") " DESC, c.id LIMIT $3"
+	"WITH exact AS (SELECT c.id, 1::real AS s FROM " table " c WHERE c.la = $1" \
+	"  AND " SEARCH_NAME("c") " LIKE " SEARCH_PATTERN extra ")," \
+	" m AS (SELECT * FROM exact" \
+	" UNION ALL SELECT c.id, word_similarity(pb_fold($4::text), " SEARCH_NAME("c") ")" \
+	"  FROM " table " c WHERE c.la = $1 AND pb_fold($4::text) <% " SEARCH_NAME("c") \
+	"  AND NOT EXISTS (SELECT 1 FROM exact)" extra \
+	" UNION ALL SELECT c.id, 0::real FROM " table " c WHERE c.la = $1 AND $4::text IS NULL" \
+	extra ")," \
+	" page AS (SELECT m.id, m.s FROM m WHERE $2::uuid IS NULL" \
+	"  OR m.s < (SELECT k.s FROM m k WHERE k.id = $2)" \
+	"  OR (m.s = (SELECT k.s FROM m k WHERE k.id = $2) AND m.id > $2)" \
+	"  ORDER BY m.s DESC, m.id LIMIT $3)" \
+	" SELECT pb_json(c)::text, c.id FROM page JOIN " table " c ON c.la = $1 AND c.id = page.id" \
+	" ORDER BY page.s DESC, page.id"
 
 enum pb_err pb_rec_store_child_search(struct pb_db *db, const char *la,
     const struct pb_rec_search *q, const char *cursor, int limit, char **json)

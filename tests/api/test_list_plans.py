@@ -37,7 +37,9 @@ def setup():
     print("  " + p.stdout.strip())
     psql(URL, "ANALYZE")
     for s in ("session_preload_libraries = 'auto_explain'", "auto_explain.log_min_duration = 0",
-              "auto_explain.log_nested_statements = on", "auto_explain.log_format = 'text'"):
+              "auto_explain.log_nested_statements = on", "auto_explain.log_format = 'text'",
+              # executed plans: a branch the query never needed is marked so
+              "auto_explain.log_analyze = on", "auto_explain.log_timing = off"):
         psql(URL, "ALTER DATABASE \"%s\" SET %s" % (DBNAME, s))
 
 
@@ -85,9 +87,12 @@ def test_every_list_uses_indexes_on_a_large_council():
         eq(s, 200, path)
         check(plans, "auto_explain logged the plans of %s" % path)
         for q, plan in plans:
-            for t in BIG:
-                if re.search(r"Seq Scan on %s\b" % t, plan):
-                    bad.append("%s: Seq Scan on %s in %s" % (path, t, q))
+            for line in plan.splitlines():
+                if "never executed" in line:   # a branch the query did not need
+                    continue
+                for t in BIG:
+                    if re.search(r"Seq Scan on %s\b" % t, line):
+                        bad.append("%s: Seq Scan on %s in %s" % (path, t, q))
     eq(bad, [], "no sequential scan of a large table")
 
 

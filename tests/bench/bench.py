@@ -454,6 +454,7 @@ def payments_built():
 
 PG_FAMILY = "\\set n random(1, %d)\n" % NFAMILY
 PG_BUDGET = "\\set n random(1, 8000)\n"
+PG_SEARCH = "\\set n random(1, 2000)\n"
 
 
 def family_pgbench():
@@ -466,6 +467,18 @@ def staff_pgbench():
     sql = load_sql("budget_get.sql")
     return sql, PG_BUDGET + sql.replace("$1", "'%s'" % LA).replace(
         "$2", "md5('budget-' || :n)::uuid").replace("$3", "NULL") + ";"
+
+
+def search_requests(toks):
+    """GET /v1/children?q=child<n> — a part of the name, as a caseworker types it."""
+    return [("/v1/children?q=child%d&limit=20" % n, toks[n % len(toks)], None)
+            for n in range(1, 2001)]
+
+
+def search_pgbench():
+    sql = load_sql("child_search.sql")
+    return sql, PG_SEARCH + sql.replace("$1", "'%s'" % LA).replace("$2", "NULL").replace(
+        "$3", "21").replace("$4", "'child' || :n").replace("$5", "NULL") + ";"
 
 
 def payment_pgbench(one):
@@ -501,6 +514,8 @@ def main():
              None),
             ("staff", "GET /v1/budgets/{id} (staff)", lambda: staff_requests(staff), staff_pgbench),
             ("healthz", "GET /healthz", lambda: [("/healthz", "", None)], None),
+            ("search", "GET /v1/children?q= (staff search)", lambda: search_requests(staff),
+             search_pgbench),
         ]
         if payments_built():
             spread = payable()

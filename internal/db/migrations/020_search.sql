@@ -22,11 +22,3 @@ CREATE INDEX children_by_dob ON children (la, date_of_birth, id);
 CREATE INDEX people_name_search ON people
     USING gin (pb_full_name(given_name, family_name) gin_trgm_ops);
 CREATE INDEX people_by_email ON people (la, lower(email), id) WHERE email IS NOT NULL;
-
--- How well a folded query matches a folded full name: 1 for a prefix of the
--- name or of its family name, else pg_trgm's word similarity (0..1).
-CREATE FUNCTION pb_name_score(q text, name text) RETURNS real LANGUAGE sql
-    IMMUTABLE STRICT PARALLEL SAFE AS $$
-    SELECT CASE WHEN starts_with(name, q) OR position(' ' || q IN name) > 0 THEN 1::real
-                ELSE word_similarity(q, name) END
-$$;
