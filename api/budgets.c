@@ -412,6 +412,52 @@ void api_budgets_statement(struct pb_req *req, struct pb_resp *resp)
 	api_list(req, resp, API_READERS, "id", pb_budget_statement);
 }
 
+/* GET /v1/budgets?status=&child_id=&arrangement=&review_due_before=
+ * &period_active_on=&limit=&cursor= */
+void api_budgets_list(struct pb_req *req, struct pb_resp *resp)
+{
+	static const char *const statuses[] = { "draft", "approved", "suspended", "closed",
+	    NULL };
+	static const char *const arrangements[] = { "direct_payment", "third_party", "notional",
+	    "mixed", NULL };
+	struct pb_budget_filter f;
+	struct pb_problem p;
+	struct pb_scope scope;
+	struct pb_db *db;
+	char child[37], cbuf[37], due[11], active[11], *json = NULL;
+	const char *cursor;
+	int limit = API_PAGE_DEFAULT;
+
+	if (api_allow(req, resp, API_READERS) || api_page(req, resp, &limit, cbuf, &cursor))
+		return;
+	pb_problem_init(&p);
+	f.status = pb_req_query(req, "status");
+	f.child_id = pb_req_query(req, "child_id");
+	f.arrangement = pb_req_query(req, "arrangement");
+	f.review_due_before = pb_req_query(req, "review_due_before");
+	f.period_active_on = pb_req_query(req, "period_active_on");
+	api_query_enum(f.status, "status", statuses, &p);
+	api_query_uuid(f.child_id, "child_id", "a child's id", child, &p);
+	api_query_enum(f.arrangement, "arrangement", arrangements, &p);
+	api_query_date(f.review_due_before, "review_due_before", due, &p);
+	api_query_date(f.period_active_on, "period_active_on", active, &p);
+	if (p.err) {
+		pb_resp_problem(resp, &p);
+		return;
+	}
+	f.child_id = f.child_id ? child : NULL;
+	f.review_due_before = f.review_due_before ? due : NULL;
+	f.period_active_on = f.period_active_on ? active : NULL;
+	if (api_db(req, resp, &db))
+		return;
+	api_scope(req, &scope);
+	enum pb_err err = pb_budget_list(db, &scope, &f, cursor, limit, &json);
+	if (err)
+		api_fail(resp, err, NULL);
+	else
+		api_json_text(resp, 200, json, 0, NULL);
+}
+
 void api_children_budgets(struct pb_req *req, struct pb_resp *resp)
 {
 	api_list(req, resp, API_READERS, "id", pb_budget_list_for_child);
@@ -481,7 +527,7 @@ void api_me_budgets(struct pb_req *req, struct pb_resp *resp)
 		pb_resp_error(resp, PB_EFORBIDDEN, "Only a family token has its own budgets.");
 		return;
 	}
-	if (api_db_reader(req, resp, &db))
+	if (api_db(req, resp, &db))
 		return;
 	/* A conditional request is answered from the stored version alone;
 	 * only a changed view is read and rendered. */

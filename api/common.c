@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "internal/core/date.h"
 #include "internal/core/uuid.h"
 #include "internal/http/headers.h"
 #include "internal/json/json.h"
@@ -118,6 +119,40 @@ int api_page(struct pb_req *req, struct pb_resp *resp, int *limit,
 		*cursor = cursor_buf;
 	}
 	return 0;
+}
+
+void api_query_uuid(const char *v, const char *name, const char *what, char out[37],
+    struct pb_problem *p)
+{
+	if (v != NULL && pb_uuid_parse(v, strlen(v), out) != PB_OK)
+		pb_problem_field(p, name, "invalid", "%s is %s (a UUID).", name, what);
+}
+
+void api_query_date(const char *v, const char *name, char out[11], struct pb_problem *p)
+{
+	int32_t d;
+
+	if (v != NULL && pb_date_parse(v, strlen(v), &d) != PB_OK)
+		pb_problem_field(p, name, "invalid", "%s is a date (YYYY-MM-DD).", name);
+	else if (v != NULL)
+		pb_date_format(d, out);
+}
+
+void api_query_enum(const char *v, const char *name, const char *const *names,
+    struct pb_problem *p)
+{
+	char list[256];
+	size_t k = 0;
+	int known = 0;
+
+	for (int i = 0; v != NULL && names[i] != NULL; i++)
+		known |= strcmp(v, names[i]) == 0;
+	if (v == NULL || known)
+		return;
+	list[0] = '\0';
+	for (int i = 0; names[i] != NULL && k < sizeof(list); i++)
+		k += (size_t)snprintf(list + k, sizeof(list) - k, "%s%s", i ? ", " : "", names[i]);
+	pb_problem_field(p, name, "invalid", "%s is one of %s.", name, list);
 }
 
 int api_if_match(struct pb_req *req, struct pb_resp *resp, int *version)

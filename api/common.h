@@ -47,6 +47,17 @@ int api_id(struct pb_req *req, struct pb_resp *resp, const char *name, char out[
 int api_page(struct pb_req *req, struct pb_resp *resp, int *limit,
     char cursor_buf[37], const char **cursor);
 
+/* Optional query parameters of a filtered list.  Absent (v == NULL) adds
+ * nothing; otherwise a value that does not parse adds a 400 field error
+ * naming the parameter to p.  api_query_uuid copies the UUID into out;
+ * api_query_date formats the day back as YYYY-MM-DD into out; api_query_enum
+ * accepts one of names[] (NULL-terminated).  what describes the value. */
+void api_query_uuid(const char *v, const char *name, const char *what, char out[37],
+    struct pb_problem *p);
+void api_query_date(const char *v, const char *name, char out[11], struct pb_problem *p);
+void api_query_enum(const char *v, const char *name, const char *const *names,
+    struct pb_problem *p);
+
 /* If-Match: -1 when absent; "N" (quoted, optional W/) gives N; "*" gives
  * -1; anything else → 412. */
 int api_if_match(struct pb_req *req, struct pb_resp *resp, int *version);

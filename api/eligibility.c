@@ -308,8 +308,26 @@ void api_requests_get(struct pb_req *req, struct pb_resp *resp)
 
 /* The shared tail of every action: body {allowed…} with `reason`
  * (required or not), then the service, then 200 with the request. */
+static void request_action_body(struct pb_req *req, struct pb_resp *resp, const char *id,
+    int if_match, const cJSON *body, int decision, enum pb_elig_request_action action,
+    int reason_required);
+
 static void request_action(struct pb_req *req, struct pb_resp *resp, unsigned roles,
     int decision, enum pb_elig_request_action action, int reason_required)
+{
+	cJSON *body = NULL;
+	char id[37];
+	int if_match;
+
+	if (api_write_open(req, resp, roles, "id", id, &if_match, !reason_required, &body))
+		return;
+	request_action_body(req, resp, id, if_match, body, decision, action, reason_required);
+	cJSON_Delete(body);
+}
+
+static void request_action_body(struct pb_req *req, struct pb_resp *resp, const char *id,
+    int if_match, const cJSON *body, int decision, enum pb_elig_request_action action,
+    int reason_required)
 {
 	static const char *const with_decision[] = { "decision", "reason", NULL };
 	static const char *const reason_only[] = { "reason", NULL };
@@ -320,13 +338,10 @@ static void request_action(struct pb_req *req, struct pb_resp *resp, unsigned ro
 	struct pb_scope scope;
 	struct pb_actor actor;
 	struct pb_db *db;
-	cJSON *body = NULL;
 	const char *reason = NULL;
-	char id[37], *json = NULL;
-	int if_match, version = 0, d = -1;
+	char *json = NULL;
+	int version = 0, d = -1;
 
-	if (api_write_open(req, resp, roles, "id", id, &if_match, !reason_required, &body))
-		return;
 	pb_problem_init(&p);
 	pb_json_check_members(body, "", decision ? with_decision : reason_only, server_owned, &p);
 	if (decision && pb_json_get_enum(body, "", "decision", 1, decisions, &d, &p) == PB_OK)
@@ -341,13 +356,163 @@ static void request_action(struct pb_req *req, struct pb_resp *resp, unsigned ro
 		    if_match, &p, &json, &version);
 		api_reply(resp, err, &p, json, version);
 	}
-	cJSON_Delete(body);
+}
+
+/* elements: 1..8 {stream, service_type, decision: approve|decline,
+ * conditions?}, no (stream, service_type) twice.  Strings point into arr. */
+static size_t read_decisions(const cJSON *arr, struct pb_elig_element_decision *d,
+    struct pb_problem *p)
+{
+	static const char *const allowed[] = { "stream", "service_type", "decision", "conditions",
+	    NULL };
+	static const char *const verdicts[] = { "approve", "decline", NULL };
+	char prefix[32], field[48];
+	int n = cJSON_IsArray(arr) ? cJSON_GetArraySize(arr) : -1, i = 0;
+
+	if (n < 1 || n > PB_ELIG_MAX_ELEMENTS) {
+		pb_problem_field(p, "elements", n < 0 ? "invalid_type" : n < 1 ? "too_short" :
+		    "too_long", "must be an array of 1 to %d element decisions",
+		    PB_ELIG_MAX_ELEMENTS);
+		return 0;
+	}
+	memset(d, 0, sizeof(*d) * (size_t)n);
+	for (const cJSON *e = arr->child; e != NULL; e = e->next, i++) {
+		int s = 0, v = -1, present;
+
+		snprintf(prefix, sizeof(prefix), "elements[%d].", i);
+		if (pb_json_check_members(e, prefix, allowed, NULL, p) != PB_OK && !cJSON_IsObject(e))
+			continue;
+		pb_json_get_name(e, prefix, "stream", 1, pb_stream_names, PB_STREAM_NAMES, &s, p);
+		pb_json_get_string(e, prefix, "service_type", 1, 1, PB_ELIG_SERVICE_TYPE_MAX,
+		    &d[i].service_type, p);
+		snprintf(field, sizeof(field), "%sservice_type", prefix);
+		check_service_type(d[i].service_type, field, p);
+		pb_json_get_enum(e, prefix, "decision", 1, verdicts, &v, p);
+		pb_json_get_string(e, prefix, "conditions", 0, 1, REASON_MAX, &d[i].conditions, p);
+		present = d[i].conditions != NULL;
+		d[i].stream = (enum pb_stream)s;
+		d[i].approve = v == 0;
+		if (v == 1 && present) {
+			snprintf(field, sizeof(field), "%sconditions", prefix);
+			pb_problem_field(p, field, "invalid", "conditions attach to an approval only.");
+		}
+		for (int j = 0; j < i && s != 0 && d[i].service_type != NULL; j++)
+			if (d[j].service_type != NULL && d[j].stream == d[i].stream &&
+			    strcmp(d[j].service_type, d[i].service_type) == 0) {
+				snprintf(field, sizeof(field), "elements[%d]", i);
+				pb_problem_field(p, field, "duplicate",
+				    "repeats the stream and service_type of elements[%d]", j);
+				break;
+			}
+	}
+	return (size_t)n;
+}
+
+/* {reason, elements: [...], decision?}: a referral decided per element; a
+ * decision given as well must be the one the elements come to. */
+static void decide_elements(struct pb_req *req, struct pb_resp *resp, const char *id,
+    int if_match, const cJSON *body)
+{
+	static const char *const allowed[] = { "decision", "reason", "elements", NULL };
+	static const char *const whole[] = { "approve", "decline", NULL };
+	struct pb_elig_element_decision d[PB_ELIG_MAX_ELEMENTS];
+	struct pb_problem p;
+	struct pb_scope scope;
+	struct pb_actor actor;
+	struct pb_db *db;
+	const char *reason = NULL;
+	char *json = NULL;
+	int version = 0, w = -1, any = 0;
+
+	pb_problem_init(&p);
+	pb_json_check_members(body, "", allowed, server_owned, &p);
+	pb_json_get_string(body, "", "reason", 1, 1, REASON_MAX, &reason, &p);
+	size_t n = read_decisions(cJSON_GetObjectItemCaseSensitive(body, "elements"), d, &p);
+	for (size_t i = 0; i < n; i++)
+		any |= d[i].approve;
+	if (pb_json_get_enum(body, "", "decision", 0, whole, &w, &p) == PB_OK && w >= 0 &&
+	    n > 0 && w != (any ? 0 : 1))
+		pb_problem_field(&p, "decision", "invalid",
+		    "the elements come to %s: send that, or leave decision out.",
+		    any ? "approve (at least one element approved)" : "decline (all declined)");
+	if (p.err) {
+		pb_resp_problem(resp, &p);
+	} else if (api_db(req, resp, &db) == 0) {
+		api_scope(req, &scope);
+		api_actor(req, &actor);
+		enum pb_err err = pb_elig_request_decide(db, &scope, &actor, id, reason, d, n,
+		    if_match, &p, &json, &version);
+		api_reply(resp, err, &p, json, version);
+	}
 }
 
 void api_requests_decision(struct pb_req *req, struct pb_resp *resp)
 {
-	/* approve | decline a referral; uphold | overturn a review (panel) */
-	request_action(req, resp, PB_ROLE_PANEL, 1, PB_ELIG_ACT_APPROVE, 1);
+	cJSON *body = NULL;
+	char id[37];
+	int if_match;
+
+	/* approve | decline a referral, whole or per element; uphold |
+	 * overturn a review (panel) */
+	if (api_write_open(req, resp, PB_ROLE_PANEL, "id", id, &if_match, 0, &body))
+		return;
+	if (cJSON_GetObjectItemCaseSensitive(body, "elements") != NULL)
+		decide_elements(req, resp, id, if_match, body);
+	else
+		request_action_body(req, resp, id, if_match, body, 1, PB_ELIG_ACT_APPROVE, 1);
+	cJSON_Delete(body);
+}
+
+static const char *const request_statuses[] = { "eligible", "ineligible", "panel_referral",
+	"approved", "declined", "review_requested", "upheld", "overturned", "withdrawn", NULL };
+
+/* 1 when s is a comma-separated list of request statuses. */
+static int statuses_ok(const char *s)
+{
+	while (s != NULL) {
+		const char *c = strchr(s, ',');
+		size_t n = c ? (size_t)(c - s) : strlen(s);
+		int known = 0;
+		for (int i = 0; request_statuses[i] != NULL; i++)
+			known |= strlen(request_statuses[i]) == n && strncmp(s, request_statuses[i], n) == 0;
+		if (!known)
+			return 0;
+		s = c ? c + 1 : NULL;
+	}
+	return 1;
+}
+
+/* GET /v1/budget-requests?status=a,b&child_id=&limit=&cursor= */
+void api_requests_list(struct pb_req *req, struct pb_resp *resp)
+{
+	struct pb_problem p;
+	struct pb_scope scope;
+	struct pb_db *db;
+	char child[37], cbuf[37], *json = NULL;
+	const char *cursor, *c = pb_req_query(req, "child_id"), *st = pb_req_query(req, "status");
+	int limit = API_PAGE_DEFAULT;
+
+	if (api_allow(req, resp, API_READERS) || api_page(req, resp, &limit, cbuf, &cursor))
+		return;
+	pb_problem_init(&p);
+	api_query_uuid(c, "child_id", "a child's id", child, &p);
+	if (st != NULL && !statuses_ok(st))
+		pb_problem_field(&p, "status", "invalid",
+		    "status is one or more (comma-separated) of eligible, ineligible, panel_referral,"
+		    " approved, declined, review_requested, upheld, overturned, withdrawn.");
+	if (p.err) {
+		pb_resp_problem(resp, &p);
+		return;
+	}
+	if (api_db(req, resp, &db))
+		return;
+	api_scope(req, &scope);
+	enum pb_err err = pb_elig_request_list(db, &scope, st, c ? child : NULL, cursor, limit,
+	    &json);
+	if (err)
+		api_fail(resp, err, NULL);
+	else
+		api_json_text(resp, 200, json, 0, NULL);
 }
 
 void api_requests_review(struct pb_req *req, struct pb_resp *resp)

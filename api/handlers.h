@@ -35,9 +35,9 @@ pb_handler_fn api_plans_create, api_plans_get, api_plans_list, api_plans_patch;
 pb_handler_fn api_offer_list, api_offer_put, api_rules_list, api_rules_get;
 pb_handler_fn api_checks_create, api_checks_get;
 pb_handler_fn api_requests_create, api_requests_get, api_requests_decision;
-pb_handler_fn api_requests_review, api_requests_withdraw;
+pb_handler_fn api_requests_review, api_requests_withdraw, api_requests_list;
 /* budgets.c */
-pb_handler_fn api_budgets_create, api_budgets_get, api_budgets_patch;
+pb_handler_fn api_budgets_create, api_budgets_get, api_budgets_patch, api_budgets_list;
 pb_handler_fn api_budgets_approve, api_budgets_suspend, api_budgets_resume, api_budgets_close;
 pb_handler_fn api_budgets_agreement_patch, api_budgets_exception_create;
 pb_handler_fn api_budgets_statement, api_budgets_section_j, api_children_budgets;

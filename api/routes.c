@@ -41,6 +41,7 @@ const struct pb_route api_routes[] = {
 	{ PB_POST, "/v1/eligibility/checks", api_checks_create, PB_SVC_ELIGIBILITY, 0 },
 	{ PB_GET, "/v1/eligibility/checks/{id}", api_checks_get, PB_SVC_ELIGIBILITY, 0 },
 	{ PB_POST, "/v1/budget-requests", api_requests_create, PB_SVC_ELIGIBILITY, 0 },
+	{ PB_GET, "/v1/budget-requests", api_requests_list, PB_SVC_ELIGIBILITY, 0 },
 	{ PB_GET, "/v1/budget-requests/{id}", api_requests_get, PB_SVC_ELIGIBILITY, 0 },
 	{ PB_POST, "/v1/budget-requests/{id}/decision", api_requests_decision,
 	  PB_SVC_ELIGIBILITY, 0 },
@@ -49,6 +50,7 @@ const struct pb_route api_routes[] = {
 	  PB_SVC_ELIGIBILITY, 0 },
 	/* budgets service */
 	{ PB_POST, "/v1/budgets", api_budgets_create, PB_SVC_BUDGETS, 0 },
+	{ PB_GET, "/v1/budgets", api_budgets_list, PB_SVC_BUDGETS, 0 },
 	{ PB_GET, "/v1/budgets/{id}", api_budgets_get, PB_SVC_BUDGETS, 0 },
 	{ PB_PATCH, "/v1/budgets/{id}", api_budgets_patch, PB_SVC_BUDGETS, 0 },
 	{ PB_POST, "/v1/budgets/{id}/approve", api_budgets_approve, PB_SVC_BUDGETS, 0 },

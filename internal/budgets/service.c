@@ -92,7 +92,8 @@ static enum pb_err check_eligibility(const struct budget_facts *bf, int32_t star
 		struct pb_elig_budget_element e = { el[i].stream, el[i].service_type,
 		    el[i].arrangement, bf->has_plan, bf->plan.status, bf->offer.items, bf->offer.n,
 		    bf->has_request && pb_elig_request_names(&bf->request, el[i].stream,
-		    el[i].service_type) };
+		    el[i].service_type), bf->has_request && pb_elig_request_declines(&bf->request,
+		    el[i].stream, el[i].service_type) };
 		err = pb_elig_check_budget_element(&e, i, p);
 	}
 	if (err || !bf->has_plan)
@@ -703,6 +704,12 @@ enum pb_err pb_budget_list_for_child(struct pb_db *db, const struct pb_scope *sc
 	if (err)
 		return err;
 	return pb_budget_store_list_for_child(db, scope, child_id, cursor, limit, json);
+}
+
+enum pb_err pb_budget_list(struct pb_db *db, const struct pb_scope *scope,
+    const struct pb_budget_filter *f, const char *cursor, int limit, char **json)
+{
+	return pb_budget_store_list(db, scope, f, cursor, limit, json);
 }
 
 enum pb_err pb_budget_statement(struct pb_db *db, const struct pb_scope *scope,

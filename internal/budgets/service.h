@@ -136,6 +136,20 @@ enum pb_err pb_budget_visible(struct pb_db *db, const struct pb_scope *scope,
     const char *id);
 enum pb_err pb_budget_list_for_child(struct pb_db *db, const struct pb_scope *scope,
     const char *child_id, const char *cursor, int limit, char **json);
+/* GET /v1/budgets: the filters of the list; each NULL means "any".  Dates
+ * are YYYY-MM-DD, already validated by api/. */
+struct pb_budget_filter {
+	const char *status;             /* draft | approved | suspended | closed */
+	const char *child_id;
+	const char *arrangement;        /* direct_payment | third_party | notional | mixed */
+	const char *review_due_before;  /* the plan's next_review_due <= this day */
+	const char *period_active_on;   /* period_start <= this day <= period_end */
+};
+/* One page of the la's budgets, oldest first (created_at, id); cursor is
+ * the id of the last item of the page before.  A family scope sees only
+ * its children's budgets.  *json: {"items":[…],"next_cursor"}. */
+enum pb_err pb_budget_list(struct pb_db *db, const struct pb_scope *scope,
+    const struct pb_budget_filter *f, const char *cursor, int limit, char **json);
 /* GET /v1/budgets/{id}/statement: a page of lines after line `cursor`. */
 enum pb_err pb_budget_statement(struct pb_db *db, const struct pb_scope *scope,
     const char *id, const char *cursor, int limit, char **json);

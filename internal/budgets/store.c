@@ -371,6 +371,30 @@ enum pb_err pb_budget_store_list_for_child(struct pb_db *db,
 	    " ORDER BY b.id LIMIT $4", 4, pp, limit, json);
 }
 
+enum pb_err pb_budget_store_list(struct pb_db *db, const struct pb_scope *scope,
+    const struct pb_budget_filter *f, const char *cursor, int limit, char **json)
+{
+	char lim[24];
+	const char *pp[] = { scope->la, f->status, f->child_id, f->arrangement,
+	    f->review_due_before, f->period_active_on, cursor, pb_db_int_param(limit + 1, lim),
+	    scope->family_person_id };
+	/* keyset paging on (created_at, id), oldest first.  review_due_before
+	 * reads the plan's next annual review (PAY-14: the DP is reviewed with
+	 * the EHC plan) */
+	return pb_db_list_json(db,
+	    "SELECT pb_json(b)::text, b.id FROM budgets b"
+	    " WHERE b.la = $1 AND ($2::text IS NULL OR b.status = $2)"
+	    " AND ($3::uuid IS NULL OR b.child_id = $3::uuid)"
+	    " AND ($4::text IS NULL OR b.arrangement = $4)"
+	    " AND ($5::date IS NULL OR EXISTS (SELECT 1 FROM plans p WHERE p.la = b.la"
+	    "  AND p.id = b.plan_id AND p.next_review_due <= $5::date))"
+	    " AND ($6::date IS NULL OR (b.period_start <= $6::date AND $6::date <= b.period_end))"
+	    " AND pb_child_visible(b.la, b.child_id, $9::uuid)"
+	    " AND ($7::uuid IS NULL OR (b.created_at, b.id) > (SELECT q.created_at, q.id"
+	    "  FROM budgets q WHERE q.la = $1 AND q.id = $7::uuid))"
+	    " ORDER BY b.created_at, b.id LIMIT $8", 9, pp, limit, json);
+}
+
 enum pb_err pb_budget_store_statement(struct pb_db *db,
     const struct pb_scope *scope, const char *id, const char *cursor,
     int limit, char **json)

@@ -127,6 +127,9 @@ enum pb_err pb_budget_store_get(struct pb_db *db, const struct pb_scope *scope,
 enum pb_err pb_budget_store_list_for_child(struct pb_db *db,
     const struct pb_scope *scope, const char *child_id, const char *cursor,
     int limit, char **json);
+/* GET /v1/budgets (service.h, pb_budget_list). */
+enum pb_err pb_budget_store_list(struct pb_db *db, const struct pb_scope *scope,
+    const struct pb_budget_filter *f, const char *cursor, int limit, char **json);
 enum pb_err pb_budget_store_statement(struct pb_db *db,
     const struct pb_scope *scope, const char *id, const char *cursor,
     int limit, char **json);

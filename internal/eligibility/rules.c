@@ -469,6 +469,10 @@ enum pb_err pb_elig_check_budget_element(const struct pb_elig_budget_element *e,
 			return pb_problem_set(p, PB_ERULE, "ELIG-1", "%s: %s", el,
 			    R_PLAN_CEASED.message);
 	}
+	if (e->request_declines_it)
+		return pb_problem_set(p, PB_ERULE, "ELIG-6",
+		    "%s: the panel declined this service in the budget request; a budget "
+		    "funding that request may include only the elements it approved.", el);
 	const struct pb_elig_reason *panel = pb_elig_offer_verdict(e->offer, e->noffer,
 	    e->service_type, e->stream, e->arrangement);
 	if (panel != NULL && !e->request_names_it)
@@ -603,6 +607,14 @@ enum pb_err pb_elig_request_next(enum pb_elig_request_status from,
 			return PB_OK;
 		}
 	return PB_ETRANSITION;
+}
+
+enum pb_elig_request_action pb_elig_panel_action(const int *approve, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (approve[i])
+			return PB_ELIG_ACT_APPROVE;
+	return PB_ELIG_ACT_DECLINE;
 }
 
 int pb_elig_request_fundable(enum pb_elig_request_status s)

@@ -212,11 +212,15 @@ struct pb_elig_budget_element {
 	int request_names_it;               /* a panel-approved (or eligible,
 	                                     * overturned) request of the budget
 	                                     * names this stream and service type */
+	int request_declines_it;            /* the panel declined this element of
+	                                     * the budget's request (and no review
+	                                     * overturned it) */
 };
 
 /* ELIG-9 (never a school, college or institution place), ELIG-1/ELIG-10
  * (an education element needs a plan maintained or being prepared; social
- * care and health need none) and ELIG-6 (outside the offer only with a
+ * care and health need none) and ELIG-6 (an element the panel declined is
+ * never funded from that request; outside the offer only with a
  * panel-approved request naming it), in that order, for element `index`.
  * PB_ERULE with the rule id. */
 enum pb_err pb_elig_check_budget_element(const struct pb_elig_budget_element *e,
@@ -306,6 +310,11 @@ enum pb_elig_request_action {
 	PB_ELIG_ACT_WITHDRAW,        /* requester side, before a decision  */
 	PB_ELIG_ACT_BUDGET_LINKED    /* a budget now funds the request     */
 };
+
+/* The whole-request action a set of per-element panel decisions comes to:
+ * APPROVE when at least one of approve[0..n) is set (partly approved),
+ * DECLINE when none is (n == 0 counts as none).  Pure. */
+enum pb_elig_request_action pb_elig_panel_action(const int *approve, size_t n);
 
 /* The status a submitted request takes from its check's overall outcome
  * (eligible → eligible, ineligible → ineligible, panel_referral →

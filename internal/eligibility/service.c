@@ -323,16 +323,33 @@ enum pb_err pb_elig_request_named(struct pb_db *db, const char *la, const char *
 	return err;
 }
 
+/* The index of the request's element (stream, service_type), or -1. */
+static int find_element(const struct pb_elig_request_facts *r, enum pb_stream stream,
+    const char *service_type)
+{
+	for (size_t i = 0; i < r->nelements; i++)
+		if (r->elements[i].stream == stream &&
+		    strcmp(r->elements[i].service_type, service_type) == 0)
+			return (int)i;
+	return -1;
+}
+
+int pb_elig_request_declines(const struct pb_elig_request_facts *r, enum pb_stream stream,
+    const char *service_type)
+{
+	int i = find_element(r, stream, service_type);
+
+	return i >= 0 && r->elements[i].panel == PB_ELIG_PANEL_DECLINED &&
+	    r->status != PB_ELIG_REQ_OVERTURNED;
+}
+
 int pb_elig_request_names(const struct pb_elig_request_facts *r, enum pb_stream stream,
     const char *service_type)
 {
 	if (!pb_elig_request_fundable(r->status))
 		return 0;
-	for (size_t i = 0; i < r->nelements; i++)
-		if (r->elements[i].stream == stream &&
-		    strcmp(r->elements[i].service_type, service_type) == 0)
-			return 1;
-	return 0;
+	return find_element(r, stream, service_type) >= 0 &&
+	    !pb_elig_request_declines(r, stream, service_type);
 }
 
 /* {"elements":[…],"basis":{…}} as stored in eligibility_checks.result. */
@@ -510,9 +527,47 @@ static const char *action_event(enum pb_elig_request_action a)
 
 /* Lock, check the move, update, audit: the shared middle of an action.
  * Inside the caller's transaction. */
+/* Every element of the request decided exactly once by d[0..n), then the
+ * rows stored.  Inside the caller's transaction, after the request is
+ * locked. */
+static enum pb_err record_element_decisions(struct pb_db *db, const struct pb_actor *actor,
+    const char *id, const struct pb_elig_element_decision *d, size_t n,
+    struct pb_problem *p)
+{
+	struct pb_elig_request_facts f;
+	int seen[PB_ELIG_MAX_ELEMENTS] = { 0 };
+	char field[32];
+
+	enum pb_err err = pb_elig_store_request_facts(db, actor->la, id, &f);
+	for (size_t i = 0; i < n && err == PB_OK; i++) {
+		size_t j = 0;
+		while (j < f.nelements && !(f.elements[j].stream == d[i].stream &&
+		    strcmp(f.elements[j].service_type, d[i].service_type) == 0))
+			j++;
+		snprintf(field, sizeof(field), "elements[%zu]", i);
+		if (j == f.nelements)
+			pb_problem_field(p, field, "not_requested",
+			    "%s %s is not an element of this request.", pb_stream_str(d[i].stream),
+			    d[i].service_type);
+		else
+			seen[j] = 1;
+	}
+	for (size_t j = 0; j < f.nelements && err == PB_OK; j++)
+		if (!seen[j])
+			pb_problem_field(p, "elements", "incomplete",
+			    "must decide every requested element: %s %s has no decision.",
+			    pb_stream_str(f.elements[j].stream), f.elements[j].service_type);
+	if (err == PB_OK && p->err)
+		err = p->err;
+	for (size_t i = 0; i < n && err == PB_OK; i++)
+		err = pb_elig_store_decision_insert(db, actor, id, &d[i]);
+	return err;
+}
+
 static enum pb_err apply_action(struct pb_db *db, const struct pb_scope *scope,
     const struct pb_actor *actor, const char *id, const char *want_child,
     enum pb_elig_request_action action, const char *reason, const char *budget_id,
+    const struct pb_elig_element_decision *ed, size_t ned,
     int if_match, struct pb_problem *p, char **json, int *version)
 {
 	enum pb_elig_request_status from, to;
@@ -557,6 +612,8 @@ static enum pb_err apply_action(struct pb_db *db, const struct pb_scope *scope,
 		if (err)
 			goto out;
 	}
+	if (ned > 0 && (err = record_element_decisions(db, actor, id, ed, ned, p)) != PB_OK)
+		goto out;
 	err = pb_elig_store_request_update(db, actor, id, action, to, reason, budget_id,
 	    json, version);
 	if (err)
@@ -585,7 +642,7 @@ enum pb_err pb_elig_request_act(struct pb_db *db, const struct pb_scope *scope,
 	if (err)
 		return err;
 	err = pb_db_finish(db, apply_action(db, scope, actor, id, NULL, action, reason, NULL,
-	    if_match, p, json, version));
+	    NULL, 0, if_match, p, json, version));
 	if (err) {
 		free(*json);
 		*json = NULL;
@@ -601,10 +658,40 @@ enum pb_err pb_elig_request_link_budget(struct pb_db *db,
 	int version = 0;
 
 	enum pb_err err = apply_action(db, NULL, actor, request_id, child_id,
-	    PB_ELIG_ACT_BUDGET_LINKED, NULL, budget_id, -1, p, &json, &version);
+	    PB_ELIG_ACT_BUDGET_LINKED, NULL, budget_id, NULL, 0, -1, p, &json, &version);
 	free(json);
 	if (err == PB_ENOTFOUND)
 		err = pb_problem_field(p, "request_id", "not_found",
 		    "No such budget request for this child.");
 	return err;
+}
+
+enum pb_err pb_elig_request_decide(struct pb_db *db, const struct pb_scope *scope,
+    const struct pb_actor *actor, const char *id, const char *reason,
+    const struct pb_elig_element_decision *d, size_t n, int if_match,
+    struct pb_problem *p, char **json, int *version)
+{
+	int approve[PB_ELIG_MAX_ELEMENTS];
+
+	*json = NULL;
+	if (n < 1 || n > PB_ELIG_MAX_ELEMENTS)
+		return PB_EINTERNAL; /* api/ checked the count */
+	for (size_t i = 0; i < n; i++)
+		approve[i] = d[i].approve;
+	enum pb_err err = pb_db_begin(db);
+	if (err)
+		return err;
+	err = pb_db_finish(db, apply_action(db, scope, actor, id, NULL,
+	    pb_elig_panel_action(approve, n), reason, NULL, d, n, if_match, p, json, version));
+	if (err) {
+		free(*json);
+		*json = NULL;
+	}
+	return err;
+}
+
+enum pb_err pb_elig_request_list(struct pb_db *db, const struct pb_scope *scope,
+    const char *statuses, const char *child_id, const char *cursor, int limit, char **json)
+{
+	return pb_elig_store_request_list(db, scope, statuses, child_id, cursor, limit, json);
 }

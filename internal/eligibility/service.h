@@ -136,8 +136,12 @@ struct pb_elig_request_facts {
 	struct {
 		enum pb_stream stream;
 		char service_type[PB_ELIG_SERVICE_TYPE_MAX + 1];
+		int panel;      /* PB_ELIG_PANEL_NONE | _APPROVED | _DECLINED */
 	} elements[PB_ELIG_MAX_ELEMENTS];
 };
+#define PB_ELIG_PANEL_NONE 0
+#define PB_ELIG_PANEL_APPROVED 1
+#define PB_ELIG_PANEL_DECLINED 2
 /* The request when it is child_id's (else PB_EINVAL on field request_id). */
 enum pb_err pb_elig_request_named(struct pb_db *db, const char *la, const char *request_id,
     const char *child_id, struct pb_elig_request_facts *out, struct pb_problem *p);
@@ -145,6 +149,46 @@ enum pb_err pb_elig_request_named(struct pb_db *db, const char *la, const char *
  * names (stream, service_type) among its elements (ELIG-6).  Pure. */
 int pb_elig_request_names(const struct pb_elig_request_facts *r, enum pb_stream stream,
     const char *service_type);
+/* 1 when the panel declined (stream, service_type) in the request and no
+ * review overturned it: a budget funding the request may not include it
+ * (ELIG-6).  A named element the panel approved is fundable; a declined one
+ * is not, even while the request as a whole is approved.  Pure. */
+int pb_elig_request_declines(const struct pb_elig_request_facts *r, enum pb_stream stream,
+    const char *service_type);
+
+/* ---- the panel's queue and per-element decisions ---- */
+
+/* GET /v1/budget-requests: one page of the la's requests, oldest first
+ * (created_at, id), each with its case papers (the check's per-element
+ * reasons, the child, the plan the check judged).  statuses: NULL, or a
+ * comma-separated list of request statuses (the caller validated it);
+ * child_id may be NULL; cursor is the id of the last item of the page
+ * before (an id not in the la starts from the beginning).  A family scope
+ * sees only its children's requests.  *json: {"items":[…],"next_cursor"}. */
+enum pb_err pb_elig_request_list(struct pb_db *db, const struct pb_scope *scope,
+    const char *statuses, const char *child_id, const char *cursor, int limit, char **json);
+
+/* One element's decision by the panel.  Strings point into the caller's
+ * memory (the request body); conditions may be NULL (approve only). */
+struct pb_elig_element_decision {
+	enum pb_stream stream;
+	const char *service_type;
+	int approve;
+	const char *conditions;
+};
+
+/* POST /v1/budget-requests/{id}/decision with elements[]: decide a
+ * referred request element by element.  Every requested element must be
+ * decided exactly once (else PB_EINVAL naming elements or elements[i]).
+ * The request becomes approved when at least one element is approved,
+ * declined when all are; the rows are stored with the request's update,
+ * the audit row (before/after) and the event budget_request.decided.
+ * Errors as pb_elig_request_act (a request not in panel_referral is
+ * PB_ETRANSITION). */
+enum pb_err pb_elig_request_decide(struct pb_db *db, const struct pb_scope *scope,
+    const struct pb_actor *actor, const char *id, const char *reason,
+    const struct pb_elig_element_decision *d, size_t n, int if_match,
+    struct pb_problem *p, char **json, int *version);
 
 /* GET /v1/offer: {"items":[…],"next_cursor":null}, the ELIG-7 default
  * merged with the la's changes, ordered by service_type. */

@@ -142,9 +142,11 @@ enum pb_err pb_elig_store_request_facts(struct pb_db *db, const char *la,
 	memset(out, 0, sizeof(*out));
 	/* one row per requested element (a request has at least one) */
 	enum pb_err err = pb_db_query(db,
-	    "SELECT r.child_id, r.status, e ->> 'stream', e ->> 'service_type'"
+	    "SELECT r.child_id, r.status, e ->> 'stream', e ->> 'service_type', d.decision"
 	    " FROM budget_requests r JOIN eligibility_checks c ON c.la = r.la AND c.id = r.check_id"
 	    " LEFT JOIN LATERAL json_array_elements(c.result -> 'elements') e ON true"
+	    " LEFT JOIN budget_request_element_decisions d ON d.la = r.la AND d.request_id = r.id"
+	    "  AND d.stream = e ->> 'stream' AND d.service_type = e ->> 'service_type'"
 	    " WHERE r.la = $1 AND r.id = $2", 2, pp, &res);
 	if (err)
 		return err;
@@ -164,6 +166,9 @@ enum pb_err pb_elig_store_request_facts(struct pb_db *db, const char *la,
 			err = PB_EINTERNAL;
 		pb_db_col_copy(res, i, 3, out->elements[out->nelements].service_type,
 		    sizeof(out->elements[0].service_type));
+		out->elements[out->nelements].panel = PQgetisnull(res, i, 4) ? PB_ELIG_PANEL_NONE :
+		    strcmp(PQgetvalue(res, i, 4), "approve") == 0 ? PB_ELIG_PANEL_APPROVED :
+		    PB_ELIG_PANEL_DECLINED;
 		out->nelements++;
 	}
 	PQclear(res);
@@ -340,4 +345,33 @@ enum pb_err pb_elig_store_request_update(struct pb_db *db,
 	    " version = version + 1, updated_at = now()"
 	    " WHERE r.la = $1 AND r.id = $2 RETURNING pb_json(r)::text, r.version",
 	    7, pp, json, version);
+}
+
+enum pb_err pb_elig_store_request_list(struct pb_db *db, const struct pb_scope *scope,
+    const char *statuses, const char *child_id, const char *cursor, int limit, char **json)
+{
+	char lim[24];
+	const char *pp[] = { scope->la, statuses, child_id, cursor,
+	    pb_db_int_param(limit + 1, lim), scope->family_person_id };
+	/* keyset paging on (created_at, id), oldest first: the queue's order;
+	 * the cursor names the last row of the page before */
+	return pb_db_list_json(db,
+	    "SELECT pb_request_papers_json(r)::text, r.id FROM budget_requests r"
+	    " WHERE r.la = $1"
+	    " AND ($2::text IS NULL OR r.status = ANY (string_to_array($2::text, ',')))"
+	    " AND ($3::uuid IS NULL OR r.child_id = $3::uuid)"
+	    " AND pb_child_visible(r.la, r.child_id, $6::uuid)"
+	    " AND ($4::uuid IS NULL OR (r.created_at, r.id) > (SELECT q.created_at, q.id"
+	    "  FROM budget_requests q WHERE q.la = $1 AND q.id = $4::uuid))"
+	    " ORDER BY r.created_at, r.id LIMIT $5", 6, pp, limit, json);
+}
+
+enum pb_err pb_elig_store_decision_insert(struct pb_db *db, const struct pb_actor *actor,
+    const char *request_id, const struct pb_elig_element_decision *d)
+{
+	const char *pp[] = { actor->la, request_id, pb_stream_str(d->stream), d->service_type,
+	    d->approve ? "approve" : "decline", d->conditions, actor->sub };
+	return pb_db_query(db,
+	    "INSERT INTO budget_request_element_decisions (la, request_id, stream, service_type,"
+	    " decision, conditions, decided_by) VALUES ($1, $2, $3, $4, $5, $6, $7)", 7, pp, NULL);
 }

@@ -95,4 +95,16 @@ enum pb_err pb_elig_store_request_update(struct pb_db *db,
     enum pb_elig_request_action action, enum pb_elig_request_status to,
     const char *reason, const char *budget_id, char **json, int *version);
 
+/* One page of the la's requests with their papers (service.h,
+ * pb_elig_request_list); scope->family_person_id limits it to a family's
+ * children. */
+enum pb_err pb_elig_store_request_list(struct pb_db *db, const struct pb_scope *scope,
+    const char *statuses, const char *child_id, const char *cursor, int limit, char **json);
+
+/* Store one element's panel decision by actor->sub (the guard trigger
+ * refuses an element the request did not ask for, or a request not in
+ * panel_referral: PB_ECONFLICT/PB_EDB). */
+enum pb_err pb_elig_store_decision_insert(struct pb_db *db, const struct pb_actor *actor,
+    const char *request_id, const struct pb_elig_element_decision *d);
+
 #endif

@@ -314,7 +314,8 @@ def test_family_journey_referral_decline_review_overturn():
     r = request_(fam, EDU_DP, HORSES, notes="Riding helps with anxiety.")
     eq(r["status"], "panel_referral", "horse riding is outside the offer (ELIG-6)")
     eq(r["notes"], "Riding helps with anxiety.", "notes")
-    eq(r["elements"], [EDU_DP, HORSES], "elements as requested")
+    eq(r["elements"], [dict(EDU_DP, panel_decision=None), dict(HORSES, panel_decision=None)],
+       "elements as requested, undecided")
     eq(r["eligibility"]["elements"][1]["reasons"][0]["code"], "NOT_IN_OFFER", "reason")
     eq(r["decision"], None, "no decision yet")
     reasons_of(r["eligibility"])

@@ -193,6 +193,37 @@ static void test_request_names(void **state)
 	assert_int_equal(st, PB_ELIG_REQ_APPROVED);
 }
 
+/* Per-element panel decisions: one approval makes the request approved
+ * (partly); none declines it. */
+static void test_request_panel_action_per_element(void **state)
+{
+	static const int one[] = { 0, 1, 0 }, none[] = { 0, 0 }, all[] = { 1, 1 };
+
+	(void)state;
+	assert_int_equal(pb_elig_panel_action(one, 3), PB_ELIG_ACT_APPROVE);
+	assert_int_equal(pb_elig_panel_action(all, 2), PB_ELIG_ACT_APPROVE);
+	assert_int_equal(pb_elig_panel_action(none, 2), PB_ELIG_ACT_DECLINE);
+	assert_int_equal(pb_elig_panel_action(one, 0), PB_ELIG_ACT_DECLINE);
+}
+
+/* ELIG-6: an element the panel declined is never funded from the request,
+ * even when it is in the offer. */
+static void test_request_declined_element_not_funded(void **state)
+{
+	struct pb_elig_budget_element e = { PB_STREAM_SOCIAL_CARE, "short_breaks",
+	    PB_ARR_NOTIONAL, 0, PB_PLAN_ISSUED, pb_elig_default_offer,
+	    PB_ELIG_DEFAULT_OFFER_LEN, 1, 0 };
+	struct pb_problem p;
+
+	(void)state;
+	pb_problem_init(&p);
+	assert_int_equal(pb_elig_check_budget_element(&e, 0, &p), PB_OK);
+	e.request_declines_it = 1;
+	assert_int_equal(pb_elig_check_budget_element(&e, 2, &p), PB_ERULE);
+	assert_string_equal(p.rule, "ELIG-6");
+	assert_non_null(strstr(p.detail, "elements[2]"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -204,6 +235,8 @@ int main(void)
 		cmocka_unit_test(test_request_panel_decides_only_referrals_and_reviews),
 		cmocka_unit_test(test_request_fundable),
 		cmocka_unit_test(test_request_names),
+		cmocka_unit_test(test_request_panel_action_per_element),
+		cmocka_unit_test(test_request_declined_element_not_funded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
