@@ -61,6 +61,13 @@ ROUTES = [
     "/v1/budgets/%s/debts" % uid("budget", 17),
     "/v1/schedules?budget_id=%s" % uid("budget", 17),
     "/v1/audit?actor=seed-bench&limit=20",
+    "/v1/budget-requests?status=panel_referral,review_requested&limit=50",
+    "/v1/budget-requests?child_id=%s" % uid("child", 17),
+    "/v1/budgets?status=approved&limit=50",
+    "/v1/budgets?child_id=%s" % uid("child", 17),
+    "/v1/budgets?arrangement=mixed&limit=50",
+    "/v1/budgets?period_active_on=2026-12-01&limit=50",
+    "/v1/budgets?review_due_before=2027-01-31&limit=50",
 ]
 
 
