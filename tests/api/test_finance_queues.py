@@ -13,7 +13,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from pbtest import (Daemon, check, eq, expect, migrated_db, new_id, psql,  # noqa: E402
                     run, test, token)
 import world  # noqa: E402
-from world import Staff, World, call, events_of, fresh_la  # noqa: E402
+from world import Staff, World, call, events_of, fresh_la, parallel  # noqa: E402
 
 URL = migrated_db("finance_queues")
 D = Daemon(URL, {"PB_BANK_KEY": "2f" * 32})
@@ -193,6 +193,19 @@ def test_reissue_refusals_rules_roles_and_tenancy():
     s, _, err = psql(URL, "UPDATE payments SET reissued_as = '%s' WHERE id = '%s'"
                      % (p["id"], live["id"]), check_rc=False)
     check(s != 0 and "reissued" in err, "the guard refuses: %s" % err)
+
+
+@test
+def test_concurrent_reissues_make_one_payment():
+    st = Staff(fresh_la())
+    w = World(staff=st)
+    p, _ = failed_payment(st, w, amount=700)
+    out = parallel(8, lambda i: reissue(p["id"], st.fin if i % 2 else st.cw,
+                                        {"due_date": "2026-11-01"})[0])
+    eq(sorted(out), [201] + [409] * 7, "one reissue, the others 409")
+    _, n, _ = psql(URL, "SELECT count(*) FROM payments WHERE reissue_of = '%s'" % p["id"])
+    eq(n, "1", "one new payment")
+    eq(w.element(w.dp)["committed_pence"], 700, "committed once")
 
 
 # ---- payment runs --------------------------------------------------------------------------

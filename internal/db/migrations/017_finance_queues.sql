@@ -84,15 +84,11 @@ ALTER TABLE payment_runs
     ADD COLUMN sent_at        timestamptz,
     ADD COLUMN reconciled_by  text,
     ADD COLUMN reconciled_at  timestamptz,
-    ADD CONSTRAINT payment_runs_sent_facts CHECK (status = 'created' OR
-        (export_sha256 IS NOT NULL AND sent_on IS NOT NULL AND sent_by IS NOT NULL
-         AND sent_at IS NOT NULL)),
     ADD CONSTRAINT payment_runs_reconciled_facts CHECK ((status = 'reconciled') =
         (reconciled_by IS NOT NULL AND reconciled_at IS NOT NULL));
 
 -- Runs from before: reconciled when every payment has a result.  They were
 -- never marked sent, so what was sent is not known: no digest, no sent_on.
-ALTER TABLE payment_runs DROP CONSTRAINT payment_runs_sent_facts;
 UPDATE payment_runs r SET status = 'reconciled', reconciled_by = 'migration-017',
     reconciled_at = now()
 WHERE NOT EXISTS (SELECT 1 FROM payments p WHERE p.la = r.la AND p.run_id = r.id
