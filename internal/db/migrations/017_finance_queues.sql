@@ -14,7 +14,7 @@ ALTER TABLE payments
     ADD CONSTRAINT payments_reissue_of_fk FOREIGN KEY (la, reissue_of)
         REFERENCES payments (la, id),
     ADD CONSTRAINT payments_reissued_as_fk FOREIGN KEY (la, reissued_as)
-        REFERENCES payments (la, id) DEFERRABLE INITIALLY DEFERRED,
+        REFERENCES payments (la, id),
     ADD CONSTRAINT payments_reissue_not_self CHECK (reissue_of <> id AND reissued_as <> id);
 CREATE UNIQUE INDEX payments_reissue_of ON payments (la, reissue_of) WHERE reissue_of IS NOT NULL;
 CREATE UNIQUE INDEX payments_reissued_as ON payments (la, reissued_as) WHERE reissued_as IS NOT NULL;
