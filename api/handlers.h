@@ -55,6 +55,7 @@ pb_handler_fn api_payees_create, api_payees_get, api_payees_patch,
 /* payments.c */
 pb_handler_fn api_payments_create, api_payments_get, api_budget_payments_list;
 pb_handler_fn api_payments_approve, api_payments_cancel;
+pb_handler_fn api_payments_list, api_payments_reissue;
 pb_handler_fn api_schedules_create, api_schedules_get, api_schedules_materialise;
 pb_handler_fn api_budgets_surplus;
 /* schedules.c */
@@ -68,7 +69,8 @@ pb_handler_fn api_debts_write_off, api_debts_write_off_approve, api_debts_write_
 pb_handler_fn api_debts_review, api_debts_review_decision, api_surplus_inputs_create;
 /* payment_runs.c */
 pb_handler_fn api_payment_runs_create, api_payment_runs_get, api_payment_runs_export;
-pb_handler_fn api_payment_runs_results;
+pb_handler_fn api_payment_runs_results, api_payment_runs_list, api_payment_runs_sent;
+pb_handler_fn api_payment_runs_reconcile, api_payment_runs_reconciliation;
 /* audit.c */
 pb_handler_fn api_audit_list, api_events_list;
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "api/common.h"
+#include "internal/core/date.h"
 #include "internal/json/json.h"
 #include "internal/payments/service.h"
 
@@ -72,6 +73,7 @@ void api_payment_runs_export(struct pb_req *req, struct pb_resp *resp)
 	struct pb_problem p;
 	struct pb_db *db;
 	char id[37], num[24], disp[96], *csv = NULL;
+	char sha[65];
 	size_t len = 0;
 	int count = 0;
 	int64_t total = 0;
@@ -83,7 +85,7 @@ void api_payment_runs_export(struct pb_req *req, struct pb_resp *resp)
 	enum pb_err err = pb_pay_run_export(db, req->principal.la,
 	    req->cfg->has_bank_key ? req->cfg->bank_key : NULL,
 	    req->cfg->has_bank_key_old ? req->cfg->bank_key_old : NULL, id, &p, &csv, &len, &count,
-	    &total);
+	    &total, sha);
 	if (err) {
 		api_fail(resp, err, &p);
 		return;
@@ -95,6 +97,87 @@ void api_payment_runs_export(struct pb_req *req, struct pb_resp *resp)
 	pb_resp_header(resp, "X-Total-Pence", num);
 	snprintf(disp, sizeof(disp), "attachment; filename=\"payment-run-%s.csv\"", id);
 	pb_resp_header(resp, "Content-Disposition", disp);
+	pb_resp_header(resp, "X-Content-SHA256", sha);
+}
+
+/* GET /v1/payment-runs?status=&limit=&cursor= (finance, auditor). */
+void api_payment_runs_list(struct pb_req *req, struct pb_resp *resp)
+{
+	static const char *const statuses[] = { "created", "sent", "reconciled", NULL };
+	struct pb_problem p;
+	struct pb_db *db;
+	char cbuf[37], *json = NULL;
+	const char *cursor, *st = pb_req_query(req, "status");
+	int limit = API_PAGE_DEFAULT, known = 0;
+
+	if (api_allow(req, resp, RUN_READERS) || api_page(req, resp, &limit, cbuf, &cursor))
+		return;
+	for (int i = 0; st != NULL && statuses[i] != NULL; i++)
+		known |= strcmp(st, statuses[i]) == 0;
+	if (st != NULL && !known) {
+		pb_problem_init(&p);
+		pb_problem_field(&p, "status", "invalid", "status is created, sent or reconciled.");
+		pb_resp_problem(resp, &p);
+		return;
+	}
+	if (api_db(req, resp, &db))
+		return;
+	enum pb_err err = pb_pay_run_list(db, req->principal.la, st, cursor, limit, &json);
+	api_reply(resp, err, NULL, json, 0);
+}
+
+void api_payment_runs_reconciliation(struct pb_req *req, struct pb_resp *resp)
+{
+	struct pb_db *db;
+	char id[37], *json = NULL;
+
+	if (api_allow(req, resp, RUN_READERS) || api_id(req, resp, "id", id) ||
+	    api_db(req, resp, &db))
+		return;
+	enum pb_err err = pb_pay_run_reconciliation(db, req->principal.la, id, &json);
+	api_reply(resp, err, NULL, json, 0);
+}
+
+/* sent {sent_on?, reference?, file_sha256?} | reconcile {}, If-Match honoured. */
+static void move(struct pb_req *req, struct pb_resp *resp, int to_sent)
+{
+	static const char *const sent_allowed[] = { "sent_on", "reference", "file_sha256", NULL };
+	static const char *const none[] = { NULL };
+	struct pb_problem p;
+	struct pb_pay_run_move_in in = { to_sent, PB_DATE_NONE, NULL, NULL, -1 };
+	struct pb_actor actor;
+	struct pb_db *db;
+	cJSON *body = NULL;
+	char id[37], *json = NULL;
+	int present = 0, version = 0;
+
+	if (api_write_open(req, resp, PB_ROLE_FINANCE, "id", id, &in.if_match, 1, &body))
+		return;
+	pb_problem_init(&p);
+	pb_json_check_members(body, "", to_sent ? sent_allowed : none, NULL, &p);
+	pb_json_get_date(body, "", "sent_on", 0, 0, &in.sent_on, &present, &p);
+	if (!present)
+		in.sent_on = pb_date_today();
+	pb_json_get_string(body, "", "reference", 0, 1, 100, &in.reference, &p);
+	pb_json_get_string(body, "", "file_sha256", 0, 64, 64, &in.file_sha256, &p);
+	if (p.err) {
+		pb_resp_problem(resp, &p);
+	} else if (api_db(req, resp, &db) == 0) {
+		api_actor(req, &actor);
+		enum pb_err err = pb_pay_run_move(db, &actor, id, &in, &p, &json, &version);
+		api_reply(resp, err, &p, json, version);
+	}
+	cJSON_Delete(body);
+}
+
+void api_payment_runs_sent(struct pb_req *req, struct pb_resp *resp)
+{
+	move(req, resp, 1);
+}
+
+void api_payment_runs_reconcile(struct pb_req *req, struct pb_resp *resp)
+{
+	move(req, resp, 0);
 }
 
 /* Per-request storage for the results as parsed. */

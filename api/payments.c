@@ -14,6 +14,7 @@
 #include "api/common.h"
 #include "internal/http/headers.h"
 #include "internal/core/date.h"
+#include "internal/core/uuid.h"
 #include "internal/json/json.h"
 #include "internal/payments/service.h"
 
@@ -32,8 +33,8 @@ static const char *const frequencies[] = { "weekly", "four_weekly", "monthly",
 static const char *const payment_owned[] = { "id", "la", "budget_id", "status",
     "payee_name", "schedule_id", "run_id", "created_by", "approved_by", "approved_at",
     "cancelled_by", "cancel_reason", "exported_at", "settled_at", "failure_reason",
-    "materialised_count", "last_materialised_due_date", "created_at", "updated_at",
-    "version", NULL };
+    "materialised_count", "last_materialised_due_date", "reissue_of", "reissued_as",
+    "created_at", "updated_at", "version", NULL };
 
 /* Idempotency-Key: 1 to 255 visible ASCII characters (0x21-0x7E). */
 static int idempotency_key(struct pb_req *req, struct pb_resp *resp, const char **key)
@@ -138,6 +139,119 @@ void api_payments_create(struct pb_req *req, struct pb_resp *resp)
 void api_payments_get(struct pb_req *req, struct pb_resp *resp)
 {
 	api_get_by_id(req, resp, API_READERS, "id", pb_pay_get);
+}
+
+/* A ?name= date (YYYY-MM-DD) into *day (PB_DATE_NONE when absent). */
+static void query_date(struct pb_req *req, const char *name, int32_t *day,
+    struct pb_problem *p)
+{
+	const char *v = pb_req_query(req, name);
+
+	*day = PB_DATE_NONE;
+	if (v != NULL && pb_date_parse(v, strlen(v), day) != PB_OK) {
+		*day = PB_DATE_NONE;
+		pb_problem_field(p, name, "invalid", "%s is a date (YYYY-MM-DD).", name);
+	}
+}
+
+/* A ?name= UUID into buf; *out NULL when absent. */
+static void query_uuid(struct pb_req *req, const char *name, char buf[37], const char **out,
+    struct pb_problem *p)
+{
+	const char *v = pb_req_query(req, name);
+
+	*out = NULL;
+	if (v == NULL)
+		return;
+	if (pb_uuid_parse(v, strlen(v), buf) == PB_OK)
+		*out = buf;
+	else
+		pb_problem_field(p, name, "invalid", "%s is an id (a UUID).", name);
+}
+
+/* GET /v1/payments?status=&due_before=&due_after=&budget_id=&payee_id=
+ * &created_by=&limit=&cursor= (staff readers): finance's queues. */
+void api_payments_list(struct pb_req *req, struct pb_resp *resp)
+{
+	static const char *const statuses[] = { "pending_approval", "approved", "exported",
+	    "paid", "failed", "cancelled", NULL };
+	struct pb_problem p;
+	struct pb_pay_filter f;
+	struct pb_scope scope;
+	struct pb_db *db;
+	char cbuf[37], budget[37], payee[37], *json = NULL;
+	const char *cursor;
+	int limit = API_PAGE_DEFAULT, known = 0;
+
+	if (api_allow(req, resp, PB_ROLES_STAFF_READ) ||
+	    api_page(req, resp, &limit, cbuf, &cursor))
+		return;
+	pb_problem_init(&p);
+	memset(&f, 0, sizeof(f));
+	f.status = pb_req_query(req, "status");
+	for (int i = 0; f.status != NULL && statuses[i] != NULL; i++)
+		known |= strcmp(f.status, statuses[i]) == 0;
+	if (f.status != NULL && !known)
+		pb_problem_field(&p, "status", "invalid", "status is one of pending_approval, "
+		    "approved, exported, paid, failed, cancelled.");
+	query_date(req, "due_before", &f.due_before, &p);
+	query_date(req, "due_after", &f.due_after, &p);
+	if (f.due_before != PB_DATE_NONE && f.due_after != PB_DATE_NONE &&
+	    f.due_after > f.due_before)
+		pb_problem_field(&p, "due_after", "invalid", "due_after cannot be after due_before.");
+	query_uuid(req, "budget_id", budget, &f.budget_id, &p);
+	query_uuid(req, "payee_id", payee, &f.payee_id, &p);
+	f.created_by = pb_req_query(req, "created_by");
+	if (f.created_by != NULL && (f.created_by[0] == '\0' || strlen(f.created_by) > 127))
+		pb_problem_field(&p, "created_by", "invalid", "created_by is a user id (1 to 127 "
+		    "characters).");
+	if (p.err) {
+		pb_resp_problem(resp, &p);
+		return;
+	}
+	if (api_db(req, resp, &db))
+		return;
+	api_scope(req, &scope);
+	enum pb_err err = pb_pay_list(db, &scope, &f, cursor, limit, &json);
+	answer(resp, err, NULL, 200, json, NULL);
+}
+
+/* POST /v1/payments/{id}/reissue {due_date?, reason?} with Idempotency-Key
+ * (caseworker, finance): a failed payment paid again as a new payment. */
+void api_payments_reissue(struct pb_req *req, struct pb_resp *resp)
+{
+	static const char *const allowed[] = { "due_date", "reason", NULL };
+	struct pb_problem p;
+	struct pb_pay_idem idem;
+	struct pb_pay_answer ans;
+	struct pb_actor actor;
+	struct pb_db *db;
+	cJSON *body = NULL;
+	const char *reason = NULL;
+	char id[37];
+	int32_t due = PB_DATE_NONE;
+	int present = 0;
+
+	if (api_allow(req, resp, CREATORS) || api_id(req, resp, "id", id) ||
+	    idempotency_key(req, resp, &idem.key) || api_body(req, resp, 1, &body))
+		return;
+	pb_problem_init(&p);
+	pb_json_check_members(body, "", allowed, payment_owned, &p);
+	pb_json_get_date(body, "", "due_date", 0, 0, &due, &present, &p);
+	pb_json_get_string(body, "", "reason", 0, 1, REASON_MAX, &reason, &p);
+	if (!present)
+		due = pb_date_today();
+	if (p.err) {
+		pb_resp_problem(resp, &p);
+	} else if (api_db(req, resp, &db) == 0) {
+		pb_pay_request_hash("POST", req->path, req->body, req->body_len, idem.request_hash);
+		api_actor(req, &actor);
+		enum pb_err err = pb_pay_reissue(db, &actor, id, due, reason, &idem, &p, &ans);
+		answer(resp, err, &p, ans.status, ans.body, ans.location[0] ? ans.location : NULL);
+		if (err == PB_OK && ans.replayed)
+			pb_resp_header(resp, "Idempotent-Replayed", "true");
+	}
+	cJSON_Delete(body);
 }
 
 void api_budget_payments_list(struct pb_req *req, struct pb_resp *resp)

@@ -51,6 +51,11 @@ static enum pb_err audit(struct pb_db *db, const struct pb_actor *actor,
 	return err;
 }
 
+void pb_pay_sha256_hex(const char *data, size_t len, char out[65])
+{
+	pb_pay_request_hash(NULL, NULL, data, len, out);
+}
+
 void pb_pay_request_hash(const char *method, const char *path, const char *body,
     size_t body_len, char out[65])
 {
@@ -59,10 +64,10 @@ void pb_pay_request_hash(const char *method, const char *path, const char *body,
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 
 	if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
-	    EVP_DigestUpdate(ctx, method, strlen(method)) != 1 ||
+	    (method != NULL && (EVP_DigestUpdate(ctx, method, strlen(method)) != 1 ||
 	    EVP_DigestUpdate(ctx, "\n", 1) != 1 ||
 	    EVP_DigestUpdate(ctx, path, strlen(path)) != 1 ||
-	    EVP_DigestUpdate(ctx, "\n", 1) != 1 ||
+	    EVP_DigestUpdate(ctx, "\n", 1) != 1)) ||
 	    (body_len > 0 && EVP_DigestUpdate(ctx, body, body_len) != 1) ||
 	    EVP_DigestFinal_ex(ctx, md, &n) != 1 || n != 32)
 		abort();   /* SHA-256 in memory cannot fail but for OOM */
@@ -209,19 +214,19 @@ static enum pb_err claim_key(struct pb_db *db, const struct pb_actor *actor,
 	return PB_EUNAVAILABLE;
 }
 
-enum pb_err pb_pay_create(struct pb_db *db, const struct pb_actor *actor,
+/* The create after the key is claimed (the transaction is open): facts
+ * under the locks, the rules, the insert, the stored answer, the audit
+ * row.  reissue_of: the failed payment this one reissues (already locked),
+ * or NULL. */
+static enum pb_err create_claimed(struct pb_db *db, const struct pb_actor *actor,
     const struct pb_pay_create_in *in, const struct pb_pay_idem *idem,
-    struct pb_problem *p, struct pb_pay_answer *out)
+    const char *reissue_of, struct pb_problem *p, struct pb_pay_answer *out, char id[37])
 {
 	struct facts x;
-	char id[37];
-	int claimed = 0, inserted = 0;
+	int inserted = 0;
 
-	memset(out, 0, sizeof(*out));
-	enum pb_err err = claim_key(db, actor, idem, p, out, &claimed);
-	if (err || !claimed)
-		return err;
-	err = load_facts(db, actor->la, in->budget_id, in->element_id, in->payee_id, 1, &x, p);
+	enum pb_err err = load_facts(db, actor->la, in->budget_id, in->element_id, in->payee_id,
+	    1, &x, p);
 	if (err == PB_OK) {
 		x.f.amount_pence = in->amount_pence;
 		x.f.due_date = in->due_date;
@@ -230,12 +235,14 @@ enum pb_err pb_pay_create(struct pb_db *db, const struct pb_actor *actor,
 	}
 	struct pb_pay_new row = { in->budget_id, in->element_id, in->payee_id,
 	    in->amount_pence, in->purpose, in->description, in->due_date, actor->sub,
-	    NULL, idem->key };
+	    NULL, idem->key, reissue_of };
 	if (err == PB_OK)
 		err = pb_pay_store_insert(db, actor->la, &row, id, &inserted);
 	if (err == PB_EFUNDS && p->err == PB_OK)
 		pb_problem_set(p, PB_EFUNDS, "PAY-24",
 		    "The payment exceeds the element's remaining funds.");
+	if (err == PB_OK && reissue_of != NULL)
+		err = pb_pay_store_mark_reissued(db, actor->la, reissue_of, id);
 	if (err == PB_OK)
 		err = pb_pay_store_payment_json(db, actor->la, id, &out->body, NULL);
 	if (err == PB_OK) {
@@ -246,7 +253,78 @@ enum pb_err pb_pay_create(struct pb_db *db, const struct pb_actor *actor,
 	}
 	if (err == PB_OK)
 		err = audit(db, actor, "payment.created", "payment", id, out->body, NULL);
+	return err;
+}
+
+enum pb_err pb_pay_create(struct pb_db *db, const struct pb_actor *actor,
+    const struct pb_pay_create_in *in, const struct pb_pay_idem *idem,
+    struct pb_problem *p, struct pb_pay_answer *out)
+{
+	char id[37];
+	int claimed = 0;
+
+	memset(out, 0, sizeof(*out));
+	enum pb_err err = claim_key(db, actor, idem, p, out, &claimed);
+	if (err || !claimed)
+		return err;
+	err = create_claimed(db, actor, in, idem, NULL, p, out, id);
 	return pb_db_finish_json(db, err, &out->body);
+}
+
+enum pb_err pb_pay_reissue(struct pb_db *db, const struct pb_actor *actor,
+    const char *failed_id, int32_t due_date, const char *reason,
+    const struct pb_pay_idem *idem, struct pb_problem *p, struct pb_pay_answer *out)
+{
+	struct pb_pay_payment_row old;
+	struct pb_pay_budget_row b;
+	char budget_id[37], id[37], *old_json = NULL, *desc = NULL;
+	int claimed = 0;
+
+	memset(out, 0, sizeof(*out));
+	enum pb_err err = claim_key(db, actor, idem, p, out, &claimed);
+	if (err || !claimed)
+		return err;
+	/* lock order: key, budget FOR SHARE, the failed payment, the element */
+	err = pb_pay_store_payment_budget(db, actor->la, failed_id, budget_id);
+	if (err == PB_OK)
+		err = pb_pay_store_budget_share(db, actor->la, budget_id, &b);
+	if (err == PB_OK)
+		err = pb_pay_store_payment_lock(db, actor->la, failed_id, &old);
+	if (err == PB_OK && old.status != PB_PAY_STATUS_FAILED)
+		err = pb_problem_set(p, PB_ETRANSITION, NULL, "Only a failed payment is reissued; "
+		    "this one is %s.", pb_pay_status_str(old.status));
+	if (err == PB_OK)
+		err = pb_pay_store_payment_json(db, actor->la, failed_id, &old_json, NULL);
+	cJSON *o = old_json ? cJSON_Parse(old_json) : NULL;
+	const cJSON *ras = cJSON_GetObjectItemCaseSensitive(o, "reissued_as");
+	const cJSON *d = cJSON_GetObjectItemCaseSensitive(o, "description");
+	if (err == PB_OK && cJSON_IsString(ras))
+		err = pb_problem_set(p, PB_ECONFLICT, NULL, "This payment was already reissued as "
+		    "%s.", ras->valuestring);
+	if (err == PB_OK && cJSON_IsString(d))
+		desc = strdup(d->valuestring);
+	if (err == PB_OK) {
+		struct pb_pay_create_in in = { budget_id, old.element_id, old.payee_id,
+		    old.amount_pence, old.purpose, due_date, desc };
+		err = create_claimed(db, actor, &in, idem, failed_id, p, out, id);
+	}
+	if (err == PB_OK) {
+		char *after = NULL;
+		err = pb_pay_store_payment_json(db, actor->la, failed_id, &after, NULL);
+		if (err == PB_OK)
+			err = audit(db, actor, "payment.reissued", "payment", failed_id, after, reason);
+		free(after);
+	}
+	cJSON_Delete(o);
+	free(old_json);
+	free(desc);
+	return pb_db_finish_json(db, err, &out->body);
+}
+
+enum pb_err pb_pay_list(struct pb_db *db, const struct pb_scope *scope,
+    const struct pb_pay_filter *f, const char *cursor, int limit, char **json)
+{
+	return pb_pay_store_queue(db, scope->la, f, cursor, limit, json);
 }
 
 /* --- approve, cancel -------------------------------------------------------------- */
@@ -816,7 +894,7 @@ static enum pb_err materialise_one(const struct pb_pay_schedule *listed, void *a
 		}
 		struct pb_pay_new row = { s->budget_id, s->element_id, s->payee_id,
 		    amount, PB_PAY_PURPOSE_DIRECT_PAYMENT, "scheduled direct payment",
-		    due[i], s->created_by, s->id, NULL };
+		    due[i], s->created_by, s->id, NULL, NULL };
 		err = r;
 		if (err == PB_OK)
 			err = pb_pay_store_insert(db, m->actor->la, &row, id, &inserted);
@@ -1043,6 +1121,69 @@ enum pb_err pb_pay_run_results(struct pb_db *db, const struct pb_actor *actor,
 	return err;
 }
 
+enum pb_err pb_pay_run_list(struct pb_db *db, const char *la, const char *status,
+    const char *cursor, int limit, char **json)
+{
+	return pb_pay_store_run_list(db, la, status, cursor, limit, json);
+}
+
+enum pb_err pb_pay_run_reconciliation(struct pb_db *db, const char *la, const char *id,
+    char **json)
+{
+	return pb_pay_store_run_reconciliation(db, la, id, json);
+}
+
+/* The run locked, its move checked (from: the status it must have), the
+ * move made, the run's document, audit row and event. */
+enum pb_err pb_pay_run_move(struct pb_db *db, const struct pb_actor *actor, const char *id,
+    const struct pb_pay_run_move_in *in, struct pb_problem *p, char **json, int *version)
+{
+	struct pb_pay_run_row r;
+	char *before = NULL;
+	int sent = in->to_sent;
+
+	*json = NULL;
+	enum pb_err err = pb_db_begin(db);
+	if (err)
+		return err;
+	err = pb_pay_store_run_lock_row(db, actor->la, id, &r);
+	if (err == PB_OK)
+		err = pb_pay_store_run_json(db, actor->la, id, &before, version);
+	if (err == PB_OK && in->if_match >= 0 && in->if_match != *version)
+		err = pb_problem_set(p, PB_EPRECONDITION, NULL, "The run has changed (version %d).",
+		    *version);
+	if (err == PB_OK && strcmp(r.status, sent ? "created" : "sent") != 0)
+		err = pb_problem_set(p, PB_ETRANSITION, NULL, "A %s run cannot be %s.", r.status,
+		    sent ? "marked sent" : "reconciled");
+	if (err == PB_OK && sent && r.export_sha256[0] == '\0')
+		err = pb_problem_set(p, PB_ECONFLICT, NULL, "Download the bank file "
+		    "(GET /v1/payment-runs/%s/export) before marking it sent.", id);
+	if (err == PB_OK && sent && in->file_sha256 != NULL &&
+	    strcmp(in->file_sha256, r.export_sha256) != 0)
+		err = pb_problem_field(p, "file_sha256", "mismatch", "The file sent is not the "
+		    "latest one downloaded (sha256 %s).", r.export_sha256);
+	if (err == PB_OK && !sent && r.outstanding > 0)
+		err = pb_problem_set(p, PB_ECONFLICT, NULL, "%d payment(s) of this run have no "
+		    "result yet; record them (POST /v1/payment-runs/%s/results) first.",
+		    r.outstanding, id);
+	if (err == PB_OK)
+		err = sent ? pb_pay_store_run_mark_sent(db, actor, id, in->sent_on, in->reference)
+		    : pb_pay_store_run_mark_reconciled(db, actor, id);
+	if (err == PB_OK)
+		err = pb_pay_store_run_json(db, actor->la, id, json, version);
+	if (err == PB_OK) {
+		cJSON *c = cJSON_CreateObject();
+		cJSON_AddItemToObject(c, "before", cJSON_Parse(before));
+		cJSON_AddItemToObject(c, "after", cJSON_Parse(*json));
+		char *changes = pb_json_print(c);
+		const char *action = sent ? "payment_run.sent" : "payment_run.reconciled";
+		err = pb_audit_record(db, actor, action, "payment_run", id, changes, action, *json);
+		free(changes);
+	}
+	free(before);
+	return pb_db_finish_json(db, err, json);
+}
+
 struct export_ctx {
 	struct pb_db *db;
 	const char *la, *run_id;
@@ -1091,7 +1232,7 @@ static enum pb_err export_line(const struct pb_pay_run_line *l, void *arg)
 enum pb_err pb_pay_run_export(struct pb_db *db, const char *la,
     const unsigned char *bank_key, const unsigned char *bank_key_old,
     const char *run_id, struct pb_problem *p,
-    char **csv, size_t *len, int *count, int64_t *total_pence)
+    char **csv, size_t *len, int *count, int64_t *total_pence, char sha256[65])
 {
 	struct export_ctx x = { db, la, run_id, bank_key, bank_key_old, p, { 0 }, 0, 0 };
 	char *run = NULL;
@@ -1113,7 +1254,21 @@ enum pb_err pb_pay_run_export(struct pb_db *db, const char *la,
 	*csv = pb_buf_take(&x.buf, len);
 	*count = x.count;
 	*total_pence = x.total;
-	return PB_OK;
+	/* what was sent is what every later download gives: a sent run whose
+	 * file would now differ (a payee renamed, new bank details) is refused */
+	pb_pay_sha256_hex(*csv, *len, sha256);
+	int ok = 0;
+	err = pb_pay_store_run_download(db, la, run_id, sha256, &ok);
+	if (err == PB_OK && !ok)
+		err = pb_problem_set(p, PB_ECONFLICT, NULL, "This run was sent to the bank with "
+		    "another file; its export would now differ (a payee or bank details changed), "
+		    "so it is not given.  Pay any difference in a new run.");
+	if (err) {
+		OPENSSL_cleanse(*csv, *len);
+		free(*csv);
+		*csv = NULL;
+	}
+	return err;
 }
 
 /* --- recoveries, surplus ------------------------------------------------------------ */

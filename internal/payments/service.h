@@ -55,6 +55,9 @@ struct pb_pay_answer {
 void pb_pay_request_hash(const char *method, const char *path, const char *body,
     size_t body_len, char out[65]);
 
+/* Hex SHA-256 of len bytes of data.  Pure. */
+void pb_pay_sha256_hex(const char *data, size_t len, char out[65]);
+
 /* Create a payment (pending_approval) once per idempotency key.  The key
  * row is inserted first: a concurrent request with the same key waits on
  * its unique index, then replays the committed answer.  Same key with
@@ -67,6 +70,27 @@ void pb_pay_request_hash(const char *method, const char *path, const char *body,
 enum pb_err pb_pay_create(struct pb_db *db, const struct pb_actor *actor,
     const struct pb_pay_create_in *in, const struct pb_pay_idem *idem,
     struct pb_problem *p, struct pb_pay_answer *out);
+
+/* POST /v1/payments/{id}/reissue: a new pending_approval payment of the
+ * failed payment failed_id's element, payee, amount, purpose and
+ * description due on due_date, made by the same path as pb_pay_create
+ * (the same idempotency, facts, rules and funds check), with reissue_of =
+ * failed_id; the failed one gets reissued_as (audit payment.reissued with
+ * reason, may be NULL).  A payment not failed → PB_ETRANSITION; one
+ * already reissued → PB_ECONFLICT.  Other errors as pb_pay_create. */
+enum pb_err pb_pay_reissue(struct pb_db *db, const struct pb_actor *actor,
+    const char *failed_id, int32_t due_date, const char *reason,
+    const struct pb_pay_idem *idem, struct pb_problem *p, struct pb_pay_answer *out);
+
+/* GET /v1/payments: la's payments matching every filter given (NULL /
+ * PB_DATE_NONE: any), by (due_date, id) after the cursor payment. */
+struct pb_pay_filter {
+	const char *status, *budget_id, *payee_id, *created_by;
+	int32_t due_before, due_after;         /* inclusive; PB_DATE_NONE: open */
+};
+/* GET /v1/payments: la's payments by (due_date, id), filtered; cursor is a payment id (NULL: first page). */
+enum pb_err pb_pay_list(struct pb_db *db, const struct pb_scope *scope,
+    const struct pb_pay_filter *f, const char *cursor, int limit, char **json);
 
 /* Reads honouring scope (family: own children only); PB_ENOTFOUND when
  * the row is not there or not visible. */
@@ -206,6 +230,32 @@ enum pb_err pb_pay_wind_down(struct pb_db *db, const struct pb_actor *actor,
 enum pb_err pb_pay_run_create(struct pb_db *db, const struct pb_actor *actor,
     int32_t due_on_or_before, char id[37], char **json);
 
+/* GET /v1/payment-runs?status= (NULL: all), newest first; cursor a run id. */
+enum pb_err pb_pay_run_list(struct pb_db *db, const char *la, const char *status,
+    const char *cursor, int limit, char **json);
+
+/* GET /v1/payment-runs/{id}/reconciliation (store.h). */
+enum pb_err pb_pay_run_reconciliation(struct pb_db *db, const char *la, const char *id,
+    char **json);
+
+/* POST /v1/payment-runs/{id}/sent (to_sent = 1): created -> sent, only
+ * after the file was downloaded (else PB_ECONFLICT); file_sha256 (may be
+ * NULL) must be the latest download's (else PB_EINVAL on file_sha256);
+ * the digest is then frozen.  POST .../reconcile (to_sent = 0): sent ->
+ * reconciled when no payment waits for a result (else PB_ECONFLICT).
+ * Another status → PB_ETRANSITION; if_match >= 0 and stale →
+ * PB_EPRECONDITION.  payment_run.sent / payment_run.reconciled with
+ * before and after.  *json, *version: the run. */
+struct pb_pay_run_move_in {
+	int to_sent;
+	int32_t sent_on;             /* PB_DATE_NONE: unset */
+	const char *reference;       /* may be NULL */
+	const char *file_sha256;     /* may be NULL */
+	int if_match;
+};
+enum pb_err pb_pay_run_move(struct pb_db *db, const struct pb_actor *actor, const char *id,
+    const struct pb_pay_run_move_in *in, struct pb_problem *p, char **json, int *version);
+
 /* POST /v1/payment-runs/{id}/results, idempotently: the same outcome
  * again is a no-op; another outcome for a settled payment → PB_ECONFLICT;
  * a payment not in the run → PB_EINVAL on results[i].payment_id.
@@ -223,11 +273,14 @@ enum pb_err pb_pay_run_results(struct pb_db *db, const struct pb_actor *actor,
  * when PB_BANK_KEY is not set: PB_EUNAVAILABLE if any row needs it) or,
  * during a key rotation, bank_key_old (NULL when none).
  * *csv is malloc'd (*len bytes); *count and *total_pence are the control
- * totals.  Plaintext bank details are wiped from the stack after use. */
+ * totals; sha256 its hex digest.  While the run is created the digest is
+ * recorded as the latest download; once sent a file that differs from the
+ * one sent is refused (PB_ECONFLICT).  Plaintext bank details are wiped
+ * from the stack after use. */
 enum pb_err pb_pay_run_export(struct pb_db *db, const char *la,
     const unsigned char *bank_key, const unsigned char *bank_key_old,
     const char *run_id, struct pb_problem *p,
-    char **csv, size_t *len, int *count, int64_t *total_pence);
+    char **csv, size_t *len, int *count, int64_t *total_pence, char sha256[65]);
 
 /* POST /v1/budgets/{id}/recoveries (PAY-18): never more than the
  * element's net spent (pb_pay_check_recovery, under the element's row

@@ -122,13 +122,14 @@ enum pb_err pb_pay_store_insert(struct pb_db *db, const char *la,
 	    pb_db_int_param(in->amount_pence, amount),
 	    pb_pay_purpose_str(in->purpose), in->description ? in->description : "",
 	    pb_db_date_param(in->due_date, due), in->created_by, in->schedule_id,
-	    in->idempotency_key };
+	    in->idempotency_key, in->reissue_of };
 	enum pb_err err = pb_db_query(db,
 	    "INSERT INTO payments (la, id, budget_id, element_id, payee_id, amount_pence,"
-	    " purpose, description, due_date, status, created_by, schedule_id, idempotency_key)"
-	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending_approval', $10, $11, $12)"
+	    " purpose, description, due_date, status, created_by, schedule_id, idempotency_key,"
+	    " reissue_of)"
+	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending_approval', $10, $11, $12, $13)"
 	    " ON CONFLICT (la, schedule_id, due_date) WHERE schedule_id IS NOT NULL DO NOTHING"
-	    " RETURNING id", 12, pp, &res);
+	    " RETURNING id", 13, pp, &res);
 	/* BUD-9 as the last line: the ledger trigger's element update failed
 	 * the CHECK (23514 check_violation on budget_elements_bud9) */
 	if (err == PB_EDB && strcmp(pb_db_sqlstate(db), "23514") == 0 &&
@@ -231,6 +232,33 @@ enum pb_err pb_pay_store_list(struct pb_db *db, const char *la,
 	    "  (p.due_date, p.id) > (SELECT q.due_date, q.id FROM payments q"
 	    "   WHERE q.la = $1 AND q.id = $3::uuid))"
 	    " ORDER BY p.due_date, p.id LIMIT $4", 4, pp, limit, json);
+}
+
+enum pb_err pb_pay_store_queue(struct pb_db *db, const char *la,
+    const struct pb_pay_filter *f, const char *cursor, int limit, char **json)
+{
+	char before[11], after[11], lim[24];
+	const char *pp[] = { la, f->status, pb_db_date_param(f->due_before, before),
+	    pb_db_date_param(f->due_after, after), f->budget_id, f->payee_id, f->created_by,
+	    cursor, pb_db_int_param(limit + 1, lim) };
+	/* keyset paging on (due_date, id): rows inserted while a client pages
+	 * land before or after the cursor, never shifting the pages between */
+	return pb_db_list_json(db,
+	    "SELECT pb_json(p)::text, p.id FROM payments p WHERE p.la = $1"
+	    " AND ($2::text IS NULL OR p.status = $2) AND ($3::date IS NULL OR p.due_date <= $3)"
+	    " AND ($4::date IS NULL OR p.due_date >= $4) AND ($5::uuid IS NULL OR p.budget_id = $5)"
+	    " AND ($6::uuid IS NULL OR p.payee_id = $6) AND ($7::text IS NULL OR p.created_by = $7)"
+	    " AND ($8::uuid IS NULL OR (p.due_date, p.id) > (SELECT q.due_date, q.id"
+	    "  FROM payments q WHERE q.la = $1 AND q.id = $8::uuid))"
+	    " ORDER BY p.due_date, p.id LIMIT $9", 9, pp, limit, json);
+}
+
+enum pb_err pb_pay_store_mark_reissued(struct pb_db *db, const char *la,
+    const char *old_id, const char *new_id)
+{
+	const char *pp[] = { la, old_id, new_id };
+	return pb_db_query(db, "UPDATE payments SET reissued_as = $3, version = version + 1,"
+	    " updated_at = now() WHERE la = $1 AND id = $2", 3, pp, NULL);
 }
 
 /* ---- idempotency keys ------------------------------------------------------ */
@@ -735,6 +763,87 @@ enum pb_err pb_pay_store_run_lock(struct pb_db *db, const char *la, const char *
 	const char *pp[] = { la, id };
 	enum pb_err err = pb_db_one_row(db,
 	    "SELECT 1 FROM payment_runs WHERE la = $1 AND id = $2 FOR UPDATE", 2, pp, &res);
+	PQclear(res);
+	return err;
+}
+
+enum pb_err pb_pay_store_run_list(struct pb_db *db, const char *la, const char *status,
+    const char *cursor, int limit, char **json)
+{
+	char lim[24];
+	const char *pp[] = { la, status, cursor, pb_db_int_param(limit + 1, lim) };
+	return pb_db_list_json(db,
+	    "SELECT pb_json(r)::text, r.id FROM payment_runs r WHERE r.la = $1"
+	    " AND ($2::text IS NULL OR r.status = $2)"
+	    " AND ($3::uuid IS NULL OR (r.created_at, r.id) < (SELECT c.created_at, c.id"
+	    "  FROM payment_runs c WHERE c.la = $1 AND c.id = $3::uuid))"
+	    " ORDER BY r.created_at DESC, r.id DESC LIMIT $4", 4, pp, limit, json);
+}
+
+enum pb_err pb_pay_store_run_lock_row(struct pb_db *db, const char *la, const char *id,
+    struct pb_pay_run_row *out)
+{
+	PGresult *res = NULL;
+	const char *pp[] = { la, id };
+	enum pb_err err = pb_db_one_row(db,
+	    "SELECT r.status, r.export_sha256, (SELECT count(*) FROM payments p"
+	    "  WHERE p.la = r.la AND p.run_id = r.id AND p.status = 'exported')"
+	    " FROM payment_runs r WHERE r.la = $1 AND r.id = $2 FOR UPDATE", 2, pp, &res);
+	if (err == PB_OK) {
+		pb_db_col_copy(res, 0, 0, out->status, sizeof(out->status));
+		pb_db_col_copy(res, 0, 1, out->export_sha256, sizeof(out->export_sha256));
+		out->outstanding = (int)pb_db_col_int64(res, 0, 2);
+	}
+	PQclear(res);
+	return err;
+}
+
+enum pb_err pb_pay_store_run_mark_sent(struct pb_db *db, const struct pb_actor *actor,
+    const char *id, int32_t sent_on, const char *reference)
+{
+	char day[11];
+	const char *pp[] = { actor->la, id, pb_db_date_param(sent_on, day), reference, actor->sub };
+	return pb_db_query(db, "UPDATE payment_runs SET status = 'sent', sent_on = $3,"
+	    " sent_reference = $4, sent_by = $5, sent_at = now(), version = version + 1,"
+	    " updated_at = now() WHERE la = $1 AND id = $2 AND status = 'created'", 5, pp, NULL);
+}
+
+enum pb_err pb_pay_store_run_mark_reconciled(struct pb_db *db, const struct pb_actor *actor,
+    const char *id)
+{
+	const char *pp[] = { actor->la, id, actor->sub };
+	return pb_db_query(db, "UPDATE payment_runs SET status = 'reconciled',"
+	    " reconciled_by = $3, reconciled_at = now(), version = version + 1,"
+	    " updated_at = now() WHERE la = $1 AND id = $2 AND status = 'sent'", 3, pp, NULL);
+}
+
+enum pb_err pb_pay_store_run_reconciliation(struct pb_db *db, const char *la,
+    const char *id, char **json)
+{
+	const char *pp[] = { la, id };
+	return pb_db_one_json(db,
+	    "SELECT json_build_object('run_id', r.id, 'status', r.status,"
+	    " 'paid', pb_run_bucket(r.la, r.id, 'paid'), 'failed', pb_run_bucket(r.la, r.id, 'failed'),"
+	    " 'outstanding', pb_run_bucket(r.la, r.id, 'exported'),"
+	    " 'total', json_build_object('count', r.payment_count, 'total_pence', r.total_pence),"
+	    " 'items', coalesce((SELECT json_agg(json_build_object('payment_id', p.id,"
+	    "   'status', CASE p.status WHEN 'exported' THEN 'outstanding' ELSE p.status END,"
+	    "   'amount_pence', p.amount_pence, 'due_date', p.due_date,"
+	    "   'payee_name', (SELECT y.name FROM payees y WHERE y.la = p.la AND y.id = p.payee_id),"
+	    "   'failure_reason', p.failure_reason, 'reissued_as', p.reissued_as)"
+	    "   ORDER BY p.due_date, p.id) FROM payments p"
+	    "  WHERE p.la = r.la AND p.run_id = r.id AND p.status <> 'paid'), '[]'::json))::text,"
+	    " r.version FROM payment_runs r WHERE r.la = $1 AND r.id = $2", 2, pp, json, NULL);
+}
+
+enum pb_err pb_pay_store_run_download(struct pb_db *db, const char *la, const char *id,
+    const char *sha256, int *ok)
+{
+	PGresult *res = NULL;
+	const char *pp[] = { la, id, sha256 };
+	enum pb_err err = pb_db_one_row(db, "SELECT pb_payment_run_download($1, $2, $3)", 3, pp,
+	    &res);
+	*ok = err == PB_OK && pb_db_col_bool(res, 0, 0);
 	PQclear(res);
 	return err;
 }

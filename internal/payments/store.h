@@ -74,6 +74,7 @@ struct pb_pay_new {
 	const char *created_by;
 	const char *schedule_id;
 	const char *idempotency_key;
+	const char *reissue_of;       /* the failed payment this reissues, or NULL */
 };
 
 /* Insert a payment with a new id (written to id).  *inserted = 0 when the
@@ -234,7 +235,48 @@ enum pb_err pb_pay_store_cancel_wind_down(struct pb_db *db, const struct pb_acto
 enum pb_err pb_pay_store_end_schedules(struct pb_db *db, const struct pb_actor *actor,
     const struct pb_pay_wind_down *w, char **schedules, int *count);
 
+/* GET /v1/payments (service.h struct pb_pay_filter). */
+enum pb_err pb_pay_store_queue(struct pb_db *db, const char *la,
+    const struct pb_pay_filter *f, const char *cursor, int limit, char **json);
+
+/* The failed payment `old_id` is now reissued as new_id (the guard trigger
+ * of 017 refuses anything else). */
+enum pb_err pb_pay_store_mark_reissued(struct pb_db *db, const char *la,
+    const char *old_id, const char *new_id);
+
 /* ---- payment runs ---- */
+
+/* la's runs newest first ((created_at, id) descending), status NULL: all. */
+enum pb_err pb_pay_store_run_list(struct pb_db *db, const char *la, const char *status,
+    const char *cursor, int limit, char **json);
+
+/* The run FOR UPDATE: its status ("created", "sent", "reconciled"), its
+ * recorded export digest ("" when none) and how many payments wait for a
+ * result.  PB_ENOTFOUND when not la's. */
+struct pb_pay_run_row {
+	char status[16], export_sha256[65];
+	int outstanding;
+};
+enum pb_err pb_pay_store_run_lock_row(struct pb_db *db, const char *la, const char *id,
+    struct pb_pay_run_row *out);
+
+/* created -> sent (sent_on, reference may be NULL) and sent -> reconciled,
+ * by actor; version moves. */
+enum pb_err pb_pay_store_run_mark_sent(struct pb_db *db, const struct pb_actor *actor,
+    const char *id, int32_t sent_on, const char *reference);
+enum pb_err pb_pay_store_run_mark_reconciled(struct pb_db *db, const struct pb_actor *actor,
+    const char *id);
+
+/* GET /v1/payment-runs/{id}/reconciliation: {run_id, status, paid, failed,
+ * outstanding, total: {count, total_pence}, items: the failed and
+ * outstanding payments}. */
+enum pb_err pb_pay_store_run_reconciliation(struct pb_db *db, const char *la,
+    const char *id, char **json);
+
+/* A download of the run's file with digest sha256 (hex): recorded while
+ * the run is created; *ok = 0 when the run was sent with another file. */
+enum pb_err pb_pay_store_run_download(struct pb_db *db, const char *la, const char *id,
+    const char *sha256, int *ok);
 
 enum pb_err pb_pay_store_run_insert(struct pb_db *db, const struct pb_actor *actor,
     const char *id, int32_t due_on_or_before);
