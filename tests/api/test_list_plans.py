@@ -68,6 +68,13 @@ ROUTES = [
     "/v1/budgets?arrangement=mixed&limit=50",
     "/v1/budgets?period_active_on=2026-12-01&limit=50",
     "/v1/budgets?review_due_before=2027-01-31&limit=50",
+    "/v1/payments?status=pending_approval&limit=50",
+    "/v1/payments?status=failed&limit=50",
+    "/v1/payments?due_after=2026-12-01&due_before=2026-12-31&limit=50",
+    "/v1/payments?budget_id=%s" % uid("budget", 17),
+    "/v1/payments?payee_id=%s" % uid("payee", 17),
+    "/v1/payments?created_by=seed-bench&status=approved&limit=50",
+    "/v1/payment-runs?limit=20",
 ]
 
 

@@ -53,6 +53,9 @@ CREATE TRIGGER payments_reissue_guard BEFORE INSERT OR UPDATE OF reissue_of, rei
 -- the queues: GET /v1/payments?status=... by (due_date, id)
 CREATE INDEX payments_queue ON payments (la, status, due_date, id);
 CREATE INDEX payments_by_due ON payments (la, due_date, id);
+-- a payee's payments and one person's (created_by) in the same order
+CREATE INDEX payments_by_payee ON payments (la, payee_id, due_date, id);
+CREATE INDEX payments_by_creator ON payments (la, created_by, due_date, id);
 
 CREATE OR REPLACE FUNCTION pb_json(p payments) RETURNS json LANGUAGE plpgsql STABLE AS $$
 BEGIN
