@@ -71,6 +71,7 @@ void api_payment_runs_get(struct pb_req *req, struct pb_resp *resp)
 void api_payment_runs_export(struct pb_req *req, struct pb_resp *resp)
 {
 	struct pb_problem p;
+	struct pb_actor actor;
 	struct pb_db *db;
 	char id[37], num[24], disp[96], *csv = NULL;
 	char sha[65];
@@ -82,7 +83,8 @@ void api_payment_runs_export(struct pb_req *req, struct pb_resp *resp)
 	    api_db(req, resp, &db))
 		return;
 	pb_problem_init(&p);
-	enum pb_err err = pb_pay_run_export(db, req->principal.la,
+	api_actor(req, &actor);
+	enum pb_err err = pb_pay_run_export(db, &actor,
 	    req->cfg->has_bank_key ? req->cfg->bank_key : NULL,
 	    req->cfg->has_bank_key_old ? req->cfg->bank_key_old : NULL, id, &p, &csv, &len, &count,
 	    &total, sha);

@@ -1229,27 +1229,48 @@ static enum pb_err export_line(const struct pb_pay_run_line *l, void *arg)
 	return err;
 }
 
-enum pb_err pb_pay_run_export(struct pb_db *db, const char *la,
+/* The audit row of a download of a bank file: who, when (the row's), the
+ * run, its rows and total, the file's digest (never its contents). */
+static enum pb_err audit_download(struct pb_db *db, const struct pb_actor *actor,
+    const char *run_id, int count, int64_t total, const char *sha256)
+{
+	cJSON *c = cJSON_CreateObject();
+	cJSON_AddStringToObject(c, "format", "csv");
+	pb_json_add_int(c, "rows", count);
+	pb_json_add_int(c, "total_pence", total);
+	cJSON_AddStringToObject(c, "sha256", sha256);
+	char *changes = pb_json_print(c);
+	enum pb_err err = pb_audit_record(db, actor, "payment_run.exported", "payment_run", run_id,
+	    changes, NULL, NULL);
+	free(changes);
+	return err;
+}
+
+enum pb_err pb_pay_run_export(struct pb_db *db, const struct pb_actor *actor,
     const unsigned char *bank_key, const unsigned char *bank_key_old,
     const char *run_id, struct pb_problem *p,
     char **csv, size_t *len, int *count, int64_t *total_pence, char sha256[65])
 {
+	const char *la = actor->la;
 	struct export_ctx x = { db, la, run_id, bank_key, bank_key_old, p, { 0 }, 0, 0 };
 	char *run = NULL;
 
 	*csv = NULL;
+	/* one transaction: the file is given only once its audit row is kept */
+	enum pb_err err = pb_db_begin(db);
 	/* the run must exist (an empty run still has its header row) */
-	enum pb_err err = pb_pay_store_run_json(db, la, run_id, &run, NULL);
+	if (err == PB_OK)
+		err = pb_pay_store_run_json(db, la, run_id, &run, NULL);
 	free(run);
 	if (err)
-		return err;
+		return pb_db_finish(db, err);
 	pb_buf_init(&x.buf, CSV_MAX_BYTES);
 	err = pb_pay_csv_header(&x.buf) == PB_OK ? PB_OK : PB_EINTERNAL;
 	if (err == PB_OK)
 		err = pb_pay_store_run_lines(db, la, run_id, export_line, &x);
 	if (err) {
 		pb_buf_free(&x.buf);
-		return err;
+		return pb_db_finish(db, err);
 	}
 	*csv = pb_buf_take(&x.buf, len);
 	*count = x.count;
@@ -1263,6 +1284,9 @@ enum pb_err pb_pay_run_export(struct pb_db *db, const char *la,
 		err = pb_problem_set(p, PB_ECONFLICT, NULL, "This run was sent to the bank with "
 		    "another file; its export would now differ (a payee or bank details changed), "
 		    "so it is not given.  Pay any difference in a new run.");
+	if (err == PB_OK)
+		err = audit_download(db, actor, run_id, *count, *total_pence, sha256);
+	err = pb_db_finish(db, err);
 	if (err) {
 		OPENSSL_cleanse(*csv, *len);
 		free(*csv);

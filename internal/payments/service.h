@@ -275,9 +275,11 @@ enum pb_err pb_pay_run_results(struct pb_db *db, const struct pb_actor *actor,
  * *csv is malloc'd (*len bytes); *count and *total_pence are the control
  * totals; sha256 its hex digest.  While the run is created the digest is
  * recorded as the latest download; once sent a file that differs from the
- * one sent is refused (PB_ECONFLICT).  Plaintext bank details are wiped
- * from the stack after use. */
-enum pb_err pb_pay_run_export(struct pb_db *db, const char *la,
+ * one sent is refused (PB_ECONFLICT).  Each download given writes an
+ * audit row, payment_run.exported, by actor: the run, its rows, total and
+ * digest (one transaction: no row, no file).  Plaintext bank details are
+ * wiped from the stack after use. */
+enum pb_err pb_pay_run_export(struct pb_db *db, const struct pb_actor *actor,
     const unsigned char *bank_key, const unsigned char *bank_key_old,
     const char *run_id, struct pb_problem *p,
     char **csv, size_t *len, int *count, int64_t *total_pence, char sha256[65]);

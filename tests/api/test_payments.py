@@ -282,8 +282,16 @@ def test_lifecycle_through_a_payment_run():
     expect(call("GET", "/v1/payment-runs/%s/export" % r["id"], tok=st.aud), 403, "FORBIDDEN")
     expect(call("GET", "/v1/payment-runs/%s/export" % r["id"], tok=st.cw), 403, "FORBIDDEN")
     h1, b1 = export(r["id"], st.fin)
-    h2, b2 = export(r["id"], st.fin)
+    h2, b2 = export(r["id"], st.fin2)
     eq(b1, b2, "identical bytes on two downloads")
+    # each download of the bank file leaves an audit row: who, the run, rows, total
+    aud = expect(call("GET", "/v1/audit?entity_id=%s&action=payment_run.exported" % r["id"],
+                      tok=st.aud), 200)["items"]
+    eq([(a["actor_sub"], a["changes"]["rows"], a["changes"]["total_pence"],
+         a["changes"]["sha256"]) for a in aud],
+       [(who, 4, r["total_pence"], h1["x-content-sha256"]) for who in
+        ("fin-" + st.la, "fin2-" + st.la)], "two downloads, two audit rows")
+    check(all("account" not in json.dumps(a["changes"]) for a in aud), "no bank details in it")
     check(h1["content-type"].startswith("text/csv"), h1["content-type"])
     eq((h1["x-payment-count"], h1["x-total-pence"]), ("4", str(r["total_pence"])), "control")
     check(b1.endswith(b"\r\n") and b1.count(b"\r\n") == 5, "CRLF rows: %r" % b1)
