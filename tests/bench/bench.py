@@ -455,6 +455,7 @@ def payments_built():
 PG_FAMILY = "\\set n random(1, %d)\n" % NFAMILY
 PG_BUDGET = "\\set n random(1, 8000)\n"
 PG_SEARCH = "\\set n random(1, 2000)\n"
+PG_QUEUE = "\\set n random(1, 112)\n"
 
 
 def family_pgbench():
@@ -479,6 +480,20 @@ def search_pgbench():
     sql = load_sql("child_search.sql")
     return sql, PG_SEARCH + sql.replace("$1", "'%s'" % LA).replace("$2", "NULL").replace(
         "$3", "21").replace("$4", "'child' || :n").replace("$5", "NULL") + ";"
+
+
+def queue_requests(toks):
+    """The finance approval queue, a page at a time from a due date."""
+    return [("/v1/payments?status=pending_approval&due_after=2026-%02d-%02d&limit=50"
+             % (9 + n % 4, 1 + n % 28), toks[n % len(toks)], None) for n in range(1, 113)]
+
+
+def queue_pgbench():
+    sql = load_sql("payment_queue.sql")
+    return sql, PG_QUEUE + sql.replace("$1", "'%s'" % LA).replace(
+        "$2", "'pending_approval'").replace("$3", "NULL").replace(
+        "$4", "make_date(2026, 9 + :n % 4, 1 + :n % 28)").replace("$5", "NULL").replace(
+        "$6", "NULL").replace("$7", "NULL").replace("$8", "NULL").replace("$9", "51") + ";"
 
 
 def payment_pgbench(one):
@@ -516,6 +531,8 @@ def main():
             ("healthz", "GET /healthz", lambda: [("/healthz", "", None)], None),
             ("search", "GET /v1/children?q= (staff search)", lambda: search_requests(staff),
              search_pgbench),
+            ("queue", "GET /v1/payments?status=pending_approval (finance queue)",
+             lambda: queue_requests(staff), queue_pgbench),
         ]
         if payments_built():
             spread = payable()

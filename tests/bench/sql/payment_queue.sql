@@ -1,0 +1,3 @@
+-- GET /v1/payments?status=pending_approval (the finance approval queue): internal/payments/store.c,
+-- verbatim ($1 la, $2 status, $3 due_before, $4 due_after, $5 budget, $6 payee, $7 created_by, $8 cursor, $9 limit + 1).
+SELECT pb_json(p)::text, p.id FROM payments p WHERE p.la = $1 AND ($2::text IS NULL OR p.status = $2) AND ($3::date IS NULL OR p.due_date <= $3) AND ($4::date IS NULL OR p.due_date >= $4) AND ($5::uuid IS NULL OR p.budget_id = $5) AND ($6::uuid IS NULL OR p.payee_id = $6) AND ($7::text IS NULL OR p.created_by = $7) AND ($8::uuid IS NULL OR (p.due_date, p.id) > (SELECT q.due_date, q.id  FROM payments q WHERE q.la = $1 AND q.id = $8::uuid)) ORDER BY p.due_date, p.id LIMIT $9
