@@ -8,7 +8,6 @@
 
 #include "internal/core/date.h"
 
-#define AMOUNT_MAX 99999999999LL     /* 11 digits */
 
 static int bacs_char(char c)
 {
@@ -143,13 +142,13 @@ enum pb_err pb_bacs18_file(struct pb_buf *out, const struct pb_bacs_origin *o,
 		return PB_EINVAL;
 	for (size_t i = 0; i < n; i++) {
 		if (!digits(c[i].sort_code, 6) || !digits(c[i].account, 8) ||
-		    c[i].amount_pence < 1 || c[i].amount_pence > AMOUNT_MAX ||
+		    c[i].amount_pence < 1 || c[i].amount_pence > PB_BACS_AMOUNT_MAX ||
 		    pb_bacs_text(c[i].payee_name, ben) == 0) {
 			*bad = i;
 			return PB_EINVAL;
 		}
 		total += c[i].amount_pence;
-		if (total > AMOUNT_MAX)
+		if (total > PB_BACS_AMOUNT_MAX)
 			return PB_EINVAL;
 	}
 	pb_bacs_julian(o->processing_day, jul);

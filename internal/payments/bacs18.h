@@ -33,6 +33,7 @@
 #define PB_BACS_FIELD 18             /* names and references */
 #define PB_BACS_DATA_LEN 100         /* a data record, without CRLF */
 #define PB_BACS_LABEL_LEN 80         /* a label record, without CRLF */
+#define PB_BACS_AMOUNT_MAX 99999999999LL  /* 11 digits: an amount, and the total */
 
 /* The council's side of the file (council_settings); strings borrowed. */
 struct pb_bacs_origin {

@@ -1289,6 +1289,7 @@ static enum pb_err export_line(const struct pb_pay_run_line *l, void *arg)
 static enum pb_err bacs_write(struct export_ctx *x, int32_t processing_day)
 {
 	struct pb_pay_bacs_settings s;
+	char name[PB_BACS_FIELD + 1];
 	enum pb_err err = pb_pay_store_bacs_settings(x->db, x->la, &s);
 
 	if (err)
@@ -1298,6 +1299,15 @@ static enum pb_err bacs_write(struct export_ctx *x, int32_t processing_day)
 		return pb_problem_set(x->p, PB_ECONFLICT, NULL, "The council's BACS details are "
 		    "not configured: PATCH /v1/settings with bacs_service_user_number, "
 		    "bacs_sort_code, bacs_account_number and bacs_originator_name first.");
+	int64_t total = 0;
+	for (size_t i = 0; i < x->nbacs; i++)
+		total += x->bacs[i].amount_pence;
+	if (x->nbacs == 0)
+		return pb_problem_set(x->p, PB_ECONFLICT, NULL, "No payment of this run has bank "
+		    "details, so there is no bank file to submit; the CSV lists them.");
+	if (total > PB_BACS_AMOUNT_MAX)
+		return pb_problem_set(x->p, PB_ECONFLICT, NULL, "This run's total is more than one "
+		    "BACS file carries (11 digits of pence); pay it in smaller runs.");
 	struct pb_bacs_credit *c = calloc(x->nbacs + 1, sizeof(*c));
 	if (c == NULL)
 		abort();
@@ -1310,7 +1320,8 @@ static enum pb_err bacs_write(struct export_ctx *x, int32_t processing_day)
 	    processing_day };
 	size_t bad = x->nbacs;
 	if (pb_bacs18_file(&x->buf, &o, c, x->nbacs, &bad) != PB_OK)
-		err = bad < x->nbacs ? pb_problem_set(x->p, PB_ECONFLICT, NULL, "Payment %s: its "
+		err = bad < x->nbacs && pb_bacs_text(x->bacs[bad].payee_name, name) == 0 ?
+		    pb_problem_set(x->p, PB_ECONFLICT, NULL, "Payment %s: its "
 		    "payee's name has no character a BACS file can carry (A-Z, 0-9, . & / - and "
 		    "space); rename the payee first.", x->bacs[bad].payment_id) : PB_EINTERNAL;
 	OPENSSL_cleanse(c, (x->nbacs + 1) * sizeof(*c));

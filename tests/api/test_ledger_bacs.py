@@ -222,6 +222,10 @@ def test_sent_freezes_the_digest_of_the_format_downloaded():
     st = Staff(fresh_la())
     w = World(staff=st)
     expect(call("PATCH", "/v1/settings", BACS, st.admin), 200)
+    empty = expect(call("POST", "/v1/payment-runs", {"due_on_or_before": "2026-12-31"}, st.fin),
+                   201)
+    _, _, b, j = export(empty["id"], st.fin, "?format=bacs18&processing_date=" + MONDAY)
+    eq(j["status"], 409, "no payment with bank details, no bank file: %s" % b[:200])
     w.approved(amount=700, due="2026-12-01")
     r = expect(call("POST", "/v1/payment-runs", {"due_on_or_before": "2026-12-31"}, st.fin), 201)
     s, hc, _, _ = export(r["id"], st.fin)
