@@ -71,6 +71,8 @@ pb_handler_fn api_debts_review, api_debts_review_decision, api_surplus_inputs_cr
 pb_handler_fn api_payment_runs_create, api_payment_runs_get, api_payment_runs_export;
 pb_handler_fn api_payment_runs_results, api_payment_runs_list, api_payment_runs_sent;
 pb_handler_fn api_payment_runs_reconcile, api_payment_runs_reconciliation;
+/* ledger.c */
+pb_handler_fn api_ledger_codes_list, api_ledger_codes_put;
 /* audit.c */
 pb_handler_fn api_audit_list, api_events_list;
 

@@ -68,38 +68,80 @@ void api_payment_runs_get(struct pb_req *req, struct pb_resp *resp)
 		api_json_text(resp, 200, json, version, NULL);
 }
 
+/* ?format=csv|bacs18 (default csv) and, for bacs18, ?processing_date=
+ * (YYYY-MM-DD, a weekday, required); what is wrong goes into p. */
+static void export_query(struct pb_req *req, enum pb_pay_export_format *format, int32_t *day,
+    struct pb_problem *p)
+{
+	static const char *const formats[] = { "csv", "bacs18", NULL };
+	const char *f = pb_req_query(req, "format"), *d = pb_req_query(req, "processing_date");
+
+	*format = PB_PAY_EXPORT_CSV;
+	*day = PB_DATE_NONE;
+	api_query_enum(f, "format", formats, p);
+	if (f != NULL && strcmp(f, "bacs18") == 0)
+		*format = PB_PAY_EXPORT_BACS18;
+	if (*format == PB_PAY_EXPORT_CSV) {
+		if (d != NULL)
+			pb_problem_field(p, "processing_date", "not_allowed",
+			    "processing_date is for format=bacs18 only.");
+		return;
+	}
+	if (d == NULL) {
+		pb_problem_field(p, "processing_date", "required",
+		    "processing_date (YYYY-MM-DD) is required for format=bacs18.");
+	} else if (pb_date_parse(d, strlen(d), day) != PB_OK) {
+		pb_problem_field(p, "processing_date", "invalid",
+		    "processing_date is a date (YYYY-MM-DD).");
+	} else if (pb_date_weekday(*day) == 0 || pb_date_weekday(*day) == 6) {
+		pb_problem_field(p, "processing_date", "weekend",
+		    "processing_date must be a weekday: BACS does not process at weekends.");
+	}
+}
+
 void api_payment_runs_export(struct pb_req *req, struct pb_resp *resp)
 {
 	struct pb_problem p;
 	struct pb_actor actor;
 	struct pb_db *db;
-	char id[37], num[24], disp[96], *csv = NULL;
-	char sha[65];
-	size_t len = 0;
-	int count = 0;
-	int64_t total = 0;
+	struct pb_pay_export_out out;
+	enum pb_pay_export_format format;
+	int32_t day;
+	char id[37], num[24], disp[112];
 
-	if (api_allow(req, resp, PB_ROLE_FINANCE) || api_id(req, resp, "id", id) ||
-	    api_db(req, resp, &db))
+	if (api_allow(req, resp, PB_ROLE_FINANCE) || api_id(req, resp, "id", id))
 		return;
 	pb_problem_init(&p);
+	export_query(req, &format, &day, &p);
+	if (p.err) {
+		pb_resp_problem(resp, &p);
+		return;
+	}
+	if (api_db(req, resp, &db))
+		return;
 	api_actor(req, &actor);
 	enum pb_err err = pb_pay_run_export(db, &actor,
 	    req->cfg->has_bank_key ? req->cfg->bank_key : NULL,
-	    req->cfg->has_bank_key_old ? req->cfg->bank_key_old : NULL, id, &p, &csv, &len, &count,
-	    &total, sha);
+	    req->cfg->has_bank_key_old ? req->cfg->bank_key_old : NULL, id, format, day, &p, &out);
 	if (err) {
 		api_fail(resp, err, &p);
 		return;
 	}
-	pb_resp_raw(resp, 200, "text/csv; charset=utf-8; header=present", csv, len);
-	snprintf(num, sizeof(num), "%d", count);
+	int csv = format == PB_PAY_EXPORT_CSV;
+	pb_resp_raw(resp, 200, csv ? "text/csv; charset=utf-8; header=present" :
+	    "text/plain; charset=us-ascii", out.body, out.len);
+	snprintf(num, sizeof(num), "%d", out.count);
 	pb_resp_header(resp, "X-Payment-Count", num);
-	snprintf(num, sizeof(num), "%lld", (long long)total);
+	snprintf(num, sizeof(num), "%lld", (long long)out.total_pence);
 	pb_resp_header(resp, "X-Total-Pence", num);
-	snprintf(disp, sizeof(disp), "attachment; filename=\"payment-run-%s.csv\"", id);
+	snprintf(num, sizeof(num), "%d", out.without_bank);
+	pb_resp_header(resp, "X-Payments-Without-Bank-Details", num);
+	snprintf(num, sizeof(num), "%lld", (long long)out.without_bank_pence);
+	pb_resp_header(resp, "X-Without-Bank-Details-Pence", num);
+	snprintf(disp, sizeof(disp), "attachment; filename=\"payment-run-%s.%s\"", id,
+	    csv ? "csv" : "bacs18.txt");
 	pb_resp_header(resp, "Content-Disposition", disp);
-	pb_resp_header(resp, "X-Content-SHA256", sha);
+	pb_resp_header(resp, "X-Content-SHA256", out.sha256);
 }
 
 /* GET /v1/payment-runs?status=&limit=&cursor= (finance, auditor). */

@@ -150,6 +150,9 @@ const struct pb_route api_routes[] = {
 	{ PB_GET, "/v1/budgets/{id}/surplus", api_budgets_surplus, PB_SVC_BUDGETS, 0 },
 	{ PB_POST, "/v1/budgets/{id}/surplus/inputs", api_surplus_inputs_create,
 	  PB_SVC_BUDGETS, 0 },
+	/* the council's finance codes per service type (payments copy them) */
+	{ PB_GET, "/v1/ledger-codes", api_ledger_codes_list, PB_SVC_PAYMENTS, 0 },
+	{ PB_PUT, "/v1/ledger-codes/{service_type}", api_ledger_codes_put, PB_SVC_PAYMENTS, 0 },
 	/* audit and integration */
 	{ PB_GET, "/v1/audit", api_audit_list, 0, 0 },
 	{ PB_GET, "/v1/events", api_events_list, 0, 0 },

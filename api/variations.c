@@ -370,12 +370,46 @@ void api_settings_get(struct pb_req *req, struct pb_resp *resp)
 	api_reply(resp, err, NULL, json, version);
 }
 
+/* A string of exactly n digits (the BACS numbers), named in the problem. */
+static void get_digits(const cJSON *body, const char *name, size_t n, const char **out,
+    struct pb_problem *p)
+{
+	pb_json_get_string(body, "", name, 0, n, n, out, p);
+	for (size_t i = 0; *out != NULL && (*out)[i] != '\0'; i++)
+		if ((*out)[i] < '0' || (*out)[i] > '9') {
+			pb_problem_field(p, name, "invalid", "%s must be %zu digits.", name, n);
+			*out = NULL;
+			break;
+		}
+}
+
+/* The originator's name as it stands in a BACS file: 1-18 of A-Z 0-9
+ * . & / - and space, not starting with a space. */
+static void get_bacs_name(const cJSON *body, const char **out, struct pb_problem *p)
+{
+	static const char name[] = "bacs_originator_name";
+
+	pb_json_get_string(body, "", name, 0, 1, 18, out, p);
+	for (size_t i = 0; *out != NULL && (*out)[i] != '\0'; i++) {
+		char c = (*out)[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || strchr(".&/- ", c)) ||
+		    (i == 0 && c == ' ')) {
+			pb_problem_field(p, name, "invalid", "%s must be 1 to 18 of A-Z, 0-9, "
+			    ". & / - and space (not first).", name);
+			*out = NULL;
+			break;
+		}
+	}
+}
+
 void api_settings_patch(struct pb_req *req, struct pb_resp *resp)
 {
-	static const char *const allowed[] = { "dp_notice_days", NULL };
+	static const char *const allowed[] = { "dp_notice_days", "bacs_service_user_number",
+	    "bacs_sort_code", "bacs_account_number", "bacs_originator_name", NULL };
 	static const char *const owned[] = { "updated_by", "updated_at", "version", NULL };
 	struct pb_problem p;
 	struct pb_actor actor;
+	struct pb_settings_in in = { -1, NULL, NULL, NULL, NULL };
 	struct pb_db *db;
 	cJSON *body = NULL;
 	char *json = NULL;
@@ -387,12 +421,23 @@ void api_settings_patch(struct pb_req *req, struct pb_resp *resp)
 		return;
 	pb_problem_init(&p);
 	pb_json_check_members(body, "", allowed, owned, &p);
-	pb_json_get_int(body, "", "dp_notice_days", 1, 0, NOTICE_DAYS_MAX, &days, &present, &p);
+	pb_json_get_int(body, "", "dp_notice_days", 0, 0, NOTICE_DAYS_MAX, &days, &present, &p);
+	if (present)
+		in.dp_notice_days = (int)days;
+	get_digits(body, "bacs_service_user_number", 6, &in.bacs_service_user_number, &p);
+	get_digits(body, "bacs_sort_code", 6, &in.bacs_sort_code, &p);
+	get_digits(body, "bacs_account_number", 8, &in.bacs_account_number, &p);
+	get_bacs_name(body, &in.bacs_originator_name, &p);
+	if (!p.err && !present && in.bacs_service_user_number == NULL &&
+	    in.bacs_sort_code == NULL && in.bacs_account_number == NULL &&
+	    in.bacs_originator_name == NULL)
+		pb_problem_field(&p, "dp_notice_days", "required", "Give at least one setting "
+		    "to change.");
 	if (p.err) {
 		pb_resp_problem(resp, &p);
 	} else if (api_db(req, resp, &db) == 0) {
 		api_actor(req, &actor);
-		enum pb_err err = pb_settings_patch(db, &actor, (int)days, if_match, &json, &version);
+		enum pb_err err = pb_settings_patch(db, &actor, &in, if_match, &json, &version);
 		api_reply(resp, err, NULL, json, version);
 	}
 	cJSON_Delete(body);

@@ -4,6 +4,7 @@
  * names la; reads in a family scope add the contacts ownership test.
  */
 #include "internal/budgets/store.h"
+#include "internal/budgets/variations.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -1073,13 +1074,21 @@ enum pb_err pb_budget_store_settings_lock(struct pb_db *db, const struct pb_acto
 }
 
 enum pb_err pb_budget_store_settings_set(struct pb_db *db, const struct pb_actor *actor,
-    int dp_notice_days)
+    const struct pb_settings_in *in)
 {
 	char days[24];
-	const char *pp[] = { actor->la, actor->sub, pb_db_int_param(dp_notice_days, days) };
-	return pb_db_query(db, "UPDATE council_settings SET dp_notice_days = $3,"
+	const char *pp[] = { actor->la, actor->sub,
+	    in->dp_notice_days >= 0 ? pb_db_int_param(in->dp_notice_days, days) : NULL,
+	    in->bacs_service_user_number, in->bacs_sort_code, in->bacs_account_number,
+	    in->bacs_originator_name };
+	return pb_db_query(db, "UPDATE council_settings SET"
+	    " dp_notice_days = coalesce($3::integer, dp_notice_days),"
+	    " bacs_service_user_number = coalesce($4, bacs_service_user_number),"
+	    " bacs_sort_code = coalesce($5, bacs_sort_code),"
+	    " bacs_account_number = coalesce($6, bacs_account_number),"
+	    " bacs_originator_name = coalesce($7, bacs_originator_name),"
 	    " version = version + 1, updated_by = $2, updated_at = now() WHERE la = $1",
-	    3, pp, NULL);
+	    7, pp, NULL);
 }
 
 enum pb_err pb_budget_store_version_first(struct pb_db *db, const struct pb_actor *actor,

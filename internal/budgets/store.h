@@ -330,8 +330,10 @@ enum pb_err pb_budget_store_settings_json(struct pb_db *db, const char *la, char
  * none) and read its version. */
 enum pb_err pb_budget_store_settings_lock(struct pb_db *db, const struct pb_actor *actor,
     int *version);
+struct pb_settings_in;
+/* Set the members of in that are given (variations.h); version + 1. */
 enum pb_err pb_budget_store_settings_set(struct pb_db *db, const struct pb_actor *actor,
-    int dp_notice_days);
+    const struct pb_settings_in *in);
 
 /* Every version of a budget, oldest first, as {items, next_cursor: null}. */
 enum pb_err pb_budget_store_version_list(struct pb_db *db, const struct pb_scope *scope,

@@ -664,7 +664,7 @@ enum pb_err pb_settings_get(struct pb_db *db, const char *la, char **json, int *
 }
 
 enum pb_err pb_settings_patch(struct pb_db *db, const struct pb_actor *actor,
-    int dp_notice_days, int if_match, char **json, int *version)
+    const struct pb_settings_in *in, int if_match, char **json, int *version)
 {
 	char *before = NULL;
 	int v = 0;
@@ -678,7 +678,7 @@ enum pb_err pb_settings_patch(struct pb_db *db, const struct pb_actor *actor,
 	if (err == PB_OK)
 		err = pb_budget_store_settings_json(db, actor->la, &before, &v);
 	if (err == PB_OK)
-		err = pb_budget_store_settings_set(db, actor, dp_notice_days);
+		err = pb_budget_store_settings_set(db, actor, in);
 	if (err == PB_OK)
 		err = pb_budget_store_settings_json(db, actor->la, json, version);
 	if (err == PB_OK) {

@@ -96,10 +96,20 @@ enum pb_err pb_variation_list(struct pb_db *db, const struct pb_scope *scope,
 enum pb_err pb_budget_versions(struct pb_db *db, const struct pb_scope *scope,
     const char *budget_id, char **json);
 
-/* GET and PATCH /v1/settings: the council's settings (BUD-8 notice days,
- * 0..365).  *json malloc'd. */
+/* What PATCH /v1/settings changes (validated by the caller): BUD-8 notice
+ * days (0..365; -1 unchanged) and the council's BACS details for the
+ * Standard 18 bank file (NULL unchanged): service user number (6 digits),
+ * the sort code and account the contra debits (6 and 8 digits) and the
+ * originator's name (1-18 of A-Z 0-9 . & / - and space). */
+struct pb_settings_in {
+	int dp_notice_days;
+	const char *bacs_service_user_number, *bacs_sort_code, *bacs_account_number;
+	const char *bacs_originator_name;
+};
+
+/* GET and PATCH /v1/settings: the council's settings.  *json malloc'd. */
 enum pb_err pb_settings_get(struct pb_db *db, const char *la, char **json, int *version);
 enum pb_err pb_settings_patch(struct pb_db *db, const struct pb_actor *actor,
-    int dp_notice_days, int if_match, char **json, int *version);
+    const struct pb_settings_in *in, int if_match, char **json, int *version);
 
 #endif

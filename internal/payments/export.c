@@ -39,7 +39,7 @@ static enum pb_err cell(struct pb_buf *out, const char *s, int last)
 enum pb_err pb_pay_csv_header(struct pb_buf *out)
 {
 	static const char h[] = "run_id,payment_id,payee_name,sort_code,account_number,"
-	    "amount,reference,due_date\r\n";
+	    "amount,reference,due_date,cost_centre,subjective_code\r\n";
 	return pb_buf_add(out, h, sizeof(h) - 1);
 }
 
@@ -51,7 +51,7 @@ enum pb_err pb_pay_csv_row(struct pb_buf *out, const struct pb_pay_csv_row *r)
 	pb_pay_reference(r->payment_id, ref);
 	pb_date_format(r->due_date, due);
 	const char *cells[] = { r->run_id, r->payment_id, r->payee_name, r->sort_code,
-	    r->account_number, amount, ref, due };
+	    r->account_number, amount, ref, due, r->cost_centre, r->subjective_code };
 	enum pb_err err = PB_OK;
 	size_t n = sizeof(cells) / sizeof(cells[0]);
 

@@ -4,13 +4,15 @@
  * /v1/payment-runs/{id}/export): RFC 4180, CRLF line ends, a header row,
  * then one row per payment:
  *
- *   run_id,payment_id,payee_name,sort_code,account_number,amount,reference,due_date
+ *   run_id,payment_id,payee_name,sort_code,account_number,amount,reference,due_date,
+ *   cost_centre,subjective_code
  *
  * amount is pounds with two decimals (pb_money_format); text cells go
  * through pb_pay_csv_cell (quoting, and a leading ' before = + - @ so a
  * spreadsheet never runs a payee's name as a formula).  reference is
  * stable: "PB-" and the first 8 hex digits of the payment id, upper case
- * (BACS references are at most 18 characters).
+ * (BACS references are at most 18 characters).  cost_centre and
+ * subjective_code are the payment's ledger codes ("" when it has none).
  *
  * Pure apart from the caller's buffer: no I/O, clock or database; the
  * caller decrypts bank details and frees them.  Same input, same bytes.
@@ -36,6 +38,8 @@ struct pb_pay_csv_row {
 	const char *account_number;
 	int64_t amount_pence;
 	int32_t due_date;
+	const char *cost_centre;        /* "" when none */
+	const char *subjective_code;    /* "" when none */
 };
 
 /* The stable payment reference for payment_id (a canonical UUID). */

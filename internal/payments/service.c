@@ -27,6 +27,7 @@
 #include "internal/json/output.h"
 #include "internal/log/log.h"
 #include "internal/payees/service.h"
+#include "internal/payments/bacs18.h"
 #include "internal/payments/export.h"
 #include "internal/payments/store.h"
 
@@ -1184,61 +1185,168 @@ enum pb_err pb_pay_run_move(struct pb_db *db, const struct pb_actor *actor, cons
 	return pb_db_finish_json(db, err, json);
 }
 
+/* One credit of a bank file, held until the file is written. */
+struct bacs_line {
+	char sort_code[7], account[9], ref[PB_PAY_REFERENCE_LEN + 1];
+	char payee_name[201], payment_id[37];
+	int64_t amount_pence;
+};
+
 struct export_ctx {
 	struct pb_db *db;
 	const char *la, *run_id;
 	const unsigned char *bank_key;
 	const unsigned char *bank_key_old;
+	enum pb_pay_export_format format;
 	struct pb_problem *p;
 	struct pb_buf buf;
-	int count;
-	int64_t total;
+	struct bacs_line *bacs;          /* bacs18: the credits so far */
+	size_t nbacs, capbacs;
+	struct pb_pay_export_out *out;
 };
+
+/* The payee's bank details opened into sort_code and account ("" when it
+ * has none). */
+static enum pb_err open_bank(struct export_ctx *x, const struct pb_pay_run_line *l,
+    char sort_code[7], char account[9])
+{
+	struct pb_bank_sealed sealed;
+	int has_bank = 0;
+	enum pb_err err = PB_OK;
+
+	if (x->bank_key == NULL)
+		return pb_problem_set(x->p, PB_EUNAVAILABLE, NULL, "Bank details cannot be "
+		    "opened: PB_BANK_KEY is not configured on this deployment.");
+	err = pb_payee_sealed_bank(x->db, x->la, l->payee_id, &sealed, &has_bank);
+	if (err == PB_OK && has_bank &&
+	    pb_bank_open_either(x->bank_key, x->bank_key_old, x->la, l->payee_id, &sealed,
+	    sort_code, account)
+	    != PB_OK) {
+		pb_log(PB_LOG_ERROR, "bank details of payee %s do not open with this key",
+		    l->payee_id);
+		err = PB_EINTERNAL;
+	}
+	OPENSSL_cleanse(&sealed, sizeof(sealed));
+	return err;
+}
+
+static enum pb_err bacs_add(struct export_ctx *x, const struct pb_pay_run_line *l,
+    const char *sort_code, const char *account)
+{
+	if (x->nbacs == x->capbacs) {
+		size_t cap = x->capbacs ? 2 * x->capbacs : 64;
+		struct bacs_line *nb = calloc(cap, sizeof(*nb));
+		if (nb == NULL)
+			abort();
+		if (x->nbacs > 0)
+			memcpy(nb, x->bacs, x->nbacs * sizeof(*nb));
+		OPENSSL_cleanse(x->bacs, x->capbacs * sizeof(*nb));
+		free(x->bacs);
+		x->bacs = nb;
+		x->capbacs = cap;
+	}
+	struct bacs_line *b = &x->bacs[x->nbacs++];
+	snprintf(b->sort_code, sizeof(b->sort_code), "%s", sort_code);
+	snprintf(b->account, sizeof(b->account), "%s", account);
+	snprintf(b->payee_name, sizeof(b->payee_name), "%s", l->payee_name);
+	snprintf(b->payment_id, sizeof(b->payment_id), "%s", l->payment_id);
+	pb_pay_reference(l->payment_id, b->ref);
+	b->amount_pence = l->amount_pence;
+	return PB_OK;
+}
 
 static enum pb_err export_line(const struct pb_pay_run_line *l, void *arg)
 {
 	struct export_ctx *x = arg;
-	struct pb_bank_sealed sealed;
 	char sort_code[7] = "", account[9] = "";
-	int has_bank = 0;
 	enum pb_err err = PB_OK;
 
-	if (l->has_bank) {
-		if (x->bank_key == NULL)
-			return pb_problem_set(x->p, PB_EUNAVAILABLE, NULL, "Bank details cannot be "
-			    "opened: PB_BANK_KEY is not configured on this deployment.");
-		err = pb_payee_sealed_bank(x->db, x->la, l->payee_id, &sealed, &has_bank);
-		if (err == PB_OK && has_bank &&
-		    pb_bank_open_either(x->bank_key, x->bank_key_old, x->la, l->payee_id, &sealed,
-		    sort_code, account)
-		    != PB_OK) {
-			pb_log(PB_LOG_ERROR, "bank details of payee %s do not open with this key",
-			    l->payee_id);
-			err = PB_EINTERNAL;
-		}
-	}
-	struct pb_pay_csv_row row = { x->run_id, l->payment_id, l->payee_name, sort_code,
-	    account, l->amount_pence, l->due_date };
-	if (err == PB_OK)
+	if (l->has_bank)
+		err = open_bank(x, l, sort_code, account);
+	int has_details = sort_code[0] != '\0';
+	int in_file = x->format == PB_PAY_EXPORT_CSV || has_details;
+	if (err == PB_OK && x->format == PB_PAY_EXPORT_CSV) {
+		struct pb_pay_csv_row row = { x->run_id, l->payment_id, l->payee_name, sort_code,
+		    account, l->amount_pence, l->due_date, l->cost_centre, l->subjective_code };
 		err = pb_pay_csv_row(&x->buf, &row) == PB_OK ? PB_OK : PB_EINTERNAL;
-	OPENSSL_cleanse(&sealed, sizeof(sealed));
+	} else if (err == PB_OK && in_file) {
+		err = bacs_add(x, l, sort_code, account);
+	}
 	OPENSSL_cleanse(sort_code, sizeof(sort_code));
 	OPENSSL_cleanse(account, sizeof(account));
-	x->count++;
-	x->total += l->amount_pence;
+	if (in_file) {
+		x->out->count++;
+		x->out->total_pence += l->amount_pence;
+	}
+	if (!has_details) {
+		x->out->without_bank++;
+		x->out->without_bank_pence += l->amount_pence;
+	}
+	return err;
+}
+
+/* The bank file of the credits collected, under the council's settings. */
+static enum pb_err bacs_write(struct export_ctx *x, int32_t processing_day)
+{
+	struct pb_pay_bacs_settings s;
+	char name[PB_BACS_FIELD + 1];
+	enum pb_err err = pb_pay_store_bacs_settings(x->db, x->la, &s);
+
+	if (err)
+		return err;
+	if (s.sun[0] == '\0' || s.sort_code[0] == '\0' || s.account[0] == '\0' ||
+	    s.name[0] == '\0')
+		return pb_problem_set(x->p, PB_ECONFLICT, NULL, "The council's BACS details are "
+		    "not configured: PATCH /v1/settings with bacs_service_user_number, "
+		    "bacs_sort_code, bacs_account_number and bacs_originator_name first.");
+	int64_t total = 0;
+	for (size_t i = 0; i < x->nbacs; i++)
+		total += x->bacs[i].amount_pence;
+	if (x->nbacs == 0)
+		return pb_problem_set(x->p, PB_ECONFLICT, NULL, "No payment of this run has bank "
+		    "details, so there is no bank file to submit; the CSV lists them.");
+	if (total > PB_BACS_AMOUNT_MAX)
+		return pb_problem_set(x->p, PB_ECONFLICT, NULL, "This run's total is more than one "
+		    "BACS file carries (11 digits of pence); pay it in smaller runs.");
+	struct pb_bacs_credit *c = calloc(x->nbacs + 1, sizeof(*c));
+	if (c == NULL)
+		abort();
+	for (size_t i = 0; i < x->nbacs; i++) {
+		struct pb_bacs_credit ci = { x->bacs[i].sort_code, x->bacs[i].account,
+		    x->bacs[i].payee_name, x->bacs[i].ref, x->bacs[i].amount_pence };
+		c[i] = ci;
+	}
+	struct pb_bacs_origin o = { s.sun, s.sort_code, s.account, s.name, x->run_id,
+	    processing_day };
+	size_t bad = x->nbacs;
+	if (pb_bacs18_file(&x->buf, &o, c, x->nbacs, &bad) != PB_OK)
+		err = bad < x->nbacs && pb_bacs_text(x->bacs[bad].payee_name, name) == 0 ?
+		    pb_problem_set(x->p, PB_ECONFLICT, NULL, "Payment %s: its "
+		    "payee's name has no character a BACS file can carry (A-Z, 0-9, . & / - and "
+		    "space); rename the payee first.", x->bacs[bad].payment_id) : PB_EINTERNAL;
+	OPENSSL_cleanse(c, (x->nbacs + 1) * sizeof(*c));
+	free(c);
 	return err;
 }
 
 /* The audit row of a download of a bank file: who, when (the row's), the
- * run, its rows and total, the file's digest (never its contents). */
+ * format, the run, its rows and total, the file's digest (never its
+ * contents). */
 static enum pb_err audit_download(struct pb_db *db, const struct pb_actor *actor,
-    const char *run_id, int count, int64_t total, const char *sha256)
+    const char *run_id, enum pb_pay_export_format format, int32_t processing_day,
+    const struct pb_pay_export_out *out)
 {
+	char day[11];
 	cJSON *c = cJSON_CreateObject();
-	cJSON_AddStringToObject(c, "format", "csv");
-	pb_json_add_int(c, "rows", count);
-	pb_json_add_int(c, "total_pence", total);
-	cJSON_AddStringToObject(c, "sha256", sha256);
+	cJSON_AddStringToObject(c, "format", format == PB_PAY_EXPORT_CSV ? "csv" : "bacs18");
+	if (format == PB_PAY_EXPORT_BACS18) {
+		pb_date_format(processing_day, day);
+		cJSON_AddStringToObject(c, "processing_date", day);
+	}
+	pb_json_add_int(c, "rows", out->count);
+	pb_json_add_int(c, "total_pence", out->total_pence);
+	pb_json_add_int(c, "without_bank_details", out->without_bank);
+	cJSON_AddStringToObject(c, "sha256", out->sha256);
 	char *changes = pb_json_print(c);
 	enum pb_err err = pb_audit_record(db, actor, "payment_run.exported", "payment_run", run_id,
 	    changes, NULL, NULL);
@@ -1248,14 +1356,15 @@ static enum pb_err audit_download(struct pb_db *db, const struct pb_actor *actor
 
 enum pb_err pb_pay_run_export(struct pb_db *db, const struct pb_actor *actor,
     const unsigned char *bank_key, const unsigned char *bank_key_old,
-    const char *run_id, struct pb_problem *p,
-    char **csv, size_t *len, int *count, int64_t *total_pence, char sha256[65])
+    const char *run_id, enum pb_pay_export_format format, int32_t processing_day,
+    struct pb_problem *p, struct pb_pay_export_out *out)
 {
 	const char *la = actor->la;
-	struct export_ctx x = { db, la, run_id, bank_key, bank_key_old, p, { 0 }, 0, 0 };
+	struct export_ctx x = { db, la, run_id, bank_key, bank_key_old, format, p, { 0 }, NULL,
+	    0, 0, out };
 	char *run = NULL;
 
-	*csv = NULL;
+	memset(out, 0, sizeof(*out));
 	/* one transaction: the file is given only once its audit row is kept */
 	enum pb_err err = pb_db_begin(db);
 	/* the run must exist (an empty run still has its header row) */
@@ -1265,32 +1374,38 @@ enum pb_err pb_pay_run_export(struct pb_db *db, const struct pb_actor *actor,
 	if (err)
 		return pb_db_finish(db, err);
 	pb_buf_init(&x.buf, CSV_MAX_BYTES);
-	err = pb_pay_csv_header(&x.buf) == PB_OK ? PB_OK : PB_EINTERNAL;
+	if (format == PB_PAY_EXPORT_CSV)
+		err = pb_pay_csv_header(&x.buf) == PB_OK ? PB_OK : PB_EINTERNAL;
 	if (err == PB_OK)
 		err = pb_pay_store_run_lines(db, la, run_id, export_line, &x);
+	if (err == PB_OK && format == PB_PAY_EXPORT_BACS18)
+		err = bacs_write(&x, processing_day);
+	if (x.bacs != NULL)
+		OPENSSL_cleanse(x.bacs, x.capbacs * sizeof(*x.bacs));
+	free(x.bacs);
 	if (err) {
 		pb_buf_free(&x.buf);
 		return pb_db_finish(db, err);
 	}
-	*csv = pb_buf_take(&x.buf, len);
-	*count = x.count;
-	*total_pence = x.total;
+	out->body = pb_buf_take(&x.buf, &out->len);
 	/* what was sent is what every later download gives: a sent run whose
-	 * file would now differ (a payee renamed, new bank details) is refused */
-	pb_pay_sha256_hex(*csv, *len, sha256);
+	 * file would now differ (a payee renamed, new bank details, another
+	 * format or processing day) is refused */
+	pb_pay_sha256_hex(out->body, out->len, out->sha256);
 	int ok = 0;
-	err = pb_pay_store_run_download(db, la, run_id, sha256, &ok);
+	err = pb_pay_store_run_download(db, la, run_id, out->sha256, &ok);
 	if (err == PB_OK && !ok)
 		err = pb_problem_set(p, PB_ECONFLICT, NULL, "This run was sent to the bank with "
-		    "another file; its export would now differ (a payee or bank details changed), "
-		    "so it is not given.  Pay any difference in a new run.");
+		    "another file; this one would differ (another format or processing date, or a "
+		    "payee or bank details changed), so it is not given.  Download the file that "
+		    "was sent, or pay any difference in a new run.");
 	if (err == PB_OK)
-		err = audit_download(db, actor, run_id, *count, *total_pence, sha256);
+		err = audit_download(db, actor, run_id, format, processing_day, out);
 	err = pb_db_finish(db, err);
 	if (err) {
-		OPENSSL_cleanse(*csv, *len);
-		free(*csv);
-		*csv = NULL;
+		OPENSSL_cleanse(out->body, out->len);
+		free(out->body);
+		out->body = NULL;
 	}
 	return err;
 }

@@ -269,20 +269,42 @@ enum pb_err pb_pay_run_results(struct pb_db *db, const struct pb_actor *actor,
     const char *run_id, const struct pb_pay_result_in *results, size_t n,
     struct pb_problem *p, char **json);
 
-/* The run's CSV (export.h) with bank details opened under bank_key (NULL
+/* The formats of a run's file: the finance CSV (export.h, every payment)
+ * and the BACS Standard 18 bank file (bacs18.h, only the payments whose
+ * payee has bank details). */
+enum pb_pay_export_format { PB_PAY_EXPORT_CSV, PB_PAY_EXPORT_BACS18 };
+
+/* What a download gives: body malloc'd (len bytes; the caller frees,
+ * after OPENSSL_cleanse: it holds bank details); count and total_pence
+ * the control totals of the payments in the file; without_bank and
+ * without_bank_pence the run's payments whose payee has no bank details
+ * (in the CSV with empty bank cells, never in a bank file); sha256 the
+ * file's hex digest. */
+struct pb_pay_export_out {
+	char *body;
+	size_t len;
+	int count, without_bank;
+	int64_t total_pence, without_bank_pence;
+	char sha256[65];
+};
+
+/* The run's file in format with bank details opened under bank_key (NULL
  * when PB_BANK_KEY is not set: PB_EUNAVAILABLE if any row needs it) or,
- * during a key rotation, bank_key_old (NULL when none).
- * *csv is malloc'd (*len bytes); *count and *total_pence are the control
- * totals; sha256 its hex digest.  While the run is created the digest is
- * recorded as the latest download; once sent a file that differs from the
- * one sent is refused (PB_ECONFLICT).  Each download given writes an
- * audit row, payment_run.exported, by actor: the run, its rows, total and
- * digest (one transaction: no row, no file).  Plaintext bank details are
- * wiped from the stack after use. */
+ * during a key rotation, bank_key_old (NULL when none).  processing_day
+ * (a weekday, checked by the caller) is the BACS processing day, unused
+ * for the CSV; a bank file needs the council's BACS settings (else
+ * PB_ECONFLICT saying so) and payee names with a BACS character (else
+ * PB_ECONFLICT naming the payment).  While the run is created the digest
+ * is recorded as the latest download, whatever its format; once sent a
+ * file that differs from the one sent (another format, another
+ * processing day, a payee changed) is refused (PB_ECONFLICT).  Each
+ * download given writes an audit row, payment_run.exported, by actor: the
+ * format, the run's rows, total and digest (one transaction: no row, no
+ * file).  Plaintext bank details are wiped after use. */
 enum pb_err pb_pay_run_export(struct pb_db *db, const struct pb_actor *actor,
     const unsigned char *bank_key, const unsigned char *bank_key_old,
-    const char *run_id, struct pb_problem *p,
-    char **csv, size_t *len, int *count, int64_t *total_pence, char sha256[65]);
+    const char *run_id, enum pb_pay_export_format format, int32_t processing_day,
+    struct pb_problem *p, struct pb_pay_export_out *out);
 
 /* POST /v1/budgets/{id}/recoveries (PAY-18): never more than the
  * element's net spent (pb_pay_check_recovery, under the element's row

@@ -905,8 +905,8 @@ enum pb_err pb_pay_store_run_lines(struct pb_db *db, const char *la,
 	PGresult *res = NULL;
 	const char *pp[] = { la, run_id };
 	enum pb_err err = pb_db_query(db,
-	    "SELECT p.id, y.id, y.name, p.amount_pence, p.due_date, y.bank_sort_code IS NOT NULL"
-	    " FROM payments p JOIN payees y ON y.la = p.la AND y.id = p.payee_id"
+	    "SELECT p.id, y.id, y.name, p.amount_pence, p.due_date, y.bank_sort_code IS NOT NULL,"
+	    " p.cost_centre, p.subjective_code FROM payments p JOIN payees y ON y.la = p.la AND y.id = p.payee_id"
 	    " WHERE p.la = $1 AND p.run_id = $2 ORDER BY p.due_date, p.id", 2, pp, &res);
 	if (err)
 		return err;
@@ -918,6 +918,8 @@ enum pb_err pb_pay_store_run_lines(struct pb_db *db, const char *la,
 		l.amount_pence = pb_db_col_int64(res, i, 3);
 		l.due_date = pb_db_col_date(res, i, 4, PB_DATE_NONE);
 		l.has_bank = pb_db_col_bool(res, i, 5);
+		pb_db_col_copy(res, i, 6, l.cost_centre, sizeof(l.cost_centre));
+		pb_db_col_copy(res, i, 7, l.subjective_code, sizeof(l.subjective_code));
 		err = fn(&l, arg);
 	}
 	PQclear(res);
@@ -1251,4 +1253,70 @@ enum pb_err pb_pay_store_surplus_rows(struct pb_db *db, const char *la,
 	}
 	PQclear(res);
 	return PB_OK;
+}
+
+/* --- ledger codes ------------------------------------------------------------------ */
+
+enum pb_err pb_pay_store_ledger_lock(struct pb_db *db, const char *la,
+    const char *service_type, char **json, int *version)
+{
+	const char *pp[] = { la, service_type };
+	return pb_db_one_json(db, "SELECT pb_ledger_code_json(c)::text, c.version FROM ledger_codes c"
+	    " WHERE c.la = $1 AND c.service_type = $2 FOR UPDATE", 2, pp, json, version);
+}
+
+enum pb_err pb_pay_store_ledger_put(struct pb_db *db, const struct pb_actor *actor,
+    const char *service_type, const char *cost_centre, const char *subjective_code,
+    char id[37], char **json, int *version)
+{
+	PGresult *res = NULL;
+	char fresh[37];
+
+	pb_uuid_new(fresh);
+	const char *pp[] = { actor->la, fresh, service_type, cost_centre, subjective_code,
+	    actor->sub };
+	enum pb_err err = pb_db_one_row(db,
+	    "INSERT INTO ledger_codes AS c (la, id, service_type, cost_centre, subjective_code,"
+	    "  updated_by) VALUES ($1, $2, $3, $4, $5, $6)"
+	    " ON CONFLICT (la, service_type) DO UPDATE SET cost_centre = EXCLUDED.cost_centre,"
+	    "  subjective_code = EXCLUDED.subjective_code, updated_by = EXCLUDED.updated_by,"
+	    "  updated_at = now(), version = c.version + 1"
+	    " RETURNING c.id, pb_ledger_code_json(c)::text, c.version", 6, pp, &res);
+	if (err == PB_OK) {
+		pb_db_col_copy(res, 0, 0, id, 37);
+		*json = strdup(PQgetvalue(res, 0, 1));
+		*version = (int)pb_db_col_int64(res, 0, 2);
+		if (*json == NULL)
+			abort();
+	}
+	PQclear(res);
+	return err;
+}
+
+enum pb_err pb_pay_store_ledger_list(struct pb_db *db, const char *la, char **json)
+{
+	const char *pp[] = { la };
+	return pb_db_one_json(db, "SELECT json_build_object('items', coalesce(json_agg("
+	    " pb_ledger_code_json(c) ORDER BY c.service_type), '[]'::json))::text"
+	    " FROM ledger_codes c WHERE c.la = $1", 1, pp, json, NULL);
+}
+
+enum pb_err pb_pay_store_bacs_settings(struct pb_db *db, const char *la,
+    struct pb_pay_bacs_settings *out)
+{
+	PGresult *res = NULL;
+	const char *pp[] = { la };
+
+	memset(out, 0, sizeof(*out));
+	enum pb_err err = pb_db_query(db, "SELECT bacs_service_user_number, bacs_sort_code,"
+	    " bacs_account_number, bacs_originator_name FROM council_settings WHERE la = $1",
+	    1, pp, &res);
+	if (err == PB_OK && PQntuples(res) == 1) {
+		pb_db_col_copy(res, 0, 0, out->sun, sizeof(out->sun));
+		pb_db_col_copy(res, 0, 1, out->sort_code, sizeof(out->sort_code));
+		pb_db_col_copy(res, 0, 2, out->account, sizeof(out->account));
+		pb_db_col_copy(res, 0, 3, out->name, sizeof(out->name));
+	}
+	PQclear(res);
+	return err;
 }

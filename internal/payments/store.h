@@ -315,6 +315,7 @@ struct pb_pay_run_line {
 	int64_t amount_pence;
 	int32_t due_date;
 	int has_bank;
+	char cost_centre[13], subjective_code[13];      /* "" when none */
 };
 /* Calls fn per payment of the run; a non-PB_OK return stops and is
  * returned. */
@@ -439,3 +440,24 @@ enum pb_err pb_pay_store_surplus_rows(struct pb_db *db, const char *la,
     const char *budget_id, struct pb_pay_surplus_row *rows, size_t cap, size_t *n);
 
 #endif
+
+/* ---- ledger codes (021_ledger_bacs.sql) ---- */
+
+/* The codes of one service type, locked FOR UPDATE: *json (malloc'd,
+ * caller frees) and *version; PB_ENOTFOUND when the council has none. */
+enum pb_err pb_pay_store_ledger_lock(struct pb_db *db, const char *la,
+    const char *service_type, char **json, int *version);
+/* Insert or replace the codes of a service type (version + 1); the new
+ * JSON into *json (malloc'd) and *version, its id into id. */
+enum pb_err pb_pay_store_ledger_put(struct pb_db *db, const struct pb_actor *actor,
+    const char *service_type, const char *cost_centre, const char *subjective_code,
+    char id[37], char **json, int *version);
+/* {"items": [...]} of the council's codes by service type (malloc'd). */
+enum pb_err pb_pay_store_ledger_list(struct pb_db *db, const char *la, char **json);
+
+/* The council's BACS details (council_settings); each "" when not set. */
+struct pb_pay_bacs_settings {
+	char sun[7], sort_code[7], account[9], name[19];
+};
+enum pb_err pb_pay_store_bacs_settings(struct pb_db *db, const char *la,
+    struct pb_pay_bacs_settings *out);

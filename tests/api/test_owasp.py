@@ -184,7 +184,7 @@ RESOURCE = {"people": "person", "children": "child", "plans": "plan", "checks": 
             "payments": "payment", "schedules": "schedule", "payment-runs": "run",
             "recoveries": "recovery", "contacts": "contact", "elements": "element",
             "debts": "debt",
-            "offer": "offer_type"}
+            "offer": "offer_type", "ledger-codes": "offer_type"}
 # what a family may read (the contract: its own children's records, plans,
 # contacts, budgets, payments and requests); other reads are staff only
 FAMILY_READS = {"/v1/children/{id}", "/v1/children/{id}/contacts",
@@ -196,7 +196,7 @@ FAMILY_READS = {"/v1/children/{id}", "/v1/children/{id}/contacts",
                 "/v1/budgets/{id}/versions", "/v1/debts/{id}", "/v1/budgets/{id}/debts",
                 "/v1/budgets/{id}/elements/{element_id}/agreement"}
 NOT_TENANT_IDS = ("/v1/rules/{id}", "/v1/offer/{service_type}",    # catalogue and per-la config
-                  "/v1/term-dates/{academic_year}")
+                  "/v1/term-dates/{academic_year}", "/v1/ledger-codes/{service_type}")
 
 
 def params(pattern):
@@ -283,6 +283,7 @@ def body_for(handler, ids):
         "api_schedules_patch": {"amount_pence": 90},
         "api_schedules_stop": {"reason": "no longer needed"},
         "api_term_dates_put": {"term_starts": ["2026-09-02"]},
+        "api_ledger_codes_put": {"cost_centre": "SC100", "subjective_code": "S4001"},
         "api_payment_runs_create": {"due_on_or_before": "2025-01-01"},
         "api_payment_runs_sent": {"sent_on": "2026-02-01", "reference": "BACS-1"},
         "api_payment_runs_reconcile": {},
@@ -597,6 +598,7 @@ ROLES = {
     ("PATCH", "/v1/schedules/{id}"): {"caseworker", "finance"},
     ("POST", "/v1/schedules/{id}/stop"): {"caseworker", "finance"},
     ("PUT", "/v1/term-dates/{academic_year}"): {"finance", "admin"},
+    ("PUT", "/v1/ledger-codes/{service_type}"): {"finance"},
     ("POST", "/v1/payment-runs"): {"finance"},
     ("POST", "/v1/payment-runs/{id}/results"): {"finance"},
     ("POST", "/v1/payment-runs/{id}/sent"): {"finance"},

@@ -297,12 +297,14 @@ def test_lifecycle_through_a_payment_run():
     check(b1.endswith(b"\r\n") and b1.count(b"\r\n") == 5, "CRLF rows: %r" % b1)
     rows = list(csv.reader(io.StringIO(b1.decode())))
     eq(rows[0], ["run_id", "payment_id", "payee_name", "sort_code", "account_number",
-                 "amount", "reference", "due_date"], "header")
+                 "amount", "reference", "due_date", "cost_centre", "subjective_code"],
+       "header")
     eq([x[1] for x in rows[1:]], [p2["id"]] + sorted([p1["id"], p3["id"]]) + [p4["id"]],
        "ordered by due date, then id")
     by = {x[1]: x for x in rows[1:]}
     eq(by[p1["id"]], [r["id"], p1["id"], "Pat Parent", "112233", "01234567", "123.45",
-                      "PB-" + p1["id"][:8].upper(), "2026-12-01"], "DP row, decrypted")
+                      "PB-" + p1["id"][:8].upper(), "2026-12-01", "", ""],
+       "DP row, decrypted (no ledger codes configured: empty)")
     eq(by[p2["id"]][2:6], ["'=SUM(A1)", "445566", "76543210", "0.05"], "formula prefixed")
     eq(by[p3["id"]][2:6], ['Smith, "Jo" & Co', "778899", "00011122", "995.00"], "quoted")
     check(b'"Smith, ""Jo"" & Co"' in b1, "RFC 4180 quoting in the bytes")
@@ -370,7 +372,7 @@ def test_empty_run_and_export_without_key():
     eq((r["payment_count"], r["total_pence"]), (0, 0), "empty run")
     h, b = export(r["id"], st.fin)
     eq(b, b"run_id,payment_id,payee_name,sort_code,account_number,amount,reference,"
-          b"due_date\r\n", "header only")
+          b"due_date,cost_centre,subjective_code\r\n", "header only")
     eq((h["x-payment-count"], h["x-total-pence"]), ("0", "0"), "control")
     # a deployment without PB_BANK_KEY cannot open bank details
     w = World(staff=st)

@@ -36,24 +36,25 @@ static void test_csv_small_run_exact_bytes(void **state)
 	struct pb_buf b;
 	const struct pb_pay_csv_row rows[] = {
 		{ RUN, "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", "Acme Care Ltd", "123456",
-		  "01234567", 12345, pb_date_from_ymd(2026, 12, 1) },
+		  "01234567", 12345, pb_date_from_ymd(2026, 12, 1), "EDU100", "SUB4001" },
 		{ RUN, "2b3c4d5e-6f70-4a7b-8c9d-0e1f2a3b4c5d", "=SUM(A1)", "654321",
-		  "87654321", 5, pb_date_from_ymd(2026, 12, 2) },
+		  "87654321", 5, pb_date_from_ymd(2026, 12, 2), "", "" },
 		{ RUN, "3c4d5e6f-7081-4a7b-8c9d-0e1f2a3b4c5d", "Smith, \"Jo\"", "", "",
-		  100000000000, pb_date_from_ymd(2027, 1, 31) },
+		  100000000000, pb_date_from_ymd(2027, 1, 31), "SC7", "S1" },
 		{ RUN, "4d5e6f70-8192-4a7b-8c9d-0e1f2a3b4c5d", "@home, +care", "000001",
-		  "00000002", 100, pb_date_from_ymd(2027, 2, 28) },
+		  "00000002", 100, pb_date_from_ymd(2027, 2, 28), "", "" },
 	};
 	static const char want[] =
-	    "run_id,payment_id,payee_name,sort_code,account_number,amount,reference,due_date\r\n"
+	    "run_id,payment_id,payee_name,sort_code,account_number,amount,reference,due_date,"
+	    "cost_centre,subjective_code\r\n"
 	    RUN ",1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d,Acme Care Ltd,123456,01234567,"
-	    "123.45,PB-1A2B3C4D,2026-12-01\r\n"
+	    "123.45,PB-1A2B3C4D,2026-12-01,EDU100,SUB4001\r\n"
 	    RUN ",2b3c4d5e-6f70-4a7b-8c9d-0e1f2a3b4c5d,'=SUM(A1),654321,87654321,"
-	    "0.05,PB-2B3C4D5E,2026-12-02\r\n"
+	    "0.05,PB-2B3C4D5E,2026-12-02,,\r\n"
 	    RUN ",3c4d5e6f-7081-4a7b-8c9d-0e1f2a3b4c5d,\"Smith, \"\"Jo\"\"\",,,"
-	    "1000000000.00,PB-3C4D5E6F,2027-01-31\r\n"
+	    "1000000000.00,PB-3C4D5E6F,2027-01-31,SC7,S1\r\n"
 	    RUN ",4d5e6f70-8192-4a7b-8c9d-0e1f2a3b4c5d,\"'@home, +care\",000001,00000002,"
-	    "1.00,PB-4D5E6F70,2027-02-28\r\n";
+	    "1.00,PB-4D5E6F70,2027-02-28,,\r\n";
 
 	(void)state;
 	pb_buf_init(&b, 1 << 20);
@@ -73,7 +74,8 @@ static void test_csv_empty_run_is_the_header(void **state)
 	pb_buf_init(&b, 1024);
 	assert_int_equal(pb_pay_csv_header(&b), PB_OK);
 	assert_string_equal(pb_buf_str(&b),
-	    "run_id,payment_id,payee_name,sort_code,account_number,amount,reference,due_date\r\n");
+	    "run_id,payment_id,payee_name,sort_code,account_number,amount,reference,due_date,"
+	    "cost_centre,subjective_code\r\n");
 	pb_buf_free(&b);
 }
 
@@ -82,7 +84,7 @@ static void test_csv_refuses_overlong_cell_and_full_buffer(void **state)
 	struct pb_buf b;
 	char name[1002];
 	struct pb_pay_csv_row r = { RUN, "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", name, "", "",
-		1, pb_date_from_ymd(2026, 1, 1) };
+		1, pb_date_from_ymd(2026, 1, 1), "", "" };
 
 	(void)state;
 	memset(name, 'x', sizeof(name) - 1);
