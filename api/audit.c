@@ -10,6 +10,7 @@
 #include "api/common.h"
 #include "internal/audit/service.h"
 #include "internal/core/date.h"
+#include "internal/core/text.h"
 #include "internal/core/uuid.h"
 
 /* A non-negative decimal integer up to 18 digits, else -1. */
@@ -43,21 +44,6 @@ static int read_limit(struct pb_req *req, struct pb_resp *resp, int *limit)
 	return 0;
 }
 
-/* A name made of [a-z0-9_] pieces joined by dots (actions "budget.approved",
- * entity types "budget_variation"), 1..max bytes. */
-static int valid_name(const char *s, size_t max, int dots)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > max || s[0] == '.' || s[n - 1] == '.')
-		return 0;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_' ||
-		    (dots && *s == '.' && s[1] != '.')))
-			return 0;
-	return 1;
-}
-
 /* ?from= / ?to=: a UTC day (YYYY-MM-DD). */
 static int read_day(struct pb_req *req, struct pb_resp *resp, const char *name, int32_t *out)
 {
@@ -84,9 +70,9 @@ static int read_filter(struct pb_req *req, struct pb_resp *resp, struct pb_audit
 	f->entity_id = e ? entity : NULL;
 	if (f->actor != NULL && (f->actor[0] == '\0' || strlen(f->actor) > 256))
 		return bad_param(resp, "actor", "actor is a token's sub, 1 to 256 characters.");
-	if (f->action != NULL && !valid_name(f->action, 96, 1))
+	if (f->action != NULL && !pb_text_dotted(f->action, 96))
 		return bad_param(resp, "action", "action is an audit action such as budget.approved.");
-	if (f->entity_type != NULL && !valid_name(f->entity_type, 64, 0))
+	if (f->entity_type != NULL && !pb_text_snake(f->entity_type, 64))
 		return bad_param(resp, "entity_type", "entity_type is such as budget or payment.");
 	if (read_day(req, resp, "from", &f->from) || read_day(req, resp, "to", &f->to))
 		return -1;

@@ -15,6 +15,7 @@
 #include "api/common.h"
 #include "internal/budgets/service.h"
 #include "internal/core/date.h"
+#include "internal/core/text.h"
 #include "internal/json/json.h"
 
 #define DRAFTERS PB_ROLE_CASEWORKER
@@ -96,16 +97,6 @@ static void read_agreement(const cJSON *obj, const char *prefix, int create,
 	    "head_teacher_agreed_on", p);
 }
 
-static int valid_service_type(const char *s)
-{
-	if (s == NULL || s[0] < 'a' || s[0] > 'z')
-		return 0;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
-			return 0;
-	return 1;
-}
-
 static void read_element(const cJSON *obj, const char *key, size_t i,
     struct pb_budget_element_in *e, struct api_element_ids *ids, struct pb_problem *p)
 {
@@ -125,7 +116,7 @@ static void read_element(const cJSON *obj, const char *key, size_t i,
 	    p) == PB_OK)
 		e->stream = (enum pb_stream)idx;
 	if (pb_json_get_string(obj, prefix, "service_type", 1, 1, 64, &e->service_type, p)
-	    == PB_OK && !valid_service_type(e->service_type)) {
+	    == PB_OK && !pb_text_snake(e->service_type, 64)) {
 		snprintf(fld, sizeof(fld), "%sservice_type", prefix);
 		pb_problem_field(p, fld, "invalid",
 		    "service_type is lower-case letters, digits and _ (e.g. short_breaks).");

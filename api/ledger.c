@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "api/common.h"
+#include "internal/core/text.h"
 #include "internal/json/json.h"
 #include "internal/payments/ledger.h"
 
@@ -17,18 +18,6 @@
 #define LEDGER_WRITERS PB_ROLE_FINANCE
 
 /* An element's service type: a-z first, then a-z 0-9 _, at most 64. */
-static int service_type_ok(const char *s)
-{
-	size_t n = s != NULL ? strlen(s) : 0;
-
-	if (n < 1 || n > 64 || s[0] < 'a' || s[0] > 'z')
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
-			return 0;
-	return 1;
-}
-
 static void get_code(const cJSON *body, const char *name, const char **out,
     struct pb_problem *p)
 {
@@ -54,7 +43,7 @@ void api_ledger_codes_put(struct pb_req *req, struct pb_resp *resp)
 	    api_body(req, resp, 0, &body))
 		return;
 	pb_problem_init(&p);
-	if (!service_type_ok(type))
+	if (!pb_text_snake(type, 64))
 		pb_problem_field(&p, "service_type", "invalid",
 		    "service_type must be a-z, then up to 63 of a-z, 0-9 and _.");
 	pb_json_check_members(body, "", allowed, owned, &p);

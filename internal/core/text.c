@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 int pb_text_present(const char *s)
 {
@@ -22,6 +23,35 @@ int pb_text_blank(const char *s)
 
 /* Decode one UTF-8 sequence at s into *cp; its length, or 0 when
  * malformed (overlong, a surrogate, past U+10FFFF, truncated). */
+static int snake_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+int pb_text_snake(const char *s, size_t max)
+{
+	size_t n = s != NULL ? strlen(s) : 0;
+
+	if (n < 1 || n > max || s[0] < 'a' || s[0] > 'z')
+		return 0;
+	for (; *s; s++)
+		if (!snake_char(*s))
+			return 0;
+	return 1;
+}
+
+int pb_text_dotted(const char *s, size_t max)
+{
+	size_t n = s != NULL ? strlen(s) : 0;
+
+	if (n < 1 || n > max || s[0] == '.' || s[n - 1] == '.')
+		return 0;
+	for (; *s; s++)
+		if (!snake_char(*s) && !(*s == '.' && s[1] != '.'))
+			return 0;
+	return 1;
+}
+
 size_t pb_text_utf8_next(const unsigned char *s, uint32_t *cp)
 {
 	static const uint32_t min[] = { 0, 0, 0x80, 0x800, 0x10000 };

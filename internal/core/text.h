@@ -14,6 +14,14 @@ int pb_text_present(const char *s);
 /* 1 when s is NULL or holds only spaces, tabs, CR and LF. */
 int pb_text_blank(const char *s);
 
+/* 1 when s is 1..max bytes of a lower-case identifier: a-z, then a-z, 0-9
+ * and _ (service types "short_breaks", entity types "budget_variation"). */
+int pb_text_snake(const char *s, size_t max);
+
+/* 1 when s is 1..max bytes of pieces of a-z, 0-9 and _ joined by single
+ * dots, neither first nor last (audit actions "budget.approved"). */
+int pb_text_dotted(const char *s, size_t max);
+
 /* Decode one UTF-8 sequence at s into *cp; its length in bytes, or 0 when
  * malformed (overlong, a surrogate, past U+10FFFF, truncated). */
 size_t pb_text_utf8_next(const unsigned char *s, uint32_t *cp);

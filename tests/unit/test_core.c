@@ -268,6 +268,22 @@ static void test_hex_and_text(void **state)
 	assert_true(pb_text_blank(" \t\r\n"));
 	assert_true(pb_text_blank(NULL));
 	assert_false(pb_text_blank(" x "));
+	/* identifiers: service and entity types, audit actions */
+	assert_true(pb_text_snake("short_breaks", 64));
+	assert_true(pb_text_snake("a1_", 3));
+	assert_false(pb_text_snake("a1_x", 3));
+	assert_false(pb_text_snake("1abc", 64));
+	assert_false(pb_text_snake("Short", 64));
+	assert_false(pb_text_snake("a b", 64));
+	assert_false(pb_text_snake("", 64));
+	assert_false(pb_text_snake(NULL, 64));
+	assert_true(pb_text_dotted("budget.variation_applied", 96));
+	assert_true(pb_text_dotted("child", 96));
+	assert_false(pb_text_dotted("child..x", 96));
+	assert_false(pb_text_dotted(".child", 96));
+	assert_false(pb_text_dotted("child.", 96));
+	assert_false(pb_text_dotted("Child.Created", 96));
+	assert_false(pb_text_dotted("ab.cd", 4));
 }
 
 int main(void)
