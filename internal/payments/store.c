@@ -734,10 +734,14 @@ enum pb_err pb_pay_store_run_export(struct pb_db *db, const char *la,
 	enum pb_err err = pb_db_one_row(db,
 	    "WITH picked AS (SELECT q.id FROM payments q WHERE q.la = $1"
 	    "  AND q.status = 'approved' AND q.run_id IS NULL AND q.due_date <= $3::date"
-	    /* the rules again, at run time (PAY-10, BUD-10): never council money
-	     * or a council payee, never a payment due after its plan ceased */
+	    /* the rules again, at run time (PAY-10, BUD-10, PAY-16/17, PAY-6):
+	     * never council money or a council payee, never a payment due after
+	     * its plan ceased, its element stopped or, on school premises, the
+	     * head teacher's agreement withdrawn */
 	    "  AND NOT EXISTS (SELECT 1 FROM budget_elements e WHERE e.la = q.la"
-	    "   AND e.id = q.element_id AND e.arrangement = 'notional')"
+	    "   AND e.id = q.element_id AND (e.arrangement = 'notional'"
+	    "    OR (e.status = 'stopped' AND e.stopped_on < q.due_date)"
+	    "    OR (e.school_premises AND e.head_teacher_withdrawn_on <= q.due_date)))"
 	    "  AND NOT EXISTS (SELECT 1 FROM payees y WHERE y.la = q.la AND y.id = q.payee_id"
 	    "   AND y.is_local_authority)"
 	    "  AND NOT EXISTS (SELECT 1 FROM budgets b JOIN plans pl ON pl.la = b.la"

@@ -182,6 +182,33 @@ def test_the_head_teacher_withdrawal_stops_school_payments_from_its_day():
 
 
 @test
+def test_a_payment_run_never_exports_what_a_stop_or_withdrawal_forbids():
+    """Defence in depth: the run's own SQL re-checks PAY-6 and PAY-16/17 on
+    each approved payment, even one a stop or withdrawal left behind (made
+    here by writing the element directly, as a faulty job could)."""
+    st = Staff(fresh_la())
+    w = World(staff=st, school=True)
+    expect(call("PATCH", apath(w), {"head_teacher_agreed_on": "2026-09-01"}, st.cw), 200)
+    p = w.approved(due=day(5), amount=500)
+    q = w.approved(due=day(-3), amount=700)
+    psql(URL, "UPDATE budget_elements SET head_teacher_withdrawn_on = '%s',"
+         " head_teacher_withdrawal_reason = 'x' WHERE id = '%s'" % (day(1), w.dp))
+    r = expect(call("POST", "/v1/payment-runs", {"due_on_or_before": day(10)}, st.fin), 201)
+    eq(r["payment_count"], 1, "only the payment due before the withdrawal")
+    eq(expect(call("GET", "/v1/payments/" + p["id"], tok=st.fin), 200)["status"], "approved",
+       "the one after it is left out")
+    eq(expect(call("GET", "/v1/payments/" + q["id"], tok=st.fin), 200)["status"], "exported",
+       "the one before goes")
+    w2 = World(staff=st)
+    p2 = w2.approved(due=day(5), amount=500)
+    psql(URL, "UPDATE budget_elements SET status = 'stopped', stopped_rule = 'PAY-16',"
+         " stopped_on = '%s' WHERE id = '%s'" % (day(0), w2.dp))
+    expect(call("POST", "/v1/payment-runs", {"due_on_or_before": day(10)}, st.fin), 201)
+    eq(expect(call("GET", "/v1/payments/" + p2["id"], tok=st.fin), 200)["status"], "approved",
+       "nothing due after a stop is exported")
+
+
+@test
 def test_a_withdrawal_racing_payments_leaves_none_due_after_it():
     st = Staff(fresh_la())
     w = World(staff=st, school=True)
