@@ -564,11 +564,7 @@ void api_reviews_due(struct pb_req *req, struct pb_resp *resp)
 		return;
 	enum pb_err err = pb_budget_reviews_due(db, req->principal.la, today, before, cursor,
 	    limit, &json);
-	if (err == PB_EINVAL) {
-		pb_problem_init(&p);
-		pb_problem_field(&p, "cursor", "invalid", "cursor is not one this service issued.");
-		pb_resp_problem(resp, &p);
-	} else if (err) {
+	if (err) {
 		api_fail(resp, err, NULL);
 	} else {
 		api_json_text(resp, 200, json, 0, NULL);

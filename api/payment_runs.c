@@ -173,12 +173,15 @@ void api_payment_runs_list(struct pb_req *req, struct pb_resp *resp)
 void api_payment_runs_reconciliation(struct pb_req *req, struct pb_resp *resp)
 {
 	struct pb_db *db;
-	char id[37], *json = NULL;
+	char id[37], cbuf[37], *json = NULL;
+	const char *cursor;
+	int limit;
 
 	if (api_allow(req, resp, RUN_READERS) || api_id(req, resp, "id", id) ||
-	    api_db(req, resp, &db))
+	    api_page(req, resp, &limit, cbuf, &cursor) || api_db(req, resp, &db))
 		return;
-	enum pb_err err = pb_pay_run_reconciliation(db, req->principal.la, id, &json);
+	enum pb_err err = pb_pay_run_reconciliation(db, req->principal.la, id, cursor, limit,
+	    &json);
 	api_reply(resp, err, NULL, json, 0);
 }
 

@@ -385,18 +385,13 @@ enum pb_err pb_budget_totals_check(const struct pb_budget_totals *budget,
 
 /* ---- PAY-14 reviews ----------------------------------------------------- */
 
-int32_t pb_budget_next_review_due(int32_t first_payment,
-    int32_t plan_next_review_due, int32_t today)
+int32_t pb_budget_next_review_due(int32_t first_payment, int32_t plan_next_review_due)
 {
 	int32_t best = plan_next_review_due;
 
 	if (first_payment != PB_DATE_NONE) {
 		int32_t first_review = pb_date_add_months(first_payment, 3);
-		/* once its date has passed the first review is the plan
-		 * review cycle's business (recorded reviews live in the
-		 * store, not here) */
-		if (today <= first_review &&
-		    (best == PB_DATE_NONE || first_review < best))
+		if (best == PB_DATE_NONE || first_review < best)
 			best = first_review;
 	}
 	return best;
@@ -420,7 +415,7 @@ int32_t pb_agreement_next_review(const struct pb_review_facts *f, const char **r
 		else
 			due = pb_date_add_months(last, 12);
 	} else if (last == PB_DATE_NONE) {
-		due = pb_budget_next_review_due(f->first_payment, f->plan_next_review, f->today);
+		due = pb_budget_next_review_due(f->first_payment, f->plan_next_review);
 		if (f->first_payment != PB_DATE_NONE && due == pb_date_add_months(f->first_payment, 3))
 			b = "first_payment";
 	} else {
@@ -432,6 +427,14 @@ int32_t pb_agreement_next_review(const struct pb_review_facts *f, const char **r
 	if (from)
 		*from = b;
 	return due;
+}
+
+int32_t pb_agreement_review_holds_until(const struct pb_review_facts *f)
+{
+	if (f->stream == PB_STREAM_SOCIAL_CARE && !f->adult && f->adult_on != PB_DATE_NONE &&
+	    f->adult_on > f->today)
+		return f->adult_on;
+	return PB_DATE_NONE;
 }
 
 const char *const pb_review_check_names[PB_REVIEW_CHECKS + 1] = { "still_appropriate",

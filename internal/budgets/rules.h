@@ -226,13 +226,13 @@ enum pb_err pb_budget_totals_check(const struct pb_budget_totals *budget,
 /*
  * pb_budget_next_review_due — PAY-14: a direct payment is reviewed within
  * 3 months of the first payment and at each plan review.  Candidates are
- * first_payment + 3 months (pb_date_add_months; only while today is on or
- * before it) and plan_next_review_due; the earliest candidate is returned,
- * which may be in the past (overdue plan review).  Either input may be
- * PB_DATE_NONE; returns PB_DATE_NONE when there is no candidate.
+ * first_payment + 3 months (pb_date_add_months) and plan_next_review_due;
+ * the earliest is returned and may be in the past: an overdue review stays
+ * due until one is recorded (pb_agreement_next_review counts recorded
+ * reviews).  Either input may be PB_DATE_NONE; returns PB_DATE_NONE when
+ * there is no candidate.  The answer does not depend on the day it is asked.
  */
-int32_t pb_budget_next_review_due(int32_t first_payment,
-    int32_t plan_next_review_due, int32_t today);
+int32_t pb_budget_next_review_due(int32_t first_payment, int32_t plan_next_review_due);
 
 /*
  * pb_budget_check_exception — may an approver record an exception to rule
@@ -339,6 +339,7 @@ struct pb_review_facts {
 	int32_t last_review;        /* the latest review recorded, or PB_DATE_NONE */
 	int32_t plan_next_review;   /* the EHC plan's next review, or PB_DATE_NONE */
 	int32_t today;
+	int32_t adult_on;           /* the 18th birthday, or PB_DATE_NONE (unknown) */
 };
 
 /*
@@ -358,6 +359,17 @@ struct pb_review_facts {
  */
 int32_t pb_agreement_next_review(const struct pb_review_facts *f, const char **rule,
     const char **from);
+
+/*
+ * pb_agreement_review_holds_until — the first day after f->today on which
+ * pb_agreement_next_review may answer differently for the same facts, or
+ * PB_DATE_NONE when only a change of the facts can move it.  The day is
+ * the only input that changes by itself, and only through f->adult: a
+ * child's social care moves from PAY-14 to PAY-22 on the 18th birthday
+ * (f->adult_on).  Callers that keep the answer (GET /v1/reviews/due)
+ * recompute it on that day.
+ */
+int32_t pb_agreement_review_holds_until(const struct pb_review_facts *f);
 
 /* PAY-15: the checks a review answers, in this order. */
 enum pb_review_check {

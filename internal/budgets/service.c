@@ -780,114 +780,94 @@ enum pb_err pb_budget_family_view_etag(struct pb_db *db, const char *la,
 
 /* --- reviews (PAY-14) ------------------------------------------------------ */
 
-struct review {
-	struct pb_budget_review_row row;
-	int32_t due;
-	const char *basis, *rule;
-};
-
 void pb_budget_review_facts_of(const struct pb_budget_review_row *row, int32_t today,
     struct pb_review_facts *f)
 {
 	memset(f, 0, sizeof(*f));
 	if (pb_stream_parse(row->stream, strlen(row->stream), &f->stream) != PB_OK)
 		f->stream = PB_STREAM_EDUCATION;
-	f->adult = row->date_of_birth != PB_DATE_NONE &&
-	    pb_date_birthday(row->date_of_birth, 18) <= today;
+	f->adult_on = row->date_of_birth != PB_DATE_NONE ?
+	    pb_date_birthday(row->date_of_birth, 18) : PB_DATE_NONE;
+	f->adult = f->adult_on != PB_DATE_NONE && f->adult_on <= today;
 	f->first_payment = row->first_payment;
 	f->last_review = row->last_review;
 	f->plan_next_review = row->plan_next_review_due;
 	f->today = today;
 }
 
-struct review_acc {
-	int32_t today, before;
-	struct review *items;
-	size_t n, cap;
+/* A refresh keeping this many answers is a rebuild: statistics refreshed. */
+#define REVIEW_REBUILD_ROWS 1000
+
+struct review_keep {
+	int32_t today;
+	cJSON *answers;
 };
 
-static int collect_review(const struct pb_budget_review_row *row, void *arg)
+static void add_date_or_null(cJSON *o, const char *name, int32_t day)
 {
-	struct review_acc *acc = arg;
+	char d[11];
+
+	if (day == PB_DATE_NONE) {
+		cJSON_AddNullToObject(o, name);
+		return;
+	}
+	pb_date_format(day, d);
+	cJSON_AddStringToObject(o, name, d);
+}
+
+/* pb_budget_store_review_stale's callback: the rule's answer for one
+ * element, to keep (nothing kept when there is none and none will come
+ * with the day). */
+static int keep_review(const struct pb_budget_review_row *row, void *arg)
+{
+	struct review_keep *k = arg;
 	const char *rule = NULL, *from = NULL;
 	struct pb_review_facts f;
 
-	pb_budget_review_facts_of(row, acc->today, &f);
+	pb_budget_review_facts_of(row, k->today, &f);
 	int32_t due = pb_agreement_next_review(&f, &rule, &from);
-
-	if (due == PB_DATE_NONE || due > acc->before)
+	int32_t until = pb_agreement_review_holds_until(&f);
+	if (due == PB_DATE_NONE && until == PB_DATE_NONE)
 		return 0;
-	if (acc->n == acc->cap) {
-		acc->cap = acc->cap ? acc->cap * 2 : 32;
-		acc->items = realloc(acc->items, acc->cap * sizeof(*acc->items));
-		if (acc->items == NULL)
-			abort();
-	}
-	struct review *r = &acc->items[acc->n++];
-	r->row = *row;
-	r->due = due;
-	r->basis = from;
-	r->rule = rule;
+	cJSON *a = cJSON_CreateObject();
+	cJSON_AddStringToObject(a, "element_id", row->element_id);
+	add_date_or_null(a, "due_on", due);
+	cJSON_AddStringToObject(a, "rule", rule);
+	cJSON_AddStringToObject(a, "basis", from);
+	add_date_or_null(a, "holds_until", until);
+	cJSON_AddItemToArray(k->answers, a);
 	return 0;
 }
 
-static int cmp_review(const void *a, const void *b)
+/* Bring the council's kept review answers up to date (migration 022): the
+ * out-of-date ones are recomputed by the rule and kept, in one
+ * transaction. */
+static enum pb_err refresh_reviews_due(struct pb_db *db, const char *la, int32_t today)
 {
-	const struct review *x = a, *y = b;
-
-	if (x->due != y->due)
-		return x->due < y->due ? -1 : 1;
-	return strcmp(x->row.element_id, y->row.element_id);
+	enum pb_err err = pb_db_begin(db);
+	if (err)
+		return err;
+	struct review_keep k = { today, cJSON_CreateArray() };
+	err = pb_budget_store_review_stale(db, la, today, keep_review, &k);
+	int kept = cJSON_GetArraySize(k.answers);
+	if (err == PB_OK && kept > 0) {
+		char *answers = pb_json_print(k.answers);
+		k.answers = NULL;
+		err = pb_budget_store_review_keep(db, la, answers);
+		free(answers);
+	}
+	if (err == PB_OK && kept >= REVIEW_REBUILD_ROWS)
+		err = pb_budget_store_review_analyze(db);
+	cJSON_Delete(k.answers);
+	return pb_db_finish(db, err);
 }
 
 enum pb_err pb_budget_reviews_due(struct pb_db *db, const char *la,
     int32_t today, int32_t before, const char *cursor, int limit, char **json)
 {
-	struct review_acc acc = { today, before, NULL, 0, 0 };
-	size_t start = 0;
-	char d[11];
-
 	*json = NULL;
-	enum pb_err err = pb_budget_store_review_rows(db, la, collect_review, &acc);
-	if (err) {
-		free(acc.items);
+	enum pb_err err = refresh_reviews_due(db, la, today);
+	if (err)
 		return err;
-	}
-	if (acc.n > 0)
-		qsort(acc.items, acc.n, sizeof(*acc.items), cmp_review);
-	if (cursor != NULL) {
-		while (start < acc.n && strcmp(acc.items[start].row.element_id, cursor) != 0)
-			start++;
-		if (start == acc.n) {
-			free(acc.items);
-			return PB_EINVAL;
-		}
-		start++;
-	}
-	cJSON *o = cJSON_CreateObject(), *items = cJSON_AddArrayToObject(o, "items");
-	size_t end = start + (size_t)limit < acc.n ? start + (size_t)limit : acc.n;
-	for (size_t i = start; i < end; i++) {
-		const struct review *r = &acc.items[i];
-		cJSON *it = cJSON_CreateObject();
-		cJSON_AddStringToObject(it, "element_id", r->row.element_id);
-		cJSON_AddStringToObject(it, "budget_id", r->row.budget_id);
-		cJSON *c = cJSON_AddObjectToObject(it, "child");
-		cJSON_AddStringToObject(c, "id", r->row.child_id);
-		cJSON_AddStringToObject(c, "name", r->row.child_name);
-		cJSON_AddStringToObject(it, "stream", r->row.stream);
-		cJSON_AddStringToObject(it, "service_type", r->row.service_type);
-		pb_date_format(r->due, d);
-		cJSON_AddStringToObject(it, "due_date", d);
-		cJSON_AddStringToObject(it, "basis", r->basis);
-		cJSON_AddStringToObject(it, "rule", r->rule);
-		cJSON_AddBoolToObject(it, "overdue", r->due < today);
-		cJSON_AddItemToArray(items, it);
-	}
-	if (end < acc.n)
-		cJSON_AddStringToObject(o, "next_cursor", acc.items[end - 1].row.element_id);
-	else
-		cJSON_AddNullToObject(o, "next_cursor");
-	free(acc.items);
-	*json = pb_json_print(o);
-	return PB_OK;
+	return pb_budget_store_review_due_page(db, la, today, before, cursor, limit, json);
 }

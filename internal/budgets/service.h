@@ -168,9 +168,12 @@ enum pb_err pb_budget_family_view(struct pb_db *db, const char *la,
 enum pb_err pb_budget_family_view_etag(struct pb_db *db, const char *la,
     const char *person_id, int32_t today, char etag[PB_FAMILY_ETAG_LEN]);
 
-/* GET /v1/reviews/due: PAY-14 reviews due on or before `before`, ordered
- * by due date then element id; the page after element `cursor` (NULL:
- * first page; an id not in the list → PB_EINVAL). */
+/* GET /v1/reviews/due: the direct-payment reviews (PAY-13, PAY-14,
+ * PAY-22) due on or before `before`, overdue first (by due date, then
+ * element id); the page after element `cursor` (NULL: the first page; an
+ * element no longer listed: an empty page).  First brings the council's
+ * kept answers up to date (pb_agreement_next_review on what changed, in
+ * its own transaction), then reads the page as an index range. */
 enum pb_err pb_budget_reviews_due(struct pb_db *db, const char *la,
     int32_t today, int32_t before, const char *cursor, int limit, char **json);
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "internal/core/buf.h"
 #include "internal/core/date.h"
 #include "internal/core/uuid.h"
 #include "internal/db/db.h"
@@ -585,15 +586,50 @@ static void review_row(const PGresult *res, int i, struct pb_budget_review_row *
 	r->date_of_birth = pb_db_col_date(res, i, 9, PB_DATE_NONE);
 }
 
-enum pb_err pb_budget_store_review_rows(struct pb_db *db, const char *la,
+enum pb_err pb_budget_store_review_stale(struct pb_db *db, const char *la, int32_t today,
     int (*fn)(const struct pb_budget_review_row *row, void *arg), void *arg)
 {
 	PGresult *res = NULL;
-	const char *pp[] = { la };
+	char on[11];
+	const char *pp[] = { la, on };
+
+	pb_date_format(today, on);
 	enum pb_err err = pb_db_query(db,
+	    "SELECT pg_advisory_xact_lock(hashtextextended('review_due:' || $1, 0))", 1, pp, NULL);
+	if (err)
+		return err;
+	/* one statement, one snapshot: the answers dropped are the ones
+	 * dequeued or lapsed */
+	err = pb_db_query(db,
+	    "WITH queued AS (DELETE FROM review_due_dirty WHERE la = $1 RETURNING element_id),"
+	    " lapsed AS (SELECT element_id FROM review_due WHERE la = $1 AND holds_until <= $2::date),"
+	    " old AS (DELETE FROM review_due r WHERE r.la = $1 AND (r.element_id IN"
+	    "  (SELECT element_id FROM queued) OR r.element_id IN (SELECT element_id FROM lapsed)))"
+	    " SELECT element_id FROM queued UNION SELECT element_id FROM lapsed", 2, pp, &res);
+	if (err)
+		return err;
+	int n = PQntuples(res);
+	struct pb_buf ids;
+	pb_buf_init(&ids, (size_t)n * 37 + 3);
+	pb_buf_add(&ids, "{", 1);
+	for (int i = 0; i < n; i++)
+		pb_buf_addf(&ids, "%s%s", i ? "," : "", PQgetvalue(res, i, 0));
+	pb_buf_add(&ids, "}", 1);
+	PQclear(res);
+	res = NULL;
+	if (n == 0) {
+		pb_buf_free(&ids);
+		return PB_OK;
+	}
+	/* a separate statement so the planner sees how many: a few are index
+	 * lookups, a backlog (after a payment run) one pass */
+	const char *fp[] = { la, pb_buf_str(&ids) };
+	err = pb_db_query(db,
 	    "SELECT e.id, b.id, b.child_id, c.given_name || ' ' || c.family_name," REVIEW_FACTS
-	    " WHERE e.la = $1 AND e.arrangement = 'direct_payment' AND e.status = 'active'"
-	    "  AND b.status IN ('approved', 'suspended') ORDER BY e.id", 1, pp, &res);
+	    " WHERE e.la = $1 AND e.arrangement = 'direct_payment' AND e.id = ANY($2::uuid[])"
+	    "  AND e.status = 'active' AND b.status IN ('approved', 'suspended')"
+	    " ORDER BY e.id", 2, fp, &res);
+	pb_buf_free(&ids);
 	if (err)
 		return err;
 	for (int i = 0; i < PQntuples(res); i++) {
@@ -604,6 +640,50 @@ enum pb_err pb_budget_store_review_rows(struct pb_db *db, const char *la,
 	}
 	PQclear(res);
 	return PB_OK;
+}
+
+enum pb_err pb_budget_store_review_keep(struct pb_db *db, const char *la,
+    const char *answers)
+{
+	const char *pp[] = { la, answers };
+	return pb_db_query(db,
+	    "INSERT INTO review_due (la, element_id, due_on, rule, basis, holds_until)"
+	    " SELECT $1, a.element_id, a.due_on, a.rule, a.basis, a.holds_until"
+	    " FROM jsonb_to_recordset($2::jsonb) AS a(element_id uuid, due_on date, rule text,"
+	    "  basis text, holds_until date)"
+	    " ON CONFLICT (la, element_id) DO UPDATE SET due_on = EXCLUDED.due_on,"
+	    "  rule = EXCLUDED.rule, basis = EXCLUDED.basis, holds_until = EXCLUDED.holds_until",
+	    2, pp, NULL);
+}
+
+enum pb_err pb_budget_store_review_analyze(struct pb_db *db)
+{
+	return pb_db_query(db, "ANALYZE review_due", 0, NULL, NULL);
+}
+
+enum pb_err pb_budget_store_review_due_page(struct pb_db *db, const char *la,
+    int32_t today, int32_t before, const char *cursor, int limit, char **json)
+{
+	char lim[24], t[11], bf[11];
+	const char *pp[] = { la, t, bf, cursor, pb_db_int_param(limit + 1, lim) };
+
+	pb_date_format(today, t);
+	pb_date_format(before, bf);
+	return pb_db_list_json(db,
+	    "SELECT json_build_object('element_id', e.id, 'budget_id', b.id,"
+	    "  'child', json_build_object('id', c.id, 'name', c.given_name || ' ' || c.family_name),"
+	    "  'stream', e.stream, 'service_type', e.service_type, 'due_date', r.due_on,"
+	    "  'basis', r.basis, 'rule', r.rule, 'overdue', r.due_on < $2::date)::text, e.id"
+	    " FROM review_due r"
+	    " JOIN budget_elements e ON e.la = r.la AND e.id = r.element_id"
+	    " JOIN budgets b ON b.la = e.la AND b.id = e.budget_id"
+	    " JOIN children c ON c.la = b.la AND c.id = b.child_id"
+	    " WHERE r.la = $1 AND r.due_on <= $3::date"
+	    "  AND e.arrangement = 'direct_payment' AND e.status = 'active'"
+	    "  AND b.status IN ('approved', 'suspended')"
+	    "  AND ($4::uuid IS NULL OR (r.due_on, r.element_id) > (SELECT q.due_on, q.element_id"
+	    "   FROM review_due q WHERE q.la = $1 AND q.element_id = $4::uuid))"
+	    " ORDER BY r.due_on, r.element_id LIMIT $5", 5, pp, limit, json);
 }
 
 enum pb_err pb_budget_store_review_row(struct pb_db *db, const struct pb_scope *scope,

@@ -152,7 +152,8 @@ enum pb_err pb_budget_store_family_version(struct pb_db *db, const char *la,
 enum pb_err pb_budget_store_visible(struct pb_db *db, const struct pb_scope *scope,
     const char *id);
 
-/* One row per direct-payment element of an approved or suspended budget. */
+/* The facts of one direct-payment element that its next review is
+ * computed from (pb_budget_review_facts_of). */
 struct pb_budget_review_row {
 	char element_id[37], budget_id[37], child_id[37];
 	char child_name[202];
@@ -163,10 +164,35 @@ struct pb_budget_review_row {
 	int32_t date_of_birth;          /* the child's */
 };
 
-/* Calls fn for each live direct payment (element active, budget approved
- * or suspended; ordered by element id); stops on fn's non-zero. */
-enum pb_err pb_budget_store_review_rows(struct pb_db *db, const char *la,
+/* --- the kept answers of GET /v1/reviews/due (migration 022) ---------------- */
+
+/* Inside the caller's transaction: take the council's review lock (one
+ * refresh per council at a time), dequeue the direct-payment elements
+ * whose kept answer is out of date (queued by migration 022's triggers, or
+ * holds_until on or before today) and call fn with the facts of each one
+ * that is live (element active, budget approved or suspended); stops on
+ * fn's non-zero.  Their old answers
+ * are deleted; pb_budget_store_review_keep writes the new ones. */
+enum pb_err pb_budget_store_review_stale(struct pb_db *db, const char *la, int32_t today,
     int (*fn)(const struct pb_budget_review_row *row, void *arg), void *arg);
+
+/* Keep the answers in `answers` (a JSON array of {element_id, due_on,
+ * rule, basis, holds_until}; dates YYYY-MM-DD or null) for council la. */
+enum pb_err pb_budget_store_review_keep(struct pb_db *db, const char *la,
+    const char *answers);
+
+/* Refresh the planner's statistics of the kept answers, after a rebuild
+ * (an upgrade, a large payment run), so the queue's plan is an index range
+ * at once rather than after autovacuum's next pass. */
+enum pb_err pb_budget_store_review_analyze(struct pb_db *db);
+
+/* The page of live direct payments (element active, budget approved or
+ * suspended) whose kept review falls on or before `before`, by due date
+ * then element id, after element `cursor` (NULL: the first page): the
+ * {"items":[…],"next_cursor":…} document in *json (malloc'd), each item
+ * overdue when its date is before `today`. */
+enum pb_err pb_budget_store_review_due_page(struct pb_db *db, const char *la,
+    int32_t today, int32_t before, const char *cursor, int limit, char **json);
 
 /* The same row for one direct-payment element of budget_id in scope. */
 enum pb_err pb_budget_store_review_row(struct pb_db *db, const struct pb_scope *scope,

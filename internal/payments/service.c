@@ -1129,9 +1129,9 @@ enum pb_err pb_pay_run_list(struct pb_db *db, const char *la, const char *status
 }
 
 enum pb_err pb_pay_run_reconciliation(struct pb_db *db, const char *la, const char *id,
-    char **json)
+    const char *cursor, int limit, char **json)
 {
-	return pb_pay_store_run_reconciliation(db, la, id, json);
+	return pb_pay_store_run_reconciliation(db, la, id, cursor, limit, json);
 }
 
 /* The run locked, its move checked (from: the status it must have), the

@@ -234,9 +234,10 @@ enum pb_err pb_pay_run_create(struct pb_db *db, const struct pb_actor *actor,
 enum pb_err pb_pay_run_list(struct pb_db *db, const char *la, const char *status,
     const char *cursor, int limit, char **json);
 
-/* GET /v1/payment-runs/{id}/reconciliation (store.h). */
+/* GET /v1/payment-runs/{id}/reconciliation: the run's totals and a page of
+ * its unpaid payments after `cursor` (store.h). */
 enum pb_err pb_pay_run_reconciliation(struct pb_db *db, const char *la, const char *id,
-    char **json);
+    const char *cursor, int limit, char **json);
 
 /* POST /v1/payment-runs/{id}/sent (to_sent = 1): created -> sent, only
  * after the file was downloaded (else PB_ECONFLICT); file_sha256 (may be

@@ -822,11 +822,21 @@ enum pb_err pb_pay_store_run_mark_reconciled(struct pb_db *db, const struct pb_a
 }
 
 enum pb_err pb_pay_store_run_reconciliation(struct pb_db *db, const char *la,
-    const char *id, char **json)
+    const char *id, const char *cursor, int limit, char **json)
 {
-	const char *pp[] = { la, id };
+	char lim[24];
+	const char *pp[] = { la, id, cursor, pb_db_int_param(limit, lim) };
+	/* the page: limit + 1 rows of the run's unpaid payments by (due_date,
+	 * id) after the cursor's; the extra one only says another page exists */
 	return pb_db_one_json(db,
-	    "SELECT json_build_object('run_id', r.id, 'status', r.status,"
+	    "WITH page AS (SELECT p.id, p.status, p.amount_pence, p.due_date, p.payee_id,"
+	    "  p.failure_reason, p.reissued_as, p.la FROM payments p"
+	    "  WHERE p.la = $1 AND p.run_id = $2 AND p.status <> 'paid'"
+	    "  AND ($3::uuid IS NULL OR (p.due_date, p.id) > (SELECT q.due_date, q.id"
+	    "   FROM payments q WHERE q.la = $1 AND q.run_id = $2 AND q.id = $3::uuid))"
+	    "  ORDER BY p.due_date, p.id LIMIT $4::int + 1),"
+	    " shown AS (SELECT * FROM page ORDER BY due_date, id LIMIT $4::int)"
+	    " SELECT json_build_object('run_id', r.id, 'status', r.status,"
 	    " 'paid', pb_run_bucket(r.la, r.id, 'paid'), 'failed', pb_run_bucket(r.la, r.id, 'failed'),"
 	    " 'outstanding', pb_run_bucket(r.la, r.id, 'exported'),"
 	    " 'total', json_build_object('count', r.payment_count, 'total_pence', r.total_pence),"
@@ -835,9 +845,10 @@ enum pb_err pb_pay_store_run_reconciliation(struct pb_db *db, const char *la,
 	    "   'amount_pence', p.amount_pence, 'due_date', p.due_date,"
 	    "   'payee_name', (SELECT y.name FROM payees y WHERE y.la = p.la AND y.id = p.payee_id),"
 	    "   'failure_reason', p.failure_reason, 'reissued_as', p.reissued_as)"
-	    "   ORDER BY p.due_date, p.id) FROM payments p"
-	    "  WHERE p.la = r.la AND p.run_id = r.id AND p.status <> 'paid'), '[]'::json))::text,"
-	    " r.version FROM payment_runs r WHERE r.la = $1 AND r.id = $2", 2, pp, json, NULL);
+	    "   ORDER BY p.due_date, p.id) FROM shown p), '[]'::json),"
+	    " 'next_cursor', CASE WHEN (SELECT count(*) FROM page) > $4::int THEN"
+	    "   (SELECT id FROM shown ORDER BY due_date DESC, id DESC LIMIT 1) END)::text,"
+	    " r.version FROM payment_runs r WHERE r.la = $1 AND r.id = $2", 4, pp, json, NULL);
 }
 
 enum pb_err pb_pay_store_run_download(struct pb_db *db, const char *la, const char *id,

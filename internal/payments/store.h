@@ -268,10 +268,13 @@ enum pb_err pb_pay_store_run_mark_reconciled(struct pb_db *db, const struct pb_a
     const char *id);
 
 /* GET /v1/payment-runs/{id}/reconciliation: {run_id, status, paid, failed,
- * outstanding, total: {count, total_pence}, items: the failed and
- * outstanding payments}. */
+ * outstanding, total: {count, total_pence}, items, next_cursor}: the
+ * totals of the whole run; items the page of its failed and outstanding
+ * payments (by due date, then id) after payment `cursor` (NULL: the
+ * first), at most `limit`; next_cursor the last item's id when more
+ * follow, else null. */
 enum pb_err pb_pay_store_run_reconciliation(struct pb_db *db, const char *la,
-    const char *id, char **json);
+    const char *id, const char *cursor, int limit, char **json);
 
 /* A download of the run's file with digest sha256 (hex): recorded while
  * the run is created; *ok = 0 when the run was sent with another file. */

@@ -162,6 +162,14 @@ enum pb_err pb_rec_store_child_list(struct pb_db *db, const struct pb_scope *sco
 	"  ORDER BY m.s DESC, m.id LIMIT $3)" \
 	" SELECT pb_json(c)::text, c.id FROM page JOIN " table " c ON c.la = $1 AND c.id = page.id" \
 	" ORDER BY page.s DESC, page.id"
+/* No name asked: every row scores the same, so the search's order is the
+ * id order and a page is one keyset range ($4, always NULL here, is named
+ * so the parameters keep the search's types). */
+#define BROWSE_SQL(table, extra) \
+	"SELECT pb_json(c)::text, c.id FROM " table " c WHERE c.la = $1 AND $4::text IS NULL" \
+	extra " AND ($2::uuid IS NULL OR c.id > $2) ORDER BY c.id LIMIT $3"
+#define SEARCH_OR_BROWSE(q, table, extra) \
+	((q) != NULL ? SEARCH_SQL(table, extra) : BROWSE_SQL(table, extra))
 
 enum pb_err pb_rec_store_child_search(struct pb_db *db, const char *la,
     const struct pb_rec_search *q, const char *cursor, int limit, char **json)
@@ -169,7 +177,7 @@ enum pb_err pb_rec_store_child_search(struct pb_db *db, const char *la,
 	char lim[24], dob[11];
 	const char *pp[] = { la, cursor, pb_db_int_param(limit + 1, lim), q->q,
 	    q->has_dob ? pb_db_date_param(q->dob, dob) : NULL };
-	return pb_db_list_json(db, SEARCH_SQL("children",
+	return pb_db_list_json(db, SEARCH_OR_BROWSE(q->q, "children",
 	    " AND ($5::date IS NULL OR c.date_of_birth = $5)"), 5, pp, limit, json);
 }
 
@@ -178,7 +186,7 @@ enum pb_err pb_rec_store_person_search(struct pb_db *db, const char *la,
 {
 	char lim[24];
 	const char *pp[] = { la, cursor, pb_db_int_param(limit + 1, lim), q->q, q->email };
-	return pb_db_list_json(db, SEARCH_SQL("people",
+	return pb_db_list_json(db, SEARCH_OR_BROWSE(q->q, "people",
 	    " AND ($5::text IS NULL OR lower(c.email) = lower($5))"), 5, pp, limit, json);
 }
 

@@ -51,11 +51,10 @@ def test_the_agreement_moves_from_proposed_to_stopped():
     settle(st, w, 10000, due="2026-09-10")
     a = agreement(w, tok=w.fam)
     eq((a["state"], a["first_payment_on"]), ("active", "2026-09-10"), "paid: active")
-    # PAY-14: 3 months after the first payment while that day is to come, then the plan's next
-    # review (this plan has none set)
-    want = ({"due_date": "2026-12-10", "rule": "PAY-14", "basis": "first_payment",
-             "overdue": False} if day(0) <= "2026-12-10" else
-            {"due_date": None, "rule": "PAY-14", "basis": "plan_review", "overdue": False})
+    # PAY-14: 3 months after the first payment (this plan has no next review set)
+    # (an overdue one stays due until a review is recorded)
+    want = {"due_date": "2026-12-10", "rule": "PAY-14", "basis": "first_payment",
+            "overdue": day(0) > "2026-12-10"}
     eq(a["next_review"], want, "PAY-14: 3 months after the first payment")
     v = expect(call("POST", "/v1/budgets/%s/variations" % w.budget, {
         "reason": "Fewer hours", "effective_from": day(0),
@@ -139,6 +138,104 @@ def test_reviews_are_recorded_and_move_the_next_one():
     eq(mine, [], "a draft's agreement is not reviewed")
     check(all(i["rule"] in ("PAY-13", "PAY-14", "PAY-22") for i in due["items"]),
           "each due review names its rule")
+
+
+def review_queue(tok, limit=200):
+    """GET /v1/reviews/due walked page by page: [items]."""
+    out, cursor = [], None
+    while True:
+        q = "/v1/reviews/due?before=%s&limit=%d" % (day(900), limit)
+        page = expect(call("GET", q + ("&cursor=" + cursor if cursor else ""), tok=tok), 200)
+        out += page["items"]
+        cursor = page["next_cursor"]
+        if not cursor:
+            return out
+
+
+def queued_for_review(w):
+    return next((i for i in review_queue(w.s.cw) if i["element_id"] == w.dp), None)
+
+
+def plan_review_on(w, d):
+    """The plan's next review moves (PLAN-2 allows only 12 months from
+    issue, so a test plan's future review is set in the database; the
+    trigger sees it as it sees PATCH /v1/plans/{id})."""
+    psql(URL, "UPDATE plans SET next_review_due = '%s' WHERE id = '%s'" % (d, w.plan))
+
+
+def without_triggers(sql):
+    """Change a fact behind the queue's back (time travel for a test)."""
+    psql(URL, "SET session_replication_role = replica; " + sql)
+
+
+@test
+def test_the_review_queue_follows_every_change_that_moves_a_review():
+    st = Staff(fresh_la())
+    w = World(staff=st)
+    eq(queued_for_review(w), None, "nothing paid and no plan review: none due")
+    expect(call("PATCH", "/v1/plans/" + w.plan, {"next_review_due": "2026-08-31"}, st.cw,
+                headers={"If-Match": '"1"'}), 200)
+    it = queued_for_review(w)
+    eq((it["due_date"], it["rule"], it["basis"], it["overdue"]),
+       ("2026-08-31", "PAY-14", "plan_review", True), "PATCH of the plan: an overdue review")
+    plan_review_on(w, day(30))
+    it = queued_for_review(w)
+    eq((it["due_date"], it["rule"], it["basis"], it["overdue"]),
+       (day(30), "PAY-14", "plan_review", False), "the plan's review moved it")
+    settle(st, w, 10000, due="2026-09-10")
+    it = queued_for_review(w)
+    eq((it["due_date"], it["basis"], it["overdue"]),
+       ("2026-12-10", "first_payment", day(0) > "2026-12-10"),
+       "the first payment's 3-month review (PAY-14), before the plan's")
+    expect(call("POST", rpath(w), {"reviewed_on": day(0), "outcome": "continue",
+                                   "checks": CHECKS, "notes": "On track"}, st.cw), 201)
+    it = queued_for_review(w)
+    eq((it["due_date"], it["basis"]), (day(30), "plan_review"), "reviewed: the plan's next")
+    # the child turns 18: social care moves to PAY-22 on the birthday, with no other change
+    without_triggers("UPDATE children SET date_of_birth = '2008-01-01' WHERE id = '%s';"
+                     " UPDATE review_due SET holds_until = current_date"
+                     " WHERE element_id = '%s'" % (w.child, w.dp))
+    it = queued_for_review(w)
+    last = expect(call("GET", apath(w), tok=st.cw), 200)["reviews"][0]["reviewed_on"]
+    eq((it["rule"], it["basis"]), ("PAY-22", "last_review"), "an adult's social care")
+    check(it["due_date"] > last and it["due_date"][:4] == str(int(last[:4]) + 1),
+          "12 months after the last review")
+    eq(len(psql(URL, "SELECT holds_until FROM review_due WHERE element_id = '%s'"
+                % w.dp)[1]), 0, "an adult's answer holds until a fact changes")
+    other = Staff(fresh_la())
+    eq([i for i in review_queue(other.cw) if i["element_id"] == w.dp], [],
+       "another council's queue does not show it")
+    expect(call("POST", "/v1/budgets/%s/elements/%s/stop" % (w.budget, w.dp), {
+        "rule": "PAY-16", "ground": "consent_withdrawn", "reason": "Consent withdrawn"},
+        st.ap), 201)
+    eq(queued_for_review(w), None, "a stopped direct payment is not reviewed")
+    draft = World(staff=st, approve=False)
+    eq([i for i in review_queue(st.cw) if i["element_id"] == draft.dp], [], "a draft's: none")
+    plan_review_on(draft, day(10))
+    expect(call("POST", "/v1/budgets/%s/approve" % draft.budget, {}, st.ap), 200)
+    eq([i["due_date"] for i in review_queue(st.cw) if i["element_id"] == draft.dp], [day(10)],
+       "approved: listed")
+
+
+@test
+def test_the_review_queue_pages_in_due_order_and_refreshes_once_under_concurrency():
+    st = Staff(fresh_la())
+    ws = [World(staff=st) for _ in range(6)]
+    for n, w in enumerate(ws):
+        plan_review_on(w, day(5 + n % 3))
+    # eight readers at once find six changes queued: each answers, all alike
+    pages = parallel(8, lambda i: review_queue(st.cw))
+    ids = [[i["element_id"] for i in p] for p in pages]
+    check(all(x == ids[0] for x in ids), "every concurrent reader saw the same queue")
+    eq(sorted(ids[0]), sorted(w.dp for w in ws), "each of the council's direct payments")
+    _, left, _ = psql(URL, "SELECT count(*) FROM review_due_dirty WHERE la = '%s'" % st.la)
+    eq(left, "0", "nothing left queued")
+    walked = review_queue(st.cw, limit=2)
+    eq([i["element_id"] for i in walked], ids[0], "pages of 2: no repeat, no gap")
+    keys = [(i["due_date"], i["element_id"]) for i in walked]
+    eq(keys, sorted(keys), "by due date, then element")
+    expect(call("GET", "/v1/reviews/due?limit=0", tok=st.cw), 400, "VALIDATION_FAILED")
+    expect(call("GET", "/v1/reviews/due?cursor=nope", tok=st.cw), 400, "VALIDATION_FAILED")
 
 
 @test

@@ -285,6 +285,17 @@ def test_payment_run_sent_reconciled_and_the_frozen_file():
     eq((rv["outstanding"], rv["paid"], rv["total"]),
        ({"count": 2, "total_pence": 3000}, {"count": 0, "total_pence": 0},
         {"count": 2, "total_pence": 3000}), "before results")
+    # items come in pages, the totals always of the whole run
+    base = "/v1/payment-runs/%s/reconciliation" % rid
+    pg1 = expect(call("GET", base + "?limit=1", tok=st.fin), 200)
+    check(pg1["next_cursor"] == pg1["items"][0]["payment_id"], "a next page")
+    pg2 = expect(call("GET", base + "?limit=1&cursor=" + pg1["next_cursor"], tok=st.fin), 200)
+    eq((pg2["next_cursor"], pg2["total"]), (None, rv["total"]), "the last page, same totals")
+    eq([x["payment_id"] for x in pg1["items"] + pg2["items"]],
+       [x["payment_id"] for x in rv["items"]], "pages of 1: no repeat, no gap")
+    eq(rv["next_cursor"], None, "one page by default")
+    for bad in ("?limit=0", "?limit=201", "?cursor=nope"):
+        expect(call("GET", base + bad, tok=st.fin), 400, "VALIDATION_FAILED")
     results(st, rid, [(p1["id"], "paid")])
     err = expect(call("POST", rec, {}, st.fin), 409, "CONFLICT")
     check("1 payment" in err["detail"], err["detail"])

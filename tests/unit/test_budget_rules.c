@@ -744,34 +744,69 @@ static void test_PAY_14_next_review_due(void **state)
 	/* dates as YYYYMMDD, 0 = absent */
 	static const struct {
 		const char *name;
-		int first, plan, today, want;
+		int first, plan, want;
 	} t[] = {
-		{"no payment, no plan review", 0, 0, 20240101, 0},
-		{"no payment: plan review", 0, 20240601, 20240101, 20240601},
-		{"no payment: overdue plan review", 0, 20231201, 20240101,
-		    20231201},
-		{"3 months after first payment", 20240115, 0, 20240201,
-		    20240415},
-		{"earlier plan review wins", 20240115, 20240301, 20240201,
-		    20240301},
-		{"3-month review before plan review", 20240115, 20241201,
-		    20240201, 20240415},
-		{"due on the 3-month day itself", 20240115, 20241201, 20240415,
-		    20240415},
-		{"after it, plan review", 20240115, 20241201, 20240416,
-		    20241201},
-		{"after it, nothing scheduled", 20240115, 0, 20240416, 0},
-		{"first payment in future", 20240301, 0, 20240201, 20240601},
-		{"30 Nov + 3 months, leap", 20231130, 0, 20231201, 20240229},
-		{"30 Nov + 3 months, common", 20241130, 0, 20241201, 20250228},
-		{"31 Dec + 3 months", 20241231, 0, 20250101, 20250331},
-		{"31 Oct + 3 months crosses year", 20241031, 0, 20241101,
-		    20250131},
+		{"no payment, no plan review", 0, 0, 0},
+		{"no payment: plan review", 0, 20240601, 20240601},
+		{"3 months after first payment", 20240115, 0, 20240415},
+		{"earlier plan review wins", 20240115, 20240301, 20240301},
+		{"3-month review before plan review", 20240115, 20241201, 20240415},
+		{"30 Nov + 3 months, leap", 20231130, 0, 20240229},
+		{"30 Nov + 3 months, common", 20241130, 0, 20250228},
+		{"31 Dec + 3 months", 20241231, 0, 20250331},
+		{"31 Oct + 3 months crosses year", 20241031, 0, 20250131},
 	};
 
 	for (size_t i = 0; i < NELEM(t); i++)
-		ROW(pb_budget_next_review_due(Dn(t[i].first), Dn(t[i].plan),
-		    Dn(t[i].today)) == Dn(t[i].want), t[i].name);
+		ROW(pb_budget_next_review_due(Dn(t[i].first), Dn(t[i].plan)) == Dn(t[i].want),
+		    t[i].name);
+}
+
+/* The kept answer of GET /v1/reviews/due is right on every day until
+ * pb_agreement_review_holds_until: for facts drawn over every stream, age
+ * and history, the rule asked on each later day (the child 18 from
+ * adult_on) answers as on the first day until the day it names. */
+static void test_PAY_13_14_22_review_answer_holds_until_its_day(void **state)
+{
+	static const int streams[] = { PB_STREAM_EDUCATION, PB_STREAM_SOCIAL_CARE,
+	    PB_STREAM_HEALTH };
+	uint32_t seed = 12345;
+	int lapsed = 0;
+
+	(void)state;
+	for (int n = 0; n < 600; n++) {
+		struct pb_review_facts f;
+		int32_t base = Dn(20260101);
+#define RND(m) ((int32_t)((seed = seed * 1103515245u + 12345u) >> 8) % (m))
+		f.stream = (enum pb_stream)streams[RND(3)];
+		f.today = base + RND(400);
+		f.adult_on = RND(4) == 0 ? PB_DATE_NONE : base + RND(900) - 200;
+		f.adult = f.adult_on != PB_DATE_NONE && f.adult_on <= f.today;
+		f.first_payment = RND(4) == 0 ? PB_DATE_NONE : base + RND(500) - 100;
+		f.last_review = RND(3) == 0 ? PB_DATE_NONE : base + RND(500) - 100;
+		f.plan_next_review = RND(3) == 0 ? PB_DATE_NONE : base + RND(700) - 100;
+#undef RND
+		const char *r0 = NULL, *b0 = NULL;
+		int32_t due0 = pb_agreement_next_review(&f, &r0, &b0);
+		int32_t until = pb_agreement_review_holds_until(&f);
+		int32_t last = until == PB_DATE_NONE ? f.today + 800 : until;
+
+		assert_true(until == PB_DATE_NONE || until > f.today);
+		for (int32_t d = f.today; d <= last; d++) {
+			struct pb_review_facts g = f;
+			const char *r = NULL, *b = NULL;
+			g.today = d;
+			g.adult = g.adult_on != PB_DATE_NONE && g.adult_on <= d;
+			int32_t due = pb_agreement_next_review(&g, &r, &b);
+			if (d == until) {
+				lapsed += due != due0 || strcmp(r, r0) != 0;
+				break;
+			}
+			ROW(due == due0 && strcmp(r, r0) == 0 && strcmp(b, b0) == 0,
+			    "the answer holds until its day");
+		}
+	}
+	assert_true(lapsed > 0);   /* some 18th birthdays do move the answer */
 }
 
 /* ---- exceptions --------------------------------------------------------- */
@@ -991,7 +1026,7 @@ static void test_PAY_13_14_22_agreement_next_review(void **state)
 {
 	const char *rule = NULL, *from = NULL;
 	struct pb_review_facts f = { PB_STREAM_HEALTH, 0, Dn(20260115), PB_DATE_NONE,
-	    Dn(20261101), Dn(20260201) };
+	    Dn(20261101), Dn(20260201), PB_DATE_NONE };
 
 	(void)state;
 	/* PAY-13 health: 3 months after the first payment, then 12 after each review */
@@ -1009,17 +1044,25 @@ static void test_PAY_13_14_22_agreement_next_review(void **state)
 	assert_int_equal(pb_agreement_next_review(&f, NULL, NULL), PB_DATE_NONE);
 	/* PAY-22 adult social care: 6 months, then 12-monthly */
 	struct pb_review_facts a = { PB_STREAM_SOCIAL_CARE, 1, Dn(20260131), PB_DATE_NONE,
-	    PB_DATE_NONE, Dn(20260201) };
+	    PB_DATE_NONE, Dn(20260201), Dn(20251001) };
 	assert_int_equal(pb_agreement_next_review(&a, &rule, NULL), Dn(20260731));
 	assert_string_equal(rule, "PAY-22");
 	a.last_review = Dn(20260720);
 	assert_int_equal(pb_agreement_next_review(&a, NULL, NULL), Dn(20270720));
 	/* PAY-14: a child's social care or education follows the plan reviews */
 	struct pb_review_facts s = { PB_STREAM_SOCIAL_CARE, 0, Dn(20260115), PB_DATE_NONE,
-	    Dn(20261101), Dn(20260201) };
+	    Dn(20261101), Dn(20260201), Dn(20300301) };
 	assert_int_equal(pb_agreement_next_review(&s, &rule, &from), Dn(20260415));
 	assert_string_equal(rule, "PAY-14");
 	assert_string_equal(from, "first_payment");
+	s.today = Dn(20260501);   /* the 3-month review not held: it stays due */
+	assert_int_equal(pb_agreement_next_review(&s, NULL, &from), Dn(20260415));
+	assert_string_equal(from, "first_payment");
+	s.today = Dn(20260201);
+	/* the answer lapses on the 18th birthday (PAY-22 from then), not before */
+	assert_int_equal(pb_agreement_review_holds_until(&s), Dn(20300301));
+	assert_int_equal(pb_agreement_review_holds_until(&a), PB_DATE_NONE);
+	assert_int_equal(pb_agreement_review_holds_until(&f), PB_DATE_NONE);
 	s.last_review = Dn(20260414);   /* the 3-month review held: the plan review next */
 	assert_int_equal(pb_agreement_next_review(&s, NULL, &from), Dn(20261101));
 	assert_string_equal(from, "plan_review");
@@ -1075,6 +1118,7 @@ int main(void)
 		cmocka_unit_test(test_BUD_9_remaining_arithmetic),
 		cmocka_unit_test(test_BUD_9_budget_is_sum_of_elements),
 		cmocka_unit_test(test_PAY_14_next_review_due),
+		cmocka_unit_test(test_PAY_13_14_22_review_answer_holds_until_its_day),
 		cmocka_unit_test(test_PAY_11_only_rule_with_exception_route),
 		cmocka_unit_test(test_BUD_8_variation_transition_table),
 		cmocka_unit_test(test_BUD_9_variation_lines),
