@@ -11,7 +11,7 @@ SAN ?=
 BUILD := build/$(if $(SAN),san,rel)
 BIN := $(if $(SAN),$(BUILD)/pbd,bin/pbd)
 
-PKGS := libevent libevent_pthreads libpq libcjson libjwt libcrypto
+PKGS := libevent libevent_pthreads libpq libcjson libjwt libcrypto libpng libjpeg libqpdf
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

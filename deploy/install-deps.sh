@@ -3,7 +3,7 @@
 # "bench", make bench; with "docs", make test-docs) need, only when one is missing.  Runs as root on Debian 12; prints nothing when
 # everything is present.
 set -eu
-pkgs="build-essential pkg-config libevent-dev libpq-dev libcjson-dev libjwt-dev libssl-dev node-llhttp postgresql-15 postgresql-client-15 curl python3"
+pkgs="build-essential pkg-config libevent-dev libpq-dev libcjson-dev libjwt-dev libssl-dev libpng-dev libjpeg62-turbo-dev libqpdf-dev node-llhttp postgresql-15 postgresql-client-15 curl python3"
 if [ "${1:-}" = test ]; then
 	# python3-yaml and docker-compose: tests/api/test_deploy_manifests.py
 	pkgs="$pkgs libcmocka-dev python3-yaml docker-compose"

@@ -251,17 +251,24 @@ static void refuse(struct conn *c, const struct pb_http_error *err, const struct
 }
 
 /* A head whose body is to come: refused now (1) when nobody may send that
- * body here — no route, a wrong media type, no valid token — so it is
- * never read or buffered. */
+ * body here — no route, a wrong media type, no valid token, more bytes
+ * than the route takes — so it is never read or buffered. */
 static int refuse_head(struct conn *c, const struct pb_http_msg *msg)
 {
 	struct pb_resp resp;
 	struct pb_dispatch_out out;
 
-	if (pb_dispatch_vet_head(c->set->cfg.dispatch, msg, &resp, &out) == 0)
-		return 0;
-	send_refusal(c, &out, &resp);
-	return 1;
+	struct pb_http_error err;
+
+	if (pb_dispatch_vet_head(c->set->cfg.dispatch, msg, &resp, &out) != 0) {
+		send_refusal(c, &out, &resp);
+		return 1;
+	}
+	if (pb_http_parser_limit_body(c->parser, out.body_limit, &err) != 0) {
+		refuse(c, &err, msg);
+		return 1;
+	}
+	return 0;
 }
 
 static void send_continue(struct conn *c)
@@ -282,7 +289,7 @@ static void process(struct conn *c)
 		struct evbuffer_iovec v;
 		size_t used = 0;
 		if (c->parser == NULL &&
-		    (c->parser = pb_http_parser_new(PB_HTTP_MAX_BODY)) == NULL) {
+		    (c->parser = pb_http_parser_new(PB_HTTP_MAX_BODY, PB_HTTP_MAX_UPLOAD)) == NULL) {
 			close_now(c);
 			return;
 		}

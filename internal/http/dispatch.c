@@ -213,6 +213,7 @@ static int admit(const struct pb_dispatch *d, const struct pb_route *r, struct p
     struct pb_resp *resp, const struct timespec *t0, int has_body, int rate)
 {
 	if ((req->method & (PB_POST | PB_PUT | PB_PATCH)) && has_body &&
+	    !(r->flags & PB_ROUTE_UPLOAD) &&
 	    !is_json_content_type(pb_req_header(req, "Content-Type"))) {
 		pb_resp_error(resp, PB_EMEDIA, "Request bodies must be sent as application/json.");
 		return -1;
@@ -300,8 +301,12 @@ int pb_dispatch_vet_head(const struct pb_dispatch *d, const struct pb_http_msg *
 	int route, midx = 0, refused = 1;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (prepare(d, msg, &nat, &req, resp, out, &route, &midx) == 0)
+	out->body_limit = PB_HTTP_MAX_BODY;
+	if (prepare(d, msg, &nat, &req, resp, out, &route, &midx) == 0) {
 		refused = admit(d, &d->routes[route], &req, resp, &t0, 1, 0) != 0;
+		if (d->routes[route].flags & PB_ROUTE_UPLOAD)
+			out->body_limit = PB_HTTP_MAX_UPLOAD;
+	}
 	if (refused)
 		account(route, midx, method_label(req.method, midx),
 		    route >= 0 ? req.route : "unmatched", resp->status, &t0, &req, out->request_id);

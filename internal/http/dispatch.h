@@ -28,6 +28,7 @@ struct pb_dispatch {
 struct pb_dispatch_out {
 	char request_id[129];  /* the client's X-Request-Id when safe, else a new UUID */
 	int head;              /* the request was HEAD: no body goes out */
+	size_t body_limit;     /* pb_dispatch_vet_head: the route's body limit */
 };
 
 /* Serve msg: *resp is filled (status set; the caller renders and frees
@@ -42,8 +43,9 @@ void pb_dispatch_serve(const struct pb_dispatch *d, const struct pb_http_msg *ms
  * (msg->has_body, msg->body NULL), as pb_dispatch_serve would: the target,
  * the route and method, the media type and, on a route that is not
  * public, the bearer token — so that a body nobody may send here is
- * refused before a byte of it is read or buffered.  0: read the body on
- * (nothing is counted yet); 1: *resp holds the refusal, counted and logged
+ * refused before a byte of it is read or buffered.  0: read the body on,
+ * up to out->body_limit bytes (PB_HTTP_MAX_UPLOAD on a PB_ROUTE_UPLOAD
+ * route, else PB_HTTP_MAX_BODY; nothing is counted yet); 1: *resp holds the refusal, counted and logged
  * like any answer; the caller sends it and closes (the body unread).  No
  * database, no rate-limit token: runs on the loop. */
 int pb_dispatch_vet_head(const struct pb_dispatch *d, const struct pb_http_msg *msg,

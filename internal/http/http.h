@@ -25,6 +25,7 @@ struct pb_db;
 struct pb_db_pool;
 
 #define PB_HTTP_MAX_BODY (64 * 1024)       /* contract limit → 413 */
+#define PB_HTTP_MAX_UPLOAD (5 * 1024 * 1024) /* a PB_ROUTE_UPLOAD body → 413 */
 #define PB_HTTP_MAX_HEADERS (8 * 1024)     /* the request head → 431 */
 #define PB_HTTP_MAX_PARAMS 4
 #define PB_HTTP_MAX_RESP_HEADERS 8
@@ -71,6 +72,8 @@ typedef void pb_handler_fn(struct pb_req *req, struct pb_resp *resp);
 
 /* Route flags. */
 #define PB_ROUTE_PUBLIC 0x1u   /* no token needed (operations endpoints) */
+#define PB_ROUTE_UPLOAD 0x2u   /* the body is a file of any media type, up to
+                                * PB_HTTP_MAX_UPLOAD; the handler judges it */
 
 struct pb_route {
 	unsigned methods;          /* enum pb_method bits */

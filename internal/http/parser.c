@@ -28,7 +28,10 @@ enum element { EL_NONE, EL_METHOD, EL_TARGET, EL_NAME, EL_VALUE };
 struct pb_http_parser {
 	llhttp_t ll;
 	llhttp_settings_t settings;
-	size_t max_body;
+	size_t max_body;          /* this request's body limit */
+	size_t default_body;      /* a request's limit unless raised */
+	size_t ceiling;           /* the most it may be raised to */
+	int body_over;            /* Content-Length > max_body: refused unless raised */
 	size_t head_bytes;        /* bytes of this request's head fed so far */
 	int in_body;              /* the head is complete */
 	int started;              /* a byte of this request has been fed */
@@ -182,6 +185,14 @@ static int count_field(const struct pb_http_msg *m, const char *name)
 	return n;
 }
 
+/* The 413 sentence for a limit (the two the service has). */
+static const char *too_large(size_t limit)
+{
+	return limit > PB_HTTP_MAX_BODY ?
+	    "The request body is larger than the limit of 5242880 bytes." :
+	    "The request body is larger than the limit of 65536 bytes.";
+}
+
 /* What RFC 9112 asks of a request head beyond llhttp's checks; 0 when it
  * is acceptable. */
 static int check_head(struct pb_http_parser *p)
@@ -204,8 +215,10 @@ static int check_head(struct pb_http_parser *p)
 		return refuse(p, 400, "Transfer-Encoding is not allowed in an HTTP/1.0 request.");
 	if (ll->method == HTTP_CONNECT)
 		return refuse(p, 501, "CONNECT is not supported.");
+	if ((ll->flags & F_CONTENT_LENGTH) && ll->content_length > p->ceiling)
+		return refuse(p, 413, too_large(p->ceiling));
 	if ((ll->flags & F_CONTENT_LENGTH) && ll->content_length > p->max_body)
-		return refuse(p, 413, "The request body is larger than the limit of 65536 bytes.");
+		p->body_over = 1;   /* unless pb_http_parser_limit_body allows it */
 	m->has_body = (ll->flags & F_CHUNKED) || ll->content_length > 0;
 	const char *expect = pb_http_msg_field(m, "expect");
 	if (expect != NULL && m->minor == 1) {
@@ -233,8 +246,8 @@ static int on_body(llhttp_t *ll, const char *at, size_t n)
 	struct pb_http_parser *p = of(ll);
 	size_t need = p->msg.body_len + n + 1;
 
-	if (p->msg.body_len + n > p->max_body)
-		return refuse(p, 413, "The request body is larger than the limit of 65536 bytes.");
+	if (p->msg.body_len + n > p->max_body || p->body_over)
+		return refuse(p, 413, too_large(p->max_body));
 	if (need > p->body_cap) {
 		size_t cap = p->body_cap ? p->body_cap : 1024;
 		while (cap < need)
@@ -269,7 +282,7 @@ static int on_message_complete(llhttp_t *ll)
 
 /* --- public ----------------------------------------------------------------- */
 
-struct pb_http_parser *pb_http_parser_new(size_t max_body)
+struct pb_http_parser *pb_http_parser_new(size_t max_body, size_t ceiling)
 {
 	struct pb_http_parser *p = calloc(1, sizeof(*p));
 
@@ -289,8 +302,26 @@ struct pb_http_parser *pb_http_parser_new(size_t max_body)
 	p->settings.on_message_complete = on_message_complete;
 	llhttp_init(&p->ll, HTTP_REQUEST, &p->settings);
 	p->ll.data = p;
-	p->max_body = max_body;
+	p->max_body = p->default_body = max_body;
+	p->ceiling = ceiling > max_body ? ceiling : max_body;
 	return p;
+}
+
+int pb_http_parser_limit_body(struct pb_http_parser *p, size_t limit, struct pb_http_error *err)
+{
+	if (limit < p->default_body)
+		limit = p->default_body;
+	if (limit > p->ceiling)
+		limit = p->ceiling;
+	p->max_body = limit;
+	if (p->body_over && p->ll.content_length > limit) {
+		err->status = 413;
+		err->detail = too_large(limit);
+		p->failed = 1;
+		return -1;
+	}
+	p->body_over = 0;
+	return 0;
 }
 
 void pb_http_parser_free(struct pb_http_parser *p)
@@ -313,6 +344,8 @@ void pb_http_parser_next(struct pb_http_parser *p)
 		p->body_cap = 0;
 	}
 	memset(&p->msg, 0, sizeof(p->msg));
+	p->max_body = p->default_body;
+	p->body_over = 0;
 	p->head_bytes = 0;
 	p->in_body = 0;
 	p->started = 0;

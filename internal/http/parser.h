@@ -71,9 +71,17 @@ struct pb_http_error {
 
 struct pb_http_parser;
 
-/* A parser whose bodies may hold at most max_body bytes.  NULL on OOM.
- * Free with pb_http_parser_free. */
-struct pb_http_parser *pb_http_parser_new(size_t max_body);
+/* A parser whose bodies may hold at most max_body bytes, unless
+ * pb_http_parser_limit_body raises that for one request up to `ceiling`
+ * (>= max_body; a head announcing more than ceiling is refused at once).
+ * NULL on OOM.  Free with pb_http_parser_free. */
+struct pb_http_parser *pb_http_parser_new(size_t max_body, size_t ceiling);
+
+/* After PB_HTTP_HEAD: the body of this request may hold `limit` bytes
+ * (max_body <= limit <= ceiling; the limit goes back to max_body with
+ * pb_http_parser_next).  0, or -1 with *err the 413 when the head already
+ * announces a longer body. */
+int pb_http_parser_limit_body(struct pb_http_parser *p, size_t limit, struct pb_http_error *err);
 void pb_http_parser_free(struct pb_http_parser *p);
 
 /* Parse data[0..len).  *used is how many bytes were consumed (all of them

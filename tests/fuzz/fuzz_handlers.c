@@ -19,7 +19,7 @@
  */
 // FUZZ_SOURCES: api/*.c internal/*/*.c build/rel/gen/*.c /usr/share/llhttp/*.c
 // FUZZ_CFLAGS: -I/usr/include/postgresql -I/usr/share/include/llhttp
-// FUZZ_LIBS: -levent -levent_pthreads -lpq -lcjson -ljwt -lcrypto -lpthread -lm
+// FUZZ_LIBS: -levent -levent_pthreads -lpq -lcjson -ljwt -lcrypto -lpng16 -ljpeg -lqpdf -lpthread -lm
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>

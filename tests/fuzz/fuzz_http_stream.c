@@ -296,7 +296,7 @@ static uint32_t next_rand(uint32_t *s)
 static void run(const char *s, size_t len, size_t max_body, size_t maxpiece, uint32_t rng,
     struct log *l)
 {
-	struct pb_http_parser *p = pb_http_parser_new(max_body);
+	struct pb_http_parser *p = pb_http_parser_new(max_body, max_body);
 	size_t off = 0, piece_end = 0, req_start = 0, steps = 0;
 	int failed = 0;
 

@@ -42,7 +42,7 @@ static enum pb_http_event feed_steps(struct pb_http_parser *p, const char *data,
  * when it is accepted). */
 static int refusal_in_steps(const char *data, size_t len, size_t step)
 {
-	struct pb_http_parser *p = pb_http_parser_new(PB_HTTP_MAX_BODY);
+	struct pb_http_parser *p = pb_http_parser_new(PB_HTTP_MAX_BODY, PB_HTTP_MAX_BODY);
 	const struct pb_http_msg *m;
 	struct pb_http_error err = { 0, NULL };
 	size_t used;
@@ -66,7 +66,7 @@ static void test_simple_get(void **state)
 {
 	static const char req[] = "GET /v1/children?limit=5 HTTP/1.1\r\nHost: a\r\n"
 	    "Authorization:  Bearer x \r\nX-Empty:\r\n\r\n";
-	struct pb_http_parser *p = pb_http_parser_new(PB_HTTP_MAX_BODY);
+	struct pb_http_parser *p = pb_http_parser_new(PB_HTTP_MAX_BODY, PB_HTTP_MAX_BODY);
 	const struct pb_http_msg *m;
 	struct pb_http_error err;
 	size_t used;
@@ -95,7 +95,7 @@ static void test_split_anywhere(void **state)
 
 	(void)state;
 	for (size_t step = 1; step <= sizeof(req); step++) {
-		struct pb_http_parser *p = pb_http_parser_new(PB_HTTP_MAX_BODY);
+		struct pb_http_parser *p = pb_http_parser_new(PB_HTTP_MAX_BODY, PB_HTTP_MAX_BODY);
 		const struct pb_http_msg *m;
 		struct pb_http_error err;
 		size_t used;
@@ -114,7 +114,7 @@ static void test_pipelined_and_chunked(void **state)
 {
 	static const char two[] = "POST /a HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
 	    "3\r\nabc\r\n2;ext=1\r\nde\r\n0\r\n\r\nGET /b HTTP/1.1\r\nHost: a\r\n\r\n";
-	struct pb_http_parser *p = pb_http_parser_new(PB_HTTP_MAX_BODY);
+	struct pb_http_parser *p = pb_http_parser_new(PB_HTTP_MAX_BODY, PB_HTTP_MAX_BODY);
 	const struct pb_http_msg *m;
 	struct pb_http_error err;
 	size_t used, off;
@@ -146,7 +146,7 @@ static void test_keep_alive_rules(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct pb_http_parser *p = pb_http_parser_new(PB_HTTP_MAX_BODY);
+		struct pb_http_parser *p = pb_http_parser_new(PB_HTTP_MAX_BODY, PB_HTTP_MAX_BODY);
 		const struct pb_http_msg *m;
 		struct pb_http_error err;
 		size_t used;
@@ -240,7 +240,7 @@ static void test_nothing_after_a_closing_request(void **state)
 	for (size_t i = 0; i < sizeof(firsts) / sizeof(firsts[0]); i++) {
 		char both[256];
 		int n = snprintf(both, sizeof(both), "%s%s", firsts[i], next);
-		struct pb_http_parser *p = pb_http_parser_new(PB_HTTP_MAX_BODY);
+		struct pb_http_parser *p = pb_http_parser_new(PB_HTTP_MAX_BODY, PB_HTTP_MAX_BODY);
 		const struct pb_http_msg *m;
 		struct pb_http_error err = { 0, NULL };
 		size_t used;
@@ -309,7 +309,7 @@ static void test_head_limit(void **state)
 
 static void test_chunked_body_limit(void **state)
 {
-	struct pb_http_parser *p = pb_http_parser_new(10);
+	struct pb_http_parser *p = pb_http_parser_new(10, 10);
 	const struct pb_http_msg *m;
 	struct pb_http_error err;
 	size_t used;
@@ -325,11 +325,61 @@ static void test_chunked_body_limit(void **state)
 	pb_http_parser_free(p);
 }
 
+/* A body limit raised for one request after its head (an upload route),
+ * never past the ceiling, and back to the default for the next. */
+static void test_body_limit_raised_per_request(void **state)
+{
+	struct pb_http_parser *p;
+	const struct pb_http_msg *m;
+	struct pb_http_error err;
+	size_t used;
+	static const char body[32] = "0123456789abcdefghij0123456789";
+	static const char head20[] = "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 20\r\n\r\n";
+	static const char head40[] = "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 40\r\n\r\n";
+	static const char chunked[] = "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n";
+
+	(void)state;
+	/* over the default: the head comes out for vetting; left alone, the
+	 * body is refused at its first byte */
+	p = pb_http_parser_new(10, 30);
+	assert_int_equal(pb_http_parser_feed(p, S(head20), &used, &m, &err), PB_HTTP_HEAD);
+	assert_int_equal(pb_http_parser_feed(p, body, 20, &used, &m, &err), PB_HTTP_ERROR);
+	assert_int_equal(err.status, 413);
+	pb_http_parser_free(p);
+	/* raised to 30: the whole request; the next one is back to 10 */
+	p = pb_http_parser_new(10, 30);
+	assert_int_equal(pb_http_parser_feed(p, S(head20), &used, &m, &err), PB_HTTP_HEAD);
+	assert_int_equal(pb_http_parser_limit_body(p, 30, &err), 0);
+	assert_int_equal(pb_http_parser_feed(p, body, 20, &used, &m, &err), PB_HTTP_REQUEST);
+	assert_int_equal(m->body_len, 20);
+	pb_http_parser_next(p);
+	assert_int_equal(pb_http_parser_feed(p, S(head20), &used, &m, &err), PB_HTTP_HEAD);
+	assert_int_equal(pb_http_parser_limit_body(p, 10, &err), -1);
+	assert_int_equal(err.status, 413);
+	pb_http_parser_free(p);
+	/* past the ceiling: refused at the head, whatever is raised */
+	p = pb_http_parser_new(10, 30);
+	assert_int_equal(pb_http_parser_feed(p, S(head40), &used, &m, &err), PB_HTTP_ERROR);
+	assert_int_equal(err.status, 413);
+	pb_http_parser_free(p);
+	/* chunked: counted as it comes, against the raised limit (capped at
+	 * the ceiling even when asked for more) */
+	p = pb_http_parser_new(10, 30);
+	assert_int_equal(pb_http_parser_feed(p, S(chunked), &used, &m, &err), PB_HTTP_HEAD);
+	assert_int_equal(pb_http_parser_limit_body(p, 1000, &err), 0);
+	assert_int_equal(pb_http_parser_feed(p, S("14\r\n0123456789abcdefghij\r\n"), &used, &m,
+	    &err), PB_HTTP_MORE);
+	assert_int_equal(pb_http_parser_feed(p, S("14\r\n0123456789abcdefghij\r\n"), &used, &m,
+	    &err), PB_HTTP_ERROR);
+	assert_int_equal(err.status, 413);
+	pb_http_parser_free(p);
+}
+
 static void test_expect_continue_pauses_at_head(void **state)
 {
 	static const char head[] = "POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\n"
 	    "Content-Length: 2\r\n\r\n";
-	struct pb_http_parser *p = pb_http_parser_new(PB_HTTP_MAX_BODY);
+	struct pb_http_parser *p = pb_http_parser_new(PB_HTTP_MAX_BODY, PB_HTTP_MAX_BODY);
 	const struct pb_http_msg *m;
 	struct pb_http_error err;
 	size_t used;
@@ -344,14 +394,14 @@ static void test_expect_continue_pauses_at_head(void **state)
 	pb_http_parser_free(p);
 	/* without Expect the head is returned too, so it can be vetted before
 	 * the body is read; a request without a body is whole at once */
-	p = pb_http_parser_new(PB_HTTP_MAX_BODY);
+	p = pb_http_parser_new(PB_HTTP_MAX_BODY, PB_HTTP_MAX_BODY);
 	assert_int_equal(pb_http_parser_feed(p, S("POST / HTTP/1.1\r\nHost: a\r\n"
 	    "Content-Length: 2\r\n\r\n{}"), &used, &m, &err), PB_HTTP_HEAD);
 	assert_int_equal(m->has_body, 1);
 	assert_int_equal(m->expect_continue, 0);
 	assert_null(m->body);
 	pb_http_parser_free(p);
-	p = pb_http_parser_new(PB_HTTP_MAX_BODY);
+	p = pb_http_parser_new(PB_HTTP_MAX_BODY, PB_HTTP_MAX_BODY);
 	assert_int_equal(pb_http_parser_feed(p, S("POST / HTTP/1.1\r\nHost: a\r\n"
 	    "Content-Length: 0\r\n\r\n"), &used, &m, &err), PB_HTTP_REQUEST);
 	assert_int_equal(m->has_body, 0);
@@ -372,6 +422,7 @@ int main(void)
 		cmocka_unit_test(test_accepted_edges),
 		cmocka_unit_test(test_head_limit),
 		cmocka_unit_test(test_chunked_body_limit),
+		cmocka_unit_test(test_body_limit_raised_per_request),
 		cmocka_unit_test(test_expect_continue_pauses_at_head),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
