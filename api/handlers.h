@@ -73,6 +73,11 @@ pb_handler_fn api_payment_runs_results, api_payment_runs_list, api_payment_runs_
 pb_handler_fn api_payment_runs_reconcile, api_payment_runs_reconciliation;
 /* ledger.c */
 pb_handler_fn api_ledger_codes_list, api_ledger_codes_put;
+/* spend_returns.c */
+pb_handler_fn api_spend_returns_create, api_spend_returns_list, api_spend_returns_queue;
+pb_handler_fn api_spend_returns_due, api_spend_returns_get, api_spend_evidence_upload;
+pb_handler_fn api_spend_evidence_get, api_spend_returns_query, api_spend_returns_resubmit;
+pb_handler_fn api_spend_returns_accept;
 /* audit.c */
 pb_handler_fn api_audit_list, api_events_list;
 

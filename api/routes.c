@@ -153,6 +153,23 @@ const struct pb_route api_routes[] = {
 	/* the council's finance codes per service type (payments copy them) */
 	{ PB_GET, "/v1/ledger-codes", api_ledger_codes_list, PB_SVC_PAYMENTS, 0 },
 	{ PB_PUT, "/v1/ledger-codes/{service_type}", api_ledger_codes_put, PB_SVC_PAYMENTS, 0 },
+	/* monitoring direct payments: spend returns and their evidence (PAY-9,
+	 * PAY-20); "due" before "{id}": the first pattern that matches wins */
+	{ PB_POST, "/v1/budgets/{id}/elements/{element_id}/spend-returns",
+	  api_spend_returns_create, PB_SVC_PAYMENTS, 0 },
+	{ PB_GET, "/v1/budgets/{id}/elements/{element_id}/spend-returns", api_spend_returns_list,
+	  PB_SVC_PAYMENTS, 0 },
+	{ PB_GET, "/v1/spend-returns", api_spend_returns_queue, PB_SVC_PAYMENTS, 0 },
+	{ PB_GET, "/v1/spend-returns/due", api_spend_returns_due, PB_SVC_PAYMENTS, 0 },
+	{ PB_GET, "/v1/spend-returns/{id}", api_spend_returns_get, PB_SVC_PAYMENTS, 0 },
+	{ PB_POST, "/v1/spend-returns/{id}/evidence", api_spend_evidence_upload, PB_SVC_PAYMENTS,
+	  PB_ROUTE_UPLOAD },
+	{ PB_GET, "/v1/spend-returns/{id}/evidence/{evidence_id}", api_spend_evidence_get,
+	  PB_SVC_PAYMENTS, 0 },
+	{ PB_POST, "/v1/spend-returns/{id}/query", api_spend_returns_query, PB_SVC_PAYMENTS, 0 },
+	{ PB_POST, "/v1/spend-returns/{id}/resubmit", api_spend_returns_resubmit,
+	  PB_SVC_PAYMENTS, 0 },
+	{ PB_POST, "/v1/spend-returns/{id}/accept", api_spend_returns_accept, PB_SVC_PAYMENTS, 0 },
 	/* audit and integration */
 	{ PB_GET, "/v1/audit", api_audit_list, 0, 0 },
 	{ PB_GET, "/v1/events", api_events_list, 0, 0 },

@@ -404,17 +404,18 @@ static void get_bacs_name(const cJSON *body, const char **out, struct pb_problem
 
 void api_settings_patch(struct pb_req *req, struct pb_resp *resp)
 {
-	static const char *const allowed[] = { "dp_notice_days", "bacs_service_user_number",
-	    "bacs_sort_code", "bacs_account_number", "bacs_originator_name", NULL };
+	static const char *const allowed[] = { "dp_notice_days", "spend_return_days",
+	    "bacs_service_user_number", "bacs_sort_code", "bacs_account_number",
+	    "bacs_originator_name", NULL };
 	static const char *const owned[] = { "updated_by", "updated_at", "version", NULL };
 	struct pb_problem p;
 	struct pb_actor actor;
-	struct pb_settings_in in = { -1, NULL, NULL, NULL, NULL };
+	struct pb_settings_in in = { -1, -1, NULL, NULL, NULL, NULL };
 	struct pb_db *db;
 	cJSON *body = NULL;
 	char *json = NULL;
-	int if_match, version = 0, present = 0;
-	int64_t days = 0;
+	int if_match, version = 0, present = 0, window = 0;
+	int64_t days = 0, window_days = 0;
 
 	if (api_allow(req, resp, SETTINGS_WRITERS) || api_if_match(req, resp, &if_match) ||
 	    api_body(req, resp, 0, &body))
@@ -424,11 +425,15 @@ void api_settings_patch(struct pb_req *req, struct pb_resp *resp)
 	pb_json_get_int(body, "", "dp_notice_days", 0, 0, NOTICE_DAYS_MAX, &days, &present, &p);
 	if (present)
 		in.dp_notice_days = (int)days;
+	/* PAY-20: evidence within 14 to 31 days */
+	pb_json_get_int(body, "", "spend_return_days", 0, 14, 31, &window_days, &window, &p);
+	if (window)
+		in.spend_return_days = (int)window_days;
 	get_digits(body, "bacs_service_user_number", 6, &in.bacs_service_user_number, &p);
 	get_digits(body, "bacs_sort_code", 6, &in.bacs_sort_code, &p);
 	get_digits(body, "bacs_account_number", 8, &in.bacs_account_number, &p);
 	get_bacs_name(body, &in.bacs_originator_name, &p);
-	if (!p.err && !present && in.bacs_service_user_number == NULL &&
+	if (!p.err && !present && !window && in.bacs_service_user_number == NULL &&
 	    in.bacs_sort_code == NULL && in.bacs_account_number == NULL &&
 	    in.bacs_originator_name == NULL)
 		pb_problem_field(&p, "dp_notice_days", "required", "Give at least one setting "

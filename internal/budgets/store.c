@@ -1156,19 +1156,21 @@ enum pb_err pb_budget_store_settings_lock(struct pb_db *db, const struct pb_acto
 enum pb_err pb_budget_store_settings_set(struct pb_db *db, const struct pb_actor *actor,
     const struct pb_settings_in *in)
 {
-	char days[24];
+	char days[24], window[24];
 	const char *pp[] = { actor->la, actor->sub,
 	    in->dp_notice_days >= 0 ? pb_db_int_param(in->dp_notice_days, days) : NULL,
 	    in->bacs_service_user_number, in->bacs_sort_code, in->bacs_account_number,
-	    in->bacs_originator_name };
+	    in->bacs_originator_name,
+	    in->spend_return_days >= 0 ? pb_db_int_param(in->spend_return_days, window) : NULL };
 	return pb_db_query(db, "UPDATE council_settings SET"
 	    " dp_notice_days = coalesce($3::integer, dp_notice_days),"
+	    " spend_return_days = coalesce($8::integer, spend_return_days),"
 	    " bacs_service_user_number = coalesce($4, bacs_service_user_number),"
 	    " bacs_sort_code = coalesce($5, bacs_sort_code),"
 	    " bacs_account_number = coalesce($6, bacs_account_number),"
 	    " bacs_originator_name = coalesce($7, bacs_originator_name),"
 	    " version = version + 1, updated_by = $2, updated_at = now() WHERE la = $1",
-	    7, pp, NULL);
+	    8, pp, NULL);
 }
 
 enum pb_err pb_budget_store_version_first(struct pb_db *db, const struct pb_actor *actor,

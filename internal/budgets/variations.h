@@ -102,7 +102,8 @@ enum pb_err pb_budget_versions(struct pb_db *db, const struct pb_scope *scope,
  * the sort code and account the contra debits (6 and 8 digits) and the
  * originator's name (1-18 of A-Z 0-9 . & / - and space). */
 struct pb_settings_in {
-	int dp_notice_days;
+	int dp_notice_days;         /* -1: unchanged */
+	int spend_return_days;      /* -1: unchanged (PAY-20: 14..31) */
 	const char *bacs_service_user_number, *bacs_sort_code, *bacs_account_number;
 	const char *bacs_originator_name;
 };

@@ -262,6 +262,14 @@ const char *pb_evidence_media_type(enum pb_evidence_type t)
 	return NULL;
 }
 
+enum pb_evidence_type pb_evidence_type_of(const char *media_type)
+{
+	for (int t = PB_EVIDENCE_PDF; t <= PB_EVIDENCE_PNG; t++)
+		if (media_type != NULL && strcmp(media_type, pb_evidence_media_type(t)) == 0)
+			return (enum pb_evidence_type)t;
+	return 0;
+}
+
 const char *pb_evidence_extension(enum pb_evidence_type t)
 {
 	switch (t) {

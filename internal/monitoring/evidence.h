@@ -44,6 +44,9 @@ enum pb_err pb_evidence_check(const unsigned char *data, size_t len,
 /* "application/pdf", "image/jpeg", "image/png" (NULL outside the enum). */
 const char *pb_evidence_media_type(enum pb_evidence_type t);
 
+/* The kind a media type above names, or 0. */
+enum pb_evidence_type pb_evidence_type_of(const char *media_type);
+
 /* "pdf", "jpg", "png": the extension a served file's name is given. */
 const char *pb_evidence_extension(enum pb_evidence_type t);
 

@@ -14,13 +14,12 @@
 
 #include <cJSON.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include "internal/audit/service.h"
 #include "internal/budgets/service.h"
 #include "internal/core/date.h"
+#include "internal/core/digest.h"
 #include "internal/core/duty.h"
-#include "internal/core/hex.h"
 #include "internal/core/uuid.h"
 #include "internal/db/db.h"
 #include "internal/eligibility/service.h"
@@ -52,28 +51,19 @@ static enum pb_err audit(struct pb_db *db, const struct pb_actor *actor,
 	return err;
 }
 
-void pb_pay_sha256_hex(const char *data, size_t len, char out[65])
-{
-	pb_pay_request_hash(NULL, NULL, data, len, out);
-}
-
 void pb_pay_request_hash(const char *method, const char *path, const char *body,
     size_t body_len, char out[65])
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	struct pb_bytes parts[5] = { { NULL, 0 }, { NULL, 0 }, { NULL, 0 }, { NULL, 0 },
+	    { body, body_len } };
 
-	if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
-	    (method != NULL && (EVP_DigestUpdate(ctx, method, strlen(method)) != 1 ||
-	    EVP_DigestUpdate(ctx, "\n", 1) != 1 ||
-	    EVP_DigestUpdate(ctx, path, strlen(path)) != 1 ||
-	    EVP_DigestUpdate(ctx, "\n", 1) != 1)) ||
-	    (body_len > 0 && EVP_DigestUpdate(ctx, body, body_len) != 1) ||
-	    EVP_DigestFinal_ex(ctx, md, &n) != 1 || n != 32)
-		abort();   /* SHA-256 in memory cannot fail but for OOM */
-	EVP_MD_CTX_free(ctx);
-	pb_hex_encode(md, 32, out);
+	if (method != NULL) {
+		parts[0] = (struct pb_bytes){ method, strlen(method) };
+		parts[1] = (struct pb_bytes){ "\n", 1 };
+		parts[2] = (struct pb_bytes){ path, strlen(path) };
+		parts[3] = (struct pb_bytes){ "\n", 1 };
+	}
+	pb_sha256_hex_parts(parts, 5, out);
 }
 
 /* --- facts ------------------------------------------------------------------- */
@@ -1391,7 +1381,7 @@ enum pb_err pb_pay_run_export(struct pb_db *db, const struct pb_actor *actor,
 	/* what was sent is what every later download gives: a sent run whose
 	 * file would now differ (a payee renamed, new bank details, another
 	 * format or processing day) is refused */
-	pb_pay_sha256_hex(out->body, out->len, out->sha256);
+	pb_sha256_hex(out->body, out->len, out->sha256);
 	int ok = 0;
 	err = pb_pay_store_run_download(db, la, run_id, out->sha256, &ok);
 	if (err == PB_OK && !ok)

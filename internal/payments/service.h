@@ -55,9 +55,6 @@ struct pb_pay_answer {
 void pb_pay_request_hash(const char *method, const char *path, const char *body,
     size_t body_len, char out[65]);
 
-/* Hex SHA-256 of len bytes of data.  Pure. */
-void pb_pay_sha256_hex(const char *data, size_t len, char out[65]);
-
 /* Create a payment (pending_approval) once per idempotency key.  The key
  * row is inserted first: a concurrent request with the same key waits on
  * its unique index, then replays the committed answer.  Same key with
