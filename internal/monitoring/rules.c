@@ -35,9 +35,3 @@ int pb_spend_line_agreed(const char *category, const char *service_type)
 {
 	return category != NULL && service_type != NULL && strcmp(category, service_type) == 0;
 }
-
-int64_t pb_spend_return_unexplained(int64_t opening, int64_t paid_in, int64_t spent,
-    int64_t closing)
-{
-	return opening + paid_in - spent - closing;
-}

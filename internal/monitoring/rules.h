@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * monitoring/rules.h — the pure rules of monitoring direct payments
- * (PAY-9, PAY-20; docs/monitoring.md): what a spend return must hold, which
- * of its lines are agreed provision, and whether its balances reconcile.
+ * (PAY-9, PAY-20; docs/monitoring.md): what a spend return must hold and
+ * which of its lines are agreed provision.
  * No I/O; every amount integer pence.
  */
 #ifndef PB_MONITORING_RULES_H
@@ -45,12 +45,5 @@ enum pb_err pb_spend_return_check(const struct pb_spend_return_in *in, int32_t b
 /* PAY-9: a line is agreed provision when its category is the direct
  * payment's agreed provision, its service type.  1 or 0. */
 int pb_spend_line_agreed(const char *category, const char *service_type);
-
-/* Money in the period that the return does not explain: opening + paid in
- * − spent − closing (0 when the account reconciles; negative when more
- * left the account than came in).  Inputs within PB_SPEND_MAX_PENCE × 201,
- * so no overflow. */
-int64_t pb_spend_return_unexplained(int64_t opening, int64_t paid_in, int64_t spent,
-    int64_t closing);
 
 #endif

@@ -194,7 +194,14 @@ enum pb_err pb_spend_evidence_add(struct pb_db *db, const struct pb_actor *actor
 	char name[128], sha[65], *before = NULL;
 
 	*json = NULL;
-	enum pb_err err = pb_evidence_check(data, len, &t, &why);
+	/* someone else's return is not there, whatever the file; the file is
+	 * judged before the transaction, so no lock waits on a decoder */
+	enum pb_err err = pb_mon_store_return_json(db, scope, return_id, &before);
+	free(before);
+	before = NULL;
+	if (err)
+		return err;
+	err = pb_evidence_check(data, len, &t, &why);
 	if (err != PB_OK)
 		return pb_problem_field(p, "file", err == PB_ETOOLARGE ? "too_large" : "invalid",
 		    "%s", why);

@@ -177,23 +177,6 @@ enum pb_err pb_mon_store_return_json(struct pb_db *db, const struct pb_scope *sc
 	    " WHERE r.la = $1 AND r.id = $2" RECIPIENT("e", "$3"), 3, pp, json, NULL);
 }
 
-enum pb_err pb_mon_store_paid_in(struct pb_db *db, const char *la, const char *element_id,
-    int32_t start, int32_t end, int64_t *pence)
-{
-	PGresult *res = NULL;
-	char s[11], e[11];
-	const char *pp[] = { la, element_id, s, e };
-
-	pb_date_format(start, s);
-	pb_date_format(end, e);
-	enum pb_err err = pb_db_one_row(db,
-	    "SELECT coalesce(sum(amount_pence), 0) FROM payments WHERE la = $1 AND element_id = $2"
-	    " AND status = 'paid' AND due_date BETWEEN $3::date AND $4::date", 4, pp, &res);
-	*pence = err == PB_OK ? pb_db_col_int64(res, 0, 0) : 0;
-	PQclear(res);
-	return err;
-}
-
 enum pb_err pb_mon_store_evidence_insert(struct pb_db *db, const struct pb_actor *actor,
     const char *id, const char *return_id, const char *file_name, const char *media_type,
     const unsigned char *data, size_t len, const char *sha256)

@@ -69,11 +69,6 @@ enum pb_err pb_mon_store_return_accept(struct pb_db *db, const struct pb_actor *
 enum pb_err pb_mon_store_return_json(struct pb_db *db, const struct pb_scope *scope,
     const char *id, char **json);
 
-/* Money paid to the element (payments 'paid') with due dates in the
- * period. */
-enum pb_err pb_mon_store_paid_in(struct pb_db *db, const char *la, const char *element_id,
-    int32_t start, int32_t end, int64_t *pence);
-
 /* Store an evidence file (id written) of return_id: its bytes, proved
  * type, name and hex SHA-256.  PB_ERULE "PAY-20" when the return holds 10
  * already (the database's count). */

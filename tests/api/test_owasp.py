@@ -23,6 +23,7 @@ table:
 """
 import os
 import re
+import socket
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
@@ -49,12 +50,15 @@ def parse_routes():
     for methods, pattern, handler, group, flags in rows:
         for m in re.findall(r"PB_([A-Z]+)", methods):
             out.append({"method": m, "pattern": pattern, "handler": handler,
-                        "group": group.strip(), "public": "PB_ROUTE_PUBLIC" in flags})
+                        "group": group.strip(), "public": "PB_ROUTE_PUBLIC" in flags,
+                        "upload": "PB_ROUTE_UPLOAD" in flags})
     return out
 
 
 ROUTES = parse_routes()
 MUTATING = [r for r in ROUTES if r["method"] in ("POST", "PATCH", "PUT")]
+# bodies that are JSON documents (an upload route's body is a file)
+JSON_BODIES = [r for r in MUTATING if not r["upload"]]
 HANDLERS = {r["handler"] for r in ROUTES}
 
 
@@ -170,6 +174,17 @@ def setup():
                                {"element_id": ids["element"], "amount_pence": 100,
                                 "reason": "Unspent"}, tok=FIN)["id"]
             REAL.add("debt")
+            ids["spend_return"] = post("/v1/budgets/%s/elements/%s/spend-returns"
+                                       % (ids["budget"], ids["element"]),
+                                       {"period_start": "2025-10-01", "period_end": "2025-10-31",
+                                        "opening_balance_pence": 0, "closing_balance_pence": 0,
+                                        "lines": []})["id"]
+            REAL.add("spend_return")
+            with open(os.path.join(ROOT, "tests", "fixtures", "evidence", "receipt.png"), "rb") as f:
+                ev = ok(D.request("POST", "/v1/spend-returns/%s/evidence" % ids["spend_return"],
+                                  token=CW, raw=f.read()), 201, "evidence")
+            ids["evidence"] = ev["evidence"][0]["id"]
+            REAL.add("evidence")
         except (AssertionError, KeyError) as e:
             NOTES.append("payments fixtures: %s" % e)
 
@@ -183,7 +198,7 @@ RESOURCE = {"people": "person", "children": "child", "plans": "plan", "checks": 
             "budget-requests": "request", "budgets": "budget", "payees": "payee",
             "payments": "payment", "schedules": "schedule", "payment-runs": "run",
             "recoveries": "recovery", "contacts": "contact", "elements": "element",
-            "debts": "debt",
+            "debts": "debt", "spend-returns": "spend_return", "evidence": "evidence",
             "offer": "offer_type", "ledger-codes": "offer_type"}
 # what a family may read (the contract: its own children's records, plans,
 # contacts, budgets, payments and requests); other reads are staff only
@@ -194,7 +209,9 @@ FAMILY_READS = {"/v1/children/{id}", "/v1/children/{id}/contacts",
                 "/v1/eligibility/checks/{id}", "/v1/payments/{id}", "/v1/budgets/{id}/payments",
                 "/v1/budgets/{id}/variations", "/v1/budgets/{id}/variations/{variation_id}",
                 "/v1/budgets/{id}/versions", "/v1/debts/{id}", "/v1/budgets/{id}/debts",
-                "/v1/budgets/{id}/elements/{element_id}/agreement"}
+                "/v1/budgets/{id}/elements/{element_id}/agreement",
+                "/v1/budgets/{id}/elements/{element_id}/spend-returns",
+                "/v1/spend-returns/{id}", "/v1/spend-returns/{id}/evidence/{evidence_id}"}
 NOT_TENANT_IDS = ("/v1/rules/{id}", "/v1/offer/{service_type}",    # catalogue and per-la config
                   "/v1/term-dates/{academic_year}", "/v1/ledger-codes/{service_type}")
 
@@ -298,6 +315,15 @@ def body_for(handler, ids):
         "api_debts_write_off_reject": {"reason": "the family can repay"},
         "api_debts_review": {"reason": "please look again"},
         "api_debts_review_decision": {"outcome": "upheld", "reason": "no receipts"},
+        "api_spend_returns_create": {"period_start": "2025-11-01", "period_end": "2025-11-30",
+                                     "opening_balance_pence": 0, "closing_balance_pence": 0,
+                                     "lines": []},
+        "api_spend_returns_resubmit": {"period_start": "2025-10-01", "period_end": "2025-10-31",
+                                       "opening_balance_pence": 0, "closing_balance_pence": 0,
+                                       "lines": []},
+        "api_spend_returns_query": {"message": "Please send the receipt for October"},
+        "api_spend_returns_accept": {},
+        "api_spend_evidence_upload": {},
         "api_surplus_inputs_create": {"element_id": i["element"], "unpaid_bills_pence": 0,
                                       "contingency_pence": 0},
     }
@@ -427,7 +453,7 @@ WRITABLE = {"api_plans_create": {"status"}, "api_plans_patch": {"status"}}
 @test
 def test_api3_mass_assignment_refused_on_every_body_route():
     tried = 0
-    for r in MUTATING:
+    for r in JSON_BODIES:
         for field, value in INJECT.items():
             if field in WRITABLE.get(r["handler"], ()):
                 continue
@@ -529,12 +555,28 @@ def test_api4_page_size_capped_on_every_list_route():
 @test
 def test_api4_body_over_64_kib_is_413_on_every_body_route():
     big = b'{"a":"' + b"x" * (64 * 1024) + b'"}'
-    for r in MUTATING:
+    for r in JSON_BODIES:
         path = fill(r["pattern"], IDS)
         s, h, b, j = D.request(r["method"], path, raw=big, token=A_ALL,
                                headers={"Content-Type": "application/json"})
         eq(s, 413, "%s %s" % (r["method"], r["pattern"]))
         eq(j["code"], "PAYLOAD_TOO_LARGE", "code")
+    # an upload route takes a file up to 5 MiB, no more
+    uploads = [r for r in MUTATING if r["upload"]]
+    check(uploads, "the upload routes are parsed")
+    for r in uploads:
+        path = fill(r["pattern"], IDS)
+        s, h, b, j = D.request(r["method"], path, raw=b"x" * (64 * 1024 + 1), token=A_ALL)
+        eq((s, j["errors"][0]["field"]), (400, "file"), "%s: over 64 KiB is read" % path)
+        # refused at the head: the body is never sent
+        sock = socket.create_connection(("127.0.0.1", D.port))
+        sock.sendall(("%s %s HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer %s\r\n"
+                      "Content-Length: %d\r\n\r\n" % (r["method"], path, A_ALL,
+                                                      5 * 1024 * 1024 + 1)).encode())
+        head = sock.recv(4096).decode(errors="replace")
+        sock.close()
+        check(head.startswith("HTTP/1.1 413") and "PAYLOAD_TOO_LARGE" in head,
+              "%s: over 5 MiB: %s" % (path, head[:120]))
 
 
 @test
@@ -612,6 +654,11 @@ ROLES = {
     ("POST", "/v1/debts/{id}/write-off/approve"): {"finance", "approver"},
     ("POST", "/v1/debts/{id}/write-off/reject"): {"finance", "approver"},
     ("POST", "/v1/debts/{id}/review"): {"caseworker", "family"},
+    ("POST", "/v1/budgets/{id}/elements/{element_id}/spend-returns"): {"caseworker", "family"},
+    ("POST", "/v1/spend-returns/{id}/evidence"): {"caseworker", "family"},
+    ("POST", "/v1/spend-returns/{id}/resubmit"): {"caseworker", "family"},
+    ("POST", "/v1/spend-returns/{id}/query"): {"caseworker"},
+    ("POST", "/v1/spend-returns/{id}/accept"): {"caseworker"},
     ("POST", "/v1/debts/{id}/review/decision"): {"finance", "approver"},
     ("POST", "/v1/budgets/{id}/surplus/inputs"): {"finance"},
 }

@@ -66,6 +66,8 @@ def test_a_family_return_is_queried_corrected_and_accepted():
     eq(h["location"], "/v1/spend-returns/" + r["id"], "location")
     eq((r["status"], r["spent_pence"], r["submitted_by"], len(r["lines"])),
        ("submitted", 7500, None, 2), "the family's view: no staff identities")
+    eq((r["paid_in_pence"], r["unexplained_pence"]), (10000, 0),
+       "paid in during the period; the balances reconcile")
     check(all(ln["agreed"] is None for ln in r["lines"]), "not judged yet")
     # a receipt, named by the family, typed by content
     s, h, _, r2 = upload(r["id"], JPG, w.fam, name="till%20receipt.png", ctype="text/plain")
@@ -89,6 +91,7 @@ def test_a_family_return_is_queried_corrected_and_accepted():
          "amount_pence": 1000}])
     c = expect(call("POST", "/v1/spend-returns/%s/resubmit" % r["id"], fixed, w.fam), 200)
     eq((c["status"], c["spent_pence"], c["version"]), ("submitted", 6000, 3), "submitted again")
+    eq(c["unexplained_pence"], -1000, "£10 more in the account than the return explains")
     a = expect(call("POST", "/v1/spend-returns/%s/accept" % r["id"], {}, st.cw), 200)
     eq((a["status"], a["evidenced_pence"], a["not_agreed_pence"], a["accepted_by"]),
        ("accepted", 5000, 1000, "cw-" + st.la), "PAY-9: spend outside the provision flagged")

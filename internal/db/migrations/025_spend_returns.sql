@@ -159,6 +159,12 @@ LANGUAGE sql STABLE AS $$
         'spent_pence', coalesce((SELECT sum(l.amount_pence) FROM spend_return_lines l
             WHERE l.la = r.la AND l.return_id = r.id), 0),
         'evidenced_pence', r.evidenced_pence, 'not_agreed_pence', r.not_agreed_pence,
+        -- money paid to the direct payment in the period, and what the
+        -- balances leave unexplained: opening + paid in - spent - closing
+        'paid_in_pence', p.paid_in,
+        'unexplained_pence', r.opening_balance_pence + p.paid_in - coalesce((SELECT
+            sum(l.amount_pence) FROM spend_return_lines l WHERE l.la = r.la AND l.return_id = r.id),
+            0) - r.closing_balance_pence,
         'lines', coalesce((SELECT json_agg(json_build_object('line_no', l.line_no,
             'spent_on', l.spent_on, 'description', l.description, 'category', l.category,
             'amount_pence', l.amount_pence, 'agreed', l.agreed) ORDER BY l.line_no)
@@ -168,4 +174,7 @@ LANGUAGE sql STABLE AS $$
             'sha256', e.sha256, 'uploaded_at', pb_ts(e.uploaded_at)) ORDER BY e.uploaded_at, e.id)
             FROM spend_evidence e WHERE e.la = r.la AND e.return_id = r.id), '[]'::json),
         'version', r.version)
+    FROM (SELECT coalesce(sum(y.amount_pence), 0)::bigint AS paid_in FROM payments y
+          WHERE y.la = r.la AND y.element_id = r.element_id AND y.status = 'paid'
+            AND y.due_date BETWEEN r.period_start AND r.period_end) p
 $$;
