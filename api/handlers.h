@@ -73,6 +73,8 @@ pb_handler_fn api_payment_runs_results, api_payment_runs_list, api_payment_runs_
 pb_handler_fn api_payment_runs_reconcile, api_payment_runs_reconciliation;
 /* ledger.c */
 pb_handler_fn api_ledger_codes_list, api_ledger_codes_put;
+/* reports.c */
+pb_handler_fn api_reports_sen2;
 /* audit.c */
 pb_handler_fn api_audit_list, api_events_list;
 

@@ -151,7 +151,7 @@ static int match(const char *type, size_t tlen, const char *sub, size_t slen, co
 
 int pb_http_accept_pick(const char *h, const char *const offered[], size_t n)
 {
-	int best = -1, best_q = 0;
+	int best = -1, best_q = 0, best_spec = 0;
 	size_t best_pos = 0;
 
 	if (h == NULL)
@@ -183,9 +183,11 @@ int pb_http_accept_pick(const char *h, const char *const offered[], size_t n)
 			}
 			s = e ? e + 1 : s + len;
 		}
-		if (spec > 0 && q > 0 && (q > best_q || (q == best_q && pos < best_pos))) {
+		if (spec > 0 && q > 0 && (q > best_q || (q == best_q && (spec > best_spec ||
+		    (spec == best_spec && pos < best_pos))))) {
 			best = (int)k;
 			best_q = q;
+			best_spec = spec;
 			best_pos = pos;
 		}
 	}

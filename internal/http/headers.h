@@ -45,8 +45,9 @@ int pb_http_parse_if_match(const char *h, int *version);
  * value (RFC 9110 §12.5.1).  Each offered type takes the q of the most
  * specific range that matches it (type/subtype, then type/ *, then * / *;
  * case-insensitive; parameters other than q are ignored); the one with
- * the highest q > 0 wins, a tie going to the range listed first in the
- * header and then to the earlier offered type.  A member that is not a
+ * the highest q > 0 wins; a tie goes to the type matched more
+ * specifically, then to the range listed first in the header, then to the
+ * earlier offered type.  A member that is not a
  * media range, or whose q is not a qvalue (0–1, at most three decimals),
  * is skipped.  Returns the index, 0 when h is NULL or blank (no
  * preference), or -1 when nothing offered is acceptable (406).

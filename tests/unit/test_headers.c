@@ -121,6 +121,8 @@ static void test_accept_pick(void **state)
 		{ "application/json, text/csv", 0, 0 },
 		{ "text/plain, application/json", 0, 1 },
 		{ "text/*", 1, 1 },
+		{ "*/*, text/csv", 1, 0 },         /* named beats a wildcard */
+		{ "*/*, text/plain", 0, 1 },
 		{ "text/*, */*;q=0.5", 1, 1 },
 		{ "application/json;q=0.5, text/csv", 1, 0 },
 		{ "application/json;q=0.5, text/csv;q=0.9", 1, 0 },
