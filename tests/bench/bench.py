@@ -511,7 +511,7 @@ def sen2_requests(toks):
 def sen2_pgbench():
     sql = load_sql("sen2.sql")
     return sql, PG_SEN2 + sql.replace("$1", "'%s'" % LA).replace(
-        "$2", "(date '2027-01-01' + :n)::text") + ";"
+        "$2", "(date '2027-01-01' + :n::int)::text") + ";"
 
 
 def sen2_latency(toks):
