@@ -454,34 +454,26 @@ void api_children_budgets(struct pb_req *req, struct pb_resp *resp)
 	api_list(req, resp, API_READERS, "id", pb_budget_list_for_child);
 }
 
-/* 1 when Accept asks for text/plain (and not JSON first). */
-static int wants_text(const struct pb_req *req)
-{
-	const char *a = pb_req_header(req, "Accept");
-	const char *t = a ? strstr(a, "text/plain") : NULL;
-	const char *j = a ? strstr(a, "application/json") : NULL;
-
-	return t != NULL && (j == NULL || t < j);
-}
-
 void api_budgets_section_j(struct pb_req *req, struct pb_resp *resp)
 {
+	/* JSON unless Accept prefers text/plain; Section J answered JSON to
+	 * any Accept before negotiation, so nothing acceptable is still JSON */
+	static const char *const forms[] = { "application/json", "text/plain" };
 	struct pb_scope scope;
 	struct pb_db *db;
 	char id[37], *body = NULL;
+	int text_form;
 
 	if (api_allow(req, resp, API_READERS) || api_id(req, resp, "id", id) ||
-	    api_db(req, resp, &db))
+	    api_accept(req, resp, forms, 2, 0, &text_form) || api_db(req, resp, &db))
 		return;
 	api_scope(req, &scope);
-	int text_form = wants_text(req);
 	enum pb_err err = pb_budget_section_j(db, &scope, id, text_form, &body);
 	if (err)
 		api_fail(resp, err, NULL);
 	else
 		pb_resp_raw(resp, 200, text_form ? "text/plain; charset=utf-8" : "application/json",
 		    body, strlen(body));
-	pb_resp_header(resp, "Vary", "Accept");
 }
 
 /* 1 when If-None-Match lists etag (quoted, optionally W/) or is "*". */

@@ -163,6 +163,30 @@ int api_if_match(struct pb_req *req, struct pb_resp *resp, int *version)
 	return -1;
 }
 
+int api_accept(struct pb_req *req, struct pb_resp *resp, const char *const offered[],
+    size_t n, int strict, int *which)
+{
+	struct pb_problem p;
+	char list[192] = "";
+	size_t len = 0;
+
+	pb_resp_header(resp, "Vary", "Accept");
+	*which = pb_http_accept_pick(pb_req_header(req, "Accept"), offered, n);
+	if (*which >= 0 || !strict) {
+		*which = *which < 0 ? 0 : *which;
+		return 0;
+	}
+	for (size_t i = 0; i < n && len < sizeof(list); i++) {
+		int w = snprintf(list + len, sizeof(list) - len, "%s%s", i ? ", " : "", offered[i]);
+		len += w > 0 ? (size_t)w : 0;
+	}
+	pb_problem_init(&p);
+	pb_problem_set(&p, PB_ENOTACCEPTABLE, NULL, "This resource is available as %s; "
+	    "Accept allows none of them.", list);
+	pb_resp_problem(resp, &p);
+	return -1;
+}
+
 void api_fail(struct pb_resp *resp, enum pb_err err, const struct pb_problem *p)
 {
 	if (p != NULL && p->err != PB_OK) {

@@ -62,6 +62,14 @@ void api_query_enum(const char *v, const char *name, const char *const *names,
  * -1; anything else → 412. */
 int api_if_match(struct pb_req *req, struct pb_resp *resp, int *version);
 
+/* Content negotiation on Accept (pb_http_accept_pick) among the n media
+ * types of offered[], the default first: *which gets the index chosen and
+ * the response says Vary: Accept.  When nothing offered is acceptable:
+ * strict → 406 NOT_ACCEPTABLE listing the types (non-zero return); not
+ * strict → the default (for a representation that predates negotiation). */
+int api_accept(struct pb_req *req, struct pb_resp *resp, const char *const offered[],
+    size_t n, int strict, int *which);
+
 /* A store read of one resource by id within a scope (see the stores). */
 typedef enum pb_err api_get_fn(struct pb_db *db, const struct pb_scope *scope,
     const char *id, char **json, int *version);

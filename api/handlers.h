@@ -78,6 +78,8 @@ pb_handler_fn api_spend_returns_create, api_spend_returns_list, api_spend_return
 pb_handler_fn api_spend_returns_due, api_spend_returns_get, api_spend_evidence_upload;
 pb_handler_fn api_spend_evidence_get, api_spend_returns_query, api_spend_returns_resubmit;
 pb_handler_fn api_spend_returns_accept;
+/* reports.c */
+pb_handler_fn api_reports_sen2;
 /* audit.c */
 pb_handler_fn api_audit_list, api_events_list;
 

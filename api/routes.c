@@ -90,6 +90,8 @@ const struct pb_route api_routes[] = {
 	{ PB_GET, "/v1/children/{id}/budgets", api_children_budgets, PB_SVC_BUDGETS, 0 },
 	{ PB_GET, "/v1/me/budgets", api_me_budgets, PB_SVC_BUDGETS, 0 },
 	{ PB_GET, "/v1/reviews/due", api_reviews_due, PB_SVC_BUDGETS, 0 },
+	/* returns to the DfE, counted from the budgets (REP-1) */
+	{ PB_GET, "/v1/reports/sen2", api_reports_sen2, PB_SVC_BUDGETS, 0 },
 	/* payees: always on — budgets name them, payments pay them */
 	{ PB_POST, "/v1/payees", api_payees_create, 0, 0 },
 	{ PB_GET, "/v1/payees/{id}", api_payees_get, 0, 0 },

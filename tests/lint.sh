@@ -46,7 +46,7 @@ if [ -n "$sqlfmt" ]; then
 	fail=1
 fi
 
-shared=$(echo "$src" | grep -E '^(api/|internal/(records|eligibility|budgets|payments|payees|audit|ops)/)' |
+shared=$(echo "$src" | grep -E '^(api/|internal/(records|eligibility|budgets|payments|payees|audit|ops|reports)/)' |
 	xargs grep -nE '^[[:space:]]*(static|_Thread_local)[[:space:]]' 2>/dev/null |
 	grep -vE '\bconst\b|\(|_Thread_local const' || true)
 if [ -n "$shared" ]; then
@@ -66,7 +66,8 @@ for f in $src; do
 		fail=1
 	fi
 done
-for pair in rec:records audit:audit budget:budgets pay:payments elig:eligibility payee:payees; do
+for pair in rec:records audit:audit budget:budgets pay:payments elig:eligibility payee:payees \
+    report:reports; do
 	prefix=${pair%%:*}
 	dir=internal/${pair#*:}
 	calls=$(echo "$src" | grep -v "^$dir/" | xargs grep -nE "\bpb_${prefix}_store_[a-z_]+" 2>/dev/null || true)

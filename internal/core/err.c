@@ -21,6 +21,7 @@ const char *pb_err_code(enum pb_err err)
 	case PB_EMETHOD: return "METHOD_NOT_ALLOWED";
 	case PB_ETOOLARGE: return "PAYLOAD_TOO_LARGE";
 	case PB_EMEDIA: return "UNSUPPORTED_MEDIA_TYPE";
+	case PB_ENOTACCEPTABLE: return "NOT_ACCEPTABLE";
 	case PB_ERATE: return "RATE_LIMITED";
 	case PB_EDB: return "INTERNAL";
 	case PB_EINTERNAL: return "INTERNAL";

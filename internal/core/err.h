@@ -27,6 +27,7 @@ enum pb_err {
 	PB_EMETHOD,         /* method not allowed on the path           -> 405 */
 	PB_ETOOLARGE,       /* body over the limit                      -> 413 */
 	PB_EMEDIA,          /* body not application/json                -> 415 */
+	PB_ENOTACCEPTABLE,  /* no offered media type fits Accept        -> 406 */
 	PB_ERATE,           /* rate limit                               -> 429 */
 	PB_EDB,             /* unexpected database error                -> 500 */
 	PB_EINTERNAL,       /* programmer error                         -> 500 */

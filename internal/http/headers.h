@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * headers.h — pure parsers of the request headers that carry client
- * state: If-Match (optimistic concurrency) and Idempotency-Key (payment
- * creation).  No libevent, no allocation, no I/O: each is a function of
+ * state: If-Match (optimistic concurrency), Idempotency-Key (payment
+ * creation) and Accept (content negotiation).  No libevent, no allocation, no I/O: each is a function of
  * its input bytes only, so it is unit-tested and fuzzed on its own
  * (tests/unit/test_headers.c, tests/fuzz/fuzz_headers.c).
  *
@@ -38,5 +38,20 @@ int pb_http_valid_idempotency_key(const char *s, size_t n);
  * h is a NUL-terminated header value as the server received it.
  */
 int pb_http_parse_if_match(const char *h, int *version);
+
+/*
+ * pb_http_accept_pick — which of the n media types in offered[] (lower
+ * case "type/subtype", the preferred first) answers an Accept header
+ * value (RFC 9110 §12.5.1).  Each offered type takes the q of the most
+ * specific range that matches it (type/subtype, then type/ *, then * / *;
+ * case-insensitive; parameters other than q are ignored); the one with
+ * the highest q > 0 wins; a tie goes to the type matched more
+ * specifically, then to the range listed first in the header, then to the
+ * earlier offered type.  A member that is not a
+ * media range, or whose q is not a qvalue (0–1, at most three decimals),
+ * is skipped.  Returns the index, 0 when h is NULL or blank (no
+ * preference), or -1 when nothing offered is acceptable (406).
+ */
+int pb_http_accept_pick(const char *h, const char *const offered[], size_t n);
 
 #endif

@@ -28,6 +28,7 @@ int pb_http_status_for(enum pb_err err)
 	case PB_EMETHOD: return 405;
 	case PB_ETOOLARGE: return 413;
 	case PB_EMEDIA: return 415;
+	case PB_ENOTACCEPTABLE: return 406;
 	case PB_ERATE: return 429;
 	case PB_EDB: return 500;
 	case PB_EINTERNAL: return 500;

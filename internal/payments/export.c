@@ -4,11 +4,9 @@
 
 #include <string.h>
 
+#include "internal/core/csv.h"
 #include "internal/core/date.h"
 #include "internal/core/money.h"
-#include "internal/payments/rules.h"
-
-#define CELL_MAX 1000                /* longest text cell accepted */
 
 void pb_pay_reference(const char *payment_id, char out[PB_PAY_REFERENCE_LEN + 1])
 {
@@ -22,18 +20,6 @@ void pb_pay_reference(const char *payment_id, char out[PB_PAY_REFERENCE_LEN + 1]
 		out[3 + k++] = c >= 'a' && c <= 'f' ? (char)(c - 'a' + 'A') : c;
 	}
 	out[3 + k] = '\0';
-}
-
-/* Append a text cell (escaped) and its separator (',' or CRLF). */
-static enum pb_err cell(struct pb_buf *out, const char *s, int last)
-{
-	char esc[2 * CELL_MAX + 4];
-	size_t n = strlen(s), len = 0;
-
-	if (n > CELL_MAX || pb_pay_csv_cell(s, n, esc, sizeof(esc), &len) != PB_OK ||
-	    pb_buf_add(out, esc, len) != PB_OK)
-		return PB_EINVAL;
-	return last ? pb_buf_add(out, "\r\n", 2) : pb_buf_add(out, ",", 1);
 }
 
 enum pb_err pb_pay_csv_header(struct pb_buf *out)
@@ -56,6 +42,6 @@ enum pb_err pb_pay_csv_row(struct pb_buf *out, const struct pb_pay_csv_row *r)
 	size_t n = sizeof(cells) / sizeof(cells[0]);
 
 	for (size_t i = 0; i < n && err == PB_OK; i++)
-		err = cell(out, cells[i], i + 1 == n);
+		err = pb_csv_field(out, cells[i], i + 1 == n);
 	return err;
 }

@@ -8,8 +8,8 @@
  *   cost_centre,subjective_code
  *
  * amount is pounds with two decimals (pb_money_format); text cells go
- * through pb_pay_csv_cell (quoting, and a leading ' before = + - @ so a
- * spreadsheet never runs a payee's name as a formula).  reference is
+ * through pb_csv_field (internal/core/csv.h: quoting, and a leading '
+ * before = + - @ so a spreadsheet never runs a payee's name as a formula).  reference is
  * stable: "PB-" and the first 8 hex digits of the payment id, upper case
  * (BACS references are at most 18 characters).  cost_centre and
  * subjective_code are the payment's ledger codes ("" when it has none).

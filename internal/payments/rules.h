@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * payments/rules.h — the pure rules of payment disbursement (domain.md
- * PAY-*, §4 payment lifecycle), schedule date arithmetic and the cell
- * formatting of the finance CSV export.
+ * PAY-*, §4 payment lifecycle) and schedule date arithmetic.
  *
  * Inputs are plain facts that service.c has already loaded (under the
  * element's row lock); outputs are an enum pb_err plus, on refusal, a
@@ -416,21 +415,5 @@ struct pb_pay_surplus_out {
  */
 enum pb_err pb_pay_surplus(const struct pb_pay_surplus_in *in,
     struct pb_pay_surplus_out *out);
-
-/*
- * pb_pay_csv_cell — one RFC 4180 cell for the finance export.
- * in[0..len) is copied to out with:
- *   - formula-injection defence: a cell starting with = + - @ (or TAB or
- *     CR, as OWASP advises) gets a leading ' so spreadsheets read text;
- *   - quoting: the cell is wrapped in double quotes when it contains a
- *     comma, a double quote, CR or LF, and inner quotes are doubled.
- * The ' goes inside the quotes ("'=1,2").  Use this for text cells
- * (names, references), not for amounts from pb_money_format.
- * out gets a NUL terminator; *outlen (may be NULL) gets the length
- * without it.  PB_EINVAL when out cannot hold the result plus NUL
- * (out is then "" if cap > 0) or when in holds a NUL byte.
- */
-enum pb_err pb_pay_csv_cell(const char *in, size_t len, char *out,
-    size_t cap, size_t *outlen);
 
 #endif

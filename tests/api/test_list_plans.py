@@ -82,6 +82,10 @@ ROUTES = [
     "/v1/payments?created_by=seed-bench&status=approved&limit=50",
     "/v1/payment-runs?limit=20",
     "/v1/reviews/due?before=2027-06-30&limit=50",
+    # the SEN2 return counts the whole council: it reads each plan's and each
+    # budget's status history once (scans of those histories and of plans, not
+    # in BIG), but budgets and elements only by key (REP-1, docs/reports.md)
+    "/v1/reports/sen2?census_date=2027-01-21",
 ]
 
 

@@ -697,6 +697,15 @@ def test_api5_read_only_roles_cannot_reach_admin_reads():
         tok = token([role], sub="ro-" + role, person_id=IDS["person"] if role == "family" else None)
         eq(D.request("GET", "/v1/audit", token=tok)[0], 403, "audit as " + role)
     eq(D.request("GET", "/v1/events", token=token(["caseworker"]))[0], 403, "events as caseworker")
+    # the SEN2 return (REP-1): auditor and admin only
+    sen2 = "/v1/reports/sen2?census_date=2027-01-21"
+    for role in ("caseworker", "panel", "approver", "finance", "service", "family"):
+        tok = token([role], sub="sen2-" + role, person_id=IDS["person"] if role == "family" else None)
+        s, h, b, j = D.request("GET", sen2, token=tok)
+        eq((s, j["code"]), (403, "FORBIDDEN"), "SEN2 return as " + role)
+    for role in ("auditor", "admin"):
+        eq(D.request("GET", sen2, token=token([role], sub="sen2-" + role))[0], 200,
+           "SEN2 return as " + role)
 
 
 # --- API6: unrestricted access to sensitive business flows -------------------------------

@@ -12,7 +12,7 @@ Prints one table and writes build/bench/results.csv.
 
 Environment: BENCH_SECONDS (15) per measured run, BENCH_WARMUP (3),
 BENCH_CONNS ("16 64"), BENCH_PG_CONNS ("2 4 8 16 64"), BENCH_ONLY (comma list of
-endpoint keys: family,family_304,staff,healthz,pay_spread,pay_one), BENCH_KEEP=1 keeps
+endpoint keys: family,family_304,staff,healthz,search,queue,sen2,pay_spread,pay_one), BENCH_KEEP=1 keeps
 PostgreSQL running afterwards, BENCH_REUSE=1 reuses build/bench/pg (already
 seeded) instead of a fresh cluster, BENCH_PORT (18080), BENCH_PG_PORT (54329),
 PBD (bin/pbd), plus any PB_* variable, passed to pbd.
@@ -456,6 +456,7 @@ PG_FAMILY = "\\set n random(1, %d)\n" % NFAMILY
 PG_BUDGET = "\\set n random(1, 8000)\n"
 PG_SEARCH = "\\set n random(1, 2000)\n"
 PG_QUEUE = "\\set n random(1, 112)\n"
+PG_SEN2 = "\\set n random(0, 27)\n"
 
 
 def family_pgbench():
@@ -496,6 +497,38 @@ def queue_pgbench():
         "$6", "NULL").replace("$7", "NULL").replace("$8", "NULL").replace("$9", "51") + ";"
 
 
+def sen2_tokens():
+    return [mint("auditor-%d" % n, ["auditor"]) for n in range(1, 101)]
+
+
+def sen2_requests(toks):
+    """The SEN2 return (REP-1) of the whole council, on census days across
+    January 2027 (every budget of the current year live on them)."""
+    return [("/v1/reports/sen2?census_date=2027-01-%02d" % (1 + n), toks[n % len(toks)], None)
+            for n in range(28)]
+
+
+def sen2_pgbench():
+    sql = load_sql("sen2.sql")
+    return sql, PG_SEN2 + sql.replace("$1", "'%s'" % LA).replace(
+        "$2", "(date '2027-01-01' + :n::int)::text") + ";"
+
+
+def sen2_latency(toks):
+    """The issue's bound: one SEN2 return in under a second on this data set.
+    Times single requests one after another (no other load) and prints them."""
+    times = []
+    for n in range(5):
+        t = time.monotonic()
+        st, _ = status_of("/v1/reports/sen2?census_date=2027-01-%02d" % (14 + n), toks[n])
+        times.append((time.monotonic() - t) * 1000)
+        if st != 200:
+            raise SystemExit("bench: SEN2 return answered %d" % st)
+    worst = max(times)
+    print("sen2: one return alone in %s ms (worst %.0f ms): %s the 1 s bound" % (
+        ", ".join("%.0f" % x for x in times), worst, "within" if worst < 1000 else "OVER"))
+
+
 def payment_pgbench(one):
     """The payment-creation transaction as a pgbench script (budgets n % 4 == 0 have
     direct-payment elements only, so payee n is right for every position)."""
@@ -523,6 +556,7 @@ def main():
         env.start_pg()
         env.start_pbd()
         staff = staff_tokens()
+        auditors = sen2_tokens()
         plan = [
             ("family", "GET /v1/me/budgets (family)", family_requests, family_pgbench),
             ("family_304", "GET /v1/me/budgets If-None-Match (family, 304)", family_304_requests,
@@ -533,6 +567,8 @@ def main():
              search_pgbench),
             ("queue", "GET /v1/payments?status=pending_approval (finance queue)",
              lambda: queue_requests(staff), queue_pgbench),
+            ("sen2", "GET /v1/reports/sen2 (SEN2 return, whole council)",
+             lambda: sen2_requests(auditors), sen2_pgbench),
         ]
         if payments_built():
             spread = payable()
@@ -554,6 +590,8 @@ def main():
             if st // 100 != 2:
                 print("%s: skipped: a first request answered %d: %s" % (key, st, text[:300]))
                 continue
+            if key == "sen2":
+                sen2_latency(auditors)
             script = write_lua(key, rq)
             for c in CONNS:
                 r = run_wrk(env, key, script, c)

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * fuzz_csv.c — libFuzzer harness for pb_pay_csv_cell, the cell escaping of
- * the finance CSV export.  Byte 0 picks the output capacity (0–255, or
- * exactly enough); the rest is the cell text.
+ * fuzz_csv.c — libFuzzer harness for pb_csv_cell (internal/core/csv.h),
+ * the cell escaping of the CSV files (the finance export, the SEN2
+ * return).  Byte 0 picks the output capacity (0–255, or exactly enough);
+ * the rest is the cell text.
  *
  * Asserts on success: the output fits (length < cap, NUL at the length);
  * read back with an RFC 4180 reader it is one cell equal to the input,
@@ -11,14 +12,14 @@
  * as a spreadsheet sees it never starts with a formula character.  On
  * refusal: the input held a NUL or the output did not fit, and out is "".
  */
-// FUZZ_SOURCES: internal/payments/rules.c internal/budgets/rules.c internal/records/rules.c internal/eligibility/rules.c internal/core/*.c
+// FUZZ_SOURCES: internal/core/*.c
 // FUZZ_LIBS:
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal/payments/rules.h"
+#include "internal/core/csv.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -47,7 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < len; i++)
 		if (in[i] == ',' || in[i] == '"' || in[i] == '\r' || in[i] == '\n')
 			special = 1;
-	enum pb_err err = pb_pay_csv_cell(len ? in : NULL, len, cap ? out : NULL, cap, &outlen);
+	enum pb_err err = pb_csv_cell(len ? in : NULL, len, cap ? out : NULL, cap, &outlen);
 	if (err != PB_OK) {
 		REQUIRE(err == PB_EINVAL && outlen == 0);
 		REQUIRE(cap == 0 || out[0] == '\0');

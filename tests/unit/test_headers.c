@@ -98,6 +98,61 @@ static void test_idempotency_key_refused(void **state)
 		assert_int_equal(pb_http_valid_idempotency_key(bad[i].s, bad[i].n), 0);
 }
 
+/* Accept: the offered types of the SEN2 return (JSON preferred) and of
+ * Section J; each row the header and the index expected (-1: 406). */
+static void test_accept_pick(void **state)
+{
+	(void)state;
+	static const char *const sen2[] = { "application/json", "text/csv" };
+	static const char *const sj[] = { "application/json", "text/plain" };
+	static const struct {
+		const char *h;
+		int want_sen2, want_sj;
+	} t[] = {
+		{ NULL, 0, 0 },
+		{ "", 0, 0 },
+		{ "  ", 0, 0 },
+		{ "*/*", 0, 0 },
+		{ "application/json", 0, 0 },
+		{ "text/csv", 1, -1 },
+		{ "TEXT/CSV", 1, -1 },
+		{ "text/csv; charset=utf-8", 1, -1 },
+		{ "text/csv, application/json", 1, 0 },
+		{ "application/json, text/csv", 0, 0 },
+		{ "text/plain, application/json", 0, 1 },
+		{ "text/*", 1, 1 },
+		{ "*/*, text/csv", 1, 0 },         /* named beats a wildcard */
+		{ "*/*, text/plain", 0, 1 },
+		{ "text/*, */*;q=0.5", 1, 1 },
+		{ "application/json;q=0.5, text/csv", 1, 0 },
+		{ "application/json;q=0.5, text/csv;q=0.9", 1, 0 },
+		{ "text/csv;q=0, */*", 0, 0 },
+		{ "text/csv;q=0", -1, -1 },
+		{ "application/xml", -1, -1 },
+		{ "image/png, text/html", -1, -1 },
+		{ "*/*;q=0", -1, -1 },
+		{ "text/csv;q=1.5", -1, -1 },      /* not a qvalue: skipped */
+		{ "text/csv;q=0.1234", -1, -1 },
+		{ "text/csv;q=1.000", 1, -1 },
+		{ "text/csv;q=0.001", 1, -1 },
+		{ "text/csv ; q=0.8 , application/xml", 1, -1 },
+		{ "garbage", -1, -1 },
+		{ "*/csv", -1, -1 },               /* not a media range */
+		{ "/", -1, -1 },
+		{ "text/", -1, -1 },
+		{ ",,,", -1, -1 },
+		{ "application/json;q=0, text/csv;q=0.2", 1, -1 },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		int a = pb_http_accept_pick(t[i].h, sen2, 2);
+		int b = pb_http_accept_pick(t[i].h, sj, 2);
+		if (a != t[i].want_sen2 || b != t[i].want_sj)
+			fail_msg("Accept \"%s\": got %d/%d, want %d/%d", t[i].h ? t[i].h : "(null)",
+			    a, b, t[i].want_sen2, t[i].want_sj);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -107,6 +162,7 @@ int main(void)
 		cmocka_unit_test(test_if_match_long_value_bounded),
 		cmocka_unit_test(test_idempotency_key_valid),
 		cmocka_unit_test(test_idempotency_key_refused),
+		cmocka_unit_test(test_accept_pick),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

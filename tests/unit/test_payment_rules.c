@@ -1217,106 +1217,6 @@ static void test_PAY_18_offset_and_reduce_checks(void **state)
 	assert_int_equal(pb_debt_check_reduce(5000, 6000, NULL), PB_EINVAL);
 }
 
-/* ---- finance CSV -------------------------------------------------------- */
-
-static void test_csv_cell_rfc4180_and_formula_defence(void **state)
-{
-	(void)state;
-	static const struct {
-		const char *in, *want;
-	} t[] = {
-		{"", ""},
-		{"Jane Smith", "Jane Smith"},
-		{"Smith, Jane", "\"Smith, Jane\""},
-		{"The \"Best\" Care", "\"The \"\"Best\"\" Care\""},
-		{"\"", "\"\"\"\""},
-		{"line\nbreak", "\"line\nbreak\""},
-		{"cr\rhere", "\"cr\rhere\""},
-		{"=1+1", "'=1+1"},
-		{"+44 1234", "'+44 1234"},
-		{"-10", "'-10"},
-		{"@SUM(A1)", "'@SUM(A1)"},
-		{"\tx", "'\tx"},
-		{"\rx", "\"'\rx\""},
-		{"=HYPERLINK(\"http://x\",\"y\")",
-		    "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\""},
-		{"a=b", "a=b"},
-		{"x-1", "x-1"},
-		{" =1", " =1"},
-		{"'already", "'already"},
-		{"Zoë Ñúñez", "Zoë Ñúñez"},
-	};
-
-	for (size_t i = 0; i < NELEM(t); i++) {
-		char out[128];
-		size_t n = 999;
-		ROW(pb_pay_csv_cell(t[i].in, strlen(t[i].in), out, sizeof(out),
-		    &n) == PB_OK, t[i].in);
-		ROW(strcmp(out, t[i].want) == 0, t[i].in);
-		ROW(n == strlen(t[i].want), t[i].in);
-	}
-	char out[8];
-	size_t n = 9;
-	/* NULL input with length 0 is an empty cell */
-	assert_int_equal(pb_pay_csv_cell(NULL, 0, out, sizeof(out), &n), PB_OK);
-	assert_string_equal(out, "");
-	assert_int_equal(n, 0);
-	/* outlen may be NULL */
-	assert_int_equal(pb_pay_csv_cell("ab", 2, out, sizeof(out), NULL),
-	    PB_OK);
-	assert_string_equal(out, "ab");
-	/* length-delimited input */
-	assert_int_equal(pb_pay_csv_cell("abcdef", 3, out, sizeof(out), &n),
-	    PB_OK);
-	assert_string_equal(out, "abc");
-}
-
-static void test_csv_cell_buffer_limits(void **state)
-{
-	(void)state;
-	static const struct {
-		const char *in;
-		size_t cap;
-		enum pb_err want;
-	} t[] = {
-		{"abc", 4, PB_OK},            /* exactly fits with NUL */
-		{"abc", 3, PB_EINVAL},        /* no room for NUL */
-		{"", 1, PB_OK},
-		{"", 0, PB_EINVAL},
-		{"a,b", 6, PB_OK},            /* "a,b" = 5 + NUL */
-		{"a,b", 5, PB_EINVAL},
-		{"\"", 5, PB_OK},             /* """" = 4 + NUL */
-		{"\"", 4, PB_EINVAL},
-		{"=1", 4, PB_OK},             /* '=1 = 3 + NUL */
-		{"=1", 3, PB_EINVAL},
-		{"=1,", 7, PB_OK},            /* "'=1," = 6 + NUL */
-		{"=1,", 6, PB_EINVAL},
-	};
-
-	for (size_t i = 0; i < NELEM(t); i++) {
-		char out[16];
-		size_t n = 99;
-		memset(out, 'x', sizeof(out));
-		ROW(pb_pay_csv_cell(t[i].in, strlen(t[i].in), out, t[i].cap,
-		    &n) == t[i].want, t[i].in);
-		if (t[i].want == PB_EINVAL) {
-			ROW(n == 0, t[i].in);
-			/* nothing beyond cap touched; out is "" if cap > 0 */
-			ROW(t[i].cap == 0 ? out[0] == 'x' : out[0] == '\0',
-			    t[i].in);
-			ROW(out[t[i].cap] == 'x', t[i].in);
-		}
-	}
-	char out[8];
-	/* embedded NUL refused */
-	assert_int_equal(pb_pay_csv_cell("a\0b", 3, out, sizeof(out), NULL),
-	    PB_EINVAL);
-	/* NULL output or NULL input with a length */
-	assert_int_equal(pb_pay_csv_cell("a", 1, NULL, 8, NULL), PB_EINVAL);
-	assert_int_equal(pb_pay_csv_cell(NULL, 1, out, sizeof(out), NULL),
-	    PB_EINVAL);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1348,8 +1248,6 @@ int main(void)
 		cmocka_unit_test(test_PAY_18_debt_lifecycle),
 		cmocka_unit_test(test_PAY_24_recoverable_counts_open_debts),
 		cmocka_unit_test(test_PAY_18_offset_and_reduce_checks),
-		cmocka_unit_test(test_csv_cell_rfc4180_and_formula_defence),
-		cmocka_unit_test(test_csv_cell_buffer_limits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
