@@ -73,6 +73,9 @@ pb_handler_fn api_payment_runs_results, api_payment_runs_list, api_payment_runs_
 pb_handler_fn api_payment_runs_reconcile, api_payment_runs_reconciliation;
 /* ledger.c */
 pb_handler_fn api_ledger_codes_list, api_ledger_codes_put;
+/* indicative.c */
+pb_handler_fn api_schemes_create, api_schemes_list, api_schemes_get;
+pb_handler_fn api_indicative_create, api_indicative_get, api_children_indicative;
 /* audit.c */
 pb_handler_fn api_audit_list, api_events_list;
 

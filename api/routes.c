@@ -153,6 +153,15 @@ const struct pb_route api_routes[] = {
 	/* the council's finance codes per service type (payments copy them) */
 	{ PB_GET, "/v1/ledger-codes", api_ledger_codes_list, PB_SVC_PAYMENTS, 0 },
 	{ PB_PUT, "/v1/ledger-codes/{service_type}", api_ledger_codes_put, PB_SVC_PAYMENTS, 0 },
+	/* resource allocation: scheme versions and indicative budgets (after
+	 * the other writes, so the fuzz corpus' route indexes stay put) */
+	{ PB_POST, "/v1/allocation-schemes", api_schemes_create, PB_SVC_BUDGETS, 0 },
+	{ PB_GET, "/v1/allocation-schemes", api_schemes_list, PB_SVC_BUDGETS, 0 },
+	{ PB_GET, "/v1/allocation-schemes/{id}", api_schemes_get, PB_SVC_BUDGETS, 0 },
+	{ PB_POST, "/v1/indicative-budgets", api_indicative_create, PB_SVC_BUDGETS, 0 },
+	{ PB_GET, "/v1/indicative-budgets/{id}", api_indicative_get, PB_SVC_BUDGETS, 0 },
+	{ PB_GET, "/v1/children/{id}/indicative-budgets", api_children_indicative,
+	  PB_SVC_BUDGETS, 0 },
 	/* audit and integration */
 	{ PB_GET, "/v1/audit", api_audit_list, 0, 0 },
 	{ PB_GET, "/v1/events", api_events_list, 0, 0 },
