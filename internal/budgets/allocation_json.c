@@ -69,12 +69,17 @@ static const cJSON *get_object(const cJSON *o, const char *prefix, const char *n
 	return x;
 }
 
-/* Each item of array a must be an object: field error otherwise. */
+/* An item of an array must be an object: field error otherwise (prefix is
+ * the item's "name[i]."; the field is named without the dot). */
 static int item_object(const cJSON *it, const char *prefix, struct pb_problem *p)
 {
+	char fld[96];
+	size_t n = strlen(prefix);
+
 	if (cJSON_IsObject(it))
 		return 1;
-	pb_problem_field(p, prefix, "invalid_type", "Each item is an object.");
+	snprintf(fld, sizeof(fld), "%.*s", (int)(n > 0 ? n - 1 : 0), prefix);
+	pb_problem_field(p, fld, "invalid_type", "Each item is an object.");
 	return 0;
 }
 
