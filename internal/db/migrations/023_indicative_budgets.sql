@@ -61,6 +61,8 @@ CREATE TABLE indicative_budgets (
     FOREIGN KEY (la, scheme_id, scheme_version) REFERENCES allocation_schemes (la, id, version)
 );
 CREATE INDEX indicative_budgets_by_child ON indicative_budgets (la, child_id, id);
+-- a version's `used` (pb_json) and the foreign key's checks
+CREATE INDEX indicative_budgets_by_scheme ON indicative_budgets (la, scheme_id);
 CREATE TRIGGER indicative_budgets_append_only BEFORE UPDATE OR DELETE ON indicative_budgets
     FOR EACH ROW EXECUTE FUNCTION pb_append_only();
 
