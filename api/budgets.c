@@ -29,14 +29,14 @@
 
 /* Fields a client never sends: the server owns them. */
 static const char *const budget_server_owned[] = { "id", "la", "status", "arrangement",
-    "allocated_pence", "committed_pence", "spent_pence", "remaining_pence", "status_history",
+    "allocated_pence", "indicative_pence", "difference_pence", "committed_pence", "spent_pence", "remaining_pence", "status_history",
     "created_by", "approved_by", "approved_at", "created_at", "updated_at", "version", NULL };
 static const char *const patch_server_owned[] = { "id", "la", "status", "arrangement",
     "allocated_pence", "committed_pence", "spent_pence", "remaining_pence", "status_history",
     "created_by", "approved_by", "approved_at", "created_at", "updated_at", "version",
-    "child_id", "plan_id", "request_id", NULL };
+    "child_id", "plan_id", "request_id", "indicative_budget_id", NULL };
 static const char *const element_server_owned[] = { "id", "committed_pence", "spent_pence",
-    "remaining_pence", "payee_name", "exceptions", NULL };
+    "remaining_pence", "payee_name", "exceptions", "indicative_pence", "difference_pence", NULL };
 
 
 static void date_not_future(int present, int32_t d, const char *prefix, const char *name,
@@ -197,14 +197,14 @@ static void budget_location(char *buf, size_t n, const char *id)
 void api_budgets_create(struct pb_req *req, struct pb_resp *resp)
 {
 	static const char *const allowed[] = { "child_id", "plan_id", "request_id",
-	    "period_start", "period_end", "elements", NULL };
+	    "indicative_budget_id", "period_start", "period_end", "elements", NULL };
 	struct pb_problem p;
 	struct pb_budget_in *in = calloc(1, sizeof(*in));
 	struct api_element_ids *ids = calloc(1, sizeof(*ids));
 	struct pb_actor actor;
 	struct pb_db *db;
 	cJSON *body = NULL;
-	char child[37], plan[37], request[37], id[37], loc[96], *json = NULL;
+	char child[37], plan[37], request[37], indicative[37], id[37], loc[96], *json = NULL;
 	int present = 0, version = 0;
 
 	if (in == NULL || ids == NULL)
@@ -222,6 +222,9 @@ void api_budgets_create(struct pb_req *req, struct pb_resp *resp)
 	if (pb_json_get_uuid(body, "", "request_id", 0, request, &present, &p) == PB_OK &&
 	    present)
 		in->request_id = request;
+	if (pb_json_get_uuid(body, "", "indicative_budget_id", 0, indicative, &present, &p) ==
+	    PB_OK && present)
+		in->indicative_budget_id = indicative;
 	read_period(body, 1, in, &p);
 	api_budget_read_elements(body, "elements", 1, in, ids, &p);
 	if (p.err) {

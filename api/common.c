@@ -121,6 +121,23 @@ int api_page(struct pb_req *req, struct pb_resp *resp, int *limit,
 	return 0;
 }
 
+void api_query_int(const char *v, const char *name, long min, long max, long *out,
+    struct pb_problem *p)
+{
+	char *end;
+	long x;
+
+	if (v == NULL)
+		return;
+	errno = 0;
+	x = strtol(v, &end, 10);
+	if (v[0] < '0' || v[0] > '9' || *end != '\0' || errno || x < min || x > max)
+		pb_problem_field(p, name, "invalid", "%s must be a whole number from %ld to %ld.",
+		    name, min, max);
+	else
+		*out = x;
+}
+
 void api_query_uuid(const char *v, const char *name, const char *what, char out[37],
     struct pb_problem *p)
 {

@@ -57,6 +57,9 @@ void api_query_uuid(const char *v, const char *name, const char *what, char out[
 void api_query_date(const char *v, const char *name, char out[11], struct pb_problem *p);
 void api_query_enum(const char *v, const char *name, const char *const *names,
     struct pb_problem *p);
+/* A whole number in [min, max] (decimal digits only) into *out. */
+void api_query_int(const char *v, const char *name, long min, long max, long *out,
+    struct pb_problem *p);
 
 /* If-Match: -1 when absent; "N" (quoted, optional W/) gives N; "*" gives
  * -1; anything else → 412. */

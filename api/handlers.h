@@ -80,6 +80,9 @@ pb_handler_fn api_spend_evidence_get, api_spend_returns_query, api_spend_returns
 pb_handler_fn api_spend_returns_accept;
 /* reports.c */
 pb_handler_fn api_reports_sen2;
+/* indicative.c */
+pb_handler_fn api_schemes_create, api_schemes_list, api_schemes_get;
+pb_handler_fn api_indicative_create, api_indicative_get, api_children_indicative;
 /* audit.c */
 pb_handler_fn api_audit_list, api_events_list;
 

@@ -155,6 +155,15 @@ const struct pb_route api_routes[] = {
 	/* the council's finance codes per service type (payments copy them) */
 	{ PB_GET, "/v1/ledger-codes", api_ledger_codes_list, PB_SVC_PAYMENTS, 0 },
 	{ PB_PUT, "/v1/ledger-codes/{service_type}", api_ledger_codes_put, PB_SVC_PAYMENTS, 0 },
+	/* resource allocation: scheme versions and indicative budgets (after
+	 * the other writes, so the fuzz corpus' route indexes stay put) */
+	{ PB_POST, "/v1/allocation-schemes", api_schemes_create, PB_SVC_BUDGETS, 0 },
+	{ PB_GET, "/v1/allocation-schemes", api_schemes_list, PB_SVC_BUDGETS, 0 },
+	{ PB_GET, "/v1/allocation-schemes/{id}", api_schemes_get, PB_SVC_BUDGETS, 0 },
+	{ PB_POST, "/v1/indicative-budgets", api_indicative_create, PB_SVC_BUDGETS, 0 },
+	{ PB_GET, "/v1/indicative-budgets/{id}", api_indicative_get, PB_SVC_BUDGETS, 0 },
+	{ PB_GET, "/v1/children/{id}/indicative-budgets", api_children_indicative,
+	  PB_SVC_BUDGETS, 0 },
 	/* monitoring direct payments: spend returns and their evidence (PAY-9,
 	 * PAY-20); "due" before "{id}": the first pattern that matches wins */
 	{ PB_POST, "/v1/budgets/{id}/elements/{element_id}/spend-returns",

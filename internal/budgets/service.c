@@ -253,9 +253,18 @@ enum pb_err pb_budget_create(struct pb_db *db, const struct pb_actor *actor,
 		err = derive(in->elements, in->nelements, &arr);
 	if (err)
 		goto out;
+	if (in->indicative_budget_id != NULL) {
+		err = pb_budget_store_indicative_of_child(db, actor->la, in->indicative_budget_id,
+		    in->child_id);
+		if (err == PB_ENOTFOUND)
+			err = pb_problem_field(p, "indicative_budget_id", "not_found",
+			    "No such indicative budget for this child.");
+		if (err)
+			goto out;
+	}
 	pb_uuid_new(id);
 	err = pb_budget_store_insert(db, actor, id, in->child_id, in->plan_id,
-	    in->request_id, in->period_start, in->period_end, arr);
+	    in->request_id, in->indicative_budget_id, in->period_start, in->period_end, arr);
 	if (err == PB_OK)
 		err = explain_conflict(insert_elements(db, actor->la, id, in->elements,
 		    in->nelements), p);

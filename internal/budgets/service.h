@@ -59,6 +59,7 @@ struct pb_budget_element_in {
  * the period dates or a new element list (which replaces the old one). */
 struct pb_budget_in {
 	const char *child_id, *plan_id, *request_id;
+	const char *indicative_budget_id;   /* create only: the child's indicative budget */
 	int has_period_start, has_period_end;
 	int32_t period_start, period_end;
 	int has_elements;
@@ -67,7 +68,7 @@ struct pb_budget_in {
 };
 
 /* POST /v1/budgets → draft.  Errors: PB_EINVAL (unknown child, plan,
- * payee or request: field errors), PB_ERULE (BUD-10, PAY-1/2/4/10, BUD-2),
+ * payee, request or indicative budget of this child: field errors), PB_ERULE (BUD-10, PAY-1/2/4/10, BUD-2),
  * PB_ECONFLICT (overlaps an active budget, or the request cannot be
  * funded). */
 enum pb_err pb_budget_create(struct pb_db *db, const struct pb_actor *actor,

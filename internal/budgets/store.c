@@ -69,19 +69,19 @@ enum pb_err pb_budget_store_payee_facts(struct pb_db *db, const char *la,
 
 enum pb_err pb_budget_store_insert(struct pb_db *db, const struct pb_actor *actor,
     const char *id, const char *child_id, const char *plan_id,
-    const char *request_id, int32_t period_start, int32_t period_end,
-    enum pb_arrangement arrangement)
+    const char *request_id, const char *indicative_budget_id, int32_t period_start,
+    int32_t period_end, enum pb_arrangement arrangement)
 {
 	char ps[11], pe[11];
 
 	pb_date_format(period_start, ps);
 	pb_date_format(period_end, pe);
 	const char *pp[] = { actor->la, id, child_id, plan_id, request_id,
-	    pb_arrangement_str(arrangement), ps, pe, actor->sub };
+	    pb_arrangement_str(arrangement), ps, pe, actor->sub, indicative_budget_id };
 	return pb_db_query(db,
 	    "INSERT INTO budgets (la, id, child_id, plan_id, request_id, status, arrangement,"
-	    " period_start, period_end, created_by)"
-	    " VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7, $8, $9)", 9, pp, NULL);
+	    " period_start, period_end, created_by, indicative_budget_id)"
+	    " VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7, $8, $9, $10)", 10, pp, NULL);
 }
 
 /* The outcomes as a PostgreSQL text[] literal (quoted, escaped); NULL when
@@ -1181,4 +1181,147 @@ enum pb_err pb_budget_store_version_first(struct pb_db *db, const struct pb_acto
 	    "SELECT pb_budget_version_add(b.la, b.id, NULL, b.period_start, $3) FROM budgets b"
 	    " WHERE b.la = $1 AND b.id = $2 AND NOT EXISTS (SELECT 1 FROM budget_versions v"
 	    "  WHERE v.la = b.la AND v.budget_id = b.id)", 3, pp, NULL);
+}
+
+/* ---- allocation schemes and indicative budgets ------------------------- */
+
+enum pb_err pb_budget_store_scheme_insert(struct pb_db *db, const struct pb_actor *actor,
+    const char *definition, char id[37], int *version)
+{
+	PGresult *res = NULL;
+
+	pb_uuid_new(id);
+	const char *pp[] = { actor->la, id, definition, actor->sub };
+	/* the counter row's lock orders concurrent publishers: one number each */
+	enum pb_err err = pb_db_one_row(db,
+	    "WITH v AS (INSERT INTO allocation_scheme_counters AS c (la, last_version)"
+	    "  VALUES ($1, 1) ON CONFLICT (la) DO UPDATE SET last_version = c.last_version + 1"
+	    "  RETURNING c.last_version)"
+	    " INSERT INTO allocation_schemes (la, id, version, definition, created_by)"
+	    " SELECT $1, $2, v.last_version, $3::jsonb, $4 FROM v RETURNING version",
+	    4, pp, &res);
+	if (err == PB_OK)
+		*version = (int)pb_db_col_int64(res, 0, 0);
+	PQclear(res);
+	return err;
+}
+
+enum pb_err pb_budget_store_scheme_get(struct pb_db *db, const char *la, const char *id,
+    char **json, int *version)
+{
+	const char *pp[] = { la, id };
+	return pb_db_one_json(db, "SELECT pb_json(s)::text, s.version FROM allocation_schemes s"
+	    " WHERE s.la = $1 AND s.id = $2", 2, pp, json, version);
+}
+
+enum pb_err pb_budget_store_scheme_definition(struct pb_db *db, const char *la, int version,
+    char id[37], int *version_out, char **definition)
+{
+	PGresult *res = NULL;
+	char v[24];
+	const char *pp[] = { la, pb_db_int_param(version, v) };
+	enum pb_err err = pb_db_one_row(db,
+	    "SELECT s.id, s.version, s.definition::text FROM allocation_schemes s"
+	    " WHERE s.la = $1 AND ($2::int = 0 OR s.version = $2::int)"
+	    " ORDER BY s.version DESC LIMIT 1", 2, pp, &res);
+	*definition = NULL;
+	if (err == PB_OK) {
+		pb_db_col_copy(res, 0, 0, id, 37);
+		*version_out = (int)pb_db_col_int64(res, 0, 1);
+		*definition = strdup(PQgetvalue(res, 0, 2));
+		if (*definition == NULL)
+			abort();
+	}
+	PQclear(res);
+	return err;
+}
+
+enum pb_err pb_budget_store_scheme_list(struct pb_db *db, const char *la, int version,
+    const char *cursor, int limit, char **json)
+{
+	char v[24], lim[24];
+	const char *pp[] = { la, pb_db_int_param(version, v), cursor,
+	    pb_db_int_param(limit + 1, lim) };
+	return pb_db_list_json(db,
+	    "SELECT pb_json(s)::text, s.id FROM allocation_schemes s"
+	    " WHERE s.la = $1 AND ($2::int = 0 OR s.version = $2::int)"
+	    " AND ($3::uuid IS NULL OR s.version < (SELECT q.version FROM allocation_schemes q"
+	    "  WHERE q.la = $1 AND q.id = $3::uuid))"
+	    " ORDER BY s.version DESC LIMIT $4", 4, pp, limit, json);
+}
+
+enum pb_err pb_budget_store_child_plan(struct pb_db *db, const char *la,
+    const char *child_id, char plan_id[37], int *ceased)
+{
+	PGresult *res = NULL;
+	const char *pp[] = { la, child_id };
+	enum pb_err err = pb_db_one_row(db,
+	    "SELECT p.id, p.status = 'ceased' FROM plans p WHERE p.la = $1 AND p.child_id = $2"
+	    " ORDER BY p.status = 'ceased', p.created_at DESC, p.id LIMIT 1", 2, pp, &res);
+	if (err == PB_OK) {
+		pb_db_col_copy(res, 0, 0, plan_id, 37);
+		*ceased = pb_db_col_bool(res, 0, 1);
+	}
+	PQclear(res);
+	return err;
+}
+
+enum pb_err pb_budget_store_indicative_insert(struct pb_db *db, const struct pb_actor *actor,
+    const char *id, const char *child_id, const char *plan_id, const char *scheme_id,
+    int scheme_version, const char *inputs, int64_t total_pence)
+{
+	char v[24], t[24];
+	const char *pp[] = { actor->la, id, child_id, plan_id, scheme_id,
+	    pb_db_int_param(scheme_version, v), inputs, pb_db_int_param(total_pence, t),
+	    actor->sub };
+	return pb_db_query(db,
+	    "INSERT INTO indicative_budgets (la, id, child_id, plan_id, scheme_id, scheme_version,"
+	    " inputs, total_pence, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9)",
+	    9, pp, NULL);
+}
+
+enum pb_err pb_budget_store_indicative_element(struct pb_db *db, const char *la,
+    const char *id, int position, enum pb_stream stream, const char *service_type,
+    int64_t pence, const char *lines)
+{
+	char pos[24], amt[24];
+	const char *pp[] = { la, id, pb_db_int_param(position, pos), pb_stream_str(stream),
+	    service_type, pb_db_int_param(pence, amt), lines };
+	return pb_db_query(db,
+	    "INSERT INTO indicative_budget_elements (la, indicative_budget_id, position, stream,"
+	    " service_type, indicative_pence, lines) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)",
+	    7, pp, NULL);
+}
+
+enum pb_err pb_budget_store_indicative_get(struct pb_db *db, const struct pb_scope *scope,
+    const char *id, char **json, int *version)
+{
+	const char *pp[] = { scope->la, id, scope->family_person_id };
+	if (version != NULL)
+		*version = 0;
+	return pb_db_one_json(db, "SELECT pb_json(i)::text FROM indicative_budgets i"
+	    " WHERE i.la = $1 AND i.id = $2 AND pb_child_visible(i.la, i.child_id, $3::uuid)",
+	    3, pp, json, NULL);
+}
+
+enum pb_err pb_budget_store_indicative_list(struct pb_db *db, const struct pb_scope *scope,
+    const char *child_id, const char *cursor, int limit, char **json)
+{
+	char lim[24];
+	const char *pp[] = { scope->la, child_id, cursor, pb_db_int_param(limit + 1, lim) };
+	return pb_db_list_json(db,
+	    "SELECT pb_json(i)::text, i.id FROM indicative_budgets i"
+	    " WHERE i.la = $1 AND i.child_id = $2 AND ($3::uuid IS NULL OR i.id > $3::uuid)"
+	    " ORDER BY i.id LIMIT $4", 4, pp, limit, json);
+}
+
+enum pb_err pb_budget_store_indicative_of_child(struct pb_db *db, const char *la,
+    const char *id, const char *child_id)
+{
+	PGresult *res = NULL;
+	const char *pp[] = { la, id, child_id };
+	enum pb_err err = pb_db_one_row(db, "SELECT 1 FROM indicative_budgets"
+	    " WHERE la = $1 AND id = $2 AND child_id = $3", 3, pp, &res);
+	PQclear(res);
+	return err;
 }

@@ -66,10 +66,12 @@ enum pb_err pb_budget_store_plan(struct pb_db *db, const char *la,
 enum pb_err pb_budget_store_payee_facts(struct pb_db *db, const char *la,
     const char *payee_id, struct pb_budget_element_facts *f, char person_buf[37]);
 
+/* indicative_budget_id (may be NULL): the indicative budget the draft
+ * comes from (the foreign key holds it to the same child). */
 enum pb_err pb_budget_store_insert(struct pb_db *db, const struct pb_actor *actor,
     const char *id, const char *child_id, const char *plan_id,
-    const char *request_id, int32_t period_start, int32_t period_end,
-    enum pb_arrangement arrangement);
+    const char *request_id, const char *indicative_budget_id, int32_t period_start,
+    int32_t period_end, enum pb_arrangement arrangement);
 
 /* Insert element `position` of budget (copies child/period/status from the
  * budget row inside the statement).  id is written. */
@@ -364,5 +366,46 @@ enum pb_err pb_budget_store_settings_set(struct pb_db *db, const struct pb_actor
 /* Every version of a budget, oldest first, as {items, next_cursor: null}. */
 enum pb_err pb_budget_store_version_list(struct pb_db *db, const struct pb_scope *scope,
     const char *budget_id, char **json);
+
+/* ---- allocation schemes and indicative budgets (indicative.c) ---------- */
+
+/* Publish the council's next scheme version: the counter row (locked until
+ * the transaction ends, so concurrent publishers get one number each) and
+ * the row holding definition (JSON object text).  id is written; *version
+ * the number it got. */
+enum pb_err pb_budget_store_scheme_insert(struct pb_db *db, const struct pb_actor *actor,
+    const char *definition, char id[37], int *version);
+/* A scheme as JSON (pb_json) by id. */
+enum pb_err pb_budget_store_scheme_get(struct pb_db *db, const char *la, const char *id,
+    char **json, int *version);
+/* Version `version` (0: the latest) of the council's scheme: its id, its
+ * number and its definition text (malloc'd, caller frees). */
+enum pb_err pb_budget_store_scheme_definition(struct pb_db *db, const char *la, int version,
+    char id[37], int *version_out, char **definition);
+/* A page of the council's versions, newest first; version > 0: only it. */
+enum pb_err pb_budget_store_scheme_list(struct pb_db *db, const char *la, int version,
+    const char *cursor, int limit, char **json);
+
+/* The child's plan an indicative budget is made under: a plan not ceased
+ * when there is one (the latest), else the latest ceased one (*ceased 1).
+ * PB_ENOTFOUND: the child has no plan. */
+enum pb_err pb_budget_store_child_plan(struct pb_db *db, const char *la,
+    const char *child_id, char plan_id[37], int *ceased);
+
+enum pb_err pb_budget_store_indicative_insert(struct pb_db *db, const struct pb_actor *actor,
+    const char *id, const char *child_id, const char *plan_id, const char *scheme_id,
+    int scheme_version, const char *inputs, int64_t total_pence);
+/* Element `position` of indicative budget id, with its lines (JSON array text). */
+enum pb_err pb_budget_store_indicative_element(struct pb_db *db, const char *la,
+    const char *id, int position, enum pb_stream stream, const char *service_type,
+    int64_t pence, const char *lines);
+/* Reads honouring scope (family: its own children's only). */
+enum pb_err pb_budget_store_indicative_get(struct pb_db *db, const struct pb_scope *scope,
+    const char *id, char **json, int *version);
+enum pb_err pb_budget_store_indicative_list(struct pb_db *db, const struct pb_scope *scope,
+    const char *child_id, const char *cursor, int limit, char **json);
+/* PB_OK when indicative budget id is the council's and child_id's. */
+enum pb_err pb_budget_store_indicative_of_child(struct pb_db *db, const char *la,
+    const char *id, const char *child_id);
 
 #endif

@@ -34,3 +34,34 @@ size_t pb_money_format(int64_t pence, enum pb_money_style style,
 	out[k] = '\0';
 	return k;
 }
+
+enum pb_err pb_money_mul(int64_t a, int64_t b, int64_t *out)
+{
+	int64_t r;
+
+	if (__builtin_mul_overflow(a, b, &r))
+		return PB_EINVAL;
+	*out = r;
+	return PB_OK;
+}
+
+enum pb_err pb_money_add(int64_t a, int64_t b, int64_t *out)
+{
+	int64_t r;
+
+	if (__builtin_add_overflow(a, b, &r))
+		return PB_EINVAL;
+	*out = r;
+	return PB_OK;
+}
+
+enum pb_err pb_money_div_half_up(int64_t n, int64_t d, int64_t *out)
+{
+	if (n < 0 || d <= 0)
+		return PB_EINVAL;
+	/* q + 1 when the remainder is at least half of d; 2 * r < 2 * d
+	 * cannot overflow as r < d <= INT64_MAX, compared as r >= d - r */
+	int64_t q = n / d, r = n % d;
+	*out = q + (r >= d - r ? 1 : 0);
+	return PB_OK;
+}

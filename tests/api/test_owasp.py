@@ -92,7 +92,7 @@ B_ALL = token(STAFF, sub="owasp-b-all", la=OTHER_LA)
 
 IDS = {k: new_id() for k in ("person", "child", "contact", "plan", "check", "request",
                               "budget", "element", "payee", "payment", "schedule", "run",
-                              "recovery")}
+                              "recovery", "scheme", "indicative")}
 REAL = set()        # which of IDS are real records of council A
 NOTES = []
 
@@ -149,6 +149,15 @@ def setup():
         REAL.add("request")
     except AssertionError as e:
         NOTES.append("eligibility fixtures: %s" % e)
+    try:
+        ids["scheme"] = post("/v1/allocation-schemes", {
+            "name": "2026-27", "transport": {"pence_per_mile": 45}})["id"]
+        REAL.add("scheme")
+        ids["indicative"] = post("/v1/indicative-budgets", {
+            "child_id": ids["child"], "transport": {"route_tenth_miles": 125}})["id"]
+        REAL.add("indicative")
+    except AssertionError as e:
+        NOTES.append("allocation fixtures: %s" % e)
     if has_route("POST", "/v1/budgets/{id}/payments"):
         try:
             p = post("/v1/budgets/%s/payments" % ids["budget"],
@@ -199,6 +208,7 @@ RESOURCE = {"people": "person", "children": "child", "plans": "plan", "checks": 
             "payments": "payment", "schedules": "schedule", "payment-runs": "run",
             "recoveries": "recovery", "contacts": "contact", "elements": "element",
             "debts": "debt", "spend-returns": "spend_return", "evidence": "evidence",
+            "allocation-schemes": "scheme", "indicative-budgets": "indicative",
             "offer": "offer_type", "ledger-codes": "offer_type"}
 # what a family may read (the contract: its own children's records, plans,
 # contacts, budgets, payments and requests); other reads are staff only
@@ -211,7 +221,8 @@ FAMILY_READS = {"/v1/children/{id}", "/v1/children/{id}/contacts",
                 "/v1/budgets/{id}/versions", "/v1/debts/{id}", "/v1/budgets/{id}/debts",
                 "/v1/budgets/{id}/elements/{element_id}/agreement",
                 "/v1/budgets/{id}/elements/{element_id}/spend-returns",
-                "/v1/spend-returns/{id}", "/v1/spend-returns/{id}/evidence/{evidence_id}"}
+                "/v1/spend-returns/{id}", "/v1/spend-returns/{id}/evidence/{evidence_id}",
+                "/v1/indicative-budgets/{id}", "/v1/children/{id}/indicative-budgets"}
 NOT_TENANT_IDS = ("/v1/rules/{id}", "/v1/offer/{service_type}",    # catalogue and per-la config
                   "/v1/term-dates/{academic_year}", "/v1/ledger-codes/{service_type}")
 
@@ -326,6 +337,9 @@ def body_for(handler, ids):
         "api_spend_evidence_upload": {},
         "api_surplus_inputs_create": {"element_id": i["element"], "unpaid_bills_pence": 0,
                                       "contingency_pence": 0},
+        "api_schemes_create": {"name": "2026-27", "transport": {"pence_per_mile": 45}},
+        "api_indicative_create": {"child_id": i["child"],
+                                  "transport": {"route_tenth_miles": 125}},
     }
     check(handler in bodies, "no test body for %s: add one to body_for() in test_owasp.py" % handler)
     return bodies[handler]
@@ -661,6 +675,8 @@ ROLES = {
     ("POST", "/v1/spend-returns/{id}/accept"): {"caseworker"},
     ("POST", "/v1/debts/{id}/review/decision"): {"finance", "approver"},
     ("POST", "/v1/budgets/{id}/surplus/inputs"): {"finance"},
+    ("POST", "/v1/allocation-schemes"): {"admin"},
+    ("POST", "/v1/indicative-budgets"): {"caseworker"},
 }
 
 
