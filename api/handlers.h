@@ -67,6 +67,7 @@ pb_handler_fn api_debts_create, api_debts_get, api_budget_debts_list;
 pb_handler_fn api_debts_invoice, api_debts_paid, api_debts_offset;
 pb_handler_fn api_debts_write_off, api_debts_write_off_approve, api_debts_write_off_reject;
 pb_handler_fn api_debts_review, api_debts_review_decision, api_surplus_inputs_create;
+pb_handler_fn api_budgets_dp_positions;
 /* payment_runs.c */
 pb_handler_fn api_payment_runs_create, api_payment_runs_get, api_payment_runs_export;
 pb_handler_fn api_payment_runs_results, api_payment_runs_list, api_payment_runs_sent;
@@ -77,7 +78,7 @@ pb_handler_fn api_ledger_codes_list, api_ledger_codes_put;
 pb_handler_fn api_spend_returns_create, api_spend_returns_list, api_spend_returns_queue;
 pb_handler_fn api_spend_returns_due, api_spend_returns_get, api_spend_evidence_upload;
 pb_handler_fn api_spend_evidence_get, api_spend_returns_query, api_spend_returns_resubmit;
-pb_handler_fn api_spend_returns_accept;
+pb_handler_fn api_spend_returns_accept, api_dp_audits_create, api_dp_audits_list;
 /* reports.c */
 pb_handler_fn api_reports_sen2;
 /* indicative.c */

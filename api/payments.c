@@ -383,6 +383,24 @@ void api_budgets_surplus(struct pb_req *req, struct pb_resp *resp)
 	    api_db(req, resp, &db))
 		return;
 	api_scope(req, &scope);
-	enum pb_err err = pb_pay_surplus_report(db, &scope, id, req->cfg->surplus_weeks, &json);
+	enum pb_err err = pb_pay_surplus_report(db, &scope, id, NULL, req->cfg->surplus_weeks,
+	    PB_SURPLUS_OVER, &json);
+	answer(resp, err, NULL, 200, json, NULL);
+}
+
+/* GET /v1/budgets/{id}/dp-positions: every direct payment's position, for
+ * staff and the budget's family. */
+void api_budgets_dp_positions(struct pb_req *req, struct pb_resp *resp)
+{
+	struct pb_scope scope;
+	struct pb_db *db;
+	char id[37], *json = NULL;
+
+	if (api_allow(req, resp, API_READERS) || api_id(req, resp, "id", id) ||
+	    api_db(req, resp, &db))
+		return;
+	api_scope(req, &scope);
+	enum pb_err err = pb_pay_surplus_report(db, &scope, id, NULL, req->cfg->surplus_weeks,
+	    PB_SURPLUS_ALL, &json);
 	answer(resp, err, NULL, 200, json, NULL);
 }

@@ -181,6 +181,13 @@ const struct pb_route api_routes[] = {
 	{ PB_POST, "/v1/spend-returns/{id}/resubmit", api_spend_returns_resubmit,
 	  PB_SVC_PAYMENTS, 0 },
 	{ PB_POST, "/v1/spend-returns/{id}/accept", api_spend_returns_accept, PB_SVC_PAYMENTS, 0 },
+	/* audits of direct-payment accounts, and every direct payment's PAY-19
+	 * position with the evidenced spend (budgets, like the surplus) */
+	{ PB_POST, "/v1/budgets/{id}/elements/{element_id}/audits", api_dp_audits_create,
+	  PB_SVC_PAYMENTS, 0 },
+	{ PB_GET, "/v1/budgets/{id}/elements/{element_id}/audits", api_dp_audits_list,
+	  PB_SVC_PAYMENTS, 0 },
+	{ PB_GET, "/v1/budgets/{id}/dp-positions", api_budgets_dp_positions, PB_SVC_BUDGETS, 0 },
 	/* audit and integration */
 	{ PB_GET, "/v1/audit", api_audit_list, 0, 0 },
 	{ PB_GET, "/v1/events", api_events_list, 0, 0 },

@@ -343,3 +343,63 @@ void api_spend_returns_due(struct pb_req *req, struct pb_resp *resp)
 	    &json);
 	api_reply(resp, err, NULL, json, 0);
 }
+
+/* --- audits of direct-payment accounts ---------------------------------------------- */
+
+#define AUDITORS (PB_ROLE_CASEWORKER | PB_ROLE_FINANCE)
+#define FINDINGS_MAX 4000
+
+void api_dp_audits_create(struct pb_req *req, struct pb_resp *resp)
+{
+	static const char *const allowed[] = { "period_start", "period_end", "balance_seen_pence",
+	    "evidenced_spend_pence", "findings", NULL };
+	static const char *const owned[] = { "id", "audited_by", "audited_at", NULL };
+	struct pb_problem p;
+	struct pb_dp_audit_in in = { 0 };
+	struct pb_actor actor;
+	struct pb_db *db;
+	cJSON *body = NULL;
+	char budget[37], element[37], id[37], *json = NULL;
+	int present = 0;
+
+	if (api_allow(req, resp, AUDITORS) || api_id(req, resp, "id", budget) ||
+	    api_id(req, resp, "element_id", element) || api_body(req, resp, 0, &body))
+		return;
+	pb_problem_init(&p);
+	pb_json_check_members(body, "", allowed, owned, &p);
+	pb_json_get_date(body, "", "period_start", 1, 0, &in.period_start, &present, &p);
+	pb_json_get_date(body, "", "period_end", 1, 0, &in.period_end, &present, &p);
+	pb_json_get_int(body, "", "balance_seen_pence", 1, 0, PB_SPEND_MAX_PENCE,
+	    &in.balance_seen_pence, &present, &p);
+	pb_json_get_int(body, "", "evidenced_spend_pence", 1, 0, PB_SPEND_MAX_PENCE,
+	    &in.evidenced_spend_pence, &present, &p);
+	pb_json_get_string(body, "", "findings", 1, 1, FINDINGS_MAX, &in.findings, &p);
+	if (p.err) {
+		pb_resp_problem(resp, &p);
+	} else if (api_db(req, resp, &db) == 0) {
+		api_actor(req, &actor);
+		enum pb_err err = pb_dp_audit_record(db, &actor, budget, element, &in,
+		    pb_date_today(), req->cfg->surplus_weeks, &p, id, &json);
+		if (err)
+			api_fail(resp, err, &p);
+		else
+			api_json_text(resp, 201, json, 0, NULL);
+	}
+	cJSON_Delete(body);
+}
+
+void api_dp_audits_list(struct pb_req *req, struct pb_resp *resp)
+{
+	struct pb_db *db;
+	char budget[37], element[37], cbuf[37], *json = NULL;
+	const char *cursor;
+	int limit;
+
+	if (api_allow(req, resp, PB_ROLES_STAFF_READ) || api_id(req, resp, "id", budget) ||
+	    api_id(req, resp, "element_id", element) ||
+	    api_page(req, resp, &limit, cbuf, &cursor) || api_db(req, resp, &db))
+		return;
+	enum pb_err err = pb_dp_audit_list(db, req->principal.la, budget, element, cursor, limit,
+	    &json);
+	api_reply(resp, err, NULL, json, 0);
+}

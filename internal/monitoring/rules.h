@@ -31,6 +31,15 @@ struct pb_spend_return_in {
 	size_t nlines;             /* 0..PB_SPEND_MAX_LINES */
 };
 
+/* An audit of a direct payment's account (docs/monitoring.md): the period
+ * looked at, the balance seen, the spend found evidenced there that no
+ * accepted return counts, and the findings (1..4000 bytes). */
+struct pb_dp_audit_in {
+	int32_t period_start, period_end;
+	int64_t balance_seen_pence, evidenced_spend_pence;
+	const char *findings;
+};
+
 /*
  * pb_spend_return_check — a return may be made for a period that has
  * ended (period_end on or before today), lies within the budget's period

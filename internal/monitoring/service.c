@@ -14,6 +14,7 @@
 #include "internal/db/db.h"
 #include "internal/monitoring/evidence.h"
 #include "internal/monitoring/store.h"
+#include "internal/payments/service.h"
 
 /* The return's document after a change, its audit row and its event
  * (action also the event type); `before` may be NULL. */
@@ -281,5 +282,67 @@ enum pb_err pb_spend_returns_due(struct pb_db *db, const char *la, int32_t today
 
 	*json = NULL;
 	return err ? err : pb_mon_store_returns_due(db, la, today, before, days, cursor, limit,
+	    json);
+}
+
+/* --- audits of direct-payment accounts ------------------------------------------- */
+
+enum pb_err pb_dp_audit_record(struct pb_db *db, const struct pb_actor *actor,
+    const char *budget_id, const char *element_id, const struct pb_dp_audit_in *in,
+    int32_t today, int threshold_weeks, struct pb_problem *p, char id[37], char **json)
+{
+	const struct pb_scope council = { actor->la, NULL };
+	struct pb_mon_element e;
+	char *audit = NULL, *position = NULL;
+
+	*json = NULL;
+	enum pb_err err = pb_db_begin(db);
+	if (err)
+		return err;
+	err = pb_mon_store_element(db, &council, budget_id, element_id, &e);
+	if (err == PB_OK && (strcmp(e.arrangement, "direct_payment") != 0 ||
+	    strcmp(e.budget_status, "draft") == 0))
+		err = pb_problem_set(p, PB_ERULE, "PAY-20", "Audits are of a direct payment's "
+		    "account; this element is %s in a %s budget.", e.arrangement, e.budget_status);
+	/* the same period rules as a spend return, without lines */
+	struct pb_spend_return_in period = { in->period_start, in->period_end, 0, 0, NULL, 0 };
+	if (err == PB_OK)
+		err = pb_spend_return_check(&period, e.budget_start, e.budget_end, today, p);
+	if (err == PB_OK) {
+		pb_uuid_new(id);
+		err = pb_mon_store_audit_insert(db, actor, id, budget_id, element_id, in);
+	}
+	if (err == PB_OK)
+		err = pb_mon_store_audit_json(db, actor->la, id, &audit);
+	if (err == PB_OK)
+		err = pb_pay_surplus_report(db, &council, budget_id, element_id, threshold_weeks,
+		    PB_SURPLUS_ALL, &position);
+	if (err == PB_OK) {
+		char *changes = pb_audit_before_after(NULL, audit);
+		err = pb_audit_record(db, actor, "dp_audit.recorded", "budget_element", element_id,
+		    changes, "dp_audit.recorded", audit);
+		free(changes);
+	}
+	if (err == PB_OK) {
+		size_t n = strlen(audit) + strlen(position) + 32;
+		*json = malloc(n);
+		if (*json == NULL)
+			abort();
+		snprintf(*json, n, "{\"audit\":%s,\"position\":%s}", audit, position);
+	}
+	free(audit);
+	free(position);
+	return pb_db_finish_json(db, err, json);
+}
+
+enum pb_err pb_dp_audit_list(struct pb_db *db, const char *la, const char *budget_id,
+    const char *element_id, const char *cursor, int limit, char **json)
+{
+	const struct pb_scope council = { la, NULL };
+	struct pb_mon_element e;
+	enum pb_err err = pb_mon_store_element(db, &council, budget_id, element_id, &e);
+
+	*json = NULL;
+	return err ? err : pb_mon_store_audit_list(db, la, budget_id, element_id, cursor, limit,
 	    json);
 }

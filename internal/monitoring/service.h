@@ -87,4 +87,19 @@ enum pb_err pb_spend_return_queue(struct pb_db *db, const char *la, const char *
 enum pb_err pb_spend_returns_due(struct pb_db *db, const char *la, int32_t today,
     int32_t before, const char *cursor, int limit, char **json);
 
+/* POST /v1/budgets/{id}/elements/{element_id}/audits (caseworker,
+ * finance): an audit of the direct payment's account for a period that has
+ * ended, within the budget's (PB_EINVAL naming the field otherwise;
+ * PB_ERULE PAY-20 when not a direct payment of an approved, suspended or
+ * closed budget).  id written; *json {"audit": …, "position": the
+ * element's PAY-19 position after it (pb_pay_surplus_report), which
+ * proposes a recovery when over the threshold}. */
+enum pb_err pb_dp_audit_record(struct pb_db *db, const struct pb_actor *actor,
+    const char *budget_id, const char *element_id, const struct pb_dp_audit_in *in,
+    int32_t today, int threshold_weeks, struct pb_problem *p, char id[37], char **json);
+
+/* GET /v1/budgets/{id}/elements/{element_id}/audits (staff). */
+enum pb_err pb_dp_audit_list(struct pb_db *db, const char *la, const char *budget_id,
+    const char *element_id, const char *cursor, int limit, char **json);
+
 #endif

@@ -300,6 +300,44 @@ enum pb_err pb_mon_store_returns_due(struct pb_db *db, const char *la, int32_t t
 	    " ORDER BY l.due_on, l.element_id LIMIT $6", 6, pp, limit, json);
 }
 
+enum pb_err pb_mon_store_audit_insert(struct pb_db *db, const struct pb_actor *actor,
+    const char *id, const char *budget_id, const char *element_id,
+    const struct pb_dp_audit_in *in)
+{
+	char ps[11], pe[11], bal[24], ev[24];
+	const char *pp[] = { actor->la, id, budget_id, element_id, ps, pe,
+	    pb_db_int_param(in->balance_seen_pence, bal),
+	    pb_db_int_param(in->evidenced_spend_pence, ev), in->findings, actor->sub };
+
+	pb_date_format(in->period_start, ps);
+	pb_date_format(in->period_end, pe);
+	return pb_db_query(db,
+	    "INSERT INTO dp_audits (la, id, budget_id, element_id, period_start, period_end,"
+	    " balance_seen_pence, evidenced_spend_pence, findings, audited_by)"
+	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)", 10, pp, NULL);
+}
+
+enum pb_err pb_mon_store_audit_json(struct pb_db *db, const char *la, const char *id,
+    char **json)
+{
+	const char *pp[] = { la, id };
+	return pb_db_one_json(db, "SELECT pb_dp_audit_json(a)::text, 0 FROM dp_audits a"
+	    " WHERE a.la = $1 AND a.id = $2", 2, pp, json, NULL);
+}
+
+enum pb_err pb_mon_store_audit_list(struct pb_db *db, const char *la, const char *budget_id,
+    const char *element_id, const char *cursor, int limit, char **json)
+{
+	char lim[24];
+	const char *pp[] = { la, budget_id, element_id, cursor, pb_db_int_param(limit + 1, lim) };
+	return pb_db_list_json(db,
+	    "SELECT pb_dp_audit_json(a)::text, a.id FROM dp_audits a"
+	    " WHERE a.la = $1 AND a.budget_id = $2 AND a.element_id = $3"
+	    " AND ($4::uuid IS NULL OR (a.period_start, a.id) < (SELECT q.period_start, q.id"
+	    "  FROM dp_audits q WHERE q.la = $1 AND q.id = $4::uuid))"
+	    " ORDER BY a.period_start DESC, a.id DESC LIMIT $5", 5, pp, limit, json);
+}
+
 enum pb_err pb_mon_store_return_days(struct pb_db *db, const char *la, int *days)
 {
 	PGresult *res = NULL;

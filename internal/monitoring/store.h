@@ -98,6 +98,21 @@ enum pb_err pb_mon_store_return_queue(struct pb_db *db, const char *la, const ch
 enum pb_err pb_mon_store_returns_due(struct pb_db *db, const char *la, int32_t today,
     int32_t before, int days, const char *cursor, int limit, char **json);
 
+/* --- audits of direct-payment accounts (migration 027) --- */
+
+/* Insert audit id of element_id of budget_id, by actor. */
+enum pb_err pb_mon_store_audit_insert(struct pb_db *db, const struct pb_actor *actor,
+    const char *id, const char *budget_id, const char *element_id,
+    const struct pb_dp_audit_in *in);
+
+/* The audit's document. */
+enum pb_err pb_mon_store_audit_json(struct pb_db *db, const char *la, const char *id,
+    char **json);
+
+/* The element's audits, newest period first, after audit `cursor`. */
+enum pb_err pb_mon_store_audit_list(struct pb_db *db, const char *la, const char *budget_id,
+    const char *element_id, const char *cursor, int limit, char **json);
+
 /* The council's evidence window (council_settings.spend_return_days). */
 enum pb_err pb_mon_store_return_days(struct pb_db *db, const char *la, int *days);
 

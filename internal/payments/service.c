@@ -1403,7 +1403,8 @@ enum pb_err pb_pay_run_export(struct pb_db *db, const struct pb_actor *actor,
 /* --- recoveries, surplus ------------------------------------------------------------ */
 
 enum pb_err pb_pay_surplus_report(struct pb_db *db, const struct pb_scope *scope,
-    const char *budget_id, int threshold_weeks, char **json)
+    const char *budget_id, const char *element_id, int threshold_weeks,
+    enum pb_pay_surplus_scope which, char **json)
 {
 	struct pb_pay_surplus_row rows[SURPLUS_MAX_ELEMENTS];
 	size_t n = 0;
@@ -1411,7 +1412,7 @@ enum pb_err pb_pay_surplus_report(struct pb_db *db, const struct pb_scope *scope
 	*json = NULL;
 	enum pb_err err = pb_budget_visible(db, scope, budget_id);
 	if (err == PB_OK)
-		err = pb_pay_store_surplus_rows(db, scope->la, budget_id, rows,
+		err = pb_pay_store_surplus_rows(db, scope->la, budget_id, element_id, rows,
 		    SURPLUS_MAX_ELEMENTS, &n);
 	if (err)
 		return err;
@@ -1423,23 +1424,26 @@ enum pb_err pb_pay_surplus_report(struct pb_db *db, const struct pb_scope *scope
 		const struct pb_pay_surplus_row *r = &rows[i];
 		struct pb_pay_surplus_in in = { .allocated_pence = r->allocated_pence,
 		    .period_start = r->period_start, .period_end = r->period_end,
-		    .net_paid_pence = r->spent_pence, .evidenced_spend_pence = 0,
+		    .net_paid_pence = r->spent_pence, .evidenced_spend_pence = r->evidenced_pence,
 		    .threshold_weeks = threshold_weeks,
 		    .unpaid_bills_pence = r->unpaid_bills_pence,
 		    .contingency_pence = r->contingency_pence, .owed_pence = r->owed_pence,
 		    .stopped = r->stopped_rule[0] != 0 };
 		struct pb_pay_surplus_out s;
-		if (pb_pay_surplus(&in, &s) != PB_OK || !s.over_threshold)
+		if (pb_pay_surplus(&in, &s) != PB_OK ||
+		    (which == PB_SURPLUS_OVER && !s.over_threshold))
 			continue;
 		cJSON *it = cJSON_CreateObject();
 		cJSON_AddStringToObject(it, "element_id", rows[i].element_id);
 		cJSON_AddStringToObject(it, "service_type", rows[i].service_type);
 		pb_json_add_int(it, "allocated_pence", rows[i].allocated_pence);
 		pb_json_add_int(it, "spent_pence", rows[i].spent_pence);
+		pb_json_add_int(it, "evidenced_spend_pence", r->evidenced_pence);
 		pb_json_add_int(it, "weekly_rate_pence", s.weekly_rate_pence);
 		pb_json_add_int(it, "held_pence", s.held_pence);
 		pb_json_add_int(it, "threshold_pence", s.threshold_pence);
 		pb_json_add_int(it, "surplus_pence", s.surplus_pence);
+		cJSON_AddBoolToObject(it, "over_threshold", s.over_threshold);
 		pb_json_add_int(it, "unpaid_bills_pence", r->unpaid_bills_pence);
 		pb_json_add_int(it, "contingency_pence", r->contingency_pence);
 		if (r->inputs_recorded_at[0])

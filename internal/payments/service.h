@@ -313,12 +313,21 @@ enum pb_err pb_pay_recovery_create(struct pb_db *db, const struct pb_actor *acto
     const char *reason, int32_t today, struct pb_problem *p, char id[37],
     char **json);
 
-/* GET /v1/budgets/{id}/surplus (PAY-19): the direct-payment elements
- * holding more than threshold_weeks of funding, with the recovery
- * proposed after the latest unpaid bills and contingency finance
- * recorded and what open debts already claim. */
+/* What the surplus report lists. */
+enum pb_pay_surplus_scope {
+	PB_SURPLUS_OVER = 1,    /* GET /v1/budgets/{id}/surplus: only those over the threshold */
+	PB_SURPLUS_ALL          /* GET /v1/budgets/{id}/dp-positions: every direct payment */
+};
+
+/* PAY-19: the budget's direct-payment elements (element_id non-NULL: only
+ * that one) with what is held — paid, less recoveries, less the spend
+ * evidenced by accepted spend returns and audits (migration 027) — against
+ * threshold_weeks of funding, and the recovery proposed after the latest
+ * unpaid bills and contingency finance recorded and what open debts
+ * already claim; each item says whether it is over the threshold. */
 enum pb_err pb_pay_surplus_report(struct pb_db *db, const struct pb_scope *scope,
-    const char *budget_id, int threshold_weeks, char **json);
+    const char *budget_id, const char *element_id, int threshold_weeks,
+    enum pb_pay_surplus_scope which, char **json);
 
 /* POST /v1/budgets/{id}/surplus/inputs (PAY-19): record an element's
  * unpaid bills and the contingency the council allows, as at now

@@ -1234,21 +1234,23 @@ enum pb_err pb_pay_store_surplus_input_insert(struct pb_db *db,
 }
 
 enum pb_err pb_pay_store_surplus_rows(struct pb_db *db, const char *la,
-    const char *budget_id, struct pb_pay_surplus_row *rows, size_t cap, size_t *n)
+    const char *budget_id, const char *element_id, struct pb_pay_surplus_row *rows,
+    size_t cap, size_t *n)
 {
 	PGresult *res = NULL;
-	const char *pp[] = { la, budget_id };
+	const char *pp[] = { la, budget_id, element_id };
 	enum pb_err err = pb_db_query(db,
 	    "SELECT e.id, e.service_type, e.allocated_pence, e.spent_pence, e.period_start,"
 	    " e.period_end, coalesce(s.unpaid_bills_pence, 0), coalesce(s.contingency_pence, 0),"
 	    " pb_element_owed(e.la, e.id), coalesce(pb_ts(s.recorded_at), ''),"
-	    " CASE WHEN e.status = 'stopped' THEN e.stopped_rule END"
+	    " CASE WHEN e.status = 'stopped' THEN e.stopped_rule END,"
+	    " pb_element_evidenced(e.la, e.id)"
 	    " FROM budget_elements e LEFT JOIN LATERAL (SELECT i.unpaid_bills_pence,"
 	    "  i.contingency_pence, i.recorded_at FROM surplus_inputs i"
 	    "  WHERE i.la = e.la AND i.element_id = e.id"
 	    "  ORDER BY i.recorded_at DESC, i.id DESC LIMIT 1) s ON true"
-	    " WHERE e.la = $1 AND e.budget_id = $2"
-	    " AND e.arrangement = 'direct_payment' ORDER BY e.position", 2, pp, &res);
+	    " WHERE e.la = $1 AND e.budget_id = $2 AND ($3::uuid IS NULL OR e.id = $3::uuid)"
+	    " AND e.arrangement = 'direct_payment' ORDER BY e.position", 3, pp, &res);
 	if (err)
 		return err;
 	*n = 0;
@@ -1265,6 +1267,7 @@ enum pb_err pb_pay_store_surplus_rows(struct pb_db *db, const char *la,
 		r->owed_pence = pb_db_col_int64(res, i, 8);
 		pb_db_col_copy(res, i, 9, r->inputs_recorded_at, sizeof(r->inputs_recorded_at));
 		pb_db_col_copy(res, i, 10, r->stopped_rule, sizeof(r->stopped_rule));
+		r->evidenced_pence = pb_db_col_int64(res, i, 11);
 	}
 	PQclear(res);
 	return PB_OK;

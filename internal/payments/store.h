@@ -436,11 +436,13 @@ struct pb_pay_surplus_row {
 	int64_t allocated_pence, spent_pence;
 	int32_t period_start, period_end;
 	int64_t unpaid_bills_pence, contingency_pence, owed_pence;
+	int64_t evidenced_pence;                /* accepted returns + audits (027) */
 	char inputs_recorded_at[40];            /* "" when none recorded */
 	char stopped_rule[8];                   /* the stopped DP's rule, "" when active */
 };
 enum pb_err pb_pay_store_surplus_rows(struct pb_db *db, const char *la,
-    const char *budget_id, struct pb_pay_surplus_row *rows, size_t cap, size_t *n);
+    const char *budget_id, const char *element_id, struct pb_pay_surplus_row *rows,
+    size_t cap, size_t *n);
 
 #endif
 

@@ -222,7 +222,8 @@ FAMILY_READS = {"/v1/children/{id}", "/v1/children/{id}/contacts",
                 "/v1/budgets/{id}/elements/{element_id}/agreement",
                 "/v1/budgets/{id}/elements/{element_id}/spend-returns",
                 "/v1/spend-returns/{id}", "/v1/spend-returns/{id}/evidence/{evidence_id}",
-                "/v1/indicative-budgets/{id}", "/v1/children/{id}/indicative-budgets"}
+                "/v1/indicative-budgets/{id}", "/v1/children/{id}/indicative-budgets",
+                "/v1/budgets/{id}/dp-positions"}
 NOT_TENANT_IDS = ("/v1/rules/{id}", "/v1/offer/{service_type}",    # catalogue and per-la config
                   "/v1/term-dates/{academic_year}", "/v1/ledger-codes/{service_type}")
 
@@ -335,6 +336,9 @@ def body_for(handler, ids):
         "api_spend_returns_query": {"message": "Please send the receipt for October"},
         "api_spend_returns_accept": {},
         "api_spend_evidence_upload": {},
+        "api_dp_audits_create": {"period_start": "2025-10-01", "period_end": "2025-10-31",
+                                 "balance_seen_pence": 0, "evidenced_spend_pence": 0,
+                                 "findings": "Statement seen"},
         "api_surplus_inputs_create": {"element_id": i["element"], "unpaid_bills_pence": 0,
                                       "contingency_pence": 0},
         "api_schemes_create": {"name": "2026-27", "transport": {"pence_per_mile": 45}},
@@ -673,6 +677,7 @@ ROLES = {
     ("POST", "/v1/spend-returns/{id}/resubmit"): {"caseworker", "family"},
     ("POST", "/v1/spend-returns/{id}/query"): {"caseworker"},
     ("POST", "/v1/spend-returns/{id}/accept"): {"caseworker"},
+    ("POST", "/v1/budgets/{id}/elements/{element_id}/audits"): {"caseworker", "finance"},
     ("POST", "/v1/debts/{id}/review/decision"): {"finance", "approver"},
     ("POST", "/v1/budgets/{id}/surplus/inputs"): {"finance"},
     ("POST", "/v1/allocation-schemes"): {"admin"},

@@ -267,4 +267,66 @@ def test_returns_owed_are_listed_by_due_date():
            "VALIDATION_FAILED")
 
 
+@test
+def test_evidenced_spend_and_audits_move_the_surplus_and_propose_a_recovery():
+    st = Staff(fresh_la())
+    w = World(staff=st)                      # £1,000 direct payment, 1 Sep 2026 - 31 Aug 2027
+    settle(st, w, 60000, due="2026-09-10")
+    pos = "/v1/budgets/%s/dp-positions" % w.budget
+    # PAY-19: 8 weeks of funding = 100000 x 7 x 8 / 365 days = 15342 (integer step)
+    it = expect(call("GET", pos, tok=w.fam), 200)["items"][0]
+    eq((it["element_id"], it["spent_pence"], it["evidenced_spend_pence"], it["held_pence"],
+        it["threshold_pence"], it["over_threshold"], it["surplus_pence"]),
+       (w.dp, 60000, 0, 60000, 15342, True, 44658), "the family sees the position held")
+    check(not any(k.endswith("_by") for k in it), "no staff identity in the family's view")
+    # an accepted return evidences the agreed spend (PAY-9: groceries not counted)
+    rid = expect(call("POST", rpath(w), body(closing_balance_pence=32500, lines=[
+        {"spent_on": "2026-09-20", "description": "PA hours", "category": "short_breaks",
+         "amount_pence": 20000},
+        {"spent_on": "2026-09-21", "description": "Weekly shop", "category": "groceries",
+         "amount_pence": 7500}]), w.fam), 201)["id"]
+    expect(upload(rid, PDF, w.fam, name="invoice.pdf", ctype="application/pdf"), 201)
+    expect(call("POST", "/v1/spend-returns/%s/accept" % rid, {}, st.cw), 200)
+    it = expect(call("GET", pos, tok=st.cw), 200)["items"][0]
+    eq((it["evidenced_spend_pence"], it["held_pence"]), (20000, 40000), "held less evidenced")
+    # an audit of the account: more evidenced spend found, a recovery proposed
+    a = expect(call("POST", "/v1/budgets/%s/elements/%s/audits" % (w.budget, w.dp), {
+        "period_start": "2026-09-01", "period_end": "2026-11-30", "balance_seen_pence": 35000,
+        "evidenced_spend_pence": 5000, "findings": "Bank statement seen; £50 of PA hours paid"
+        " in cash with receipts"}, st.fin), 201)
+    eq((a["audit"]["balance_seen_pence"], a["audit"]["audited_by"]), (35000, "fin-" + st.la),
+       "the audit")
+    p = a["position"]["items"][0]
+    eq((p["evidenced_spend_pence"], p["held_pence"], p["proposed_recovery_pence"]),
+       (25000, 35000, 35000 - 15342), "over 8 weeks' funding: the recovery proposed")
+    eq(expect(call("GET", "/v1/budgets/%s/surplus" % w.budget, tok=st.fin), 200)["items"][0]
+       ["proposed_recovery_pence"], 35000 - 15342, "the surplus report agrees")
+    audits = expect(call("GET", "/v1/budgets/%s/elements/%s/audits" % (w.budget, w.dp),
+                         tok=st.aud), 200)
+    eq([x["id"] for x in audits["items"]], [a["audit"]["id"]], "listed")
+    rc, _, err = psql(URL, "UPDATE dp_audits SET findings = 'x' WHERE id = '%s'"
+                      % a["audit"]["id"], check_rc=False)
+    check(rc != 0, "audits are append-only")
+    check("dp_audit.recorded" in events_of(w.dp), "event")
+    # refusals
+    apath = "/v1/budgets/%s/elements/%s/audits" % (w.budget, w.dp)
+    ok = {"period_start": "2026-09-01", "period_end": "2026-09-30", "balance_seen_pence": 0,
+          "evidenced_spend_pence": 0, "findings": "Nothing found"}
+    for bad, field in ((dict(ok, period_end="2099-01-01"), "period_end"),
+                       (dict(ok, balance_seen_pence=-1), "balance_seen_pence"),
+                       (dict(ok, findings=""), "findings"),
+                       (dict(ok, audited_by="me"), "audited_by")):
+        e = expect(call("POST", apath, bad, st.cw), 400, "VALIDATION_FAILED")
+        check(field in [x["field"] for x in e["errors"]], "%s: %s" % (field, e["errors"]))
+    tp = "/v1/budgets/%s/elements/%s/audits" % (w.budget, w.tp)
+    eq(expect(call("POST", tp, ok, st.cw), 422, "RULE_VIOLATION")["rule"], "PAY-20",
+       "not a direct payment")
+    expect(call("POST", apath, ok, w.fam), 403, "FORBIDDEN")
+    expect(call("GET", apath, tok=w.fam), 403, "FORBIDDEN")
+    other = Staff(fresh_la())
+    expect(call("POST", apath, ok, other.cw), 404, "NOT_FOUND")
+    expect(call("GET", pos, tok=other.cw), 404, "NOT_FOUND")
+    expect(call("GET", pos, tok=World(staff=st).fam), 404, "NOT_FOUND")
+
+
 run()
