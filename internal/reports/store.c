@@ -11,7 +11,8 @@
  *             status at the end of that day (UTC; the last
  *             budget_status_history row changed on or before it) was
  *             approved or suspended, not stopped by then (stopped_on is
- *             the first day stopped) and not added later, of the children
+ *             the last day a stopped element covers: a variation's stop
+ *             sets the day before it takes effect) and not added later, of the children
  *             of plan_on; dp = direct payment or third party (REP-1 "incl.
  *             nominees/third parties"), else notional (organised);
  *   child     per child, which kinds they hold overall and per stream.
@@ -51,7 +52,7 @@ enum pb_err pb_report_store_sen2(struct pb_db *db, const char *la, int32_t censu
 	    "  JOIN budget_elements e ON e.la = b.la AND e.budget_id = b.id"
 	    "  WHERE b.la = $1 AND b.period_start <= $2::date AND b.period_end >= $2::date"
 	    "   AND s.status IN ('approved', 'suspended')"
-	    "   AND (e.status = 'active' OR e.stopped_on > $2::date)"
+	    "   AND (e.status = 'active' OR e.stopped_on >= $2::date)"
 	    "   AND e.id NOT IN (SELECT element_id FROM late)"
 	    "   AND b.child_id IN (SELECT child_id FROM plan_on)),"
 	    " child AS (SELECT bool_or(dp) AS dp, bool_or(NOT dp) AS org,"

@@ -299,6 +299,24 @@ def test_refusals():
 
 
 @test
+def test_a_stopped_direct_payment_counts_up_to_the_last_day_it_covers():
+    k = Council()
+    c = k.child()
+    b, ids = k.budget(c, [("social_care", "direct_payment", "short_breaks")])
+    expect(call("POST", "/v1/budgets/%s/elements/%s/stop" % (b, ids["short_breaks"]),
+                {"rule": "PAY-16", "ground": "consent_withdrawn", "reason": "Consent withdrawn"},
+                k.s.ap), 201)
+    # approved last week (time travel); stopped at once: it covered yesterday
+    # (stopped_on), not today
+    psql(URL, "UPDATE budget_status_history SET changed_at = changed_at - interval '7 days'"
+         " WHERE budget_id = '%s'" % b)
+    _, _, _, before = k.report(day(-1))
+    _, _, _, now = k.report(day(0))
+    eq((before["personal_budgets"]["direct_payment_only"],
+        now["personal_budgets"]["direct_payment_only"]), (1, 0), "live yesterday, not today")
+
+
+@test
 def test_only_the_tokens_council_is_counted():
     other = Staff(fresh_la())
     s, _, _, j = D.request("GET", "/v1/reports/sen2?census_date=" + day(0), token=other.aud)
