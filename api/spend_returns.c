@@ -254,11 +254,11 @@ void api_spend_evidence_get(struct pb_req *req, struct pb_resp *resp)
 		api_fail(resp, err, NULL);
 		return;
 	}
-	/* the media type proved on upload, never sniffed, always a download */
+	/* the media type proved on upload, always a download (every answer
+	 * carries X-Content-Type-Options: nosniff) */
 	pb_resp_raw(resp, 200, media, (char *)data, len);
 	snprintf(disposition, sizeof(disposition), "attachment; filename=\"%s\"", name);
 	pb_resp_header(resp, "Content-Disposition", disposition);
-	pb_resp_header(resp, "X-Content-Type-Options", "nosniff");
 	pb_resp_header(resp, "Cache-Control", "private, no-store");
 }
 
