@@ -31,11 +31,14 @@ void api_readyz(struct pb_req *req, struct pb_resp *resp)
 	cJSON_AddStringToObject(o, "status", r.ready ? "ready" : "unavailable");
 	cJSON_AddNumberToObject(o, "schema_version", r.schema_version);
 	cJSON_AddNumberToObject(o, "expected_schema_version", r.expected_schema_version);
+	cJSON_AddBoolToObject(o, "read_only", r.read_only > 0);
 	if (!r.ready) {
 		cJSON_AddStringToObject(o, "code", "UNAVAILABLE");
 		cJSON_AddStringToObject(o, "detail", r.why);
 	}
 	pb_resp_json(resp, r.ready ? 200 : 503, o);
+	if (!r.ready)
+		pb_resp_header(resp, "Retry-After", "1");
 }
 
 void api_metrics(struct pb_req *req, struct pb_resp *resp)

@@ -168,6 +168,13 @@ enum pb_err pb_db_classify(struct pb_db *db, PGresult *res, int conn_ok)
 	    strcmp(state, "57P02") == 0 || strcmp(state, "57P03") == 0 ||
 	    strcmp(state, "57014") == 0 || strcmp(state, "55P03") == 0)
 		return PB_EUNAVAILABLE;
+	/* a read-only session: a standby (after a failover, or a wrong URL) or
+	 * a server in read-only mode.  Unavailable, and the connection is
+	 * dropped so the next one finds the primary (target_session_attrs) */
+	if (strcmp(state, "25006") == 0) {
+		db->broken = 1;
+		return PB_EUNAVAILABLE;
+	}
 	/* unique violation; exclusion violation (e.g. overlapping budgets) */
 	if (strcmp(state, "23505") == 0 || strcmp(state, "23P01") == 0)
 		return PB_ECONFLICT;
@@ -341,6 +348,18 @@ enum pb_err pb_db_exec_script(struct pb_db *db, const char *sql, char *err,
 		snprintf(err, errlen, "%s", PQresultErrorMessage(res));
 	PQclear(res);
 	return e;
+}
+
+int pb_db_read_only(struct pb_db *db)
+{
+	PGresult *res = NULL;
+
+	if (pb_db_query(db, "SELECT pg_is_in_recovery()"
+	    " OR current_setting('transaction_read_only') = 'on'", 0, NULL, &res) != PB_OK)
+		return -1;
+	int ro = PQgetvalue(res, 0, 0)[0] == 't';
+	PQclear(res);
+	return ro;
 }
 
 int pb_db_reusable(struct pb_db *db)

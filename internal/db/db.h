@@ -78,6 +78,10 @@ void pb_db_pool_stats(struct pb_db_pool *pool, struct pb_db_stats *out);
 enum pb_err pb_db_query(struct pb_db *db, const char *sql, int nparams,
     const char *const *params, PGresult **res);
 
+/* 1 when db's session cannot write (the server is a standby in recovery,
+ * or the session is read-only), 0 when it can, -1 when it cannot tell. */
+int pb_db_read_only(struct pb_db *db);
+
 /* SQLSTATE of the last failed pb_db_query ("" if none). */
 const char *pb_db_sqlstate(const struct pb_db *db);
 

@@ -82,9 +82,16 @@ void pb_ops_readiness(struct pb_db *db, struct pb_ops_readiness *out)
 	out->expected_schema_version = pb_migrate_latest();
 	out->schema_version = db ? pb_migrate_current(db) : -1;
 	out->why = NULL;
-	if (db == NULL || out->schema_version < 0)
+	out->read_only = 0;
+	if (db == NULL || out->schema_version < 0) {
 		out->why = "database unreachable";
-	else if (out->schema_version != out->expected_schema_version)
-		out->why = "schema is not at this binary's version";
+	} else if (out->schema_version < out->expected_schema_version) {
+		out->why = "schema is older than this binary's version: run pbd migrate";
+	} else {
+		out->read_only = pb_db_read_only(db);
+		if (out->read_only != 0)
+			out->why = out->read_only > 0 ? "connected to a read-only server (a standby?)" :
+			    "database unreachable";
+	}
 	out->ready = out->why == NULL;
 }

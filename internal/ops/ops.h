@@ -53,12 +53,17 @@ enum pb_err pb_ops_seed(struct pb_db *db, enum pb_ops_seed which, char *err,
     size_t errlen);
 
 /* GET /readyz: db is the request's connection, or NULL when none could be
- * had.  ready = 1 when it answers and the schema is at the binary's
- * version; else why says which (a static string). */
+ * had.  ready = 1 when it answers, takes writes (not a standby, not
+ * read-only) and its schema is at least the binary's version — a newer
+ * schema is served too, so a rolling upgrade's migration (N+1) leaves the
+ * pods of N ready and a rollback becomes ready (migrations stay backward
+ * compatible for a release: expand, then contract; deploy/README.md);
+ * else why says which (a static string). */
 struct pb_ops_readiness {
 	int ready;
 	int schema_version;           /* -1 when unknown */
-	int expected_schema_version;
+	int expected_schema_version;  /* the binary's: the oldest schema it runs on */
+	int read_only;                /* 1: a standby or read-only session */
 	const char *why;              /* NULL when ready */
 };
 void pb_ops_readiness(struct pb_db *db, struct pb_ops_readiness *out);
