@@ -53,6 +53,24 @@ static int connect_poll(PGconn *conn, int timeout_ms)
 	}
 }
 
+/* A server NOTICE or WARNING (e.g. "extension already exists, skipping"
+ * during pbd migrate) as one JSON log line, never libpq's plain text on
+ * stderr among them. */
+static void log_notice(void *arg, const char *message)
+{
+	char msg[512];
+	size_t n = 0;
+
+	(void)arg;
+	for (const char *s = message; *s && n < sizeof(msg) - 1; s++)
+		msg[n++] = *s == '\n' ? ' ' : *s;
+	while (n > 0 && msg[n - 1] == ' ')
+		n--;
+	msg[n] = '\0';
+	const char *kv[] = { "notice", msg, NULL };
+	pb_log_kv(PB_LOG_INFO, "postgres notice", kv);
+}
+
 enum pb_err pb_db_connect(const char *url, int timeout_ms, struct pb_db **out,
     char *errbuf, size_t errlen)
 {
@@ -76,6 +94,7 @@ enum pb_err pb_db_connect(const char *url, int timeout_ms, struct pb_db **out,
 		PQfinish(conn);
 		return PB_EUNAVAILABLE;
 	}
+	PQsetNoticeProcessor(conn, log_notice, NULL);
 	struct pb_db *db = calloc(1, sizeof(*db));
 	if (db == NULL)
 		abort();

@@ -5,11 +5,13 @@ UNAVAILABLE with Retry-After — never a 500 — and once the database takes
 writes again the daemon carries on without a restart; a schema newer than
 the binary (the next release's migration ran first, or a rollback) keeps
 it ready, an older one does not."""
+import json
 import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from pbtest import Daemon, check, eq, migrated_db, psql, run, test, token  # noqa: E402
+from pbtest import (Daemon, check, eq, fresh_db, migrated_db, pbd, psql, run, test,  # noqa: E402
+                    token)
 
 CW = token(["caseworker"], sub="ro-cw")
 PERSON = {"given_name": "Ro", "family_name": "Only"}
@@ -78,6 +80,21 @@ def test_a_newer_schema_keeps_the_binary_ready_an_older_one_does_not():
         check("pbd migrate" in j["detail"], j["detail"])
     finally:
         d.stop()
+
+
+@test
+def test_migrate_logs_the_servers_notices_as_json_lines():
+    url = fresh_db("notices")
+    psql(url, "CREATE EXTENSION btree_gist")     # so a migration's IF NOT EXISTS notices it
+    for attempt in ("first", "again"):
+        p = pbd(["migrate"], {"DATABASE_URL": url}, check_rc=True)
+        lines = [ln for ln in p.stderr.splitlines() if ln.strip()]
+        for ln in lines:
+            json.loads(ln)                       # raises on a plain-text line
+        if attempt == "first":
+            check(any(json.loads(ln).get("msg") == "postgres notice" and "btree_gist" in
+                      json.loads(ln).get("notice", "") for ln in lines),
+                  "the NOTICE is logged as JSON: %r" % lines)
 
 
 run()
