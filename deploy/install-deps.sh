@@ -5,8 +5,9 @@
 set -eu
 pkgs="build-essential pkg-config libevent-dev libpq-dev libcjson-dev libjwt-dev libssl-dev libpng-dev libjpeg62-turbo-dev libqpdf-dev node-llhttp postgresql-15 postgresql-client-15 curl python3"
 if [ "${1:-}" = test ]; then
-	# python3-yaml and docker-compose: tests/api/test_deploy_manifests.py
-	pkgs="$pkgs libcmocka-dev python3-yaml docker-compose"
+	# python3-yaml and docker-compose: tests/api/test_deploy_manifests.py; pgbouncer:
+	# tests/api/test_pgbouncer.py starts a real one in transaction mode
+	pkgs="$pkgs libcmocka-dev python3-yaml docker-compose pgbouncer"
 fi
 if [ "${1:-}" = docs ]; then
 	# make test-docs: headless Chromium opens /docs (swagger-ui-dist itself comes from npm:

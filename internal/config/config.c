@@ -299,6 +299,18 @@ static int parse_log_level(struct pb_config *cfg, char *errbuf, size_t errlen)
 	return fail(errbuf, errlen, "PB_LOG_LEVEL must be debug, info, warn or error");
 }
 
+/* PB_DB_POOLER: none (default) or transaction (PgBouncer in transaction
+ * mode between pbd and PostgreSQL: internal/db pb_db_connect). */
+static int parse_pooler(struct pb_config *cfg, char *errbuf, size_t errlen)
+{
+	const char *s = getenv("PB_DB_POOLER");
+
+	cfg->db_pooled = s != NULL && strcmp(s, "transaction") == 0;
+	if (s != NULL && *s && !cfg->db_pooled && strcmp(s, "none") != 0)
+		return fail(errbuf, errlen, "PB_DB_POOLER must be none or transaction");
+	return 0;
+}
+
 int pb_config_load(struct pb_config *cfg, unsigned needs, char *errbuf,
     size_t errlen)
 {
@@ -317,6 +329,7 @@ int pb_config_load(struct pb_config *cfg, unsigned needs, char *errbuf,
 	    env_int("PB_MAX_CONNECTIONS", 4096, 1, 1000000, &cfg->max_connections, errbuf, errlen) ||
 	    env_int("PB_HTTP_TIMEOUT", 30, 1, 3600, &cfg->http_timeout_s, errbuf, errlen) ||
 	    env_int("PB_DB_TIMEOUT_MS", 5000, 100, 600000, &cfg->db_timeout_ms, errbuf, errlen) ||
+	    parse_pooler(cfg, errbuf, errlen) ||
 	    env_int("PB_SURPLUS_WEEKS", 8, 1, 52, &cfg->surplus_weeks, errbuf, errlen) ||
 	    env_int("PB_RATE_LIMIT_RPS", 50, 0, 1000000, &cfg->rate_limit_rps, errbuf, errlen) ||
 	    env_int("PB_RATE_LIMIT_BURST", 100, 1, 1000000, &cfg->rate_limit_burst, errbuf, errlen) ||

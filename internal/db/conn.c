@@ -71,12 +71,15 @@ static void log_notice(void *arg, const char *message)
 	pb_log_kv(PB_LOG_INFO, "postgres notice", kv);
 }
 
-enum pb_err pb_db_connect(const char *url, int timeout_ms, struct pb_db **out,
+enum pb_err pb_db_connect(const char *url, int timeout_ms, int pooled, struct pb_db **out,
     char *errbuf, size_t errlen)
 {
 	char options[64];
-	const char *keys[] = { "dbname", "options", "application_name", NULL };
-	const char *vals[] = { url, options, "pbd", NULL };
+	const char *keys[] = { "dbname", "application_name", "options", NULL };
+	const char *vals[] = { url, "pbd", options, NULL };
+
+	if (pooled)
+		keys[2] = NULL;   /* PgBouncer: "unsupported startup parameter: options" */
 
 	snprintf(options, sizeof(options), "-c statement_timeout=%d -c lock_timeout=%d",
 	    timeout_ms, timeout_ms);
@@ -101,6 +104,7 @@ enum pb_err pb_db_connect(const char *url, int timeout_ms, struct pb_db **out,
 	db->conn = conn;
 	db->fd = PQsocket(conn);
 	db->timeout_ms = timeout_ms;
+	db->pooled = pooled;
 	*out = db;
 	return PB_OK;
 }
@@ -236,7 +240,7 @@ static int prepared(struct pb_db *db, const char *sql, int nparams, PGresult **f
 
 	if (found >= 0)
 		return found;
-	if (db->nstmts >= PB_DB_STMT_CACHE || db->broken)
+	if (db->nstmts >= PB_DB_STMT_CACHE || db->broken || db->pooled)
 		return -1;
 	snprintf(name, sizeof(name), "s%d", db->nstmts);
 	PGresult *res = NULL;
@@ -315,6 +319,14 @@ enum pb_err pb_db_begin(struct pb_db *db)
 	enum pb_err err = pb_db_query(db, "BEGIN", 0, NULL, NULL);
 	if (err == PB_OK)
 		db->in_tx = 1;
+	if (err == PB_OK && db->pooled) {
+		/* the startup options' timeouts, for this transaction (pb_db_connect) */
+		char ms[24];
+		const char *pp[] = { ms };
+		snprintf(ms, sizeof(ms), "%d", db->timeout_ms);
+		err = pb_db_query(db, "SELECT set_config('statement_timeout', $1, true),"
+		    " set_config('lock_timeout', $1, true)", 1, pp, NULL);
+	}
 	return err;
 }
 

@@ -22,6 +22,7 @@ struct pb_db {
 	int timeout_ms;          /* server-side statement/lock timeout */
 	int in_tx;
 	int broken;              /* a wait timed out: never reuse */
+	int pooled;              /* behind a transaction-mode pooler (pb_db_connect) */
 	char sqlstate[6];
 	char error[256];
 	int nstmts;

@@ -34,9 +34,10 @@ struct pb_db;
 
 /* Create a pool of `size` connections in `nshards` shards (each at least
  * one connection); none is opened yet.  Never NULL (aborts on OOM).  `url`
- * is copied. */
+ * is copied.  pooled: the server is reached through a transaction-mode
+ * pooler (PgBouncer): see pb_db_connect; no shared pipelined reader. */
 struct pb_db_pool *pb_db_pool_new(const char *url, int size, int timeout_ms,
-    int nshards);
+    int nshards, int pooled);
 
 /* Make the calling thread use shard `shard` of pool (threads that never
  * bind use shard 0). */
@@ -110,8 +111,15 @@ PGconn *pb_db_conn(struct pb_db *db);
 enum pb_err pb_db_exec_script(struct pb_db *db, const char *sql, char *err,
     size_t errlen);
 
-/* Open one standalone connection (used by CLI subcommands). */
-enum pb_err pb_db_connect(const char *url, int timeout_ms, struct pb_db **out,
+/* Open one standalone connection (used by CLI subcommands).  The
+ * statement and lock timeouts (timeout_ms) go as startup options; when
+ * pooled (a transaction-mode pooler: PgBouncer refuses startup options and
+ * hands each transaction any server connection) they go instead as SET
+ * LOCAL in each transaction (pb_db_begin), statements are never prepared
+ * by name (a name would not follow the next transaction to its server),
+ * and single statements outside a transaction run under the role's or
+ * the pooler's own timeout (deploy/README.md says what to set). */
+enum pb_err pb_db_connect(const char *url, int timeout_ms, int pooled, struct pb_db **out,
     char *errbuf, size_t errlen);
 void pb_db_close(struct pb_db *db);
 

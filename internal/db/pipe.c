@@ -144,7 +144,7 @@ int pb_pipe_ready(struct pb_pipe *p, const char *url, int timeout_ms)
 		return 0;
 	p->opening = 1;
 	struct pb_db *db = NULL;
-	enum pb_err e = pb_db_connect(url, timeout_ms, &db, err, sizeof(err));
+	enum pb_err e = pb_db_connect(url, timeout_ms, 0, &db, err, sizeof(err));
 	p->opening = 0;
 	if (e == PB_OK && PQenterPipelineMode(pb_db_conn(db)) != 1) {
 		snprintf(err, sizeof(err), "%s", PQerrorMessage(pb_db_conn(db)));

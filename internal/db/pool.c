@@ -42,6 +42,7 @@ struct pb_db_pool {
 	char *url;
 	int size;
 	int timeout_ms;
+	int pooled;               /* behind a transaction-mode pooler */
 	int nshards;
 	struct shard *shards;
 	atomic_int open, in_use, waiting;
@@ -58,7 +59,8 @@ static void *xcalloc(size_t n, size_t sz)
 	return p;
 }
 
-struct pb_db_pool *pb_db_pool_new(const char *url, int size, int timeout_ms, int nshards)
+struct pb_db_pool *pb_db_pool_new(const char *url, int size, int timeout_ms, int nshards,
+    int pooled)
 {
 	struct pb_db_pool *pool = xcalloc(1, sizeof(*pool));
 
@@ -69,6 +71,7 @@ struct pb_db_pool *pb_db_pool_new(const char *url, int size, int timeout_ms, int
 		abort();
 	pool->size = size;
 	pool->timeout_ms = timeout_ms;
+	pool->pooled = pooled;
 	pool->nshards = nshards;
 	pool->shards = xcalloc((size_t)nshards, sizeof(*pool->shards));
 	for (int i = 0; i < nshards; i++) {
@@ -197,7 +200,8 @@ enum pb_err pb_db_acquire(struct pb_db_pool *pool, struct pb_db **out)
 	s->open++;
 	atomic_fetch_add(&pool->open, 1);
 	/* opening waits at most the pool timeout (2 s at least), this task only */
-	if (pb_db_connect(pool->url, pool->timeout_ms, out, err, sizeof(err)) != PB_OK) {
+	if (pb_db_connect(pool->url, pool->timeout_ms, pool->pooled, out, err, sizeof(err)) !=
+	    PB_OK) {
 		pb_log(PB_LOG_WARN, "database connect failed: %s", err);
 		slot_freed(s);
 		atomic_fetch_sub(&pool->in_use, 1);
@@ -214,7 +218,10 @@ enum pb_err pb_db_acquire_reader(struct pb_db_pool *pool, struct pb_db **out)
 {
 	struct shard *s = my_shard(pool);
 
-	if (pb_wait_self() == NULL || !pb_pipe_ready(s->pipe, pool->url, pool->timeout_ms))
+	/* behind a transaction-mode pooler a pipeline's batches could land on
+	 * different servers: readers are ordinary connections */
+	if (pool->pooled || pb_wait_self() == NULL ||
+	    !pb_pipe_ready(s->pipe, pool->url, pool->timeout_ms))
 		return pb_db_acquire(pool, out);
 	struct pb_db *db = xcalloc(1, sizeof(*db));
 	db->fd = -1;

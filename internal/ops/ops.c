@@ -12,7 +12,8 @@ extern const char pb_seed_bench_sql[];
 
 struct pb_db_pool *pb_ops_pool_new(const struct pb_config *cfg)
 {
-	return pb_db_pool_new(cfg->database_url, cfg->db_pool, cfg->db_timeout_ms, cfg->threads);
+	return pb_db_pool_new(cfg->database_url, cfg->db_pool, cfg->db_timeout_ms, cfg->threads,
+	    cfg->db_pooled);
 }
 
 void pb_ops_pool_free(struct pb_db_pool *pool)
@@ -34,7 +35,8 @@ void pb_ops_pool_metrics(struct pb_db_pool *pool, struct pb_metrics_pool *out)
 enum pb_err pb_ops_connect(const struct pb_config *cfg, struct pb_db **out,
     char *err, size_t errlen)
 {
-	return pb_db_connect(cfg->database_url, cfg->db_timeout_ms, out, err, errlen);
+	return pb_db_connect(cfg->database_url, cfg->db_timeout_ms, cfg->db_pooled, out, err,
+	    errlen);
 }
 
 void pb_ops_close(struct pb_db *db)

@@ -76,7 +76,7 @@ static void setup(void)
 	cfg.has_bank_key = 1;
 	memset(cfg.bank_key, 0x42, sizeof(cfg.bank_key));
 	cfg.db_timeout_ms = 100;
-	pool = pb_db_pool_new("postgresql:///nonexistent?host=/nonexistent", 1, 100, 1);
+	pool = pb_db_pool_new("postgresql:///nonexistent?host=/nonexistent", 1, 100, 1, 0);
 	for (size_t i = 0; i < api_routes_count && nbody < MAX_BODY_ROUTES; i++) {
 		const struct pb_route *r = &api_routes[i];
 		if (!(r->methods & (PB_POST | PB_PATCH | PB_PUT)))

@@ -237,7 +237,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: db_pipe_check DATABASE_URL isolation|loss|fallback\n");
 		return 2;
 	}
-	pool = pb_db_pool_new(argv[1], 2, TIMEOUT_MS, 1);
+	pool = pb_db_pool_new(argv[1], 2, TIMEOUT_MS, 1, 0);
 	base = event_base_new();
 	if (strcmp(argv[2], "isolation") == 0)
 		isolation();
