@@ -31,6 +31,7 @@ LDLIBS := $(PKG_LIBS) -lpthread -lm
 LIB_SRC := $(sort $(wildcard internal/*/*.c api/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o $(BUILD)/gen/openapi.o $(BUILD)/gen/seed_demo.o \
            $(BUILD)/gen/seed_bench.o $(BUILD)/gen/docs_index.o $(BUILD)/gen/docs_init.o \
+           $(BUILD)/gen/family_index.o $(BUILD)/gen/family_js.o $(BUILD)/gen/family_css.o \
            $(BUILD)/llhttp/api.o $(BUILD)/llhttp/http.o $(BUILD)/llhttp/llhttp.o
 MIGRATIONS := $(sort $(wildcard internal/db/migrations/*.sql))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
@@ -63,6 +64,19 @@ $(BUILD)/gen/docs_index.c: api/docs/index.html deploy/embed-file.sh
 $(BUILD)/gen/docs_init.c: api/docs/pb-docs.js deploy/embed-file.sh
 	@mkdir -p $(dir $@)
 	sh deploy/embed-file.sh pb_docs_init_js api/docs/pb-docs.js > $@
+
+# /family: the family page's own files (api/family.c); GOV.UK Frontend comes from PB_FAMILY_DIR
+$(BUILD)/gen/family_index.c: api/family/index.html deploy/embed-file.sh
+	@mkdir -p $(dir $@)
+	sh deploy/embed-file.sh pb_family_index_html api/family/index.html > $@
+
+$(BUILD)/gen/family_js.c: api/family/pb-family.js deploy/embed-file.sh
+	@mkdir -p $(dir $@)
+	sh deploy/embed-file.sh pb_family_js api/family/pb-family.js > $@
+
+$(BUILD)/gen/family_css.c: api/family/pb-family.css deploy/embed-file.sh
+	@mkdir -p $(dir $@)
+	sh deploy/embed-file.sh pb_family_css api/family/pb-family.css > $@
 
 $(BUILD)/gen/seed_demo.c: internal/db/seed_demo.sql deploy/embed-file.sh
 	@mkdir -p $(dir $@)

@@ -15,6 +15,8 @@ const struct pb_route api_routes[] = {
 	{ PB_GET, "/openapi.yaml", api_openapi, 0, PB_ROUTE_PUBLIC },
 	{ PB_GET, "/docs", api_docs_index, 0, PB_ROUTE_PUBLIC },
 	{ PB_GET, "/docs/{file}", api_docs_file, 0, PB_ROUTE_PUBLIC },
+	{ PB_GET, "/family", api_family_index, 0, PB_ROUTE_PUBLIC },
+	{ PB_GET, "/family/{file}", api_family_file, 0, PB_ROUTE_PUBLIC },
 	/* core records */
 	{ PB_POST, "/v1/people", api_people_create, 0, 0 },
 	{ PB_GET, "/v1/people", api_people_list, 0, 0 },

@@ -9,7 +9,7 @@
 # Needs Node.js >= 20.19 and npm >= 10 (the machine's own, or Debian's nodejs + npm).
 set -eu
 cd "$(dirname "$0")/.."
-name=${1:?usage: npm-install.sh docs|lint}
+name=${1:?usage: npm-install.sh docs|family|a11y|lint}
 src=deploy/npm/$name
 dst=build/npm/$name
 stamp=$dst/node_modules/.pb-lock
