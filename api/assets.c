@@ -87,10 +87,8 @@ void api_site_serve(struct pb_resp *resp, const struct api_site *site,
 		return;
 	}
 	pb_resp_raw(resp, 200, f->content_type, body, len);
-	if (name[0] == '\0') {
+	if (name[0] == '\0')
 		pb_resp_header(resp, "Content-Security-Policy", site->csp);
-		pb_resp_header(resp, "Referrer-Policy", "no-referrer");
-	} else {
+	else
 		pb_resp_header(resp, "Cache-Control", ASSET_CACHE);
-	}
 }

@@ -36,9 +36,9 @@ struct api_site {
 
 /* Answer GET for name ("" = the page) of site, reading folder files from dir
  * ("" = not installed: every name answers 404 with not_installed, since the
- * page is useless without its files).  The page gets the site's CSP and
- * Referrer-Policy: no-referrer; the other files Cache-Control public, one
- * day.  The response owns the body it sets. */
+ * page is useless without its files).  The page gets the site's CSP (every
+ * response already has Referrer-Policy: no-referrer and nosniff); the other
+ * files Cache-Control public, one day.  The response owns the body it sets. */
 void api_site_serve(struct pb_resp *resp, const struct api_site *site,
     const char *dir, const char *name);
 
