@@ -5,6 +5,7 @@
 #   make check      the same tests built with AddressSanitizer + UBSan, plus lint
 #   make fuzz       libFuzzer harnesses (FUZZ_SECONDS each)
 #   make test-docs  the /docs page in headless Chromium (installs chromium and swagger-ui-dist)
+#   make test-family-page  the /family page in headless Chromium: figures, axe-core, screenshots
 #   make clean
 
 SAN ?=
@@ -31,6 +32,7 @@ LDLIBS := $(PKG_LIBS) -lpthread -lm
 LIB_SRC := $(sort $(wildcard internal/*/*.c api/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o $(BUILD)/gen/openapi.o $(BUILD)/gen/seed_demo.o \
            $(BUILD)/gen/seed_bench.o $(BUILD)/gen/docs_index.o $(BUILD)/gen/docs_init.o \
+           $(BUILD)/gen/family_index.o $(BUILD)/gen/family_js.o $(BUILD)/gen/family_css.o \
            $(BUILD)/llhttp/api.o $(BUILD)/llhttp/http.o $(BUILD)/llhttp/llhttp.o
 MIGRATIONS := $(sort $(wildcard internal/db/migrations/*.sql))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
@@ -39,7 +41,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRC := $(sort $(wildcard tests/helpers/*.c))
 HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/helpers/%)
 
-.PHONY: all run test check unit lint fuzz bench clean deps test-deps valgrind test-faults test-docs
+.PHONY: all run test check unit lint fuzz bench clean deps test-deps valgrind test-faults test-docs test-family-page
 all: $(BIN)
 
 $(BUILD)/%.o: %.c
@@ -63,6 +65,19 @@ $(BUILD)/gen/docs_index.c: api/docs/index.html deploy/embed-file.sh
 $(BUILD)/gen/docs_init.c: api/docs/pb-docs.js deploy/embed-file.sh
 	@mkdir -p $(dir $@)
 	sh deploy/embed-file.sh pb_docs_init_js api/docs/pb-docs.js > $@
+
+# /family: the family page's own files (api/family.c); GOV.UK Frontend comes from PB_FAMILY_DIR
+$(BUILD)/gen/family_index.c: api/family/index.html deploy/embed-file.sh
+	@mkdir -p $(dir $@)
+	sh deploy/embed-file.sh pb_family_index_html api/family/index.html > $@
+
+$(BUILD)/gen/family_js.c: api/family/pb-family.js deploy/embed-file.sh
+	@mkdir -p $(dir $@)
+	sh deploy/embed-file.sh pb_family_js api/family/pb-family.js > $@
+
+$(BUILD)/gen/family_css.c: api/family/pb-family.css deploy/embed-file.sh
+	@mkdir -p $(dir $@)
+	sh deploy/embed-file.sh pb_family_css api/family/pb-family.css > $@
 
 $(BUILD)/gen/seed_demo.c: internal/db/seed_demo.sql deploy/embed-file.sh
 	@mkdir -p $(dir $@)
@@ -110,10 +125,12 @@ test-deps:
 	@sh deploy/install-deps.sh test
 	@sh deploy/npm-install.sh lint || echo "test-deps: @redocly/cli not installed: test_openapi_lint will fail" >&2
 
-# make run also installs swagger-ui-dist for GET /docs (npm, once; skipped with a note if npm fails)
+# make run also installs swagger-ui-dist for GET /docs and govuk-frontend for GET /family
+# (npm, once; skipped with a note if npm fails)
 run: deps
 	@$(MAKE) --no-print-directory all
 	@sh deploy/npm-install.sh docs || echo "make run: no API reference page at /docs (npm install failed)" >&2
+	@sh deploy/npm-install.sh family || echo "make run: no family page at /family (npm install failed)" >&2
 	@sh deploy/run-local.sh
 
 test: test-deps
@@ -158,6 +175,16 @@ test-docs:
 	@sh deploy/npm-install.sh docs
 	@$(MAKE) --no-print-directory all
 	@PBD_BIN=$(BIN) python3 tests/docs/test_docs_page.py
+
+# The /family page in headless Chromium with the demo parent's token (tests/family/, its own
+# PostgreSQL): every figure against the API, axe-core (WCAG 2.2 AA), a spend return sent with
+# a receipt photo; screenshots in build/family-screenshots/.  In .ci/run.
+test-family-page:
+	@sh deploy/install-deps.sh family
+	@sh deploy/npm-install.sh family
+	@sh deploy/npm-install.sh a11y
+	@$(MAKE) --no-print-directory all
+	@sh tests/family/run.sh $(BUILD) $(BIN)
 
 # Container image with podman (root; not part of `make test`): see deploy/README.md.
 .PHONY: image test-image

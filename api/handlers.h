@@ -21,11 +21,20 @@ extern const char pb_docs_index_html[];
 extern const size_t pb_docs_index_html_len;
 extern const char pb_docs_init_js[];
 extern const size_t pb_docs_init_js_len;
+/* The family page's own files (build/gen/family_*.c). */
+extern const char pb_family_index_html[];
+extern const size_t pb_family_index_html_len;
+extern const char pb_family_js[];
+extern const size_t pb_family_js_len;
+extern const char pb_family_css[];
+extern const size_t pb_family_css_len;
 
 /* ops.c */
 pb_handler_fn api_healthz, api_readyz, api_metrics, api_openapi;
 /* docs.c */
 pb_handler_fn api_docs_index, api_docs_file;
+/* family.c */
+pb_handler_fn api_family_index, api_family_file;
 /* records.c */
 pb_handler_fn api_people_create, api_people_get, api_people_patch, api_people_list;
 pb_handler_fn api_children_create, api_children_list, api_children_get, api_children_patch;

@@ -15,6 +15,8 @@ const struct pb_route api_routes[] = {
 	{ PB_GET, "/openapi.yaml", api_openapi, 0, PB_ROUTE_PUBLIC },
 	{ PB_GET, "/docs", api_docs_index, 0, PB_ROUTE_PUBLIC },
 	{ PB_GET, "/docs/{file}", api_docs_file, 0, PB_ROUTE_PUBLIC },
+	{ PB_GET, "/family", api_family_index, 0, PB_ROUTE_PUBLIC },
+	{ PB_GET, "/family/{file}", api_family_file, 0, PB_ROUTE_PUBLIC },
 	/* core records */
 	{ PB_POST, "/v1/people", api_people_create, 0, 0 },
 	{ PB_GET, "/v1/people", api_people_list, 0, 0 },
@@ -165,28 +167,30 @@ const struct pb_route api_routes[] = {
 	{ PB_GET, "/v1/children/{id}/indicative-budgets", api_children_indicative,
 	  PB_SVC_BUDGETS, 0 },
 	/* monitoring direct payments: spend returns and their evidence (PAY-9,
-	 * PAY-20); "due" before "{id}": the first pattern that matches wins */
+	 * PAY-20), audits; no bank details, so the budgets deployment serves
+	 * them as it does the surplus; "due" before "{id}": the first pattern
+	 * that matches wins */
 	{ PB_POST, "/v1/budgets/{id}/elements/{element_id}/spend-returns",
-	  api_spend_returns_create, PB_SVC_PAYMENTS, 0 },
+	  api_spend_returns_create, PB_SVC_BUDGETS, 0 },
 	{ PB_GET, "/v1/budgets/{id}/elements/{element_id}/spend-returns", api_spend_returns_list,
-	  PB_SVC_PAYMENTS, 0 },
-	{ PB_GET, "/v1/spend-returns", api_spend_returns_queue, PB_SVC_PAYMENTS, 0 },
-	{ PB_GET, "/v1/spend-returns/due", api_spend_returns_due, PB_SVC_PAYMENTS, 0 },
-	{ PB_GET, "/v1/spend-returns/{id}", api_spend_returns_get, PB_SVC_PAYMENTS, 0 },
-	{ PB_POST, "/v1/spend-returns/{id}/evidence", api_spend_evidence_upload, PB_SVC_PAYMENTS,
+	  PB_SVC_BUDGETS, 0 },
+	{ PB_GET, "/v1/spend-returns", api_spend_returns_queue, PB_SVC_BUDGETS, 0 },
+	{ PB_GET, "/v1/spend-returns/due", api_spend_returns_due, PB_SVC_BUDGETS, 0 },
+	{ PB_GET, "/v1/spend-returns/{id}", api_spend_returns_get, PB_SVC_BUDGETS, 0 },
+	{ PB_POST, "/v1/spend-returns/{id}/evidence", api_spend_evidence_upload, PB_SVC_BUDGETS,
 	  PB_ROUTE_UPLOAD },
 	{ PB_GET, "/v1/spend-returns/{id}/evidence/{evidence_id}", api_spend_evidence_get,
-	  PB_SVC_PAYMENTS, 0 },
-	{ PB_POST, "/v1/spend-returns/{id}/query", api_spend_returns_query, PB_SVC_PAYMENTS, 0 },
+	  PB_SVC_BUDGETS, 0 },
+	{ PB_POST, "/v1/spend-returns/{id}/query", api_spend_returns_query, PB_SVC_BUDGETS, 0 },
 	{ PB_POST, "/v1/spend-returns/{id}/resubmit", api_spend_returns_resubmit,
-	  PB_SVC_PAYMENTS, 0 },
-	{ PB_POST, "/v1/spend-returns/{id}/accept", api_spend_returns_accept, PB_SVC_PAYMENTS, 0 },
+	  PB_SVC_BUDGETS, 0 },
+	{ PB_POST, "/v1/spend-returns/{id}/accept", api_spend_returns_accept, PB_SVC_BUDGETS, 0 },
 	/* audits of direct-payment accounts, and every direct payment's PAY-19
-	 * position with the evidenced spend (budgets, like the surplus) */
+	 * position with the evidenced spend */
 	{ PB_POST, "/v1/budgets/{id}/elements/{element_id}/audits", api_dp_audits_create,
-	  PB_SVC_PAYMENTS, 0 },
+	  PB_SVC_BUDGETS, 0 },
 	{ PB_GET, "/v1/budgets/{id}/elements/{element_id}/audits", api_dp_audits_list,
-	  PB_SVC_PAYMENTS, 0 },
+	  PB_SVC_BUDGETS, 0 },
 	{ PB_GET, "/v1/budgets/{id}/dp-positions", api_budgets_dp_positions, PB_SVC_BUDGETS, 0 },
 	/* audit and integration */
 	{ PB_GET, "/v1/audit", api_audit_list, 0, 0 },

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Install the Debian packages the build (and, with "test", the tests; with
-# "bench", make bench; with "docs", make test-docs) need, only when one is missing.  Runs as root on Debian 12; prints nothing when
+# "bench", make bench; with "docs", make test-docs; with "family", make test-family-page) need, only when one is missing.  Runs as root on Debian 12; prints nothing when
 # everything is present.
 set -eu
 pkgs="build-essential pkg-config libevent-dev libpq-dev libcjson-dev libjwt-dev libssl-dev libpng-dev libjpeg62-turbo-dev libqpdf-dev node-llhttp postgresql-15 postgresql-client-15 curl python3"
@@ -13,6 +13,11 @@ if [ "${1:-}" = docs ]; then
 	# make test-docs: headless Chromium opens /docs (swagger-ui-dist itself comes from npm:
 	# deploy/npm-install.sh docs)
 	pkgs="$pkgs chromium python3-yaml"
+fi
+if [ "${1:-}" = family ]; then
+	# make test-family-page: headless Chromium opens /family (govuk-frontend and axe-core come
+	# from npm: deploy/npm-install.sh family, a11y); driven over a pipe, no Python module needed
+	pkgs="$pkgs chromium"
 fi
 if [ "${1:-}" = bench ]; then
 	# make bench: wrk drives pbd, pgbench (postgresql-contrib) measures the SQL alone

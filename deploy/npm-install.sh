@@ -5,11 +5,13 @@
 # the tools are already there.  Install scripts never run (--ignore-scripts: swagger-ui-dist's
 # @scarf/scarf dependency would phone home).
 #   sh deploy/npm-install.sh docs   swagger-ui-dist, the static bundle pbd serves at /docs
+#   sh deploy/npm-install.sh family govuk-frontend, the CSS and JS pbd serves at /family
+#   sh deploy/npm-install.sh a11y   axe-core, injected into /family by make test-family-page
 #   sh deploy/npm-install.sh lint   @redocly/cli, which lints openapi.yaml in make test
 # Needs Node.js >= 20.19 and npm >= 10 (the machine's own, or Debian's nodejs + npm).
 set -eu
 cd "$(dirname "$0")/.."
-name=${1:?usage: npm-install.sh docs|lint}
+name=${1:?usage: npm-install.sh docs|family|a11y|lint}
 src=deploy/npm/$name
 dst=build/npm/$name
 stamp=$dst/node_modules/.pb-lock

@@ -32,11 +32,22 @@ if [ -n "${PB_DOCS_DIR:-}" ]; then
 	export PB_DOCS_DIR
 	docs_line="API reference: http://${PB_LISTEN:-127.0.0.1:8080}/docs"
 fi
+# GET /family: GOV.UK Frontend's files, installed by make run (deploy/npm-install.sh family)
+family_dist="$here/build/npm/family/node_modules/govuk-frontend/dist/govuk"
+if [ -z "${PB_FAMILY_DIR:-}" ] && [ -f "$family_dist/govuk-frontend.min.css" ]; then
+	PB_FAMILY_DIR=$family_dist
+fi
+[ -n "${PB_FAMILY_DIR:-}" ] && export PB_FAMILY_DIR
 "$pbd" migrate
 "$pbd" seed-demo
 listen=${PB_LISTEN:-127.0.0.1:8080}
 staff=$("$pbd" token --role caseworker --role approver --role admin --sub demo-caseworker --ttl 86400)
 family=$("$pbd" token --role family --sub demo-parent --person-id "$(printf '%s' demo-person-1 | md5sum | sed 's/^\(........\)\(....\)\(....\)\(....\)\(............\).*/\1-\2-\3-\4-\5/')" --ttl 86400)
+family_line="Family page: none (no govuk-frontend: sh deploy/npm-install.sh family, then run again)"
+if [ -n "${PB_FAMILY_DIR:-}" ]; then
+	family_line="The same parent's page in a browser (the token is read once from the fragment):
+  http://$listen/family#token=$family"
+fi
 cat <<MSG
 
 Personal Budgets Service on http://$listen  (Ctrl-C to stop)
@@ -45,7 +56,7 @@ A caseworker's view of the demo council's children:
 $docs_line
 The demo parent's view of one child (tokens last 24 hours; mint more with bin/pbd token --help):
   curl -s -H "Authorization: Bearer $family" http://$listen/v1/children/$(printf '%s' demo-child-1 | md5sum | sed 's/^\(........\)\(....\)\(....\)\(....\)\(............\).*/\1-\2-\3-\4-\5/')
-
+$family_line
 MSG
 stop_pg() {
 	[ "$own_pg" = 1 ] && sh "$here/deploy/local-pg.sh" stop "$here/.local/pg"

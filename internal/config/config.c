@@ -262,25 +262,45 @@ static int parse_services(struct pb_config *cfg, char *errbuf, size_t errlen)
 	return 0;
 }
 
-/* PB_DOCS_DIR: optional; when set, a directory holding swagger-ui-dist's
- * bundle (the files GET /docs/{file} serves, api/docs.c). */
+/* An optional folder of static files (PB_DOCS_DIR, PB_FAMILY_DIR): when the
+ * variable is set, each of need[] must be readable in it, else start-up stops
+ * with a message naming the variable and the install command. */
+static int parse_asset_dir(const char *var, const char *const *need, size_t n_need,
+    const char *install, char *dst, size_t dst_len, char *errbuf, size_t errlen)
+{
+	char path[1100];
+
+	if (env_copy(var, "", dst, dst_len, errbuf, errlen))
+		return -1;
+	if (dst[0] == '\0')
+		return 0;
+	for (size_t i = 0; i < n_need; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dst, need[i]);
+		if (access(path, R_OK) != 0)
+			return fail(errbuf, errlen, "%s: no readable %s in %.200s (%s installs it)",
+			    var, need[i], dst, install);
+	}
+	return 0;
+}
+
+/* PB_DOCS_DIR: swagger-ui-dist's bundle (GET /docs/{file}, api/docs.c). */
 static int parse_docs_dir(struct pb_config *cfg, char *errbuf, size_t errlen)
 {
 	static const char *const need[] = { "swagger-ui-bundle.js", "swagger-ui.css" };
-	char path[1100];
 
-	if (env_copy("PB_DOCS_DIR", "", cfg->docs_dir, sizeof(cfg->docs_dir), errbuf, errlen))
-		return -1;
-	if (cfg->docs_dir[0] == '\0')
-		return 0;
-	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", cfg->docs_dir, need[i]);
-		if (access(path, R_OK) != 0)
-			return fail(errbuf, errlen,
-			    "PB_DOCS_DIR: no readable %s in %.200s (sh deploy/npm-install.sh docs installs it)",
-			    need[i], cfg->docs_dir);
-	}
-	return 0;
+	return parse_asset_dir("PB_DOCS_DIR", need, sizeof(need) / sizeof(need[0]),
+	    "sh deploy/npm-install.sh docs", cfg->docs_dir, sizeof(cfg->docs_dir), errbuf, errlen);
+}
+
+/* PB_FAMILY_DIR: GOV.UK Frontend's dist/govuk folder (GET /family/{file},
+ * api/family.c). */
+static int parse_family_dir(struct pb_config *cfg, char *errbuf, size_t errlen)
+{
+	static const char *const need[] = { "govuk-frontend.min.css", "govuk-frontend.min.js" };
+
+	return parse_asset_dir("PB_FAMILY_DIR", need, sizeof(need) / sizeof(need[0]),
+	    "sh deploy/npm-install.sh family", cfg->family_dir, sizeof(cfg->family_dir), errbuf,
+	    errlen);
 }
 
 static int parse_log_level(struct pb_config *cfg, char *errbuf, size_t errlen)
@@ -337,7 +357,8 @@ int pb_config_load(struct pb_config *cfg, unsigned needs, char *errbuf,
 	    parse_bank_key(cfg, errbuf, errlen) ||
 	    parse_services(cfg, errbuf, errlen) ||
 	    parse_log_level(cfg, errbuf, errlen) ||
-	    parse_docs_dir(cfg, errbuf, errlen)) {
+	    parse_docs_dir(cfg, errbuf, errlen) ||
+	    parse_family_dir(cfg, errbuf, errlen)) {
 		pb_config_free(cfg);
 		return -1;
 	}

@@ -47,6 +47,7 @@ struct pb_config {
 	int rate_limit_rps;           /* PB_RATE_LIMIT_RPS per caller; 0 = off */
 	int rate_limit_burst;         /* PB_RATE_LIMIT_BURST */
 	char docs_dir[1024];          /* PB_DOCS_DIR: swagger-ui-dist's files for /docs; "" = off */
+	char family_dir[1024];        /* PB_FAMILY_DIR: GOV.UK Frontend's files for /family; "" = off */
 };
 
 /* What a subcommand needs from the environment. */
