@@ -86,7 +86,9 @@ static void read_return(const cJSON *body, struct pb_spend_return_in *in,
 	}
 }
 
-void api_spend_returns_create(struct pb_req *req, struct pb_resp *resp)
+/* POST …/spend-returns (resubmit 0: the budget and element in the path) or
+ * POST /v1/spend-returns/{id}/resubmit (resubmit 1): the same body. */
+static void write_return(struct pb_req *req, struct pb_resp *resp, int resubmit)
 {
 	struct pb_problem p;
 	struct pb_spend_return_in in = { 0 };
@@ -97,8 +99,9 @@ void api_spend_returns_create(struct pb_req *req, struct pb_resp *resp)
 	cJSON *body = NULL;
 	char budget[37], element[37], id[37], location[80], *json = NULL;
 
-	if (api_allow(req, resp, RETURN_MAKERS) || api_id(req, resp, "id", budget) ||
-	    api_id(req, resp, "element_id", element) || api_body(req, resp, 0, &body))
+	if (api_allow(req, resp, RETURN_MAKERS) ||
+	    (resubmit ? api_id(req, resp, "id", id) : (api_id(req, resp, "id", budget) ||
+	    api_id(req, resp, "element_id", element))) || api_body(req, resp, 0, &body))
 		return;
 	pb_problem_init(&p);
 	read_return(body, &in, &lines, &p);
@@ -107,45 +110,28 @@ void api_spend_returns_create(struct pb_req *req, struct pb_resp *resp)
 	} else if (api_db(req, resp, &db) == 0) {
 		api_actor(req, &actor);
 		api_scope(req, &scope);
-		enum pb_err err = pb_spend_return_submit(db, &actor, &scope, budget, element, &in,
-		    pb_date_today(), &p, id, &json);
+		enum pb_err err = resubmit ?
+		    pb_spend_return_resubmit(db, &actor, &scope, id, &in, pb_date_today(), &p, &json) :
+		    pb_spend_return_submit(db, &actor, &scope, budget, element, &in, pb_date_today(),
+		    &p, id, &json);
 		snprintf(location, sizeof(location), "/v1/spend-returns/%s", id);
 		if (err)
 			api_fail(resp, err, &p);
 		else
-			api_json_text(resp, 201, json, 0, location);
+			api_json_text(resp, resubmit ? 200 : 201, json, 0, resubmit ? NULL : location);
 	}
 	free(lines);
 	cJSON_Delete(body);
 }
 
+void api_spend_returns_create(struct pb_req *req, struct pb_resp *resp)
+{
+	write_return(req, resp, 0);
+}
+
 void api_spend_returns_resubmit(struct pb_req *req, struct pb_resp *resp)
 {
-	struct pb_problem p;
-	struct pb_spend_return_in in = { 0 };
-	struct pb_spend_line *lines = NULL;
-	struct pb_actor actor;
-	struct pb_scope scope;
-	struct pb_db *db;
-	cJSON *body = NULL;
-	char id[37], *json = NULL;
-
-	if (api_allow(req, resp, RETURN_MAKERS) || api_id(req, resp, "id", id) ||
-	    api_body(req, resp, 0, &body))
-		return;
-	pb_problem_init(&p);
-	read_return(body, &in, &lines, &p);
-	if (p.err) {
-		pb_resp_problem(resp, &p);
-	} else if (api_db(req, resp, &db) == 0) {
-		api_actor(req, &actor);
-		api_scope(req, &scope);
-		enum pb_err err = pb_spend_return_resubmit(db, &actor, &scope, id, &in,
-		    pb_date_today(), &p, &json);
-		api_reply(resp, err, &p, json, 0);
-	}
-	free(lines);
-	cJSON_Delete(body);
+	write_return(req, resp, 1);
 }
 
 void api_spend_returns_query(struct pb_req *req, struct pb_resp *resp)

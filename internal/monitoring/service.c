@@ -114,8 +114,11 @@ enum pb_err pb_spend_return_resubmit(struct pb_db *db, const struct pb_actor *ac
 	return pb_db_finish_json(db, err, json);
 }
 
-enum pb_err pb_spend_return_query(struct pb_db *db, const struct pb_actor *actor,
-    const char *id, const char *message, struct pb_problem *p, char **json)
+/* A caseworker's decision on a submitted return: a query (message set) or
+ * an acceptance (message NULL: PAY-20 wants evidence for any spend; PAY-9
+ * judges the lines). */
+static enum pb_err decide(struct pb_db *db, const struct pb_actor *actor, const char *id,
+    const char *message, struct pb_problem *p, char **json)
 {
 	const struct pb_scope staff = { actor->la, NULL };
 	struct pb_mon_return r;
@@ -125,40 +128,32 @@ enum pb_err pb_spend_return_query(struct pb_db *db, const struct pb_actor *actor
 	enum pb_err err = pb_db_begin(db);
 	if (err)
 		return err;
-	err = open_return(db, &staff, id, "submitted", "queried", &r, p);
+	err = open_return(db, &staff, id, "submitted", message ? "queried" : "accepted", &r, p);
+	if (err == PB_OK && !message && r.spent_pence > 0 && r.evidence_count == 0)
+		err = pb_problem_set(p, PB_ERULE, "PAY-20", "Spend is accepted with its evidence: "
+		    "the return has no evidence file yet.");
 	if (err == PB_OK)
-		err = pb_mon_store_return_json(db, &(struct pb_scope){ actor->la, NULL }, id, &before);
+		err = pb_mon_store_return_json(db, &staff, id, &before);
 	if (err == PB_OK)
-		err = pb_mon_store_return_query(db, actor, id, message);
+		err = message ? pb_mon_store_return_query(db, actor, id, message) :
+		    pb_mon_store_return_accept(db, actor, id, r.service_type);
 	if (err == PB_OK)
-		err = record(db, actor, &staff, id, "spend_return.queried", before, json);
+		err = record(db, actor, &staff, id, message ? "spend_return.queried" :
+		    "spend_return.accepted", before, json);
 	free(before);
 	return pb_db_finish_json(db, err, json);
+}
+
+enum pb_err pb_spend_return_query(struct pb_db *db, const struct pb_actor *actor,
+    const char *id, const char *message, struct pb_problem *p, char **json)
+{
+	return decide(db, actor, id, message, p, json);
 }
 
 enum pb_err pb_spend_return_accept(struct pb_db *db, const struct pb_actor *actor,
     const char *id, struct pb_problem *p, char **json)
 {
-	const struct pb_scope staff = { actor->la, NULL };
-	struct pb_mon_return r;
-	char *before = NULL;
-
-	*json = NULL;
-	enum pb_err err = pb_db_begin(db);
-	if (err)
-		return err;
-	err = open_return(db, &staff, id, "submitted", "accepted", &r, p);
-	if (err == PB_OK && r.spent_pence > 0 && r.evidence_count == 0)
-		err = pb_problem_set(p, PB_ERULE, "PAY-20", "Spend is accepted with its evidence: "
-		    "the return has no evidence file yet.");
-	if (err == PB_OK)
-		err = pb_mon_store_return_json(db, &(struct pb_scope){ actor->la, NULL }, id, &before);
-	if (err == PB_OK)
-		err = pb_mon_store_return_accept(db, actor, id, r.service_type);
-	if (err == PB_OK)
-		err = record(db, actor, &staff, id, "spend_return.accepted", before, json);
-	free(before);
-	return pb_db_finish_json(db, err, json);
+	return decide(db, actor, id, NULL, p, json);
 }
 
 /* The name a file is stored under: the uploaded name's letters, digits,
