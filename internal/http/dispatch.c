@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* dispatch.c — one parsed request to one response (see dispatch.h). */
 #include "internal/http/dispatch.h"
+#include "internal/http/headers.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,11 +168,16 @@ static void account(int route, int midx, const char *method, const char *route_n
     int status, const struct timespec *t0, const struct pb_req *req, const char *request_id)
 {
 	double secs = elapsed_s(t0);
+	char trace[33], parent[17];
+	int traced = req != NULL &&
+	    pb_http_parse_traceparent(pb_req_header(req, "traceparent"), trace, parent) == 0;
 	pb_metrics_observe(route, midx, status, secs);
 	struct pb_access_entry e = {
 		.request_id = request_id, .method = method, .route = route_name, .status = status,
 		.duration_ms = secs * 1000.0,
 		.sub = req && req->authenticated ? req->principal.sub : "",
+		.la = req && req->authenticated ? req->principal.la : "",
+		.trace_id = traced ? trace : NULL, .parent_id = traced ? parent : NULL,
 	};
 	pb_log_access(&e);
 }

@@ -193,3 +193,31 @@ int pb_http_accept_pick(const char *h, const char *const offered[], size_t n)
 	}
 	return best;
 }
+
+/* n lower-case hex digits at s, not all '0': 1, else 0 */
+static int lower_hex_id(const char *s, size_t n)
+{
+	int nonzero = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+		nonzero |= s[i] != '0';
+	}
+	return nonzero;
+}
+
+int pb_http_parse_traceparent(const char *h, char trace_id[33], char parent_id[17])
+{
+	/* 00-<32>-<16>-<2>: 55 bytes exactly for version 00 */
+	if (h == NULL || strlen(h) != 55 || strncmp(h, "00-", 3) != 0 || h[35] != '-' ||
+	    h[52] != '-' || !lower_hex_id(h + 3, 32) || !lower_hex_id(h + 36, 16) ||
+	    !((h[53] >= '0' && h[53] <= '9') || (h[53] >= 'a' && h[53] <= 'f')) ||
+	    !((h[54] >= '0' && h[54] <= '9') || (h[54] >= 'a' && h[54] <= 'f')))
+		return -1;
+	memcpy(trace_id, h + 3, 32);
+	trace_id[32] = '\0';
+	memcpy(parent_id, h + 36, 16);
+	parent_id[16] = '\0';
+	return 0;
+}

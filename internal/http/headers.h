@@ -54,4 +54,14 @@ int pb_http_parse_if_match(const char *h, int *version);
  */
 int pb_http_accept_pick(const char *h, const char *const offered[], size_t n);
 
+/*
+ * pb_http_parse_traceparent — a W3C Trace Context `traceparent` value
+ * (version 00): "00-" 32 lower-case hex (the trace id, not all zero) "-"
+ * 16 lower-case hex (the caller's span, not all zero) "-" 2 hex (flags).
+ * 0 with trace_id and parent_id written (NUL-terminated), or -1 (nothing
+ * written) for NULL or any other value: an unknown or malformed header
+ * is ignored, as the specification asks, never an error.
+ */
+int pb_http_parse_traceparent(const char *h, char trace_id[33], char parent_id[17]);
+
 #endif

@@ -178,5 +178,13 @@ void pb_log_access(const struct pb_access_entry *e)
 	put_str(&l, num);
 	put_str(&l, ",\"sub\":");
 	put_json_string(&l, e->sub ? e->sub : "");
+	put_str(&l, ",\"la\":");
+	put_json_string(&l, e->la ? e->la : "");
+	if (e->trace_id != NULL) {
+		put_str(&l, ",\"trace_id\":");
+		put_json_string(&l, e->trace_id);
+		put_str(&l, ",\"parent_id\":");
+		put_json_string(&l, e->parent_id ? e->parent_id : "");
+	}
 	finish(&l);
 }

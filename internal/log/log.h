@@ -42,6 +42,9 @@ struct pb_access_entry {
 	int status;
 	double duration_ms;
 	const char *sub;       /* "" when unauthenticated */
+	const char *la;        /* the token's council; "" when unauthenticated */
+	const char *trace_id;  /* W3C traceparent's trace id, or NULL */
+	const char *parent_id; /* and the caller's span, or NULL */
 };
 
 /* The access-log line of one request. */

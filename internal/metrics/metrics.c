@@ -14,7 +14,7 @@ static const int statuses[] = { 200, 201, 204, 304, 400, 401, 403, 404, 405,
 #define NSTATUS (sizeof(statuses) / sizeof(statuses[0]) + 1) /* + other */
 
 static const double bounds[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-    0.05, 0.1, 0.25, 0.5, 1, 2.5 };
+    0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10 };   /* past the 5 s database timeout */
 #define NBUCKETS (sizeof(bounds) / sizeof(bounds[0]))
 
 static const char *const method_names[NMETHODS] = { "GET", "POST", "PUT",

@@ -71,6 +71,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		snprintf(etag, sizeof(etag), "\"%d\"", version);
 		REQUIRE(pb_http_parse_if_match(etag, &again) == 0 && again == version);
 	}
+	/* traceparent: accepted only whole, and then the ids are its own bytes */
+	char trace[33], parent[17];
+	if (pb_http_parse_traceparent(h, trace, parent) == 0) {
+		REQUIRE(strlen(h) == 55 && strlen(trace) == 32 && strlen(parent) == 16);
+		REQUIRE(memcmp(h + 3, trace, 32) == 0 && memcmp(h + 36, parent, 16) == 0);
+	}
 	free(h);
 	return 0;
 }

@@ -153,6 +153,30 @@ static void test_accept_pick(void **state)
 	}
 }
 
+static void test_traceparent(void **state)
+{
+	static const struct { const char *h; int ok; } t[] = {
+		{ "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", 1 },
+		{ "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00", 1 },
+		{ "00-00000000000000000000000000000000-00f067aa0ba902b7-01", 0 },  /* zero trace */
+		{ "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01", 0 },  /* zero span */
+		{ "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01", 0 },  /* upper case */
+		{ "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", 0 },  /* version */
+		{ "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-x", 0 },
+		{ "00-4bf92f3577b34da6a3ce929d0e0e473-600f067aa0ba902b7-01", 0 },
+		{ "", 0 },
+	};
+	char trace[33] = "", parent[17] = "";
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		assert_int_equal(pb_http_parse_traceparent(t[i].h, trace, parent) == 0, t[i].ok);
+	assert_int_equal(pb_http_parse_traceparent(NULL, trace, parent), -1);
+	assert_int_equal(pb_http_parse_traceparent(t[0].h, trace, parent), 0);
+	assert_string_equal(trace, "4bf92f3577b34da6a3ce929d0e0e4736");
+	assert_string_equal(parent, "00f067aa0ba902b7");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -163,6 +187,7 @@ int main(void)
 		cmocka_unit_test(test_idempotency_key_valid),
 		cmocka_unit_test(test_idempotency_key_refused),
 		cmocka_unit_test(test_accept_pick),
+		cmocka_unit_test(test_traceparent),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
