@@ -331,6 +331,27 @@ static int parse_pooler(struct pb_config *cfg, char *errbuf, size_t errlen)
 	return 0;
 }
 
+/* DATABASE_URL, or DATABASE_URL_FILE (it holds the password: Kubernetes
+ * and compose secrets), never both; the default a local socket database. */
+static int parse_database_url(struct pb_config *cfg, char *errbuf, size_t errlen)
+{
+	char *url = NULL;
+
+	if (secret_env("DATABASE_URL", &url, errbuf, errlen) != 0)
+		return -1;
+	const char *s = url ? url : "postgresql:///personal_budgets";
+	int rc = 0;
+	if (strlen(s) >= sizeof(cfg->database_url))
+		rc = fail(errbuf, errlen, "DATABASE_URL is too long");
+	else
+		memcpy(cfg->database_url, s, strlen(s) + 1);
+	if (url != NULL) {
+		memset(url, 0, strlen(url));
+		free(url);
+	}
+	return rc;
+}
+
 int pb_config_load(struct pb_config *cfg, unsigned needs, char *errbuf,
     size_t errlen)
 {
@@ -341,8 +362,7 @@ int pb_config_load(struct pb_config *cfg, unsigned needs, char *errbuf,
 		cores = 1;
 	if (cores > 64)
 		cores = 64;
-	if (env_copy("DATABASE_URL", "postgresql:///personal_budgets",
-	    cfg->database_url, sizeof(cfg->database_url), errbuf, errlen) ||
+	if (parse_database_url(cfg, errbuf, errlen) ||
 	    parse_listen(cfg, errbuf, errlen) ||
 	    env_int("PB_THREADS", cores, 1, 256, &cfg->threads, errbuf, errlen) ||
 	    env_int("PB_DB_POOL", 2 * cores, 1, 1024, &cfg->db_pool, errbuf, errlen) ||

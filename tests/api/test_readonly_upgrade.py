@@ -97,4 +97,20 @@ def test_migrate_logs_the_servers_notices_as_json_lines():
                   "the NOTICE is logged as JSON: %r" % lines)
 
 
+@test
+def test_the_database_url_can_come_from_a_file():
+    import tempfile
+    url = migrated_db("urlfile")
+    with tempfile.NamedTemporaryFile("w", suffix=".url", delete=False) as f:
+        f.write(url + "\n")
+    d = Daemon("", {"DATABASE_URL": "", "DATABASE_URL_FILE": f.name})
+    try:
+        eq(d.request("GET", "/readyz")[0], 200, "connected with the URL from the file")
+    finally:
+        d.stop()
+    p = pbd(["migrate"], {"DATABASE_URL": url, "DATABASE_URL_FILE": f.name})
+    check(p.returncode != 0 and "not both" in p.stderr, "both: refused: %r" % p.stderr[-200:])
+    os.unlink(f.name)
+
+
 run()
