@@ -36,7 +36,7 @@ static const struct command {
 	{ "token", "--role ROLE [--role ROLE...] [--sub S] [--person-id UUID] [--la CODE]"
 	  " [--ttl SECONDS]", "print a development JWT signed with PB_JWT_SECRET (HS256); a"
 	  " family token needs --person-id" },
-	{ "materialise", "--until YYYY-MM-DD [--la CODE]", "create the due payments of"
+	{ "materialise", "--until YYYY-MM-DD | --days N [--la CODE]", "create the due payments of"
 	  " recurring schedules (run it from cron), for one council or every council with"
 	  " schedules; also purges idempotency keys older than 24 hours" },
 	{ "rekey", "[--batch N]", "re-encrypt payees' bank details from PB_BANK_KEY_OLD to"
@@ -230,18 +230,27 @@ static int cmd_materialise(int argc, char **argv)
 	int32_t until_day = 0;
 	int purged = 0, rc = 1;
 
+	const char *days = NULL;
+	char *end = NULL;
 	for (int i = 1; i + 1 < argc; i += 2) {
 		if (strcmp(argv[i], "--until") == 0)
 			until = argv[i + 1];
+		else if (strcmp(argv[i], "--days") == 0)
+			days = argv[i + 1];
 		else if (strcmp(argv[i], "--la") == 0 && pb_auth_valid_la(argv[i + 1]))
 			la = argv[i + 1];
 		else
 			break;
 	}
-	if (until == NULL || (argc - 1) % 2 != 0 ||
-	    pb_date_parse(until, strlen(until), &until_day) != PB_OK ||
-	    (argc > 3 && la == NULL)) {
-		fprintf(stderr, "pbd materialise: --until YYYY-MM-DD [--la CODE]\n");
+	/* --days N: until today + N (a CronJob has no `date` to compute it) */
+	long ndays = days ? strtol(days, &end, 10) : -1;
+	if (days != NULL && until == NULL && *days && *end == '\0' && ndays >= 0 && ndays <= 366)
+		until_day = pb_date_today() + (int32_t)ndays;
+	else if (until == NULL || days != NULL || pb_date_parse(until, strlen(until), &until_day) !=
+	    PB_OK)
+		until_day = PB_DATE_NONE;
+	if (until_day == PB_DATE_NONE || (argc - 1) % 2 != 0 || (argc > 3 && la == NULL)) {
+		fprintf(stderr, "pbd materialise: --until YYYY-MM-DD | --days N [--la CODE]\n");
 		return 2;
 	}
 	if (load(&cfg, PB_NEED_DB) || connect_or_fail(&cfg, &db))

@@ -417,11 +417,17 @@ def objects(kdir):
 
 
 def workloads(objs):
-    return [o for o in objs if o["kind"] in ("Deployment", "Job")]
+    return [o for o in objs if o["kind"] in ("Deployment", "Job", "CronJob")]
+
+
+def pod_template(o):
+    if o["kind"] == "CronJob":
+        return o["spec"]["jobTemplate"]["spec"]["template"]
+    return o["spec"]["template"]
 
 
 def pod_spec(o):
-    return o["spec"]["template"]["spec"]
+    return pod_template(o)["spec"]
 
 
 def env_of(container):
@@ -561,12 +567,27 @@ def k8s_migration_job_runs_pbd_migrate_with_only_the_database_secret():
 
 
 @test
+def k8s_materialise_cronjob_runs_daily_once_at_a_time_with_only_the_database_secret():
+    for d in kustomizations():
+        cron = by_kind(objects(d), "CronJob")
+        assert "pbd-materialise" in cron, d
+        cj = cron["pbd-materialise"]
+        assert cj["spec"]["concurrencyPolicy"] == "Forbid"
+        assert len(cj["spec"]["schedule"].split()) == 5
+        c = pod_spec(cj)["containers"][0]
+        assert c["args"][:2] == ["materialise", "--days"] and int(c["args"][2]) > 28, c["args"]
+        env = env_of(c)
+        assert "secretKeyRef" in env["DATABASE_URL"]["valueFrom"]
+        assert "PB_BANK_KEY" not in env and "PB_JWT_SECRET" not in env
+
+
+@test
 def k8s_network_policies_allow_only_http_in_and_postgres_plus_dns_out():
     for d in kustomizations():
         objs = objects(d)
         pols = by_kind(objs, "NetworkPolicy")
         for w in workloads(objs):
-            labels = w["spec"]["template"]["metadata"]["labels"]
+            labels = pod_template(w)["metadata"]["labels"]
             assert any(selects(p["spec"]["podSelector"]["matchLabels"], labels) for p in pols.values()), \
                 "%s: no NetworkPolicy selects %s" % (d, w["metadata"]["name"])
         for name, p in pols.items():

@@ -929,8 +929,15 @@ def test_pbd_materialise_command():
     eq(expect(call("GET", "/v1/schedules/" + sc["id"], tok=st.cw), 200)["materialised_count"], 5,
        "count")
     for bad in (["materialise"], ["materialise", "--until", "2026-13-01"],
-                ["materialise", "--until", "2026-11-30", "--la", "nope"]):
+                ["materialise", "--until", "2026-11-30", "--la", "nope"],
+                ["materialise", "--days", "x"], ["materialise", "--days", "400"],
+                ["materialise", "--days", "-1"],
+                ["materialise", "--until", "2026-11-30", "--days", "3"]):
         eq(pbd(bad, env).returncode, 2, "usage for %r" % bad)
+    # --days N: until today + N (the Kubernetes CronJob's form)
+    p = pbd(["materialise", "--days", "35", "--la", st.la], env)
+    eq(p.returncode, 0, "--days: %s" % p.stderr)
+    check(json.loads(p.stdout.strip().splitlines()[-1])["result"]["created"] >= 0, "ran")
     # old idempotency keys are purged; fresh ones stay
     psql(URL, "UPDATE idempotency_keys SET created_at = now() - interval '25 hours'"
          " WHERE la = '%s'" % st.la)
