@@ -210,6 +210,11 @@ static int pdf_whole(const unsigned char *data, size_t len)
 	 * comes with warnings: not whole */
 	ok = qpdf_read_memory(q, "evidence", (const char *)data, len, "") == QPDF_SUCCESS &&
 	    qpdf_check_pdf(q) == QPDF_SUCCESS && !qpdf_more_warnings(q);
+	/* take what qpdf reported, so its clean-up has nothing left to print */
+	while (qpdf_more_warnings(q))
+		qpdf_next_warning(q);
+	if (qpdf_has_error(q))
+		qpdf_get_error(q);
 	qpdflogger_cleanup(&quiet);
 	qpdf_cleanup(&q);
 	return ok ? 0 : -1;

@@ -13,7 +13,7 @@
  * refusal: the input held a NUL or the output did not fit, and out is "".
  */
 // FUZZ_SOURCES: internal/core/*.c
-// FUZZ_LIBS:
+// FUZZ_LIBS: -lcrypto
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
