@@ -27,6 +27,10 @@ void api_readyz(struct pb_req *req, struct pb_resp *resp)
 	if (pb_req_db(req, &db) != PB_OK)
 		db = NULL;
 	pb_ops_readiness(db, &r);
+	if (r.ready && pb_server_draining()) {
+		r.ready = 0;
+		r.why = "shutting down";
+	}
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "status", r.ready ? "ready" : "unavailable");
 	cJSON_AddNumberToObject(o, "schema_version", r.schema_version);

@@ -370,6 +370,7 @@ int pb_config_load(struct pb_config *cfg, unsigned needs, char *errbuf,
 	    env_int("PB_HTTP_TIMEOUT", 30, 1, 3600, &cfg->http_timeout_s, errbuf, errlen) ||
 	    env_int("PB_DB_TIMEOUT_MS", 5000, 100, 600000, &cfg->db_timeout_ms, errbuf, errlen) ||
 	    parse_pooler(cfg, errbuf, errlen) ||
+	    env_int("PB_SHUTDOWN_DELAY", 0, 0, 120, &cfg->shutdown_delay_s, errbuf, errlen) ||
 	    env_int("PB_SURPLUS_WEEKS", 8, 1, 52, &cfg->surplus_weeks, errbuf, errlen) ||
 	    env_int("PB_RATE_LIMIT_RPS", 50, 0, 1000000, &cfg->rate_limit_rps, errbuf, errlen) ||
 	    env_int("PB_RATE_LIMIT_BURST", 100, 1, 1000000, &cfg->rate_limit_burst, errbuf, errlen) ||

@@ -43,6 +43,7 @@ struct pb_config {
 	int http_timeout_s;           /* PB_HTTP_TIMEOUT */
 	int db_timeout_ms;            /* PB_DB_TIMEOUT_MS: statement and pool wait */
 	int db_pooled;                /* PB_DB_POOLER=transaction: behind PgBouncer */
+	int shutdown_delay_s;         /* PB_SHUTDOWN_DELAY: serve this long after SIGTERM */
 	int surplus_weeks;            /* PB_SURPLUS_WEEKS: PAY-19 threshold, 1..52 */
 	int rate_limit_rps;           /* PB_RATE_LIMIT_RPS per caller; 0 = off */
 	int rate_limit_burst;         /* PB_RATE_LIMIT_BURST */

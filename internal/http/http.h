@@ -111,6 +111,10 @@ void pb_resp_problem(struct pb_resp *resp, const struct pb_problem *p);
 /* Shorthand: a problem with only an error and a detail sentence. */
 void pb_resp_error(struct pb_resp *resp, enum pb_err err, const char *detail);
 
+/* 1 once SIGTERM or SIGINT has asked the server to stop (it may still be
+ * serving through PB_SHUTDOWN_DELAY): /readyz answers 503. */
+int pb_server_draining(void);
+
 /* HTTP status for an error (PB_EINVAL → 400 …). */
 int pb_http_status_for(enum pb_err err);
 

@@ -5,7 +5,8 @@
  * Each of cfg->threads threads owns an event_base, a listener on the
  * shared port (SO_REUSEPORT), its set of client connections (conn.h) and
  * its shard of the database pool: nothing of libevent crosses threads.
- * The main thread only waits for signals.  On SIGTERM or SIGINT each loop
+ * The main thread only waits for signals.  On SIGTERM or SIGINT /readyz
+ * fails at once; after PB_SHUTDOWN_DELAY seconds (0: at once) each loop
  * stops accepting, closes its idle connections, lets its running requests
  * finish (at most twice the database timeout, plus a second), then exits.
  */
@@ -56,7 +57,16 @@ struct server {
 	atomic_long shed;           /* connections closed to admit new ones */
 	int max_open;               /* PB_MAX_CONNECTIONS, within RLIMIT_NOFILE */
 	struct event_base *main_base; /* owns the signals; runs until a stop */
+	struct event *delay_ev;     /* the shutdown delay's timer (PB_SHUTDOWN_DELAY) */
 };
+
+/* Set on SIGTERM/SIGINT: /readyz answers 503 from then on (pb_server_draining). */
+static atomic_int draining;
+
+int pb_server_draining(void)
+{
+	return atomic_load(&draining);
+}
 
 /* --- accepting ------------------------------------------------------------ */
 
@@ -209,16 +219,39 @@ static void worker_free(struct worker *w)
 		event_base_free(w->base);
 }
 
-static void on_signal(evutil_socket_t sig, short what, void *arg)
+/* Tell each loop to stop accepting and drain; the main loop ends. */
+static void stop_workers(evutil_socket_t fd, short what, void *arg)
 {
 	struct server *srv = arg;
 
+	(void)fd;
 	(void)what;
-	pb_log(PB_LOG_INFO, "signal %d: shutting down", (int)sig);
 	for (int i = 0; i < srv->nworkers; i++)
 		event_active(srv->workers[i].stop_ev, EV_TIMEOUT, 0);
 	if (srv->main_base != NULL)
 		event_base_loopbreak(srv->main_base);
+}
+
+/* SIGTERM or SIGINT: not ready at once; with PB_SHUTDOWN_DELAY, keep
+ * serving that many seconds (a load balancer or Kubernetes Service still
+ * routing here sees /readyz fail and stops), then stop.  A second signal
+ * during the delay stops at once. */
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct server *srv = arg;
+	int again = atomic_exchange(&draining, 1);
+
+	(void)what;
+	if (!again && srv->cfg->shutdown_delay_s > 0 && srv->main_base != NULL &&
+	    (srv->delay_ev = evtimer_new(srv->main_base, stop_workers, srv)) != NULL) {
+		struct timeval delay = { srv->cfg->shutdown_delay_s, 0 };
+		pb_log(PB_LOG_INFO, "signal %d: not ready; shutting down in %d s", (int)sig,
+		    srv->cfg->shutdown_delay_s);
+		evtimer_add(srv->delay_ev, &delay);
+		return;
+	}
+	pb_log(PB_LOG_INFO, "signal %d: shutting down", (int)sig);
+	stop_workers(-1, 0, srv);
 }
 
 /* SIGHUP asks a daemon to reopen its log after rotation, or tells it the
@@ -318,6 +351,8 @@ int pb_http_serve(const struct pb_config *cfg, struct pb_db_pool *pool,
 	event_free(sigint);
 	event_free(sigterm);
 	event_free(sighup);
+	if (srv.delay_ev != NULL)
+		event_free(srv.delay_ev);
 	pb_log(PB_LOG_INFO, "stopped");
 out:
 	for (int i = 0; srv.workers && i < srv.nworkers; i++)

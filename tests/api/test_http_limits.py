@@ -605,4 +605,23 @@ def test_sighup_and_usr_signals_never_stop_serving():
     d.stop()
 
 
+
+@test
+def test_sigterm_with_a_shutdown_delay_fails_readiness_then_serves_then_exits():
+    """PB_SHUTDOWN_DELAY (Kubernetes: the endpoints are removed while the pod still serves):
+    after SIGTERM /readyz is 503 at once, requests are still answered during the delay, then
+    the daemon drains and exits 0."""
+    d = Daemon(DB, env={"PB_SHUTDOWN_DELAY": "2"})
+    eq(d.request("GET", "/readyz")[0], 200, "ready")
+    t0 = time.time()
+    d.proc.send_signal(signal.SIGTERM)
+    time.sleep(0.3)
+    s, h, b, j = d.request("GET", "/readyz")
+    eq((s, j["detail"]), (503, "shutting down"), "not ready once told to stop")
+    eq(d.request("GET", "/v1/children", token=CW)[0], 200, "still serving during the delay")
+    rc = d.proc.wait(15)
+    took = time.time() - t0
+    eq(rc, 0, "exit 0")
+    check(1.8 <= took < 12, "stopped after the delay: %.1f s" % took)
+
 run()
