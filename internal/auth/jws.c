@@ -91,22 +91,28 @@ static cJSON *segment_json(const char *seg, size_t len)
 	return out;
 }
 
-static int verify_hmac(const struct pb_config *cfg, const unsigned char *msg, size_t len,
+/* One verification key: the configured one or the previous one. */
+struct key {
+	const unsigned char *bytes;
+	size_t len;
+};
+
+static int verify_hmac(struct key k, const unsigned char *msg, size_t len,
     const unsigned char *sig, size_t siglen)
 {
 	unsigned char mac[EVP_MAX_MD_SIZE];
 	unsigned int maclen = 0;
 
-	if (HMAC(EVP_sha256(), cfg->jwt_key, (int)cfg->jwt_key_len, msg, len, mac, &maclen) == NULL)
+	if (HMAC(EVP_sha256(), k.bytes, (int)k.len, msg, len, mac, &maclen) == NULL)
 		return 0;
 	return siglen == maclen && CRYPTO_memcmp(mac, sig, maclen) == 0;
 }
 
 /* The configured PEM public key, when it is of the kind the algorithm
  * needs (RSA of 2048 bits or more; EC on P-256); caller EVP_PKEY_free()s. */
-static EVP_PKEY *public_key(const struct pb_config *cfg)
+static EVP_PKEY *public_key(const struct pb_config *cfg, struct key k)
 {
-	BIO *bio = BIO_new_mem_buf(cfg->jwt_key, (int)cfg->jwt_key_len);
+	BIO *bio = BIO_new_mem_buf(k.bytes, (int)k.len);
 	EVP_PKEY *key = bio ? PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL) : NULL;
 	char group[32] = "";
 
@@ -150,8 +156,8 @@ static size_t es256_der(const unsigned char *sig, size_t siglen, unsigned char *
 	return n;
 }
 
-static int verify_public(const struct pb_config *cfg, const unsigned char *msg, size_t len,
-    const unsigned char *sig, size_t siglen)
+static int verify_public(const struct pb_config *cfg, struct key k, const unsigned char *msg,
+    size_t len, const unsigned char *sig, size_t siglen)
 {
 	unsigned char der[80];
 	int ok = 0;
@@ -162,7 +168,7 @@ static int verify_public(const struct pb_config *cfg, const unsigned char *msg, 
 	}
 	if (siglen == 0)
 		return 0;
-	EVP_PKEY *key = public_key(cfg);
+	EVP_PKEY *key = public_key(cfg, k);
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	if (key != NULL && ctx != NULL &&
 	    EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, key) == 1)
@@ -200,9 +206,14 @@ enum pb_err pb_jws_verify(const struct pb_config *cfg, const char *token, size_t
 	}
 	const unsigned char *signed_part = (const unsigned char *)token;
 	size_t signed_len = (size_t)(dot2 - token);
-	int ok = cfg->jwt_alg == PB_JWT_HS256 ?
-	    verify_hmac(cfg, signed_part, signed_len, sig, siglen) :
-	    verify_public(cfg, signed_part, signed_len, sig, siglen);
+	/* the configured key, then the previous one while a rotation runs */
+	int ok = 0;
+	const struct key keys[2] = { { cfg->jwt_key, cfg->jwt_key_len },
+	    { cfg->jwt_key_old, cfg->jwt_key_old_len } };
+	for (int i = 0; i < 2 && !ok && keys[i].bytes != NULL; i++)
+		ok = cfg->jwt_alg == PB_JWT_HS256 ?
+		    verify_hmac(keys[i], signed_part, signed_len, sig, siglen) :
+		    verify_public(cfg, keys[i], signed_part, signed_len, sig, siglen);
 	if (!ok) {
 		reason = "signature invalid";
 		goto out;
@@ -225,12 +236,18 @@ enum pb_err pb_auth_check_key(const struct pb_config *cfg, const char **why)
 	else if (cfg->jwt_alg == PB_JWT_HS256 && cfg->jwt_key_len < 32)
 		*why = "the HS256 secret is shorter than 32 bytes";
 	else if (cfg->jwt_alg != PB_JWT_HS256) {
-		EVP_PKEY *key = public_key(cfg);
-		if (key == NULL)
-			*why = cfg->jwt_alg == PB_JWT_RS256 ?
-			    "RS256 needs a PEM RSA public key of 2048 bits or more" :
-			    "ES256 needs a PEM EC public key on P-256";
-		EVP_PKEY_free(key);
+		for (int i = 0; i < 2 && *why == NULL; i++) {
+			struct key k = i ? (struct key){ cfg->jwt_key_old, cfg->jwt_key_old_len } :
+			    (struct key){ cfg->jwt_key, cfg->jwt_key_len };
+			if (k.bytes == NULL)
+				continue;
+			EVP_PKEY *key = public_key(cfg, k);
+			if (key == NULL)
+				*why = cfg->jwt_alg == PB_JWT_RS256 ?
+				    "RS256 needs a PEM RSA public key of 2048 bits or more" :
+				    "ES256 needs a PEM EC public key on P-256";
+			EVP_PKEY_free(key);
+		}
 	}
 	return *why ? PB_EINVAL : PB_OK;
 }

@@ -222,6 +222,15 @@ static int parse_jwt(struct pb_config *cfg, unsigned needs, char *errbuf,
 		cfg->jwt_key = (unsigned char *)sec;
 		if (cfg->jwt_key_len < 32)
 			return fail(errbuf, errlen, "PB_JWT_SECRET is too short: it must be at least 32 bytes");
+		if (secret_env("PB_JWT_SECRET_OLD", &sec, errbuf, errlen) != 0)
+			return -1;
+		if (sec != NULL) {
+			cfg->jwt_key_old = (unsigned char *)sec;
+			cfg->jwt_key_old_len = strlen(sec);
+			if (cfg->jwt_key_old_len < 32)
+				return fail(errbuf, errlen, "PB_JWT_SECRET_OLD is too short: it must be at "
+				    "least 32 bytes");
+		}
 		return 0;
 	}
 	const char *path = getenv("PB_JWT_PUBLIC_KEY_FILE");
@@ -231,6 +240,13 @@ static int parse_jwt(struct pb_config *cfg, unsigned needs, char *errbuf,
 		return fail(errbuf, errlen, "PB_JWT_PUBLIC_KEY_FILE: cannot read a PEM key from %.200s", path);
 	if (strstr((char *)cfg->jwt_key, "-----BEGIN PUBLIC KEY-----") == NULL)
 		return fail(errbuf, errlen, "PB_JWT_PUBLIC_KEY_FILE must hold a PEM public key (BEGIN PUBLIC KEY)");
+	const char *old = getenv("PB_JWT_PUBLIC_KEY_OLD_FILE");
+	if (old == NULL || *old == '\0')
+		return 0;
+	if (read_file(old, &cfg->jwt_key_old, &cfg->jwt_key_old_len) != 0 ||
+	    strstr((char *)cfg->jwt_key_old, "-----BEGIN PUBLIC KEY-----") == NULL)
+		return fail(errbuf, errlen, "PB_JWT_PUBLIC_KEY_OLD_FILE must name a PEM public key "
+		    "(BEGIN PUBLIC KEY)");
 	return 0;
 }
 
@@ -394,6 +410,12 @@ void pb_config_free(struct pb_config *cfg)
 	}
 	cfg->jwt_key = NULL;
 	cfg->jwt_key_len = 0;
+	if (cfg->jwt_key_old != NULL) {
+		memset(cfg->jwt_key_old, 0, cfg->jwt_key_old_len);
+		free(cfg->jwt_key_old);
+	}
+	cfg->jwt_key_old = NULL;
+	cfg->jwt_key_old_len = 0;
 	memset(cfg->bank_key, 0, sizeof(cfg->bank_key));
 	memset(cfg->bank_key_old, 0, sizeof(cfg->bank_key_old));
 }

@@ -31,6 +31,10 @@ struct pb_config {
 	enum pb_jwt_alg jwt_alg;
 	unsigned char *jwt_key;       /* HS: secret bytes; RS/ES: PEM text */
 	size_t jwt_key_len;
+	unsigned char *jwt_key_old;   /* the previous key, still accepted while tokens
+	                               * it signed live (PB_JWT_SECRET_OLD,
+	                               * PB_JWT_PUBLIC_KEY_OLD_FILE); NULL: none */
+	size_t jwt_key_old_len;
 	char jwt_issuer[256];
 	char jwt_audience[256];
 	int has_bank_key;

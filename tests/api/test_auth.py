@@ -384,11 +384,40 @@ def asym_jwt(claims_obj, keyfile, alg):
 
 
 RSA_KEY, RSA_PUB = make_key("rsa")
-RSA2_KEY, _ = make_key("rsa2")
+RSA2_KEY, RSA2_PUB = make_key("rsa2")
 EC_KEY, EC_PUB = make_key("ec")
 EC2_KEY, _ = make_key("ec2")
 RS = Daemon(DB, {"PB_JWT_ALG": "RS256", "PB_JWT_PUBLIC_KEY_FILE": RSA_PUB})
 ES = Daemon(DB, {"PB_JWT_ALG": "ES256", "PB_JWT_PUBLIC_KEY_FILE": EC_PUB})
+
+
+@test
+def test_key_rotation_accepts_the_previous_key_until_it_is_removed():
+    """Rotation without a window of failures: deploy the new key with the old one as
+    *_OLD (tokens of both verify), then drop the old one (its tokens are refused)."""
+    new, old, other = "n" * 40, SECRET, "x" * 40
+    both = Daemon(DB, {"PB_JWT_SECRET": new, "PB_JWT_SECRET_OLD": old})
+    try:
+        expect_ok(get(jwt(c(), secret=old), both), "a token signed with the previous secret")
+        expect_ok(get(jwt(c(), secret=new), both), "a token signed with the new secret")
+        expect_401(get(jwt(c(), secret=other), both), what="any other secret")
+    finally:
+        both.stop()
+    only_new = Daemon(DB, {"PB_JWT_SECRET": new})
+    try:
+        expect_401(get(jwt(c(), secret=old), only_new), what="the old secret once removed")
+    finally:
+        only_new.stop()
+    rs = Daemon(DB, {"PB_JWT_ALG": "RS256", "PB_JWT_PUBLIC_KEY_FILE": RSA_PUB,
+                     "PB_JWT_PUBLIC_KEY_OLD_FILE": RSA2_PUB})
+    try:
+        expect_ok(get(asym_jwt(c(), RSA2_KEY, "RS256"), rs), "RS256: the previous key")
+        expect_ok(get(asym_jwt(c(), RSA_KEY, "RS256"), rs), "RS256: the new key")
+        expect_401(get(asym_jwt(c(), EC_KEY, "ES256"), rs), what="another algorithm")
+    finally:
+        rs.stop()
+    rc, out, err = run_pbd(["serve"], serve_env(PB_JWT_SECRET_OLD="short"))
+    check(rc != 0 and "PB_JWT_SECRET_OLD" in err, "a short old secret is refused: %r" % err)
 
 
 @test
