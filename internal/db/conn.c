@@ -13,9 +13,11 @@
  */
 #include "internal/db/conn_private.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "internal/core/wait.h"
 #include "internal/log/log.h"
@@ -260,7 +262,41 @@ static int prepared(struct pb_db *db, const char *sql, int nparams, PGresult **f
 	return -1;
 }
 
+static atomic_ullong n_queries, n_unavailable, n_conflicts, n_errors, query_us;
+
+void pb_db_query_stats(struct pb_db_query_stats *out)
+{
+	out->queries = atomic_load(&n_queries);
+	out->unavailable = atomic_load(&n_unavailable);
+	out->conflicts = atomic_load(&n_conflicts);
+	out->errors = atomic_load(&n_errors);
+	out->seconds = (double)atomic_load(&query_us) / 1e6;
+}
+
+static enum pb_err run_query(struct pb_db *db, const char *sql, int nparams,
+    const char *const *params, PGresult **out);
+
 enum pb_err pb_db_query(struct pb_db *db, const char *sql, int nparams,
+    const char *const *params, PGresult **out)
+{
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	enum pb_err err = run_query(db, sql, nparams, params, out);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	atomic_fetch_add(&n_queries, 1);
+	atomic_fetch_add(&query_us, (unsigned long long)((t1.tv_sec - t0.tv_sec) * 1000000LL +
+	    (t1.tv_nsec - t0.tv_nsec) / 1000));
+	if (err == PB_EUNAVAILABLE)
+		atomic_fetch_add(&n_unavailable, 1);
+	else if (err == PB_ECONFLICT)
+		atomic_fetch_add(&n_conflicts, 1);
+	else if (err != PB_OK)
+		atomic_fetch_add(&n_errors, 1);
+	return err;
+}
+
+static enum pb_err run_query(struct pb_db *db, const char *sql, int nparams,
     const char *const *params, PGresult **out)
 {
 	char name[16];

@@ -64,8 +64,20 @@ enum pb_err pb_db_acquire_reader(struct pb_db_pool *pool, struct pb_db **out);
  * connection.  NULL is ignored. */
 void pb_db_release(struct pb_db_pool *pool, struct pb_db *db);
 
+/* Statements run on this process's connections (pb_db_query, pooled or
+ * standalone; the pipelined reads count as their batches), failures by
+ * kind, and their time. */
+struct pb_db_query_stats {
+	unsigned long long queries, unavailable, conflicts, errors;
+	double seconds;
+};
+void pb_db_query_stats(struct pb_db_query_stats *out);
+
 struct pb_db_stats {
 	int size, open, in_use, waiting;
+	unsigned long long waits;    /* acquisitions that waited for a connection */
+	double wait_seconds;         /* and the time they waited */
+	struct pb_db_query_stats queries;
 };
 void pb_db_pool_stats(struct pb_db_pool *pool, struct pb_db_stats *out);
 

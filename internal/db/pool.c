@@ -46,6 +46,7 @@ struct pb_db_pool {
 	int nshards;
 	struct shard *shards;
 	atomic_int open, in_use, waiting;
+	atomic_ullong waits, wait_us;   /* acquisitions that had to wait, and how long */
 };
 
 static _Thread_local struct pb_db_pool *bound_pool;
@@ -161,8 +162,12 @@ static struct pb_db *park(struct shard *s, long long deadline, int *give_up)
 	*s->tail = &w;
 	s->tail = &w.next;
 	atomic_fetch_add(&s->pool->waiting, 1);
+	long long parked = pb_wait_now_ms();
 	int woken = pb_wait_park((int)left);
 	atomic_fetch_sub(&s->pool->waiting, 1);
+	atomic_fetch_add(&s->pool->waits, 1);
+	atomic_fetch_add(&s->pool->wait_us,
+	    (unsigned long long)(pb_wait_now_ms() - parked) * 1000ULL);
 	if (w.queued)
 		unlink_waiter(s, &w);   /* still queued after a timeout */
 	*give_up = w.given == NULL && !woken && pb_wait_now_ms() >= deadline;
@@ -266,4 +271,7 @@ void pb_db_pool_stats(struct pb_db_pool *pool, struct pb_db_stats *out)
 	out->open = atomic_load(&pool->open);
 	out->in_use = atomic_load(&pool->in_use);
 	out->waiting = atomic_load(&pool->waiting);
+	out->waits = atomic_load(&pool->waits);
+	out->wait_seconds = (double)atomic_load(&pool->wait_us) / 1e6;
+	pb_db_query_stats(&out->queries);
 }

@@ -110,4 +110,18 @@ void pb_metrics_render(struct pb_buf *out, const struct pb_metrics_pool *pool,
 	    "# HELP pb_db_pool_waiting Requests waiting for a database connection.\n"
 	    "# TYPE pb_db_pool_waiting gauge\npb_db_pool_waiting %d\n",
 	    pool->size, pool->open, pool->in_use, pool->waiting);
+	pb_buf_addf(out, "# HELP pb_db_pool_wait_seconds Time requests waited for a database "
+	    "connection.\n# TYPE pb_db_pool_wait_seconds summary\n"
+	    "pb_db_pool_wait_seconds_sum %.6f\npb_db_pool_wait_seconds_count %llu\n",
+	    pool->wait_seconds, pool->waits);
+	pb_buf_addf(out, "# HELP pb_db_query_seconds Time in database statements.\n"
+	    "# TYPE pb_db_query_seconds summary\n"
+	    "pb_db_query_seconds_sum %.6f\npb_db_query_seconds_count %llu\n"
+	    "# HELP pb_db_query_errors_total Database statements that failed, by kind.\n"
+	    "# TYPE pb_db_query_errors_total counter\n"
+	    "pb_db_query_errors_total{kind=\"unavailable\"} %llu\n"
+	    "pb_db_query_errors_total{kind=\"conflict\"} %llu\n"
+	    "pb_db_query_errors_total{kind=\"other\"} %llu\n",
+	    pool->query_seconds, pool->queries, pool->unavailable, pool->conflicts, pool->errors);
+	pb_metrics_render_process(out);
 }

@@ -25,7 +25,16 @@ void pb_metrics_observe(int route, int method_index, int status,
 
 struct pb_metrics_pool {
 	int size, open, in_use, waiting;
+	unsigned long long waits;                 /* acquisitions that waited */
+	double wait_seconds;                      /* their total wait */
+	unsigned long long queries, unavailable, conflicts, errors;
+	double query_seconds;
 };
+
+/* The standard process_* metrics of this process (CPU seconds, resident
+ * memory, open file descriptors and their limit, start time), read from
+ * /proc/self; a value that cannot be read is left out. */
+void pb_metrics_render_process(struct pb_buf *out);
 
 /* Append the exposition text to out. */
 void pb_metrics_render(struct pb_buf *out, const struct pb_metrics_pool *pool,

@@ -30,6 +30,13 @@ void pb_ops_pool_metrics(struct pb_db_pool *pool, struct pb_metrics_pool *out)
 	out->open = s.open;
 	out->in_use = s.in_use;
 	out->waiting = s.waiting;
+	out->waits = s.waits;
+	out->wait_seconds = s.wait_seconds;
+	out->queries = s.queries.queries;
+	out->unavailable = s.queries.unavailable;
+	out->conflicts = s.queries.conflicts;
+	out->errors = s.queries.errors;
+	out->query_seconds = s.queries.seconds;
 }
 
 enum pb_err pb_ops_connect(const struct pb_config *cfg, struct pb_db **out,

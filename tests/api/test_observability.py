@@ -48,10 +48,29 @@ def test_the_request_log_names_the_council_and_the_trace():
     eq(anon[0]["la"], "", "no council without a token")
 
 
+def metric(text, name):
+    for ln in text.splitlines():
+        if ln.startswith(name + " "):
+            return float(ln.split()[1])
+    return None
+
+
 @test
-def test_the_latency_histogram_reaches_past_the_database_timeout():
+def test_metrics_show_the_process_the_database_and_the_slow_buckets():
+    eq(D.request("GET", "/v1/children", token=CW)[0], 200, "a database request")
     text = D.request("GET", "/metrics")[2].decode()
     check('le="5"' in text and 'le="10"' in text, "buckets 5 s and 10 s")
+    check(metric(text, "process_cpu_seconds_total") is not None, "CPU time")
+    for name in ("process_resident_memory_bytes", "process_open_fds", "process_max_fds",
+                 "process_start_time_seconds"):
+        v = metric(text, name)
+        check(v is not None and v > 0, "%s = %r" % (name, v))
+    check(metric(text, "pb_db_query_seconds_count") >= 1, "statements counted")
+    check(metric(text, "pb_db_query_seconds_sum") > 0, "and timed")
+    check(metric(text, "pb_db_pool_wait_seconds_count") is not None, "pool waits exposed")
+    check('pb_db_query_errors_total{kind="unavailable"}' in text, "errors by kind")
+    start = metric(text, "process_start_time_seconds")
+    check(abs(start - time.time()) < 600, "started recently: %r" % start)
 
 
 run()
