@@ -88,7 +88,7 @@ const struct pb_route api_routes[] = {
 	{ PB_PATCH, "/v1/settings", api_settings_patch, PB_SVC_BUDGETS, 0 },
 	{ PB_GET, "/v1/budgets/{id}/section-j", api_budgets_section_j, PB_SVC_BUDGETS, 0 },
 	{ PB_GET, "/v1/children/{id}/budgets", api_children_budgets, PB_SVC_BUDGETS, 0 },
-	{ PB_GET, "/v1/me/budgets", api_me_budgets, PB_SVC_BUDGETS, 0 },
+	{ PB_GET, "/v1/me/budgets", api_me_budgets, PB_SVC_BUDGETS, PB_ROUTE_FAMILY_VIEW },
 	{ PB_GET, "/v1/reviews/due", api_reviews_due, PB_SVC_BUDGETS, 0 },
 	/* returns to the DfE, counted from the budgets (REP-1) */
 	{ PB_GET, "/v1/reports/sen2", api_reports_sen2, PB_SVC_BUDGETS, 0 },
