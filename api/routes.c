@@ -105,6 +105,7 @@ const struct pb_route api_routes[] = {
 	{ PB_GET, "/v1/budgets/{id}/payments", api_budget_payments_list, PB_SVC_PAYMENTS, 0 },
 	{ PB_GET, "/v1/payments", api_payments_list, PB_SVC_PAYMENTS, 0 },
 	{ PB_GET, "/v1/payments/{id}", api_payments_get, PB_SVC_PAYMENTS, 0 },
+	{ PB_GET, "/v1/me/payments", api_me_payments, PB_SVC_PAYMENTS, PB_ROUTE_FAMILY_VIEW },
 	{ PB_POST, "/v1/payments/{id}/reissue", api_payments_reissue, PB_SVC_PAYMENTS, 0 },
 	{ PB_POST, "/v1/payments/{id}/approve", api_payments_approve, PB_SVC_PAYMENTS, 0 },
 	{ PB_POST, "/v1/payments/{id}/cancel", api_payments_cancel, PB_SVC_PAYMENTS, 0 },

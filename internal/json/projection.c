@@ -15,14 +15,15 @@ static const char *const hidden[] = {
 	"cost_centre", "subjective_code", "run_id",
 };
 
-int pb_json_family_hidden(const char *key)
+int pb_json_family_hidden(const char *key, int is_string)
 {
 	size_t n;
 
 	if (key == NULL)
 		return 0;
 	n = strlen(key);
-	if ((n > 3 && strcmp(key + n - 3, "_by") == 0) || strncmp(key, "bank_", 5) == 0)
+	if ((is_string && n > 3 && strcmp(key + n - 3, "_by") == 0) ||
+	    strncmp(key, "bank_", 5) == 0)
 		return 1;
 	for (size_t i = 0; i < sizeof(hidden) / sizeof(hidden[0]); i++)
 		if (strcmp(key, hidden[i]) == 0)
@@ -38,7 +39,7 @@ size_t pb_json_family_project(cJSON *doc)
 		return 0;
 	for (cJSON *c = doc->child, *next; c != NULL; c = next) {
 		next = c->next;
-		if (cJSON_IsObject(doc) && pb_json_family_hidden(c->string)) {
+		if (cJSON_IsObject(doc) && pb_json_family_hidden(c->string, cJSON_IsString(c))) {
 			if (!cJSON_IsNull(c)) {
 				cJSON_ReplaceItemViaPointer(doc, c, cJSON_CreateNull());
 				n++;

@@ -4,7 +4,7 @@
  * JSON answer (issue 18; docs/budgets.md "What a family sees").
  *
  * A family is shown its own children's records, but never
- *   - a staff identity: a member whose name ends in "_by" (created_by,
+ *   - a staff identity: a string member whose name ends in "_by" (created_by,
  *     approved_by, cancelled_by, decided_by, changed_by, requested_by …),
  *     "sub", "actor", "actor_sub";
  *   - bank or failure details: "bank", "bank_*", "sort_code",
@@ -32,8 +32,10 @@
 #include <cJSON.h>
 #include <stddef.h>
 
-/* 1 when a member named key is never shown to a family, else 0. */
-int pb_json_family_hidden(const char *key);
+/* 1 when a member named key (whose value is a string when is_string) is
+ * never shown to a family, else 0.  "_by" names an identity only with a
+ * string value: the family view's held_by {kind, name} object is not one. */
+int pb_json_family_hidden(const char *key, int is_string);
 
 /* Set every hidden member of doc, at every depth, to null; the number of
  * members changed (0: doc was already a family projection).  doc may be

@@ -11,7 +11,7 @@ family's writes in test_owasp's ROLES), so a new route is walked as soon as
 it is in the table.  Each 2xx JSON answer is searched, at every depth, for
 what a family must not see (docs/budgets.md "What a family sees"):
 
-  * a staff identity: any key ending in `_by` (created_by, approved_by,
+  * a staff identity: any key ending in `_by` with a string value (created_by, approved_by,
     cancelled_by, decided_by, …), `sub`, `actor`, `recorded_by` with a
     value;
   * bank or failure details: `bank`, `sort_code`, `account_number`,
@@ -59,7 +59,7 @@ def forbidden(doc, path="$"):
     if isinstance(doc, dict):
         for k, v in doc.items():
             p = "%s.%s" % (path, k)
-            if v is not None and (k.endswith("_by") or k in STAFF_KEYS or k in BANK_KEYS or
+            if v is not None and ((k.endswith("_by") and isinstance(v, str)) or k in STAFF_KEYS or k in BANK_KEYS or
                                   k.startswith("bank_") or k in INTERNAL_KEYS):
                 out.append((p, k))
             else:
@@ -74,6 +74,7 @@ def forbidden(doc, path="$"):
 def test_the_detector_detects():
     eq(forbidden({"a": [{"created_by": "cw"}]}), [("$.a[0].created_by", "created_by")], "_by")
     eq(forbidden({"created_by": None}), [], "a null is nothing shown")
+    eq(forbidden({"held_by": {"kind": "family", "name": "You"}}), [], "who holds it: no sub")
     eq(forbidden({"status": "failed", "failure_reason": "closed"}),
        [("$.failure_reason", "failure_reason")], "the bank's words")
     eq(forbidden({"payee": {"bank": {"sort_code": "1"}}}), [("$.payee.bank", "bank")], "bank")
@@ -100,7 +101,7 @@ def hist():
     # the council's label for the direct payment's service type
     expect(call("PUT", "/v1/offer/short_breaks",
                 {"stream": "social_care", "offered": True, "direct_payment_allowed": True,
-                 }, st.admin), 200)
+                 "label": "Short breaks"}, st.admin), 200)
     # paid to the family, and one to the provider that failed
     paid = settle(st, w, 10000, due="2026-09-10")
     dpf = w.approved(amount=700, due="2026-09-11")
@@ -309,6 +310,111 @@ def test_every_family_route_is_a_family_projection():
           "\na family token sees:\n  " + "\n  ".join(leaks))
     check(len(walked) >= 30, "walked only %d routes" % len(walked))
     print("walked %d family routes: %s" % (len(walked), sorted(walked)))
+
+
+# --- part 1: the family API ---------------------------------------------------------
+
+def me(tok, etag=None):
+    return call("GET", "/v1/me/budgets", tok=tok,
+                headers={"If-None-Match": etag} if etag else None)
+
+
+@test
+def test_offer_labels_are_validated_and_shown():
+    expect(call("PUT", "/v1/offer/transport", {"stream": "education", "offered": True,
+                                               "direct_payment_allowed": True, "label": ""},
+                ST.admin), 400, "VALIDATION_FAILED", field="label")
+    expect(call("PUT", "/v1/offer/transport", {"stream": "education", "offered": True,
+                                               "direct_payment_allowed": True,
+                                               "label": "x" * 101}, ST.admin),
+           400, "VALIDATION_FAILED", field="label")
+    expect(call("PUT", "/v1/offer/transport", {"stream": "education", "offered": True,
+                                               "direct_payment_allowed": True, "label": 7},
+                ST.admin), 400, "VALIDATION_FAILED", field="label")
+    items = {i["service_type"]: i for i in expect(call("GET", "/v1/offer", tok=ST.cw),
+                                                  200)["items"]}
+    eq((items["short_breaks"]["label"], items["transport"]["label"]), ("Short breaks", None),
+       "a label where the council set one")
+
+
+@test
+def test_me_budgets_labels_holders_paid_and_projected_payments():
+    st = ST
+    w = World(staff=st)
+    settle(st, w, 4000, due="2026-09-10")
+    w.approved(amount=2500, due=day(10), description="Respite weekend")
+    # four-weekly from day 3: day 3 and day 31 fall in the next 8 weeks, day 59 does not
+    expect(call("POST", "/v1/budgets/%s/schedules" % w.budget,
+                {"element_id": w.dp, "payee_id": w.dp_payee, "amount_pence": 1500,
+                 "frequency": "four_weekly", "start_date": day(3), "end_date": day(200)},
+                st.cw), 201)
+    s, h, _, doc = me(w.fam)
+    eq(s, 200, "the family view")
+    item = next(i for i in doc["items"] if i["budget_id"] == w.budget)
+    els = {e["id"]: e for e in item["elements"]}
+    dp, tp, nt = els[w.dp], els[w.tp], els[w.nt]
+    eq((dp["label"], dp["held_by"], dp["paid_to_family_pence"]),
+       ("Short breaks", {"kind": "family", "name": "You"}, 4000), "the direct payment")
+    eq((tp["label"], tp["held_by"], tp["paid_to_family_pence"], tp["upcoming_payments"]),
+       ("Transport", {"kind": "provider", "name": "Acme Care Ltd"}, 0, []),
+       "a third party: the provider by name; no label in the offer: the type made readable")
+    eq((nt["label"], nt["held_by"]), ("Continuing care", {"kind": "council", "name": "The council"}),
+       "notional: the council")
+    want = [{"due_date": day(3), "amount_pence": 1500},
+            {"due_date": day(10), "amount_pence": 2500},
+            {"due_date": day(31), "amount_pence": 1500}]
+    eq(dp["upcoming_payments"], want, "projected from the schedule and the payment made")
+    eq(item["next_payment"], {"due_date": day(3), "amount_pence": 1500,
+                              "element_label": "Short breaks"},
+       "next payment: the schedule's, though the cron has not run")
+    etag = h["etag"]
+    eq(me(w.fam, etag)[0], 304, "unchanged: 304")
+    # the cron runs: the instalment exists now, and is not shown twice
+    expect(call("POST", "/v1/schedules/materialise", {"until": day(3)}, st.fin), 200)
+    s, h2, _, doc = me(w.fam, etag)
+    eq(s, 200, "a refresh changes the ETag")
+    item = next(i for i in doc["items"] if i["budget_id"] == w.budget)
+    dp = next(e for e in item["elements"] if e["id"] == w.dp)
+    eq(dp["upcoming_payments"], want, "the same payments, none twice")
+    # a figure moves: paid to the family
+    settle(st, w, 600, due="2026-09-12")
+    s, h3, _, doc = me(w.fam, h2["etag"])
+    eq(s, 200, "a payment paid changes the view")
+    item = next(i for i in doc["items"] if i["budget_id"] == w.budget)
+    eq(next(e for e in item["elements"] if e["id"] == w.dp)["paid_to_family_pence"], 4600,
+       "paid to the family")
+    check(h3["etag"] != h2["etag"], "a new ETag")
+    # the read model is what recomputation says
+    _, drift, _ = psql(URL, "SELECT count(*) FROM family_view_drift")
+    eq(drift, "0", "no drift")
+
+
+@test
+def test_me_payments_newest_first_with_a_cursor():
+    st = ST
+    w = World(staff=st)
+    a = settle(st, w, 1000, due="2026-09-10")
+    b = settle(st, w, 2000, due="2026-09-11")
+    w.approved(amount=300, due=day(5))                       # not paid yet: not listed
+    w.approved(element=w.tp, payee=w.org, purpose="services", amount=900, due="2026-09-11")
+    page = expect(call("GET", "/v1/me/payments?limit=1", tok=w.fam), 200)
+    eq([p["id"] for p in page["items"]], [b["id"]], "newest first")
+    p = page["items"][0]
+    eq((p["due_date"], p["amount_pence"], p["status"], p["element_label"], p["child"]["id"]),
+       ("2026-09-11", 2000, "paid", "Short breaks", w.child), "a payment received")
+    eq(p["child"]["name"], "Kim Child", "the child's name")
+    check(p["paid_on"] is not None, "when it was paid")
+    eq(sorted(p), sorted(["id", "due_date", "paid_on", "amount_pence", "status", "description",
+                          "element_label", "child"]), "only what a family may see")
+    rest = expect(call("GET", "/v1/me/payments?limit=1&cursor=" + page["next_cursor"],
+                       tok=w.fam), 200)
+    eq(([p["id"] for p in rest["items"]], rest["next_cursor"]), ([a["id"]], None), "the rest")
+    expect(call("GET", "/v1/me/payments", tok=st.cw), 403, "FORBIDDEN")
+    expect(call("GET", "/v1/me/payments?limit=0", tok=w.fam), 400, field="limit")
+    expect(call("GET", "/v1/me/payments?cursor=nope", tok=w.fam), 400, field="cursor")
+    other = World(staff=st)
+    eq(expect(call("GET", "/v1/me/payments", tok=other.fam), 200)["items"], [],
+       "another family sees none of them")
 
 
 if __name__ == "__main__":
