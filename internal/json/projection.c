@@ -41,7 +41,7 @@ size_t pb_json_family_project(cJSON *doc)
 		next = c->next;
 		if (cJSON_IsObject(doc) && pb_json_family_hidden(c->string, cJSON_IsString(c))) {
 			if (!cJSON_IsNull(c)) {
-				cJSON_ReplaceItemViaPointer(doc, c, cJSON_CreateNull());
+				cJSON_ReplaceItemInObjectCaseSensitive(doc, c->string, cJSON_CreateNull());
 				n++;
 			}
 		} else if (cJSON_IsObject(c) || cJSON_IsArray(c)) {

@@ -59,6 +59,8 @@ def forbidden(doc, path="$"):
     if isinstance(doc, dict):
         for k, v in doc.items():
             p = "%s.%s" % (path, k)
+            if k == "":
+                out.append((p, "a member without a name"))
             if v is not None and ((k.endswith("_by") and isinstance(v, str)) or k in STAFF_KEYS or k in BANK_KEYS or
                                   k.startswith("bank_") or k in INTERNAL_KEYS):
                 out.append((p, k))
