@@ -143,7 +143,7 @@ void api_offer_put(struct pb_req *req, struct pb_resp *resp)
 	/* a client sends back what GET returned: the server-owned members are
 	 * accepted when they equal the current values (the service checks) */
 	static const char *const allowed[] = { "stream", "offered", "direct_payment_allowed",
-	    "service_type", "source", "updated_by", "updated_at", "version", NULL };
+	    "label", "service_type", "source", "updated_by", "updated_at", "version", NULL };
 	struct pb_problem p;
 	struct pb_elig_offer_row in;
 	struct pb_actor actor;
@@ -167,6 +167,13 @@ void api_offer_put(struct pb_req *req, struct pb_resp *resp)
 	pb_json_get_bool(body, "", "offered", 1, &in.offered, &present, &p);
 	pb_json_get_bool(body, "", "direct_payment_allowed", 1, &in.direct_payment_allowed,
 	    &present, &p);
+	/* label: optional, null for none — what a family reads (GET /v1/me/budgets) */
+	if (!cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(body, "label"))) {
+		const char *label = NULL;
+		pb_json_get_string(body, "", "label", 0, 1, sizeof(in.label) - 1, &label, &p);
+		if (label != NULL)
+			snprintf(in.label, sizeof(in.label), "%s", label);
+	}
 	if (p.err) {
 		pb_resp_problem(resp, &p);
 	} else if (api_db(req, resp, &db) == 0) {

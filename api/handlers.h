@@ -63,6 +63,7 @@ pb_handler_fn api_payees_create, api_payees_get, api_payees_patch,
     api_payees_bank_change_confirm, api_payees_bank_change_reject;
 /* payments.c */
 pb_handler_fn api_payments_create, api_payments_get, api_budget_payments_list;
+pb_handler_fn api_me_payments;
 pb_handler_fn api_payments_approve, api_payments_cancel;
 pb_handler_fn api_payments_list, api_payments_reissue;
 pb_handler_fn api_schedules_create, api_schedules_get, api_schedules_materialise;

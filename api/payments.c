@@ -259,6 +259,28 @@ void api_budget_payments_list(struct pb_req *req, struct pb_resp *resp)
 	api_list(req, resp, API_READERS, "id", pb_pay_list_for_budget);
 }
 
+void api_me_payments(struct pb_req *req, struct pb_resp *resp)
+{
+	struct pb_db *db;
+	char cbuf[37], *json = NULL;
+	const char *cursor;
+	int limit;
+
+	if (!pb_principal_has(&req->principal, PB_ROLE_FAMILY) ||
+	    req->principal.person_id[0] == '\0') {
+		pb_resp_error(resp, PB_EFORBIDDEN, "Only a family token has its own payments.");
+		return;
+	}
+	if (api_page(req, resp, &limit, cbuf, &cursor) || api_db_reader(req, resp, &db))
+		return;
+	enum pb_err err = pb_pay_family_paid(db, req->principal.la, req->principal.person_id,
+	    cursor, limit, &json);
+	if (err)
+		api_fail(resp, err, NULL);
+	else
+		api_json_text(resp, 200, json, 0, NULL);
+}
+
 /* approve | cancel with an optional {reason}. */
 static void act(struct pb_req *req, struct pb_resp *resp, unsigned roles, int cancel)
 {

@@ -90,7 +90,10 @@ const struct pb_route api_routes[] = {
 	{ PB_PATCH, "/v1/settings", api_settings_patch, PB_SVC_BUDGETS, 0 },
 	{ PB_GET, "/v1/budgets/{id}/section-j", api_budgets_section_j, PB_SVC_BUDGETS, 0 },
 	{ PB_GET, "/v1/children/{id}/budgets", api_children_budgets, PB_SVC_BUDGETS, 0 },
-	{ PB_GET, "/v1/me/budgets", api_me_budgets, PB_SVC_BUDGETS, 0 },
+	{ PB_GET, "/v1/me/budgets", api_me_budgets, PB_SVC_BUDGETS, PB_ROUTE_FAMILY_VIEW },
+	/* the family's payments received: no bank details, so served with the
+	 * family view (deploy/k8s/overlays/split/ingress.yaml sends /v1/me/ to pbd) */
+	{ PB_GET, "/v1/me/payments", api_me_payments, PB_SVC_BUDGETS, PB_ROUTE_FAMILY_VIEW },
 	{ PB_GET, "/v1/reviews/due", api_reviews_due, PB_SVC_BUDGETS, 0 },
 	/* returns to the DfE, counted from the budgets (REP-1) */
 	{ PB_GET, "/v1/reports/sen2", api_reports_sen2, PB_SVC_BUDGETS, 0 },

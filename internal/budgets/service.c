@@ -764,7 +764,7 @@ static enum pb_err render_family(const struct pb_family_row *rows, size_t n, int
 	struct family_doc *d = arg;
 
 	pb_budget_family_etag(version, d->today, d->person_id, d->etag);
-	return pb_budget_family_render(rows, n, d->json);
+	return pb_budget_family_render(rows, n, d->today, d->json);
 }
 
 enum pb_err pb_budget_family_view(struct pb_db *db, const char *la,

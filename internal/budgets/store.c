@@ -15,6 +15,7 @@
 #include "internal/core/uuid.h"
 #include "internal/db/db.h"
 #include "internal/db/rows.h"
+#include "internal/payments/rules.h"
 
 enum pb_err pb_budget_store_child_exists(struct pb_db *db, const char *la,
     const char *child_id)
@@ -465,14 +466,144 @@ enum pb_err pb_budget_store_section_j_data(struct pb_db *db,
 /* Columns of the family view query, in order. */
 enum {
 	FV_CHILD_ID, FV_GIVEN_NAME, FV_BUDGET_ID, FV_PERIOD_START, FV_PERIOD_END,
-	FV_STATUS, FV_ARRANGEMENT, FV_NEXT_DUE, FV_NEXT_AMOUNT, FV_ELEMENT_ID,
+	FV_STATUS, FV_ARRANGEMENT, FV_OPEN_DUE, FV_OPEN_AMOUNT, FV_ELEMENT_ID,
 	FV_STREAM, FV_SERVICE_TYPE, FV_ELEMENT_ARRANGEMENT, FV_ALLOCATED, FV_COMMITTED,
-	FV_SPENT, FV_VERSION
+	FV_SPENT, FV_LABEL, FV_HELD_KIND, FV_HELD_NAME, FV_PAID, FV_SC_FREQ, FV_SC_START,
+	FV_SC_LAST, FV_SC_AMOUNT, FV_SC_CAP_LEFT, FV_SC_HAVE_I, FV_SC_HAVE_D, FV_TERMS,
+	FV_VERSION
 };
 
 static const char *col_or_null(const PGresult *res, int row, int col)
 {
 	return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
+}
+
+/* The members of a PostgreSQL array's text form "{a,b,c}" of dates,
+ * integers or plain words (nothing quoted): the number of them, and each
+ * one's start and length through fn. */
+typedef void array_member_fn(const char *s, size_t len, size_t i, void *out);
+
+static size_t array_count(const char *t)
+{
+	size_t n = 0;
+
+	if (t == NULL || t[0] != '{' || t[1] == '}')
+		return 0;
+	for (n = 1; *t; t++)
+		n += *t == ',';
+	return n;
+}
+
+static void array_each(const char *t, array_member_fn *fn, void *out)
+{
+	size_t i = 0;
+
+	if (array_count(t) == 0)
+		return;
+	for (const char *m = t + 1;; i++) {
+		size_t len = strcspn(m, ",}");
+		fn(m, len, i, out);
+		if (m[len] != ',')
+			break;
+		m += len + 1;
+	}
+}
+
+static void member_day(const char *s, size_t len, size_t i, void *out)
+{
+	int32_t d = PB_DATE_NONE;
+	(void)pb_date_parse(s, len, &d);
+	((int32_t *)out)[i] = d;
+}
+
+static void member_int64(const char *s, size_t len, size_t i, void *out)
+{
+	(void)len;
+	((int64_t *)out)[i] = strtoll(s, NULL, 10);
+}
+
+static void member_freq(const char *s, size_t len, size_t i, void *out)
+{
+	enum pb_pay_frequency f = 0;
+	(void)pb_pay_frequency_parse(s, len, &f);
+	((struct pb_family_sched *)out)[i].frequency = (int)f;
+}
+
+/* An array column as n values (malloc'd; NULL when empty). */
+static void *array_of(const PGresult *res, int row, int col, size_t size, array_member_fn *fn,
+    size_t *n)
+{
+	const char *t = col_or_null(res, row, col);
+	void *a = NULL;
+
+	*n = array_count(t);
+	if (*n > 0) {
+		if ((a = calloc(*n, size)) == NULL)
+			abort();
+		array_each(t, fn, a);
+	}
+	return a;
+}
+
+/* What a row's arrays hold, freed after the render. */
+struct row_arrays {
+	int32_t *open_due, *terms, *have_d, *sc_start, *sc_last;
+	int64_t *open_amount, *have_i, *sc_amount, *sc_cap;
+	struct pb_family_sched *sched;
+};
+
+static void row_arrays_free(struct row_arrays *a)
+{
+	free(a->open_due);
+	free(a->terms);
+	free(a->have_d);
+	free(a->sc_start);
+	free(a->sc_last);
+	free(a->open_amount);
+	free(a->have_i);
+	free(a->sc_amount);
+	free(a->sc_cap);
+	free(a->sched);
+}
+
+/* The element's instalments and schedules of result row r into f, their
+ * storage in a. */
+static void family_arrays(const PGresult *res, int r, struct pb_family_row *f,
+    struct row_arrays *a)
+{
+	size_t n1 = 0, n2 = 0, nstart = 0, nlast = 0, namount = 0, ncap = 0, nhi = 0, nhd = 0;
+
+	a->open_due = array_of(res, r, FV_OPEN_DUE, sizeof(int32_t), member_day, &n1);
+	a->open_amount = array_of(res, r, FV_OPEN_AMOUNT, sizeof(int64_t), member_int64, &n2);
+	f->open_due = a->open_due;
+	f->open_amount = a->open_amount;
+	f->nopen = n1 < n2 ? n1 : n2;
+	a->terms = array_of(res, r, FV_TERMS, sizeof(int32_t), member_day, &f->nterms);
+	f->terms = a->terms;
+	a->sched = array_of(res, r, FV_SC_FREQ, sizeof(*a->sched), member_freq, &f->nsched);
+	a->sc_start = array_of(res, r, FV_SC_START, sizeof(int32_t), member_day, &nstart);
+	a->sc_last = array_of(res, r, FV_SC_LAST, sizeof(int32_t), member_day, &nlast);
+	a->sc_amount = array_of(res, r, FV_SC_AMOUNT, sizeof(int64_t), member_int64, &namount);
+	a->sc_cap = array_of(res, r, FV_SC_CAP_LEFT, sizeof(int64_t), member_int64, &ncap);
+	a->have_i = array_of(res, r, FV_SC_HAVE_I, sizeof(int64_t), member_int64, &nhi);
+	a->have_d = array_of(res, r, FV_SC_HAVE_D, sizeof(int32_t), member_day, &nhd);
+	if (nstart != f->nsched || nlast != f->nsched || namount != f->nsched ||
+	    ncap != f->nsched || nhi != nhd)
+		f->nsched = 0;                 /* the arrays are built together: unreachable */
+	f->sched = a->sched;
+	/* have is ordered by schedule number (1-based), then date */
+	for (size_t i = 0, h = 0; i < f->nsched; i++) {
+		struct pb_family_sched *s = &a->sched[i];
+		s->start = a->sc_start[i];
+		s->last = a->sc_last[i];
+		s->amount_pence = a->sc_amount[i];
+		s->cap_left = a->sc_cap[i];
+		s->have = a->have_d ? a->have_d + h : NULL;
+		while (h < nhd && a->have_i[h] == (int64_t)i + 1) {
+			s->nhave++;
+			h++;
+		}
+	}
 }
 
 enum pb_err pb_budget_store_family_rows(struct pb_db *db, const char *la,
@@ -481,29 +612,32 @@ enum pb_err pb_budget_store_family_rows(struct pb_db *db, const char *la,
 	PGresult *res = NULL;
 	char td[11];
 	const char *pp[] = { la, person_id, pb_db_date_param(today, td) };
-	/* One index range scan of the person's read model (migration 011,
-	 * kept current by triggers in the transaction of every change), with
-	 * the next open payment on or after today picked from each budget's
-	 * stored next instalments — or, only when all of them have passed and
-	 * there are more, from payments (index payments_next_due).  The document and its ETag are written in C
-	 * (family_view.c). */
+	/* One index range scan of the person's read model (migrations 011 and
+	 * 026, kept current by triggers in the transaction of every change):
+	 * each element's stored open instalments — or, only when the stored
+	 * ones end inside the coming 8 weeks and there are more, its next 16
+	 * from today from payments (index payments_next_due) — and its live
+	 * schedules.  Which instalments are to come is worked out in C from
+	 * those and today (family_view.c), as are the document and its ETag. */
 	enum pb_err err = pb_db_query(db,
 	    "SELECT r.child_id, r.given_name, r.budget_id, r.period_start, r.period_end,"
-	    " r.status, r.arrangement, coalesce(np.due, lv.due_date),"
-	    " coalesce(np.amount, lv.amount_pence), r.element_id, r.stream,"
+	    " r.status, r.arrangement, coalesce(lv.due, r.open_due),"
+	    " coalesce(lv.amount, r.open_amount), r.element_id, r.stream,"
 	    " r.service_type, r.element_arrangement, r.allocated_pence, r.committed_pence,"
-	    " r.spent_pence, v.version FROM family_views v"
+	    " r.spent_pence, r.label, r.held_kind, r.held_name, r.paid_pence, r.sc_freq,"
+	    " r.sc_start, r.sc_last, r.sc_amount, r.sc_cap_left, r.sc_have_i, r.sc_have_d,"
+	    " r.terms, v.version FROM family_views v"
 	    " LEFT JOIN family_view_rows r ON r.la = v.la AND r.person_id = v.person_id"
-	    " LEFT JOIN LATERAL (SELECT u.due, u.amount"
-	    "  FROM unnest(r.open_due, r.open_amount) WITH ORDINALITY AS u(due, amount, i)"
-	    "  WHERE u.due >= $3::date ORDER BY u.i LIMIT 1) np ON true"
-	    " LEFT JOIN LATERAL (SELECT p.due_date, p.amount_pence FROM payments p"
-	    "  JOIN budget_elements pe ON pe.la = p.la AND pe.id = p.element_id"
-	    "   AND pe.arrangement = 'direct_payment' AND pe.payee_id = p.payee_id"
-	    "  WHERE r.open_more AND np.due IS NULL AND p.la = r.la AND p.budget_id = r.budget_id"
+	    " LEFT JOIN LATERAL (SELECT array_agg(x.due_date ORDER BY x.n) AS due,"
+	    "  array_agg(x.amount_pence ORDER BY x.n) AS amount FROM (SELECT p.due_date,"
+	    "  p.amount_pence, row_number() OVER (ORDER BY p.due_date, p.created_at, p.id) AS n"
+	    "  FROM payments p JOIN budget_elements pe ON pe.la = p.la AND pe.id = p.element_id"
+	    "   AND pe.payee_id = p.payee_id"
+	    "  WHERE r.open_more AND r.open_due[16] < $3::date + 56 AND p.la = r.la"
+	    "   AND p.budget_id = r.budget_id AND p.element_id = r.element_id"
 	    "   AND p.status IN ('pending_approval', 'approved', 'exported')"
 	    "   AND p.due_date >= $3::date"
-	    "  ORDER BY p.due_date, p.created_at, p.id LIMIT 1) lv ON true"
+	    "  ORDER BY p.due_date, p.created_at, p.id LIMIT 16) x) lv ON true"
 	    " WHERE v.la = $1 AND v.person_id = $2 ORDER BY r.ord", 3, pp, &res);
 	if (err)
 		return err;
@@ -512,13 +646,14 @@ enum pb_err pb_budget_store_family_rows(struct pb_db *db, const char *la,
 	size_t total = (size_t)PQntuples(res), n = 0;
 	int64_t version = total > 0 ? pb_db_col_int64(res, 0, FV_VERSION) : 0;
 	struct pb_family_row *rows = calloc(total ? total : 1, sizeof(*rows));
-	if (rows == NULL)
+	struct row_arrays *arrays = calloc(total ? total : 1, sizeof(*arrays));
+	if (rows == NULL || arrays == NULL)
 		abort();
 	for (size_t i = 0; i < total; i++) {
 		int r = (int)i;
 		if (PQgetisnull(res, r, FV_CHILD_ID))
 			continue;
-		struct pb_family_row *f = &rows[n++];
+		struct pb_family_row *f = &rows[n];
 		f->child_id = PQgetvalue(res, r, FV_CHILD_ID);
 		f->given_name = PQgetvalue(res, r, FV_GIVEN_NAME);
 		f->budget_id = PQgetvalue(res, r, FV_BUDGET_ID);
@@ -526,8 +661,6 @@ enum pb_err pb_budget_store_family_rows(struct pb_db *db, const char *la,
 		f->period_end = PQgetvalue(res, r, FV_PERIOD_END);
 		f->status = PQgetvalue(res, r, FV_STATUS);
 		f->arrangement = PQgetvalue(res, r, FV_ARRANGEMENT);
-		f->next_due = col_or_null(res, r, FV_NEXT_DUE);
-		f->next_amount_pence = pb_db_col_int64(res, r, FV_NEXT_AMOUNT);
 		f->element_id = col_or_null(res, r, FV_ELEMENT_ID);
 		f->stream = PQgetvalue(res, r, FV_STREAM);
 		f->service_type = PQgetvalue(res, r, FV_SERVICE_TYPE);
@@ -535,8 +668,18 @@ enum pb_err pb_budget_store_family_rows(struct pb_db *db, const char *la,
 		f->allocated_pence = pb_db_col_int64(res, r, FV_ALLOCATED);
 		f->committed_pence = pb_db_col_int64(res, r, FV_COMMITTED);
 		f->spent_pence = pb_db_col_int64(res, r, FV_SPENT);
+		f->label = PQgetvalue(res, r, FV_LABEL);
+		f->held_kind = PQgetvalue(res, r, FV_HELD_KIND);
+		f->held_name = PQgetvalue(res, r, FV_HELD_NAME);
+		f->paid_pence = pb_db_col_int64(res, r, FV_PAID);
+		if (f->element_id != NULL)
+			family_arrays(res, r, f, &arrays[n]);
+		n++;
 	}
 	err = fn(rows, n, version, arg);
+	for (size_t i = 0; i < n; i++)
+		row_arrays_free(&arrays[i]);
+	free(arrays);
 	free(rows);
 	PQclear(res);
 	return err;

@@ -83,6 +83,10 @@ static cJSON *offer_item_tree(const struct pb_elig_offer_row *r)
 	cJSON_AddStringToObject(o, "stream", pb_stream_str(r->stream));
 	cJSON_AddBoolToObject(o, "offered", r->offered);
 	cJSON_AddBoolToObject(o, "direct_payment_allowed", r->direct_payment_allowed);
+	if (r->label[0])
+		cJSON_AddStringToObject(o, "label", r->label);
+	else
+		cJSON_AddNullToObject(o, "label");
 	cJSON_AddStringToObject(o, "source", r->local ? "local" : "default");
 	if (r->local) {
 		cJSON_AddStringToObject(o, "updated_by", r->updated_by);

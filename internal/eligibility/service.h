@@ -39,6 +39,7 @@ struct pb_elig_offer_row {
 	enum pb_stream stream;
 	int offered;
 	int direct_payment_allowed;
+	char label[101];            /* what a family reads for it; "" for none */
 	int local;
 	int version;
 	char id[37];

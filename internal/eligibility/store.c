@@ -14,7 +14,7 @@
 #include "internal/db/rows.h"
 
 #define OFFER_COLS "o.service_type, o.stream, o.offered, o.direct_payment_allowed," \
-	" o.version, o.id, o.updated_by, pb_ts(o.updated_at)"
+	" o.version, o.id, o.updated_by, pb_ts(o.updated_at), coalesce(o.label, '')"
 
 /* Row i of an OFFER_COLS result into *r. */
 static void offer_row(const PGresult *res, int i, struct pb_elig_offer_row *r)
@@ -30,6 +30,7 @@ static void offer_row(const PGresult *res, int i, struct pb_elig_offer_row *r)
 	pb_db_col_copy(res, i, 5, r->id, sizeof(r->id));
 	pb_db_col_copy(res, i, 6, r->updated_by, sizeof(r->updated_by));
 	pb_db_col_copy(res, i, 7, r->updated_at, sizeof(r->updated_at));
+	pb_db_col_copy(res, i, 8, r->label, sizeof(r->label));
 	r->local = 1;
 }
 
@@ -114,16 +115,17 @@ enum pb_err pb_elig_store_offer_upsert(struct pb_db *db,
 	PGresult *res = NULL;
 	const char *pp[] = { actor->la, in->id, in->service_type,
 	    pb_stream_str(in->stream), in->offered ? "true" : "false",
-	    in->direct_payment_allowed ? "true" : "false", actor->sub };
+	    in->direct_payment_allowed ? "true" : "false", actor->sub,
+	    in->label[0] ? in->label : NULL };
 
 	enum pb_err err = pb_db_query(db,
 	    "INSERT INTO offer_items AS o (la, id, service_type, stream, offered,"
-	    " direct_payment_allowed, updated_by) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+	    " direct_payment_allowed, updated_by, label) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
 	    " ON CONFLICT (la, service_type) DO UPDATE SET stream = EXCLUDED.stream,"
-	    " offered = EXCLUDED.offered,"
+	    " offered = EXCLUDED.offered, label = EXCLUDED.label,"
 	    " direct_payment_allowed = EXCLUDED.direct_payment_allowed,"
 	    " updated_by = EXCLUDED.updated_by, updated_at = now(), version = o.version + 1"
-	    " RETURNING " OFFER_COLS, 7, pp, &res);
+	    " RETURNING " OFFER_COLS, 8, pp, &res);
 	if (err)
 		return err;
 	offer_row(res, 0, out);

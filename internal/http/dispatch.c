@@ -12,6 +12,7 @@
 #include "internal/core/uuid.h"
 #include "internal/db/db.h"
 #include "internal/http/ratelimit.h"
+#include "internal/json/projection.h"
 #include "internal/http/target.h"
 #include "internal/http/testing.h"
 #include "internal/log/log.h"
@@ -232,6 +233,30 @@ static int admit(const struct pb_dispatch *d, const struct pb_route *r, struct p
 
 /* --- serving ---------------------------------------------------------------- */
 
+/* A family-only principal's answer is its family projection
+ * (internal/json/projection.h) on every route but those that write one
+ * themselves (PB_ROUTE_FAMILY_VIEW): one door, so a new route is covered. */
+static void family_project(const struct pb_route *r, const struct pb_req *req,
+    struct pb_resp *resp)
+{
+	char *text = NULL;
+
+	if (!req->authenticated || !pb_principal_is_family_only(&req->principal) ||
+	    (r->flags & PB_ROUTE_FAMILY_VIEW))
+		return;
+	if (resp->json != NULL) {
+		pb_json_family_project(resp->json);
+	} else if (resp->raw != NULL && resp->content_type != NULL &&
+	    strcmp(resp->content_type, "application/json") == 0) {
+		pb_json_family_project_text(resp->raw, resp->raw_len, &text);
+		if (text != NULL) {
+			free(resp->raw);
+			resp->raw = text;
+			resp->raw_len = strlen(text);
+		}
+	}
+}
+
 /* The request context over msg, its target parsed and its route matched:
  * 0 with *route set, or -1 with the answer in resp. */
 static int prepare(const struct pb_dispatch *d, const struct pb_http_msg *msg,
@@ -287,6 +312,7 @@ void pb_dispatch_serve(const struct pb_dispatch *d, const struct pb_http_msg *ms
 			r->handler(&req, resp);
 			if (resp->status == 0)
 				pb_resp_error(resp, PB_EINTERNAL, "The handler produced no response.");
+			family_project(r, &req, resp);
 		}
 	}
 	if (req.db != NULL) {

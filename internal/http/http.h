@@ -74,6 +74,8 @@ typedef void pb_handler_fn(struct pb_req *req, struct pb_resp *resp);
 #define PB_ROUTE_PUBLIC 0x1u   /* no token needed (operations endpoints) */
 #define PB_ROUTE_UPLOAD 0x2u   /* the body is a file of any media type, up to
                                 * PB_HTTP_MAX_UPLOAD; the handler judges it */
+#define PB_ROUTE_FAMILY_VIEW 0x4u /* the handler writes a family projection itself
+                                   * (a whitelist: the family view routes): not filtered again */
 
 struct pb_route {
 	unsigned methods;          /* enum pb_method bits */

@@ -226,15 +226,14 @@ static int in_dates(const int32_t *dates, size_t n, int32_t d)
 	return 0;
 }
 
-enum pb_err pb_pay_schedule_projected(const struct pb_pay_sched_spec *s, int32_t last,
+enum pb_err pb_pay_schedule_instalments(const struct pb_pay_sched_spec *s, int32_t last,
     int64_t amount_pence, const int32_t *have, size_t nhave, int64_t cap_left,
-    int64_t *total, size_t *count)
+    pb_pay_instalment_fn *fn, void *arg)
 {
 	int32_t limit = last;
 	int64_t sum = 0;
-	size_t k = 0;
 
-	if (s == NULL || total == NULL || count == NULL || (have == NULL && nhave > 0) ||
+	if (s == NULL || fn == NULL || (have == NULL && nhave > 0) ||
 	    amount_pence < 1 || amount_pence > PB_MAX_PENCE ||
 	    pb_pay_frequency_str(s->freq) == NULL)
 		return PB_EINVAL;
@@ -252,14 +251,45 @@ enum pb_err pb_pay_schedule_projected(const struct pb_pay_sched_spec *s, int32_t
 		if (a <= 0)
 			break;                       /* the cap is reached */
 		sum += a;
-		k++;
-		if (sum > PB_MAX_PENCE) {
-			sum = PB_MAX_PENCE + 1;      /* far more than any element */
+		if (fn(d, a, arg) != 0)
 			break;
-		}
 	}
-	*total = sum;
-	*count = k;
+	return PB_OK;
+}
+
+struct projected {
+	int64_t sum;
+	size_t k;
+};
+
+static int add_projected(int32_t d, int64_t amount, void *arg)
+{
+	struct projected *t = arg;
+
+	(void)d;
+	t->sum += amount;
+	t->k++;
+	if (t->sum > PB_MAX_PENCE) {
+		t->sum = PB_MAX_PENCE + 1;           /* far more than any element */
+		return 1;
+	}
+	return 0;
+}
+
+enum pb_err pb_pay_schedule_projected(const struct pb_pay_sched_spec *s, int32_t last,
+    int64_t amount_pence, const int32_t *have, size_t nhave, int64_t cap_left,
+    int64_t *total, size_t *count)
+{
+	struct projected t = { 0, 0 };
+
+	if (total == NULL || count == NULL)
+		return PB_EINVAL;
+	enum pb_err err = pb_pay_schedule_instalments(s, last, amount_pence, have, nhave,
+	    cap_left, add_projected, &t);
+	if (err)
+		return err;
+	*total = t.sum;
+	*count = t.k;
 	return PB_OK;
 }
 

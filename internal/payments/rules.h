@@ -155,6 +155,22 @@ enum pb_err pb_pay_sched_dates(const struct pb_pay_sched_spec *s, int32_t until,
     int32_t *out, size_t cap, size_t *count);
 
 /*
+ * pb_pay_schedule_instalments — the instalments the schedule would still
+ * make, the one walk behind pb_pay_schedule_projected and the family
+ * view's upcoming payments: for each due date d of s in
+ * [start, min(end, last)] not in have[0..nhave) (the dates already
+ * materialised, any status), in order, fn(d, amount, arg) with amount the
+ * schedule's, the last one reduced so that all of them stay within
+ * cap_left when cap_left >= 0 (-1: no cap); after the cap, none.  fn
+ * returning non-zero stops the walk.  PB_EINVAL on bad arguments (amount
+ * outside 1..PB_MAX_PENCE, fn NULL, unknown frequency).
+ */
+typedef int pb_pay_instalment_fn(int32_t due, int64_t amount_pence, void *arg);
+enum pb_err pb_pay_schedule_instalments(const struct pb_pay_sched_spec *s, int32_t last,
+    int64_t amount_pence, const int32_t *have, size_t nhave, int64_t cap_left,
+    pb_pay_instalment_fn *fn, void *arg);
+
+/*
  * pb_pay_schedule_projected — what the schedule would still pay (PAY-24:
  * a schedule never plans more than its element's remaining): amount for
  * each due date of s in [start, min(end, last)] that is not in

@@ -146,6 +146,12 @@ enum pb_err pb_pay_list_for_budget(struct pb_db *db, const struct pb_scope *scop
 	return pb_pay_store_list(db, scope->la, budget_id, cursor, limit, json);
 }
 
+enum pb_err pb_pay_family_paid(struct pb_db *db, const char *la, const char *person_id,
+    const char *cursor, int limit, char **json)
+{
+	return pb_pay_store_family_paid(db, la, person_id, cursor, limit, json);
+}
+
 enum pb_err pb_pay_schedule_get(struct pb_db *db, const struct pb_scope *scope,
     const char *id, char **json, int *version)
 {

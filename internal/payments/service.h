@@ -97,6 +97,11 @@ enum pb_err pb_pay_get(struct pb_db *db, const struct pb_scope *scope,
  * list (NULL: first page). */
 enum pb_err pb_pay_list_for_budget(struct pb_db *db, const struct pb_scope *scope,
     const char *budget_id, const char *cursor, int limit, char **json);
+/* GET /v1/me/payments: the payments paid to the family of person_id
+ * (pb_pay_store_family_paid), newest first; cursor a payment id of the
+ * list (NULL: first page). */
+enum pb_err pb_pay_family_paid(struct pb_db *db, const char *la, const char *person_id,
+    const char *cursor, int limit, char **json);
 enum pb_err pb_pay_schedule_get(struct pb_db *db, const struct pb_scope *scope,
     const char *id, char **json, int *version);
 enum pb_err pb_pay_recovery_get(struct pb_db *db, const struct pb_scope *scope,

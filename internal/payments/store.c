@@ -234,6 +234,35 @@ enum pb_err pb_pay_store_list(struct pb_db *db, const char *la,
 	    " ORDER BY p.due_date, p.id LIMIT $4", 4, pp, limit, json);
 }
 
+enum pb_err pb_pay_store_family_paid(struct pb_db *db, const char *la, const char *person_id,
+    const char *cursor, int limit, char **json)
+{
+	char lim[24];
+	const char *pp[] = { la, person_id, cursor, pb_db_int_param(limit + 1, lim) };
+	/* the direct payments paid to the person's family payee, of the
+	 * children it is a contact of (index payments_paid_by_element, 026);
+	 * keyset paging on (due_date, id) downwards: the cursor names the
+	 * last row.  Every member is named here: a family projection. */
+	return pb_db_list_json(db,
+	    "SELECT json_build_object('id', p.id, 'due_date', p.due_date,"
+	    "  'paid_on', (p.settled_at AT TIME ZONE 'UTC')::date, 'amount_pence', p.amount_pence,"
+	    "  'status', p.status, 'description', p.description,"
+	    "  'element_label', coalesce(o.label, pb_service_label(e.service_type)),"
+	    "  'child', json_build_object('id', c.id, 'name', c.given_name || ' ' || c.family_name)"
+	    " )::text, p.id"
+	    " FROM contacts k JOIN children c ON c.la = k.la AND c.id = k.child_id"
+	    " JOIN budgets b ON b.la = k.la AND b.child_id = k.child_id"
+	    " JOIN budget_elements e ON e.la = b.la AND e.budget_id = b.id"
+	    "  AND e.arrangement = 'direct_payment'"
+	    " JOIN payments p ON p.la = e.la AND p.element_id = e.id AND p.payee_id = e.payee_id"
+	    "  AND p.status = 'paid'"
+	    " LEFT JOIN offer_items o ON o.la = e.la AND o.service_type = e.service_type"
+	    " WHERE k.la = $1 AND k.person_id = $2 AND ($3::uuid IS NULL OR"
+	    "  (p.due_date, p.id) < (SELECT q.due_date, q.id FROM payments q"
+	    "   WHERE q.la = $1 AND q.id = $3::uuid))"
+	    " ORDER BY p.due_date DESC, p.id DESC LIMIT $4", 4, pp, limit, json);
+}
+
 enum pb_err pb_pay_store_queue(struct pb_db *db, const char *la,
     const struct pb_pay_filter *f, const char *cursor, int limit, char **json)
 {

@@ -111,6 +111,14 @@ enum pb_err pb_pay_store_payment_json(struct pb_db *db, const char *la,
 enum pb_err pb_pay_store_payment_get(struct pb_db *db, const struct pb_scope *scope,
     const char *id, char **json, int *version);
 /* A budget's payments (visibility checked by the caller). */
+/* GET /v1/me/payments: one page of the payments paid to person_id's
+ * family — direct payments to the element's payee, status paid, of the
+ * children person_id is a contact of — newest due date first, as
+ * {id, due_date, paid_on, amount_pence, status, description,
+ * element_label, child {id, name}} (malloc'd *json). */
+enum pb_err pb_pay_store_family_paid(struct pb_db *db, const char *la, const char *person_id,
+    const char *cursor, int limit, char **json);
+
 enum pb_err pb_pay_store_list(struct pb_db *db, const char *la,
     const char *budget_id, const char *cursor, int limit, char **json);
 

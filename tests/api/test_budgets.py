@@ -251,8 +251,10 @@ def test_mixed_budget_draft_approve_family_view_section_j():
     eq((it["allocated_pence"], it["committed_pence"], it["spent_pence"], it["remaining_pence"]),
        (423450, 0, 0, 423450), "totals")
     eq(len(it["elements"]), 3, "elements")
-    eq(set(it["elements"][0]), {"id", "stream", "service_type", "arrangement", "allocated_pence",
-                                "committed_pence", "spent_pence", "remaining_pence"}, "element keys")
+    eq(set(it["elements"][0]), {"id", "stream", "service_type", "label", "arrangement", "held_by",
+                                "allocated_pence", "committed_pence", "spent_pence",
+                                "remaining_pence", "paid_to_family_pence", "upcoming_payments"},
+       "element keys")
     eq(it["next_payment"], None, "no payment yet")
     # Section J as JSON
     sj = get("/v1/budgets/%s/section-j" % b["id"])
@@ -595,7 +597,7 @@ def test_family_view_etag_and_totals():
                              headers={"If-None-Match": etag})
     eq((s, b2), (304, b""), "not modified")
     eq(h2["etag"], etag, "same etag")
-    check(etag.startswith('"fv1-'), "the tag names the stored version: %r" % etag)
+    check(etag.startswith('"fv2-'), "the tag names the stored version: %r" % etag)
     # another family's change leaves this view (and its tag) alone
     g = family()
     approved_budget(g, [dp(g, pence=1000)])
@@ -618,7 +620,8 @@ def test_family_view_etag_and_totals():
     e0 = it["elements"][0]
     eq((e0["committed_pence"], e0["spent_pence"], e0["remaining_pence"]), (29000, 20000, 51000),
        "element totals")
-    eq(it["next_payment"], {"due_date": "2026-12-05", "amount_pence": 5000}, "next payment")
+    eq(it["next_payment"], {"due_date": "2026-12-05", "amount_pence": 5000,
+                            "element_label": "Transport"}, "next payment")
     # suspended budgets stay visible; closed ones do not
     post("/v1/budgets/%s/suspend" % a["id"], {"reason": "check"}, tok=AP, status=200)
     eq(get("/v1/me/budgets", tok=f["fam"])["items"][0]["status"], "suspended", "suspended shown")
@@ -633,9 +636,9 @@ def test_family_view_etag_and_totals():
 
 @test
 def test_family_view_next_payment_beyond_the_stored_instalments():
-    # The read model keeps a budget's next 8 open instalments from yesterday on;
-    # when all 8 have passed and there are more, the read finds the next one in
-    # payments instead.
+    # The read model keeps an element's next 16 open instalments from yesterday
+    # on; when they end inside the coming 8 weeks and there are more, the read
+    # finds the element's next ones in payments instead.
     import datetime
     f = family()
     a = approved_budget(f, [dp(f, pence=500000)])
@@ -643,14 +646,17 @@ def test_family_view_next_payment_beyond_the_stored_instalments():
     today = datetime.datetime.now(datetime.timezone.utc).date()
     yesterday = (today - datetime.timedelta(days=1)).isoformat()
     later = (today + datetime.timedelta(days=40)).isoformat()
-    for _ in range(9):
+    for _ in range(17):
         pay(a, el, 100, "approved", due=yesterday)   # open, but no longer next
     pay(a, el, 4321, "pending_approval", due=later)
     _, out, _ = psql(URL, "SELECT array_length(open_due, 1) || ' ' || open_more FROM"
                      " family_view_rows WHERE budget_id = '%s' LIMIT 1" % a["id"])
-    eq(out, "8 true", "eight stored, more to come")
+    eq(out, "16 true", "sixteen stored, more to come")
     it = get("/v1/me/budgets", tok=f["fam"])["items"][0]
-    eq(it["next_payment"], {"due_date": later, "amount_pence": 4321}, "found beyond the eight")
+    eq(it["next_payment"], {"due_date": later, "amount_pence": 4321,
+                            "element_label": "Transport"}, "found beyond the sixteen")
+    eq(it["elements"][0]["upcoming_payments"], [{"due_date": later, "amount_pence": 4321}],
+       "and listed as to come")
     _, drift, _ = psql(URL, "SELECT count(*) FROM family_view_drift")
     eq(drift, "0", "read model matches recomputation")
 

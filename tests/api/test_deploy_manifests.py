@@ -695,6 +695,7 @@ def k8s_split_ingress_routes_payment_paths_to_the_payments_service():
         "/v1/budgets/%s/approve" % UUID: "pbd",
         "/v1/children/%s/budgets" % UUID: "pbd",
         "/v1/me/budgets": "pbd",
+        "/v1/me/payments": "pbd",
         "/v1/eligibility/checks": "pbd",
         "/v1/budget-requests/%s/decision" % UUID: "pbd",
         "/v1/audit": "pbd",

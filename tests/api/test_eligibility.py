@@ -169,8 +169,12 @@ def test_check_created_stored_and_readable():
     eq(j["basis"]["plan_status"], "under_review", "basis")
     eq(j["basis"]["requester_relationship"], "parent", "basis relationship")
     reasons_of(j)
-    for tok in (fam.token, CW, PANEL, FINANCE, AUDITOR, ADMIN, SERVICE):
-        eq(get(h["location"], tok), j, "GET returns the stored check")
+    # the family's answers are its projection: no identity (docs/budgets.md "What a family sees")
+    eq(j["created_by"], None, "the family is not shown a sub")
+    eq(get(h["location"], fam.token), j, "GET returns the stored check")
+    for tok in (CW, PANEL, FINANCE, AUDITOR, ADMIN, SERVICE):
+        eq(get(h["location"], tok), dict(j, created_by="fam-" + fam.person[:8]),
+           "staff see who asked")
     check("eligibility_check.created" in audit_actions(j["id"]), "audited")
     check("eligibility_check.created" in event_types(j["id"]), "event")
 

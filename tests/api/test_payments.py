@@ -672,7 +672,9 @@ def test_debt_review_once_decided_by_someone_else():
     debt_move(d["id"], "review", st.fin, {"reason": "x"}, status=403, code="FORBIDDEN")
     rv = debt_move(d["id"], "review", w.fam, {"reason": "We paid the carer in cash; receipts attached"})
     eq((rv["status"], rv["owed_pence"], rv["review"]["requested_by"]),
-       ("under_review", 4000, w.fam and "fam-" + w.parent[:8]), "under review, still owed")
+       ("under_review", 4000, None), "under review, still owed; the family sees no identity")
+    staff = expect(call("GET", "/v1/debts/" + d["id"], tok=st.fin), 200)
+    eq(staff["review"]["requested_by"], "fam-" + w.parent[:8], "staff see who asked")
     debt_move(d["id"], "review", w.fam, {"reason": "again"}, status=409, code="CONFLICT",
               rule="PAY-18")
     debt_move(d["id"], "review", st.cw, {"reason": "on their behalf"}, status=409,

@@ -878,7 +878,8 @@ def test_family_next_payment_is_a_payment_to_the_family():
     expect(w.pay_tp(amount=5000, due=day(3)), 201)      # the provider's, sooner
     w.pending(amount=7000, due=day(10))                  # the family's
     item = st.get("/v1/me/budgets", w.fam)["items"][0]
-    eq(item["next_payment"], {"due_date": day(10), "amount_pence": 7000}, "next payment")
+    eq(item["next_payment"], {"due_date": day(10), "amount_pence": 7000,
+                                "element_label": "Short breaks"}, "next payment")
 
 
 @test

@@ -117,8 +117,10 @@ def test_a_direct_payment_cut_waits_for_notice_and_one_reconsideration():
     expect(act(w, v["id"], "reconsideration", w.fam, {}), 400, field="reason")
     r = expect(act(w, v["id"], "reconsideration", w.fam,
                    {"reason": "The hours are still needed"}), 200)
-    eq((r["status"], r["reconsideration"]["requested_by"]), ("reconsideration", "fam-" +
-       w.parent[:8]), "the family asked")
+    eq((r["status"], r["reconsideration"]["requested_by"]), ("reconsideration", None),
+       "the family asked (its answer names no one)")
+    eq(expect(call("GET", vpath(w, v["id"]), tok=st.cw), 200)["reconsideration"]["requested_by"],
+       "fam-" + w.parent[:8], "staff see who asked")
     force_due(v["id"])
     due = expect(call("POST", "/v1/budget-variations/apply-due", {}, st.fin), 200)
     eq(due["applied"], [], "not applied while being reconsidered")

@@ -16,6 +16,7 @@
 
 #include "internal/json/json.h"
 #include "internal/json/output.h"
+#include "internal/json/projection.h"
 
 #define CHECK(cond, name)                                                   \
 	do {                                                                \
@@ -1213,6 +1214,43 @@ static void test_print_and_add_int(void **state)
 	free(s);
 }
 
+/* The family projection: which members are hidden, at any depth, kept as null. */
+static void test_family_projection(void **state)
+{
+	static const struct { const char *in, *out; } cases[] = {
+		{ "{\"id\":1,\"created_by\":\"cw\"}", "{\"id\":1,\"created_by\":null}" },
+		{ "{\"a\":[{\"approved_by\":\"ap\",\"x\":2}]}",
+		  "{\"a\":[{\"approved_by\":null,\"x\":2}]}" },
+		{ "{\"held_by\":{\"kind\":\"family\",\"name\":\"You\"}}", NULL },
+		{ "{\"status\":\"failed\",\"failure_reason\":\"closed\"}",
+		  "{\"status\":\"failed\",\"failure_reason\":null}" },
+		{ "{\"bank\":{\"sort_code\":\"112233\"},\"bank_change\":1}",
+		  "{\"bank\":null,\"bank_change\":null}" },
+		{ "{\"cancel_reason\":\"dup\",\"reason\":\"for the family\",\"notes\":\"ours\"}",
+		  "{\"cancel_reason\":null,\"reason\":\"for the family\",\"notes\":\"ours\"}" },
+		{ "{\"amount_pence\":100000000000,\"run_id\":\"r\"}",
+		  "{\"amount_pence\":100000000000,\"run_id\":null}" },
+		{ "{\"created_by\":null}", NULL },
+		{ "[\"created_by\"]", NULL },
+		{ "not json", NULL },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *out = NULL;
+		pb_json_family_project_text(cases[i].in, strlen(cases[i].in), &out);
+		if (cases[i].out == NULL)
+			assert_null(out);
+		else
+			assert_string_equal(out, cases[i].out);
+		free(out);
+	}
+	assert_int_equal(pb_json_family_project(NULL), 0);
+	assert_true(pb_json_family_hidden("decided_by", 1));
+	assert_false(pb_json_family_hidden("decided_by", 0));
+	assert_false(pb_json_family_hidden("by", 1));
+	assert_false(pb_json_family_hidden(NULL, 1));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1240,6 +1278,7 @@ int main(void)
 		cmocka_unit_test(test_write_string),
 		cmocka_unit_test(test_number_form_names_the_member),
 		cmocka_unit_test(test_print_and_add_int),
+		cmocka_unit_test(test_family_projection),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
