@@ -163,8 +163,14 @@ def test_per_element_decision_partly_approves_and_funds_only_what_was_approved()
                                             "panel1-" + st.la), "approved with conditions")
     eq((pd["yoga_classes"]["decision"], pd["yoga_classes"]["conditions"]), ("decline", None),
        "declined")
-    eq(expect(call("GET", "/v1/budget-requests/" + r["id"], tok=w.fam), 200)["elements"],
+    eq(expect(call("GET", "/v1/budget-requests/" + r["id"], tok=st.cw), 200)["elements"],
        got["elements"], "shown on the request")
+    # the family sees each decision and its conditions, not who on the panel decided
+    fam = expect(call("GET", "/v1/budget-requests/" + r["id"], tok=w.fam), 200)["elements"]
+    eq([(e["panel_decision"]["decision"], e["panel_decision"]["conditions"],
+         e["panel_decision"]["decided_by"]) for e in fam],
+       [("approve", "Reviewed after 6 months", None), ("decline", None, None)],
+       "the family's view: decisions without staff identities")
     _, n, _ = psql(URL, "SELECT count(*) FROM budget_request_element_decisions"
                    " WHERE request_id = '%s'" % r["id"])
     eq(n, "2", "two rows")
