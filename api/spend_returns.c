@@ -114,11 +114,12 @@ static void write_return(struct pb_req *req, struct pb_resp *resp, int resubmit)
 		    pb_spend_return_resubmit(db, &actor, &scope, id, &in, pb_date_today(), &p, &json) :
 		    pb_spend_return_submit(db, &actor, &scope, budget, element, &in, pb_date_today(),
 		    &p, id, &json);
-		snprintf(location, sizeof(location), "/v1/spend-returns/%s", id);
-		if (err)
+		if (err) {
 			api_fail(resp, err, &p);
-		else
+		} else {
+			snprintf(location, sizeof(location), "/v1/spend-returns/%s", id);
 			api_json_text(resp, resubmit ? 200 : 201, json, 0, resubmit ? NULL : location);
+		}
 	}
 	free(lines);
 	cJSON_Delete(body);

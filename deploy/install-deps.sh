@@ -9,6 +9,10 @@ if [ "${1:-}" = test ]; then
 	# tests/api/test_pgbouncer.py starts a real one in transaction mode
 	pkgs="$pkgs libcmocka-dev python3-yaml docker-compose pgbouncer"
 fi
+if [ "${1:-}" = ha ]; then
+	# make test-ha: pg_auto_failover's monitor and keepers
+	pkgs="$pkgs postgresql-15-auto-failover pg-auto-failover-cli"
+fi
 if [ "${1:-}" = docs ]; then
 	# make test-docs: headless Chromium opens /docs (swagger-ui-dist itself comes from npm:
 	# deploy/npm-install.sh docs)

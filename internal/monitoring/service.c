@@ -230,11 +230,11 @@ enum pb_err pb_spend_evidence_get(struct pb_db *db, const struct pb_scope *scope
     const char *return_id, const char *evidence_id, const char **media_type,
     char file_name[128], unsigned char **data, size_t *len)
 {
-	char stored[121], media[32];
+	char stored[121] = "", media[32] = "";
 	enum pb_err err = pb_mon_store_evidence_get(db, scope, return_id, evidence_id, media,
 	    stored, data, len);
 
-	*media_type = pb_evidence_media_type(pb_evidence_type_of(media));
+	*media_type = err == PB_OK ? pb_evidence_media_type(pb_evidence_type_of(media)) : NULL;
 	if (err == PB_OK && *media_type == NULL) {
 		free(*data);
 		*data = NULL;

@@ -18,7 +18,7 @@ import time
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from faultlib import Cluster, Pbd, request, run, test, token  # noqa: E402
+from faultlib import Cluster, Pbd, dp_budget, request, run, test, token  # noqa: E402
 
 import subprocess  # noqa: E402
 
@@ -27,40 +27,11 @@ subprocess.run([os.environ.get("PBD_BIN", "bin/pbd"), "migrate"], check=True, ca
                env=dict(os.environ, DATABASE_URL=C.url, PB_JWT_SECRET="x" * 40))
 P = Pbd(C.url, env={"PB_BANK_KEY": "2a" * 32, "PB_DB_POOL": "6"}, log_name="kill")
 
-CW = token(["caseworker"], sub="fault-cw")
-AP = token(["approver"], sub="fault-ap")
 FIN = token(["finance"], sub="fault-fin")
 THREADS, PER_THREAD, AMOUNT = 8, 60, 100
 
 
-def must(resp, status, what):
-    if resp[0] != status:
-        raise AssertionError("%s: %d %r" % (what, resp[0], resp[2]))
-    return resp[2]
-
-
-def fixture():
-    post = lambda path, body, tok=CW: must(request(P.port, "POST", path, body, tok), 201, path)  # noqa: E731
-    person = post("/v1/people", {"given_name": "Pat", "family_name": "Load"})["id"]
-    child = post("/v1/children", {"given_name": "Kim", "family_name": "Load", "date_of_birth": "2014-05-01"})["id"]
-    post("/v1/children/%s/contacts" % child, {"person_id": person, "relationship": "parent",
-                                              "has_parental_responsibility": True, "lives_with_child": True})
-    plan = post("/v1/children/%s/plans" % child, {"status": "issued", "issued_on": "2025-09-01",
-                                                  "next_review_due": "2026-08-31"})["id"]
-    payee = post("/v1/payees", {"kind": "individual", "name": "Pat Load", "person_id": person,
-                                "is_local_authority": False})["id"]
-    b = post("/v1/budgets", {"child_id": child, "plan_id": plan, "period_start": "2025-09-01",
-                             "period_end": "2026-08-31", "elements": [{
-                                 "stream": "education", "service_type": "transport",
-                                 "arrangement": "direct_payment", "allocated_pence": 10000000,
-                                 "recipient_person_id": person, "payee_id": payee,
-                                 "agreement": {"agreed_provision": "Taxi", "outcomes": ["School"],
-                                               "signed_on": "2025-09-01", "school_premises": False}}]})
-    must(request(P.port, "POST", "/v1/budgets/%s/approve" % b["id"], {}, AP), 200, "approve")
-    return b["id"], b["elements"][0]["id"], payee
-
-
-BUDGET, ELEMENT, PAYEE = fixture()
+BUDGET, ELEMENT, PAYEE = dp_budget(P.port)
 PATH = "/v1/budgets/%s/payments" % BUDGET
 ACKED = {}            # key -> payment id (first 201 seen)
 MISMATCH = []         # a retry that came back with another id

@@ -181,3 +181,34 @@ def run(cleanup=None):
         cleanup()
     print("%d passed, %d failed" % (passed, failed))
     sys.exit(1 if failed else 0)
+
+
+def must(resp, status, what):
+    if resp[0] != status:
+        raise AssertionError("%s: %d %r" % (what, resp[0], resp[2]))
+    return resp[2]
+
+
+def dp_budget(port):
+    """An approved budget with one £100,000 direct payment, made over HTTP on pbd at
+    port: (budget id, element id, payee id)."""
+    CW = token(["caseworker"], sub="fault-cw")
+    AP = token(["approver"], sub="fault-ap")
+    post = lambda path, body, tok=CW: must(request(port, "POST", path, body, tok), 201, path)  # noqa: E731
+    person = post("/v1/people", {"given_name": "Pat", "family_name": "Load"})["id"]
+    child = post("/v1/children", {"given_name": "Kim", "family_name": "Load", "date_of_birth": "2014-05-01"})["id"]
+    post("/v1/children/%s/contacts" % child, {"person_id": person, "relationship": "parent",
+                                              "has_parental_responsibility": True, "lives_with_child": True})
+    plan = post("/v1/children/%s/plans" % child, {"status": "issued", "issued_on": "2025-09-01",
+                                                  "next_review_due": "2026-08-31"})["id"]
+    payee = post("/v1/payees", {"kind": "individual", "name": "Pat Load", "person_id": person,
+                                "is_local_authority": False})["id"]
+    b = post("/v1/budgets", {"child_id": child, "plan_id": plan, "period_start": "2025-09-01",
+                             "period_end": "2026-08-31", "elements": [{
+                                 "stream": "education", "service_type": "transport",
+                                 "arrangement": "direct_payment", "allocated_pence": 10000000,
+                                 "recipient_person_id": person, "payee_id": payee,
+                                 "agreement": {"agreed_provision": "Taxi", "outcomes": ["School"],
+                                               "signed_on": "2025-09-01", "school_premises": False}}]})
+    must(request(port, "POST", "/v1/budgets/%s/approve" % b["id"], {}, AP), 200, "approve")
+    return b["id"], b["elements"][0]["id"], payee
