@@ -61,12 +61,17 @@ class Formation:
                                 "--auth", "trust", "--no-ssl"]), "create monitor")
         self.keep("monitor", [PG_AUTOCTL, "run", "--pgdata", mon])
         self.wait(lambda: self.psql("monitor", "pg_auto_failover", "SELECT 1") == "1", "monitor")
-        # notice a dead node within seconds, not the default 20 s
+        # notice a dead node within seconds, not the default 20 s; a bad name is an error
+        # (pgautofailover.* settings are the monitor extension's own)
         for guc, v in (("health_check_period", "1000"), ("health_check_timeout", "1000"),
                        ("health_check_max_retries", "1"), ("health_check_retry_delay", "500"),
-                       ("node_considered_unhealthy_timeout", "3000")):
-            self.psql("monitor", "pg_auto_failover",
-                      "ALTER SYSTEM SET pgautofailover.%s = %s" % (guc, v))
+                       ("node_considered_unhealthy_timeout", "3000"),
+                       # promote once the old primary has been unreachable this long (it
+                       # cannot be asked to demote: it is dead) instead of the default 30 s
+                       ("primary_demote_timeout", "5000")):
+            if self.psql("monitor", "pg_auto_failover",
+                         "ALTER SYSTEM SET pgautofailover.%s = %s" % (guc, v)) is None:
+                raise AssertionError("the monitor refused pgautofailover.%s" % guc)
         self.psql("monitor", "pg_auto_failover", "SELECT pg_reload_conf()")
         self.monitor_uri = ("postgres://autoctl_node@localhost:%d/pg_auto_failover?sslmode=disable"
                             % self.ports["monitor"])
