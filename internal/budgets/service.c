@@ -806,6 +806,8 @@ void pb_budget_review_facts_of(const struct pb_budget_review_row *row, int32_t t
 
 /* A refresh keeping this many answers is a rebuild: statistics refreshed. */
 #define REVIEW_REBUILD_ROWS 1000
+/* Answers recomputed per transaction (well inside the statement timeout). */
+#define REVIEW_BATCH 2000
 
 struct review_keep {
 	int32_t today;
@@ -848,27 +850,40 @@ static int keep_review(const struct pb_budget_review_row *row, void *arg)
 	return 0;
 }
 
-/* Bring the council's kept review answers up to date (migration 022): the
- * out-of-date ones are recomputed by the rule and kept, in one
- * transaction. */
-static enum pb_err refresh_reviews_due(struct pb_db *db, const char *la, int32_t today)
+/* One batch: at most REVIEW_BATCH out-of-date answers recomputed and kept
+ * in one transaction; *taken how many were dequeued. */
+static enum pb_err refresh_batch(struct pb_db *db, const char *la, int32_t today, int *taken)
 {
 	enum pb_err err = pb_db_begin(db);
 	if (err)
 		return err;
 	struct review_keep k = { today, cJSON_CreateArray() };
-	err = pb_budget_store_review_stale(db, la, today, keep_review, &k);
-	int kept = cJSON_GetArraySize(k.answers);
-	if (err == PB_OK && kept > 0) {
+	err = pb_budget_store_review_stale(db, la, today, REVIEW_BATCH, taken, keep_review, &k);
+	if (err == PB_OK && cJSON_GetArraySize(k.answers) > 0) {
 		char *answers = pb_json_print(k.answers);
 		k.answers = NULL;
 		err = pb_budget_store_review_keep(db, la, answers);
 		free(answers);
 	}
-	if (err == PB_OK && kept >= REVIEW_REBUILD_ROWS)
-		err = pb_budget_store_review_analyze(db);
 	cJSON_Delete(k.answers);
 	return pb_db_finish(db, err);
+}
+
+/* Bring the council's kept answers up to date, batch by batch, so no
+ * transaction outlives the statement timeout however large the backlog
+ * (an upgrade, a large payment run); a rebuild refreshes the statistics. */
+static enum pb_err refresh_reviews_due(struct pb_db *db, const char *la, int32_t today)
+{
+	int taken = 0, total = 0;
+	enum pb_err err;
+
+	do {
+		err = refresh_batch(db, la, today, &taken);
+		total += taken;
+	} while (err == PB_OK && taken == REVIEW_BATCH);
+	if (err == PB_OK && total >= REVIEW_REBUILD_ROWS)
+		err = pb_budget_store_review_analyze(db);
+	return err;
 }
 
 enum pb_err pb_budget_reviews_due(struct pb_db *db, const char *la,

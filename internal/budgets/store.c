@@ -730,12 +730,13 @@ static void review_row(const PGresult *res, int i, struct pb_budget_review_row *
 }
 
 enum pb_err pb_budget_store_review_stale(struct pb_db *db, const char *la, int32_t today,
-    int (*fn)(const struct pb_budget_review_row *row, void *arg), void *arg)
+    int max, int *taken, int (*fn)(const struct pb_budget_review_row *row, void *arg), void *arg)
 {
 	PGresult *res = NULL;
-	char on[11];
-	const char *pp[] = { la, on };
+	char on[11], lim[24];
+	const char *pp[] = { la, on, pb_db_int_param(max, lim) };
 
+	*taken = 0;
 	pb_date_format(today, on);
 	enum pb_err err = pb_db_query(db,
 	    "SELECT pg_advisory_xact_lock(hashtextextended('review_due:' || $1, 0))", 1, pp, NULL);
@@ -744,14 +745,18 @@ enum pb_err pb_budget_store_review_stale(struct pb_db *db, const char *la, int32
 	/* one statement, one snapshot: the answers dropped are the ones
 	 * dequeued or lapsed */
 	err = pb_db_query(db,
-	    "WITH queued AS (DELETE FROM review_due_dirty WHERE la = $1 RETURNING element_id),"
-	    " lapsed AS (SELECT element_id FROM review_due WHERE la = $1 AND holds_until <= $2::date),"
+	    "WITH queued AS (DELETE FROM review_due_dirty d WHERE d.la = $1 AND d.element_id IN"
+	    "  (SELECT q.element_id FROM review_due_dirty q WHERE q.la = $1"
+	    "   ORDER BY q.element_id LIMIT $3::int) RETURNING d.element_id),"
+	    " lapsed AS (SELECT element_id FROM review_due WHERE la = $1 AND holds_until <= $2::date"
+	    "  ORDER BY element_id LIMIT $3::int),"
 	    " old AS (DELETE FROM review_due r WHERE r.la = $1 AND (r.element_id IN"
 	    "  (SELECT element_id FROM queued) OR r.element_id IN (SELECT element_id FROM lapsed)))"
-	    " SELECT element_id FROM queued UNION SELECT element_id FROM lapsed", 2, pp, &res);
+	    " SELECT element_id FROM queued UNION SELECT element_id FROM lapsed", 3, pp, &res);
 	if (err)
 		return err;
 	int n = PQntuples(res);
+	*taken = n;
 	struct pb_buf ids;
 	pb_buf_init(&ids, (size_t)n * 37 + 3);
 	pb_buf_add(&ids, "{", 1);

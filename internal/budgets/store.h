@@ -171,12 +171,12 @@ struct pb_budget_review_row {
 /* Inside the caller's transaction: take the council's review lock (one
  * refresh per council at a time), dequeue the direct-payment elements
  * whose kept answer is out of date (queued by migration 022's triggers, or
- * holds_until on or before today) and call fn with the facts of each one
- * that is live (element active, budget approved or suspended); stops on
- * fn's non-zero.  Their old answers
- * are deleted; pb_budget_store_review_keep writes the new ones. */
+ * holds_until on or before today) — at most `max` of each kind, *taken
+ * how many — and call fn with the facts of each one that is live (element
+ * active, budget approved or suspended); stops on fn's non-zero.  Their
+ * old answers are deleted; pb_budget_store_review_keep writes the new ones. */
 enum pb_err pb_budget_store_review_stale(struct pb_db *db, const char *la, int32_t today,
-    int (*fn)(const struct pb_budget_review_row *row, void *arg), void *arg);
+    int max, int *taken, int (*fn)(const struct pb_budget_review_row *row, void *arg), void *arg);
 
 /* Keep the answers in `answers` (a JSON array of {element_id, due_on,
  * rule, basis, holds_until}; dates YYYY-MM-DD or null) for council la. */

@@ -44,9 +44,7 @@ def setup():
 
 
 setup()
-# the first reviews/due call rebuilds every kept answer in one transaction: give it room on a
-# busy CI machine (auto_explain logs every nested statement's plan here)
-D = Daemon(URL, {"PB_DB_TIMEOUT_MS": "60000"})
+D = Daemon(URL)
 STAFF = token(["caseworker", "panel", "approver", "finance", "auditor", "admin"], sub="plans")
 eq(D.request("GET", "/v1/reviews/due", token=STAFF)[0], 200, "the kept reviews rebuilt")
 psql(URL, "UPDATE plans SET next_review_due = next_review_due + 7 WHERE id IN ('%s', '%s')"
