@@ -513,7 +513,7 @@ void api_me_budgets(struct pb_req *req, struct pb_resp *resp)
 		pb_resp_error(resp, PB_EFORBIDDEN, "Only a family token has its own budgets.");
 		return;
 	}
-	if (api_db(req, resp, &db))
+	if (api_db_stale(req, resp, 0, &db))
 		return;
 	/* A conditional request is answered from the stored version alone;
 	 * only a changed view is read and rendered. */

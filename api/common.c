@@ -53,6 +53,11 @@ int api_db_reader(struct pb_req *req, struct pb_resp *resp, struct pb_db **db)
 	return db_or_503(resp, pb_req_db_reader(req, db));
 }
 
+int api_db_stale(struct pb_req *req, struct pb_resp *resp, int reader, struct pb_db **db)
+{
+	return db_or_503(resp, pb_req_db_stale(req, reader, db));
+}
+
 int api_body(struct pb_req *req, struct pb_resp *resp, int allow_empty, cJSON **out)
 {
 	struct pb_problem p;
@@ -293,7 +298,7 @@ void api_list(struct pb_req *req, struct pb_resp *resp, unsigned roles,
 
 	if (api_allow(req, resp, roles) ||
 	    (parent_param != NULL && api_id(req, resp, parent_param, parent)) ||
-	    api_page(req, resp, &limit, cbuf, &cursor) || api_db(req, resp, &db))
+	    api_page(req, resp, &limit, cbuf, &cursor) || api_db_stale(req, resp, 0, &db))
 		return;
 	api_scope(req, &scope);
 	enum pb_err err = list(db, &scope, parent_param ? parent : NULL, cursor, limit, &json);

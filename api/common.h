@@ -34,6 +34,10 @@ int api_db(struct pb_req *req, struct pb_resp *resp, struct pb_db **db);
  * only single-statement reads outside a transaction. */
 int api_db_reader(struct pb_req *req, struct pb_resp *resp, struct pb_db **db);
 
+/* The same for a read that tolerates PB_READ_MAX_LAG_MS of staleness: the
+ * read replica when it is that fresh (pb_req_db_stale); reader as above. */
+int api_db_stale(struct pb_req *req, struct pb_resp *resp, int reader, struct pb_db **db);
+
 /* Parse the body strictly as a JSON object into *out (caller
  * cJSON_Delete()s).  An empty body gives an empty object when
  * allow_empty, else a 400. */

@@ -271,7 +271,7 @@ void api_me_payments(struct pb_req *req, struct pb_resp *resp)
 		pb_resp_error(resp, PB_EFORBIDDEN, "Only a family token has its own payments.");
 		return;
 	}
-	if (api_page(req, resp, &limit, cbuf, &cursor) || api_db_reader(req, resp, &db))
+	if (api_page(req, resp, &limit, cbuf, &cursor) || api_db_stale(req, resp, 1, &db))
 		return;
 	enum pb_err err = pb_pay_family_paid(db, req->principal.la, req->principal.person_id,
 	    cursor, limit, &json);

@@ -40,7 +40,7 @@ void api_reports_sen2(struct pb_req *req, struct pb_resp *resp)
 		pb_resp_problem(resp, &p);
 		return;
 	}
-	if (api_accept(req, resp, forms, 2, 1, &csv) || api_db_reader(req, resp, &db))
+	if (api_accept(req, resp, forms, 2, 1, &csv) || api_db_stale(req, resp, 1, &db))
 		return;
 	enum pb_err err = pb_report_sen2(db, req->principal.la, census,
 	    csv ? PB_REPORT_CSV : PB_REPORT_JSON, &body, &len);

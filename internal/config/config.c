@@ -347,25 +347,39 @@ static int parse_pooler(struct pb_config *cfg, char *errbuf, size_t errlen)
 	return 0;
 }
 
-/* DATABASE_URL, or DATABASE_URL_FILE (it holds the password: Kubernetes
- * and compose secrets), never both; the default a local socket database. */
-static int parse_database_url(struct pb_config *cfg, char *errbuf, size_t errlen)
+/* A database URL from `name` or `name`_FILE (it holds the password: Kubernetes
+ * and compose secrets), never both, into out (outlen bytes); def when
+ * neither is set (NULL: out stays ""). */
+static int parse_url(const char *name, const char *def, char *out, size_t outlen,
+    char *errbuf, size_t errlen)
 {
 	char *url = NULL;
 
-	if (secret_env("DATABASE_URL", &url, errbuf, errlen) != 0)
+	if (secret_env(name, &url, errbuf, errlen) != 0)
 		return -1;
-	const char *s = url ? url : "postgresql:///personal_budgets";
+	const char *s = url ? url : def ? def : "";
 	int rc = 0;
-	if (strlen(s) >= sizeof(cfg->database_url))
-		rc = fail(errbuf, errlen, "DATABASE_URL is too long");
+	if (strlen(s) >= outlen)
+		rc = fail(errbuf, errlen, "%s is too long", name);
 	else
-		memcpy(cfg->database_url, s, strlen(s) + 1);
+		memcpy(out, s, strlen(s) + 1);
 	if (url != NULL) {
 		memset(url, 0, strlen(url));
 		free(url);
 	}
 	return rc;
+}
+
+/* DATABASE_URL (default a local socket database) and the optional
+ * streaming replica for reads that tolerate staleness. */
+static int parse_database_urls(struct pb_config *cfg, char *errbuf, size_t errlen)
+{
+	return parse_url("DATABASE_URL", "postgresql:///personal_budgets", cfg->database_url,
+	    sizeof(cfg->database_url), errbuf, errlen) ||
+	    parse_url("PB_DATABASE_READ_URL", NULL, cfg->database_read_url,
+	    sizeof(cfg->database_read_url), errbuf, errlen) ||
+	    env_int("PB_READ_MAX_LAG_MS", 1000, 10, 3600000, &cfg->read_max_lag_ms, errbuf,
+	    errlen);
 }
 
 int pb_config_load(struct pb_config *cfg, unsigned needs, char *errbuf,
@@ -378,7 +392,7 @@ int pb_config_load(struct pb_config *cfg, unsigned needs, char *errbuf,
 		cores = 1;
 	if (cores > 64)
 		cores = 64;
-	if (parse_database_url(cfg, errbuf, errlen) ||
+	if (parse_database_urls(cfg, errbuf, errlen) ||
 	    parse_listen(cfg, errbuf, errlen) ||
 	    env_int("PB_THREADS", cores, 1, 256, &cfg->threads, errbuf, errlen) ||
 	    env_int("PB_DB_POOL", 2 * cores, 1, 1024, &cfg->db_pool, errbuf, errlen) ||

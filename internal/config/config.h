@@ -24,6 +24,8 @@ enum pb_log_level { PB_LOG_DEBUG, PB_LOG_INFO, PB_LOG_WARN, PB_LOG_ERROR };
 
 struct pb_config {
 	char database_url[1024];
+	char database_read_url[1024]; /* PB_DATABASE_READ_URL: a streaming replica; "" = none */
+	int read_max_lag_ms;          /* PB_READ_MAX_LAG_MS: the staleness reads on it accept */
 	char listen_host[256];
 	int listen_port;
 	int threads;

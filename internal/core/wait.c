@@ -73,3 +73,8 @@ int pb_wait_stirred(int fd)
 {
 	return hooks != NULL && fd >= 0 && hooks->stirred(fd);
 }
+
+int pb_wait_spawn(void (*fn)(void *), void *arg)
+{
+	return hooks != NULL && hooks->spawn != NULL ? hooks->spawn(fn, arg) : -1;
+}

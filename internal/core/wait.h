@@ -42,6 +42,9 @@ struct pb_wait_ops {
 	 * last wait (the peer closed it, or sent something unasked); clears
 	 * that mark. */
 	int (*stirred)(int fd);
+	/* Start fn(arg) as a new task of this loop, after the caller's pass
+	 * (never inside the caller): 0 when it will run, -1 when it cannot. */
+	int (*spawn)(void (*fn)(void *), void *arg);
 };
 
 /* Install ops for the calling thread (NULL: back to blocking waits).  ops
@@ -59,5 +62,9 @@ void pb_wait_wake(void *task);
 void pb_wait_defer(void);
 void pb_wait_forget(int fd);
 int pb_wait_stirred(int fd);
+/* Background work for this loop (a replica's lag probe): fn(arg) runs
+ * later as its own task, so no request waits for it.  -1 off a loop thread
+ * (no hooks) or when no task can be made: fn will not run. */
+int pb_wait_spawn(void (*fn)(void *), void *arg);
 
 #endif

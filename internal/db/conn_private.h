@@ -88,4 +88,26 @@ int pb_pipe_ready(struct pb_pipe *p, const char *url, int timeout_ms);
 enum pb_err pb_pipe_query(struct pb_db *db, const char *sql, int nparams,
     const char *const *params, PGresult **res);
 
+/* --- the read replica (replica.c) -----------------------------------------
+ * Whether reads that tolerate staleness may go to the replica now, from
+ * this loop thread's latest measurement of its replay lag. */
+struct pb_db_replica;
+
+/* Takes ownership of pool (the replica's connections). */
+struct pb_db_replica *pb_db_replica_new(struct pb_db_pool *pool, int max_lag_ms);
+void pb_db_replica_free(struct pb_db_replica *r);   /* and its pool */
+
+/* The replica's pool when its lag is known to be within the bound, else
+ * NULL; starts a background probe when the measurement is due. */
+struct pb_db_pool *pb_db_replica_pick(struct pb_db_replica *r);
+
+/* A connection to the replica could not be had: primary until the next probe. */
+void pb_db_replica_failed(struct pb_db_replica *r);
+
+/* Count a stale read served by the replica (on_replica) or the primary. */
+void pb_db_replica_served(struct pb_db_replica *r, int on_replica);
+
+/* Fill out's replica members. */
+void pb_db_replica_stats(struct pb_db_replica *r, struct pb_db_stats *out);
+
 #endif

@@ -60,6 +60,22 @@ enum pb_err pb_db_acquire(struct pb_db_pool *pool, struct pb_db **out);
  * with pb_db_release. */
 enum pb_err pb_db_acquire_reader(struct pb_db_pool *pool, struct pb_db **out);
 
+/* Send reads that tolerate staleness (pb_db_acquire_stale) to the
+ * streaming replica at url (copied) while its replay lag is at most
+ * max_lag_ms; its pool has the primary pool's size, timeout, shards and
+ * pooler mode.  Call once, before serving. */
+void pb_db_pool_set_replica(struct pb_db_pool *pool, const char *url, int max_lag_ms);
+
+/* For a read that accepts data up to the pool's max lag old: a connection
+ * to the replica (reader != 0: a reader handle, as pb_db_acquire_reader)
+ * while its replay lag — measured by each loop thread in the background
+ * every max_lag/4 (50 ms to 1 s) — plus the measurement's age is within
+ * the bound; otherwise, or when the replica cannot be reached, or none is
+ * configured, pb_db_acquire / pb_db_acquire_reader on the primary.  A
+ * replica session is read-only: use it for reads only.  Give it back with
+ * pb_db_release(pool, db). */
+enum pb_err pb_db_acquire_stale(struct pb_db_pool *pool, int reader, struct pb_db **out);
+
 /* Give a connection back.  Rolls back an open transaction; closes a broken
  * connection.  NULL is ignored. */
 void pb_db_release(struct pb_db_pool *pool, struct pb_db *db);
@@ -78,6 +94,10 @@ struct pb_db_stats {
 	unsigned long long waits;    /* acquisitions that waited for a connection */
 	double wait_seconds;         /* and the time they waited */
 	struct pb_db_query_stats queries;
+	int replica;                 /* a read replica is configured; then: */
+	long long replica_lag_ms;    /* its replay lag as last measured; -1 unknown */
+	int replica_open;            /* connections open to it */
+	unsigned long long stale_reads_replica, stale_reads_primary;
 };
 void pb_db_pool_stats(struct pb_db_pool *pool, struct pb_db_stats *out);
 

@@ -47,6 +47,8 @@ struct pb_db_pool {
 	struct shard *shards;
 	atomic_int open, in_use, waiting;
 	atomic_ullong waits, wait_us;   /* acquisitions that had to wait, and how long */
+	struct pb_db_pool *owner;  /* a replica's pool: the primary pool it serves */
+	struct pb_db_replica *replica;   /* reads that tolerate staleness (replica.c) */
 };
 
 static _Thread_local struct pb_db_pool *bound_pool;
@@ -101,6 +103,7 @@ void pb_db_pool_free(struct pb_db_pool *pool)
 		pb_pipe_free(s->pipe);
 	}
 	free(pool->shards);
+	pb_db_replica_free(pool->replica);
 	free(pool->url);
 	free(pool);
 }
@@ -111,9 +114,11 @@ void pb_db_pool_bind(struct pb_db_pool *pool, int shard)
 	bound_shard = pool != NULL && shard >= 0 && shard < pool->nshards ? shard : 0;
 }
 
+/* A replica's pool is bound with the primary pool it serves. */
 static struct shard *my_shard(struct pb_db_pool *pool)
 {
-	return &pool->shards[bound_pool == pool ? bound_shard : 0];
+	const struct pb_db_pool *bound = pool->owner != NULL ? pool->owner : pool;
+	return &pool->shards[bound_pool == bound ? bound_shard : 0];
 }
 
 static void unlink_waiter(struct shard *s, struct waiter *w)
@@ -236,6 +241,30 @@ enum pb_err pb_db_acquire_reader(struct pb_db_pool *pool, struct pb_db **out)
 	return PB_OK;
 }
 
+void pb_db_pool_set_replica(struct pb_db_pool *pool, const char *url, int max_lag_ms)
+{
+	struct pb_db_pool *rp = pb_db_pool_new(url, pool->size, pool->timeout_ms, pool->nshards,
+	    pool->pooled);
+
+	rp->owner = pool;
+	pool->replica = pb_db_replica_new(rp, max_lag_ms);
+}
+
+enum pb_err pb_db_acquire_stale(struct pb_db_pool *pool, int reader, struct pb_db **out)
+{
+	enum pb_err (*acquire)(struct pb_db_pool *, struct pb_db **) =
+	    reader ? pb_db_acquire_reader : pb_db_acquire;
+
+	if (pool->replica == NULL)
+		return acquire(pool, out);
+	struct pb_db_pool *rp = pb_db_replica_pick(pool->replica);
+	int on_replica = rp != NULL && acquire(rp, out) == PB_OK;
+	if (rp != NULL && !on_replica)
+		pb_db_replica_failed(pool->replica);
+	pb_db_replica_served(pool->replica, on_replica);
+	return on_replica ? PB_OK : acquire(pool, out);
+}
+
 void pb_db_release(struct pb_db_pool *pool, struct pb_db *db)
 {
 	if (db == NULL)
@@ -244,9 +273,11 @@ void pb_db_release(struct pb_db_pool *pool, struct pb_db *db)
 		free(db);   /* a reader handle: the connection is the pipe's */
 		return;
 	}
+	/* a connection goes home, to its own shard (a replica's included) */
 	struct shard *s = pb_db_home(db);
-	if (s == NULL || s->pool != pool)
+	if (s == NULL)
 		s = my_shard(pool);
+	pool = s->pool;
 	int keep = pb_db_reusable(db);
 	struct waiter *w = next_waiter(s);
 	if (keep && w != NULL) {
@@ -267,6 +298,7 @@ void pb_db_release(struct pb_db_pool *pool, struct pb_db *db)
 
 void pb_db_pool_stats(struct pb_db_pool *pool, struct pb_db_stats *out)
 {
+	memset(out, 0, sizeof(*out));
 	out->size = pool->size;
 	out->open = atomic_load(&pool->open);
 	out->in_use = atomic_load(&pool->in_use);
@@ -274,4 +306,6 @@ void pb_db_pool_stats(struct pb_db_pool *pool, struct pb_db_stats *out)
 	out->waits = atomic_load(&pool->waits);
 	out->wait_seconds = (double)atomic_load(&pool->wait_us) / 1e6;
 	pb_db_query_stats(&out->queries);
+	if (pool->replica != NULL)
+		pb_db_replica_stats(pool->replica, out);
 }

@@ -60,6 +60,21 @@ enum pb_err pb_req_db_reader(struct pb_req *req, struct pb_db **out)
 	return req_db(req, out, pb_db_acquire_reader);
 }
 
+static enum pb_err acquire_stale(struct pb_db_pool *pool, struct pb_db **out)
+{
+	return pb_db_acquire_stale(pool, 0, out);
+}
+
+static enum pb_err acquire_stale_reader(struct pb_db_pool *pool, struct pb_db **out)
+{
+	return pb_db_acquire_stale(pool, 1, out);
+}
+
+enum pb_err pb_req_db_stale(struct pb_req *req, int reader, struct pb_db **out)
+{
+	return req_db(req, out, reader ? acquire_stale_reader : acquire_stale);
+}
+
 /* --- helpers ------------------------------------------------------------- */
 
 static const char *const method_names[] = { "GET", "POST", "PUT", "PATCH", "DELETE",

@@ -100,6 +100,12 @@ enum pb_err pb_req_db(struct pb_req *req, struct pb_db **out);
  * the loop's other readers.  A handler uses one of the two, not both. */
 enum pb_err pb_req_db_reader(struct pb_req *req, struct pb_db **out);
 
+/* For a handler that only reads and accepts data up to PB_READ_MAX_LAG_MS
+ * old (lists, the family's view): the read replica's connection while it
+ * is that fresh, else the primary's (pb_db_acquire_stale, db.h); reader as
+ * pb_req_db_reader.  Never for a handler that writes, even an audit row. */
+enum pb_err pb_req_db_stale(struct pb_req *req, int reader, struct pb_db **out);
+
 /* Response helpers.  pb_resp_json takes ownership of body (may be NULL for
  * an empty body).  pb_resp_header copies value (truncated to 255 bytes). */
 void pb_resp_json(struct pb_resp *resp, int status, cJSON *body);

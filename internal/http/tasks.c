@@ -273,10 +273,12 @@ static void hook_defer(void)
 	pb_fiber_yield();
 }
 
+static int hook_spawn(void (*fn)(void *), void *arg);
+
 static const struct pb_wait_ops hooks = {
 	.fd = hook_fd, .self = hook_self, .park = hook_park, .wake = hook_wake,
 	.defer = hook_defer,
-	.forget = hook_forget, .stirred = hook_stirred,
+	.forget = hook_forget, .stirred = hook_stirred, .spawn = hook_spawn,
 };
 
 struct pb_tasks *pb_tasks_new(struct event_base *base)
@@ -314,17 +316,17 @@ void pb_tasks_free(struct pb_tasks *set)
 	free(set);
 }
 
-int pb_tasks_spawn(struct pb_tasks *set, void (*fn)(void *), void *arg)
+/* A task of set that will run fn(arg) at its first resume, counted as
+ * running; NULL when none can be made. */
+static struct task *new_task(struct pb_tasks *set, void (*fn)(void *), void *arg)
 {
-	struct task *t = set != NULL ? set->spare : NULL;
+	struct task *t = set->spare;
 
-	if (set == NULL || pb_fiber_self() != NULL)
-		return -1;   /* fibers do not nest: the caller runs fn inline */
 	if (t != NULL) {
 		set->spare = t->next_spare;
 		set->nspare--;
 	} else if ((t = malloc(sizeof(*t))) == NULL) {
-		return -1;
+		return NULL;
 	}
 	t->set = set;
 	t->fn = fn;
@@ -334,10 +336,34 @@ int pb_tasks_spawn(struct pb_tasks *set, void (*fn)(void *), void *arg)
 	t->fiber = pb_fiber_new(task_main, t);
 	if (t->fiber == NULL) {
 		free(t);
-		return -1;
+		return NULL;
 	}
 	set->running++;
+	return t;
+}
+
+int pb_tasks_spawn(struct pb_tasks *set, void (*fn)(void *), void *arg)
+{
+	if (set == NULL || pb_fiber_self() != NULL)
+		return -1;   /* fibers do not nest: the caller runs fn inline */
+	struct task *t = new_task(set, fn, arg);
+	if (t == NULL)
+		return -1;
 	run(t);
+	return 0;
+}
+
+/* The new task starts from the loop, like a deferred one resumes. */
+static int hook_spawn(void (*fn)(void *), void *arg)
+{
+	struct task *t = this_set != NULL ? new_task(this_set, fn, arg) : NULL;
+
+	if (t == NULL)
+		return -1;
+	event_assign(&t->ev, t->set->base, -1, 0, on_ready, t);
+	t->waiting = 1;
+	t->woken = 1;
+	event_active(&t->ev, EV_TIMEOUT, 1);
 	return 0;
 }
 

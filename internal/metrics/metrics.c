@@ -62,6 +62,26 @@ static const char *route_name(size_t r)
 	return r < nnames ? names[r] : "unmatched";
 }
 
+/* The read replica (PB_DATABASE_READ_URL): its lag, whether it answers,
+ * and where the reads that tolerate staleness went. */
+static void render_replica(struct pb_buf *out, const struct pb_metrics_pool *pool)
+{
+	pb_buf_addf(out, "# HELP pb_db_replica_up Whether the read replica answered its last "
+	    "lag probe.\n# TYPE pb_db_replica_up gauge\npb_db_replica_up %d\n",
+	    pool->replica_lag_ms >= 0);
+	if (pool->replica_lag_ms >= 0)
+		pb_buf_addf(out, "# HELP pb_db_replica_lag_seconds The read replica's replay lag, "
+		    "last measured.\n# TYPE pb_db_replica_lag_seconds gauge\n"
+		    "pb_db_replica_lag_seconds %.3f\n", (double)pool->replica_lag_ms / 1000.0);
+	pb_buf_addf(out, "# HELP pb_db_replica_connections Connections open to the read replica.\n"
+	    "# TYPE pb_db_replica_connections gauge\npb_db_replica_connections %d\n"
+	    "# HELP pb_db_stale_reads_total Reads that tolerate staleness, by the server that "
+	    "answered.\n# TYPE pb_db_stale_reads_total counter\n"
+	    "pb_db_stale_reads_total{target=\"replica\"} %llu\n"
+	    "pb_db_stale_reads_total{target=\"primary\"} %llu\n",
+	    pool->replica_open, pool->stale_reads_replica, pool->stale_reads_primary);
+}
+
 void pb_metrics_render(struct pb_buf *out, const struct pb_metrics_pool *pool,
     const char *version)
 {
@@ -123,5 +143,7 @@ void pb_metrics_render(struct pb_buf *out, const struct pb_metrics_pool *pool,
 	    "pb_db_query_errors_total{kind=\"conflict\"} %llu\n"
 	    "pb_db_query_errors_total{kind=\"other\"} %llu\n",
 	    pool->query_seconds, pool->queries, pool->unavailable, pool->conflicts, pool->errors);
+	if (pool->replica)
+		render_replica(out, pool);
 	pb_metrics_render_process(out);
 }

@@ -29,6 +29,10 @@ struct pb_metrics_pool {
 	double wait_seconds;                      /* their total wait */
 	unsigned long long queries, unavailable, conflicts, errors;
 	double query_seconds;
+	int replica;                              /* PB_DATABASE_READ_URL set; then: */
+	long long replica_lag_ms;                 /* last measured; -1 unknown */
+	int replica_open;
+	unsigned long long stale_reads_replica, stale_reads_primary;
 };
 
 /* The standard process_* metrics of this process (CPU seconds, resident

@@ -12,8 +12,12 @@ extern const char pb_seed_bench_sql[];
 
 struct pb_db_pool *pb_ops_pool_new(const struct pb_config *cfg)
 {
-	return pb_db_pool_new(cfg->database_url, cfg->db_pool, cfg->db_timeout_ms, cfg->threads,
-	    cfg->db_pooled);
+	struct pb_db_pool *pool = pb_db_pool_new(cfg->database_url, cfg->db_pool,
+	    cfg->db_timeout_ms, cfg->threads, cfg->db_pooled);
+
+	if (cfg->database_read_url[0] != '\0')
+		pb_db_pool_set_replica(pool, cfg->database_read_url, cfg->read_max_lag_ms);
+	return pool;
 }
 
 void pb_ops_pool_free(struct pb_db_pool *pool)
@@ -37,6 +41,11 @@ void pb_ops_pool_metrics(struct pb_db_pool *pool, struct pb_metrics_pool *out)
 	out->conflicts = s.queries.conflicts;
 	out->errors = s.queries.errors;
 	out->query_seconds = s.queries.seconds;
+	out->replica = s.replica;
+	out->replica_lag_ms = s.replica_lag_ms;
+	out->replica_open = s.replica_open;
+	out->stale_reads_replica = s.stale_reads_replica;
+	out->stale_reads_primary = s.stale_reads_primary;
 }
 
 enum pb_err pb_ops_connect(const struct pb_config *cfg, struct pb_db **out,
